@@ -1,0 +1,78 @@
+// @ts-check
+// `npm test`: everything CI checks, from a fresh clone. Installs what is missing (Node 24, dev dependencies,
+// n8n for the end-to-end suite) once into a cache outside the clone, then lints, builds and runs every suite.
+// `npm test -- --skip-e2e` leaves out the real-n8n suite while iterating.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { reexecUnderNode24, repoRoot, step } from './lib/toolchain.mjs';
+
+await reexecUnderNode24(import.meta.url);
+
+const skipE2e = process.argv.includes('--skip-e2e');
+const bin = (/** @type {string} */ name) => join(repoRoot, 'node_modules', '.bin', name);
+const resultsDir = join(repoRoot, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+/** @type {{ name: string, passed: number, failed: number, ok: boolean, seconds: number }[]} */
+const stages = [];
+
+/**
+ * @param {string} name
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, counts?: () => { passed: number, failed: number } }} [options]
+ */
+function stage(name, command, args, options = {}) {
+	step(name);
+	const started = Date.now();
+	const result = spawnSync(command, args, {
+		cwd: repoRoot,
+		stdio: 'inherit',
+		env: { ...process.env, ...options.env },
+	});
+	const ok = result.status === 0;
+	const counts = options.counts?.() ?? { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+	stages.push({ name, ok, ...counts, seconds: (Date.now() - started) / 1000 });
+	return ok;
+}
+
+/** @param {string} file */
+function jestCounts(file) {
+	return () => {
+		if (!existsSync(file)) return { passed: 0, failed: 1 };
+		const report = JSON.parse(readFileSync(file, 'utf8'));
+		return { passed: report.numPassedTests, failed: report.numFailedTests + report.numRuntimeErrorTestSuites };
+	};
+}
+
+/** @param {string} suite */
+function jest(suite) {
+	const output = join(resultsDir, `jest-${suite}.json`);
+	return stage(`Tests: ${suite}`, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`], {
+		env: { SEEDREAM_TEST_SUITE: suite, NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' },
+		counts: jestCounts(output),
+	});
+}
+
+const built =
+	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
+	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);
+if (built) {
+	jest('engine');
+	if (!skipE2e && existsSync(join(repoRoot, 'test', 'e2e'))) {
+		jest('e2e');
+	}
+	if (existsSync(join(repoRoot, 'scripts', 'scan.mjs'))) {
+		stage('Community-package scanner (offline)', process.execPath, [join(repoRoot, 'scripts', 'scan.mjs')]);
+	}
+}
+
+const passed = stages.reduce((sum, s) => sum + s.passed, 0);
+const failed = stages.reduce((sum, s) => sum + s.failed, 0) + (built ? 0 : 1);
+console.log('\nStage summary:');
+for (const s of stages) {
+	console.log(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds.toFixed(1)} s`);
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && stages.every((s) => s.ok) ? 0 : 1);
