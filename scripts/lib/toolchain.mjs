@@ -89,7 +89,7 @@ export function n8nHome() {
 		const env = node24Env();
 		// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
 		// natives n8n needs from source (shared/n8n-runtime.md).
-		run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+		run('npm', ['install', `n8n@${N8N_VERSION}`, '--save-exact', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
 			cwd: dir,
 			env,
 		});
