@@ -12,6 +12,8 @@ export default {
 			? ['<rootDir>/test/e2e/**/*.test.mjs']
 			: ['<rootDir>/test/emulator/**/*.test.mjs', '<rootDir>/test/nodes/**/*.test.mjs', '<rootDir>/test/scripts/**/*.test.mjs'],
 	testTimeout: 60_000,
+	// dist/package.json is the built copy of ours; two packages of one name confuse jest's module map.
+	modulePathIgnorePatterns: ['<rootDir>/dist/package.json'],
 	// Servers started by tests must stop by themselves; this reports any that do not instead of hanging CI.
 	detectOpenHandles: false,
 	forceExit: false,

@@ -33,6 +33,8 @@ function stage(name, command, args, options = {}) {
 	});
 	const ok = result.status === 0;
 	const counts = options.counts?.() ?? { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+	// A stage that exits non-zero counts as a failure even when its report shows none (no tests found, a crash).
+	if (!ok && counts.failed === 0) counts.failed = 1;
 	stages.push({ name, ok, ...counts, seconds: (Date.now() - started) / 1000 });
 	return ok;
 }
