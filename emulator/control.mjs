@@ -1,0 +1,82 @@
+// @ts-check
+/**
+ * The control surface under /__emulator/ (§8): no auth, JSON in and out, never used by the node.
+ */
+import { ApiError, json, parseJsonObject, readBody } from './http.mjs';
+
+const CONTROL_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * @typedef {import('./server.mjs').EmulatorState} EmulatorState
+ * @typedef {import('./http.mjs').Reply} Reply
+ */
+
+/** @param {EmulatorState} state @returns {import('./http.mjs').Route<import('node:http').IncomingMessage>[]} */
+export function controlRoutes(state) {
+	const body = async (/** @type {import('node:http').IncomingMessage} */ req) =>
+		parseJsonObject(await readBody(req, CONTROL_BODY_LIMIT));
+	return [
+		['POST', /^\/__emulator\/reset$/, () => (state.reset(), json(200, { ok: true }))],
+		['GET', /^\/__emulator\/config$/, () => json(200, state.config)],
+		['POST', /^\/__emulator\/config$/, async (req) => json(200, applyConfig(state, await body(req)))],
+		[
+			'POST',
+			/^\/__emulator\/keys$/,
+			async (req) => {
+				const { key, credits, models } = await body(req);
+				if (typeof key !== 'string' || !key) throw new ApiError(400, 'invalid_request', 'key is required', { param: 'key' });
+				if (models !== undefined && models !== null && !(Array.isArray(models) && models.every((m) => typeof m === 'string'))) {
+					throw new ApiError(400, 'invalid_request', 'models must be an array of model ids', { param: 'models' });
+				}
+				state.ledger.addKey(key, { credits: credits ?? state.options.credits, models });
+				return json(200, { ok: true });
+			},
+		],
+		['GET', /^\/__emulator\/faults$/, () => json(200, state.faults.list)],
+		['POST', /^\/__emulator\/faults$/, async (req) => json(200, state.faults.add(await body(req)))],
+		['DELETE', /^\/__emulator\/faults$/, () => (state.faults.clear(), json(200, { ok: true }))],
+		[
+			'POST',
+			/^\/__emulator\/clock$/,
+			async (req) => {
+				const { advanceMs } = await body(req);
+				if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) {
+					throw new ApiError(400, 'invalid_request', 'advanceMs must be a number ≥ 0', { param: 'advanceMs' });
+				}
+				state.clock.advance(advanceMs);
+				return json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs });
+			},
+		],
+		['GET', /^\/__emulator\/clock$/, () => json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs })],
+		['GET', /^\/__emulator\/requests$/, () => json(200, state.requests)],
+		['GET', /^\/__emulator\/callbacks$/, () => json(200, state.callbacks.log)],
+		['GET', /^\/__emulator\/ledger$/, () => json(200, state.ledger.snapshot())],
+		['GET', /^\/__emulator\/tasks$/, () => json(200, [...state.tasks.byId.values()].map((t) => state.tasks.internal(t)))],
+		['GET', /^\/__emulator\/files$/, () => json(200, state.files.list())],
+	];
+}
+
+/**
+ * Validates and applies a partial config; unknown fields are refused so a typo is not silently ignored.
+ * @param {EmulatorState} state @param {Record<string, any>} changes
+ */
+function applyConfig(state, changes) {
+	const config = state.config;
+	const isMs = (/** @type {unknown} */ v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+	/** @type {Record<string, (v: any) => boolean>} */
+	const rules = {
+		taskMs: isMs,
+		taskMsQueue: (v) => Array.isArray(v) && v.every(isMs),
+		maxConcurrentTasks: (v) => v === null || (Number.isInteger(v) && v >= 0),
+		allowInsecureCallbacks: (v) => typeof v === 'boolean',
+		callbackTimeoutMs: isMs,
+		callbackRetryDelaysMs: (v) => Array.isArray(v) && v.every(isMs),
+		maxFiles: (v) => Number.isInteger(v) && v >= 0,
+	};
+	for (const [name, value] of Object.entries(changes)) {
+		if (!rules[name]) throw new ApiError(400, 'invalid_request', `Unknown config field ${name}`, { param: name });
+		if (!rules[name](value)) throw new ApiError(400, 'invalid_request', `Invalid value for ${name}`, { param: name });
+	}
+	Object.assign(config, changes, changes.taskMsQueue ? { taskMsQueue: [...changes.taskMsQueue] } : {});
+	return config;
+}

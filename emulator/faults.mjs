@@ -1,0 +1,84 @@
+// @ts-check
+/**
+ * Injected faults (§8): answer a status (429 with Retry-After, 5xx), drop the connection, delay, send
+ * broken JSON, or fail the next created tasks with a task error code.
+ */
+import { ApiError } from './http.mjs';
+
+/**
+ * @typedef {{ type: 'status', status: number, retryAfter?: number, body?: unknown }
+ *   | { type: 'drop' } | { type: 'delay', ms: number } | { type: 'malformed' }
+ *   | { type: 'taskError', code: string, message?: string }} FaultAction
+ * @typedef {{ id: number, method?: string, path?: string, times: number, action: FaultAction }} Fault
+ */
+
+const ACTIONS = ['status', 'drop', 'delay', 'malformed', 'taskError'];
+
+export class Faults {
+	constructor() {
+		/** @type {Fault[]} */
+		this.list = [];
+		this.nextId = 1;
+	}
+
+	/** @param {Record<string, any>} body */
+	add(body) {
+		const action = body.action;
+		if (!action || !ACTIONS.includes(action.type)) {
+			throw new ApiError(400, 'invalid_request', `action.type must be one of ${ACTIONS.join(', ')}`, {
+				param: 'action',
+			});
+		}
+		if (action.type === 'status' && !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)) {
+			throw new ApiError(400, 'invalid_request', 'action.status must be an HTTP status', { param: 'action' });
+		}
+		if (action.type === 'delay' && !(Number(action.ms) >= 0)) {
+			throw new ApiError(400, 'invalid_request', 'action.ms must be a number of milliseconds', { param: 'action' });
+		}
+		if (action.type === 'taskError' && typeof action.code !== 'string') {
+			throw new ApiError(400, 'invalid_request', 'action.code must be a task error code', { param: 'action' });
+		}
+		/** @type {Fault} */
+		const fault = {
+			id: this.nextId++,
+			method: body.method ? String(body.method).toUpperCase() : undefined,
+			path: body.path ? String(body.path) : undefined,
+			times: Math.max(1, Number(body.times ?? 1)),
+			action,
+		};
+		this.list.push(fault);
+		return fault;
+	}
+
+	clear() {
+		this.list = [];
+	}
+
+	/**
+	 * The first request fault matching a request, consumed once.
+	 * @param {string} method @param {string} path
+	 */
+	take(method, path) {
+		const fault = this.list.find(
+			(f) =>
+				f.action.type !== 'taskError' &&
+				(!f.method || f.method === method) &&
+				(!f.path || path.startsWith(f.path)),
+		);
+		return fault ? this.#consume(fault) : undefined;
+	}
+
+	/** The task error for a newly created task, consumed once; method and path do not apply. */
+	takeTaskError() {
+		const fault = this.list.find((f) => f.action.type === 'taskError');
+		const action = fault && /** @type {Extract<FaultAction, { type: 'taskError' }>} */ (this.#consume(fault));
+		return action ? { code: action.code, message: action.message } : null;
+	}
+
+	/** @param {Fault} fault */
+	#consume(fault) {
+		fault.times -= 1;
+		if (fault.times <= 0) this.list.splice(this.list.indexOf(fault), 1);
+		return fault.action;
+	}
+}

@@ -1,0 +1,208 @@
+// @ts-check
+/**
+ * The Files API (§7): base64 and multipart uploads of one jpeg/png/gif/webp image (by magic bytes), a
+ * per-key quota, 72 h expiry. `file_url` is served by the emulator as a plain link, so it works as an
+ * `image_urls` entry. Errors answer `{success:false, code, msg}` (§7, unverified shape).
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError, TooLarge, json, parseJsonObject, readBody } from './http.mjs';
+import { FILE_FORMATS, FILE_MAX_BYTES, FILE_TTL_MS } from './limits.mjs';
+import { sniffFormat } from './formats.mjs';
+import { isoBeijing } from './clock.mjs';
+
+// Base64 is 4/3 of the bytes; a data URL prefix and JSON add a little.
+const BASE64_BODY_LIMIT = Math.ceil((FILE_MAX_BYTES * 4) / 3) + 64 * 1024;
+const MULTIPART_BODY_LIMIT = FILE_MAX_BYTES + 64 * 1024;
+
+/**
+ * @typedef {{ id: string, key: string, fileName: string, originalName: string, size: number, mimeType: string,
+ *   uploadPath: string, data: Buffer, uploadedAt: number, expiresAt: number }} StoredFile
+ * @typedef {{ req: import('node:http').IncomingMessage, account: import('./ledger.mjs').Account, entry: Record<string, any> }} UploadContext
+ */
+
+export class Files {
+	/** @param {{ now: () => number, baseUrl: () => string, config: { maxFiles: number } }} deps */
+	constructor(deps) {
+		this.deps = deps;
+		/** @type {Map<string, StoredFile>} */
+		this.byId = new Map();
+	}
+
+	reset() {
+		this.byId.clear();
+	}
+
+	/** @param {UploadContext} ctx */
+	async uploadBase64({ req, account, entry }) {
+		const body = parseJsonObject(await readBody(req, BASE64_BODY_LIMIT).catch(rethrowTooLarge));
+		const input = body.base64_data;
+		if (typeof input !== 'string' || !input) {
+			throw new ApiError(400, 'invalid_request', 'base64_data is required (a data URL or plain base64)');
+		}
+		const match = /^data:([^;,]*)(;base64)?,/.exec(input);
+		const encoded = match ? input.slice(match[0].length) : input;
+		if (!/^[A-Za-z0-9+/=\s_-]*$/.test(encoded)) throw new ApiError(400, 'invalid_request', 'base64_data is not valid base64');
+		const data = Buffer.from(encoded, 'base64');
+		return this.#store(account, entry, data, {
+			fileName: optionalString(body.file_name),
+			originalName: optionalString(body.file_name),
+			uploadPath: optionalString(body.upload_path),
+		});
+	}
+
+	/** @param {UploadContext} ctx */
+	async uploadStream({ req, account, entry }) {
+		const contentType = req.headers['content-type'] ?? '';
+		const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+		if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
+			throw new ApiError(400, 'invalid_request', 'Expected multipart/form-data with a file field');
+		}
+		const parts = parseMultipart(await readBody(req, MULTIPART_BODY_LIMIT).catch(rethrowTooLarge), boundary[1] ?? boundary[2]);
+		const file = parts.find((part) => part.name === 'file' && part.filename !== undefined) ?? parts.find((p) => p.name === 'file');
+		if (!file) throw new ApiError(400, 'invalid_request', 'The multipart field "file" is required');
+		const field = (/** @type {string} */ name) => parts.find((part) => part.name === name)?.data.toString('utf8');
+		return this.#store(account, entry, file.data, {
+			fileName: optionalString(field('file_name')),
+			originalName: optionalString(file.filename),
+			uploadPath: optionalString(field('upload_path')),
+		});
+	}
+
+	/** @param {import('./ledger.mjs').Account} account */
+	quota(account) {
+		const used = this.#live(account.key).length;
+		const max = this.deps.config.maxFiles;
+		return json(200, {
+			success: true,
+			code: 200,
+			msg: 'ok',
+			data: { used_files: used, max_files: max, remain_files: Math.max(0, max - used), max_file_size: FILE_MAX_BYTES },
+		});
+	}
+
+	/** A file by id for download, or undefined when unknown; `expired` after 72 h. @param {string} id */
+	find(id) {
+		const file = this.byId.get(id);
+		return file && { file, expired: this.deps.now() >= file.expiresAt };
+	}
+
+	/** `GET /__emulator/files` (no data, no key). */
+	list() {
+		return [...this.byId.values()].map(({ data, key, ...meta }) => meta);
+	}
+
+	/** @param {string} key */
+	#live(key) {
+		const now = this.deps.now();
+		return [...this.byId.values()].filter((file) => file.key === key && now < file.expiresAt);
+	}
+
+	/**
+	 * @param {import('./ledger.mjs').Account} account @param {Record<string, any>} entry @param {Buffer} data
+	 * @param {{ fileName?: string, originalName?: string, uploadPath?: string }} names
+	 */
+	#store(account, entry, data, names) {
+		const format = data.length >= 12 ? sniffFormat(data) : undefined;
+		entry.body = { fileName: names.fileName ?? names.originalName ?? null, size: data.length, mimeType: format?.mimeType ?? null };
+		if (data.length === 0) throw new ApiError(400, 'invalid_request', 'The file is empty');
+		if (data.length > FILE_MAX_BYTES) tooLarge();
+		if (!format || !FILE_FORMATS.includes(format.format)) {
+			throw new ApiError(400, 'invalid_request', `Unsupported file format: only ${FILE_FORMATS.join(', ')} images are accepted`);
+		}
+		if (this.#live(account.key).length >= this.deps.config.maxFiles) {
+			throw new ApiError(403, 'quota_exceeded', `File quota exceeded (${this.deps.config.maxFiles} files)`);
+		}
+		const id = `file_${randomBytes(6).toString('hex')}`;
+		const fileName = safeName(names.fileName ?? names.originalName) ?? `${id}.${format.extension}`;
+		const uploadedAt = this.deps.now();
+		/** @type {StoredFile} */
+		const file = {
+			id,
+			key: account.key,
+			fileName,
+			originalName: names.originalName ?? fileName,
+			size: data.length,
+			mimeType: format.mimeType,
+			uploadPath: safePath(names.uploadPath) ?? '',
+			data,
+			uploadedAt,
+			expiresAt: uploadedAt + FILE_TTL_MS,
+		};
+		this.byId.set(id, file);
+		const base = this.deps.baseUrl();
+		return json(200, {
+			success: true,
+			code: 200,
+			msg: 'File uploaded successfully',
+			data: {
+				file_id: id,
+				file_name: file.fileName,
+				original_name: file.originalName,
+				file_size: file.size,
+				mime_type: file.mimeType,
+				upload_path: file.uploadPath,
+				file_url: `${base}/content/files/${id}/${encodeURIComponent(file.fileName)}`,
+				download_url: `${base}/api/v1/files/download/${id}`,
+				upload_time: isoBeijing(uploadedAt),
+				expires_at: isoBeijing(file.expiresAt),
+			},
+		});
+	}
+}
+
+/** @param {unknown} error @returns {never} */
+function rethrowTooLarge(error) {
+	if (error instanceof TooLarge) tooLarge();
+	throw error;
+}
+
+/** @returns {never} */
+function tooLarge() {
+	throw new ApiError(413, 'file_too_large', `The file is larger than ${FILE_MAX_BYTES / 1024 / 1024} MB`);
+}
+
+const optionalString = (/** @type {unknown} */ v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/** A file name without directories or control characters. @param {string | undefined} name */
+function safeName(name) {
+	const base = name?.split(/[\\/]/).pop()?.replace(/[\x00-\x1f]/g, '').trim();
+	return base ? base.slice(0, 200) : undefined;
+}
+
+/** @param {string | undefined} path */
+function safePath(path) {
+	const clean = path?.split('/').filter((part) => part && part !== '.' && part !== '..').join('/');
+	return clean || undefined;
+}
+
+/**
+ * A small multipart/form-data parser (RFC 7578): the parts' names, file names, types and bytes.
+ * @param {Buffer} body @param {string} boundary
+ * @returns {{ name?: string, filename?: string, contentType?: string, data: Buffer }[]}
+ */
+export function parseMultipart(body, boundary) {
+	const delimiter = Buffer.from(`--${boundary}`);
+	/** @type {{ name?: string, filename?: string, contentType?: string, data: Buffer }[]} */
+	const parts = [];
+	let start = body.indexOf(delimiter);
+	while (start !== -1) {
+		const afterDelimiter = start + delimiter.length;
+		if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') break;
+		const headerStart = afterDelimiter + 2; // CRLF
+		const headerEnd = body.indexOf('\r\n\r\n', headerStart);
+		if (headerEnd === -1) break;
+		const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
+		if (next === -1) break;
+		const headers = body.subarray(headerStart, headerEnd).toString('utf8');
+		const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
+		parts.push({
+			name: /\bname="([^"]*)"/i.exec(disposition)?.[1],
+			filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1],
+			contentType: /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim(),
+			data: body.subarray(headerEnd + 4, next),
+		});
+		start = next + 2;
+	}
+	if (!parts.length) throw new ApiError(400, 'invalid_request', 'The multipart body has no parts');
+	return parts;
+}

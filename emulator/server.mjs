@@ -1,0 +1,417 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * The local EvoLink emulator: one port serves the API (/v1/...), the Files API (/api/v1/files/...), the
+ * content (result images, uploaded files) and the control surface (/__emulator/...).
+ * Programmatic: `startEmulator(options)`; CLI: `node emulator/server.mjs [--port N] [--task-ms N]
+ * [--keys a,b] [--allow-insecure-callbacks]`. See emulator/README.md.
+ */
+import http from 'node:http';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Clock } from './clock.mjs';
+import { ApiError, TooLarge, bearerKey, defaultError, findRoute, maskKey, newRequestId, parseJsonObject, readBody } from './http.mjs';
+import { Ledger } from './ledger.mjs';
+import { Tasks } from './tasks.mjs';
+import { Faults } from './faults.mjs';
+import { Callbacks } from './callbacks.mjs';
+import { Files } from './files.mjs';
+import { ImageCache, renderPng } from './images.mjs';
+import { checkReferences } from './references.mjs';
+import { controlRoutes } from './control.mjs';
+import { validateCreate } from './validation.mjs';
+import {
+	CALLBACK_RETRY_DELAYS_MS,
+	CALLBACK_TIMEOUT_MS,
+	DEFAULT_CREDITS,
+	FILES_MAX_PER_KEY,
+	IDEMPOTENCY_KEY_PATTERN,
+	MODELS,
+} from './limits.mjs';
+
+const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
+ * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
+ *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number }} EmulatorConfig
+ * @typedef {ReturnType<typeof createState>} EmulatorState
+ * @typedef {{ req: http.IncomingMessage, entry: Record<string, any>, state: EmulatorState }} Context
+ * @typedef {import('./http.mjs').Reply} Reply
+ */
+
+/** @param {EmulatorOptions} options */
+function createState(options) {
+	const clock = new Clock();
+	/** @returns {EmulatorConfig} */
+	const initialConfig = () => ({
+		taskMs: options.taskMs,
+		taskMsQueue: [],
+		maxConcurrentTasks: null,
+		allowInsecureCallbacks: options.allowInsecureCallbacks,
+		callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
+		callbackRetryDelaysMs: [...CALLBACK_RETRY_DELAYS_MS],
+		maxFiles: FILES_MAX_PER_KEY,
+	});
+	const config = initialConfig();
+	const ledger = new Ledger(() => clock.now());
+	const faults = new Faults();
+	const callbacks = new Callbacks({ config, now: () => clock.now() });
+	const baseUrl = () => state.url;
+	const state = {
+		options,
+		url: '',
+		closed: false,
+		clock,
+		config,
+		ledger,
+		faults,
+		callbacks,
+		images: new ImageCache(),
+		files: new Files({ now: () => clock.now(), baseUrl, config }),
+		/** @type {Record<string, any>[]} */
+		requests: [],
+		seq: 0,
+		tasks: new Tasks({
+			clock,
+			ledger,
+			config,
+			takeTaskError: () => faults.takeTaskError(),
+			checkReferences,
+			baseUrl,
+			onTerminal: (task) => {
+				// A task from before a reset or close must not call anyone back.
+				if (state.closed || state.tasks.byId.get(task.id) !== task || !task.request.callbackUrl) return;
+				callbacks.deliver(task.id, task.request.callbackUrl, state.tasks.view(task));
+			},
+		}),
+		/** `POST /__emulator/reset`: everything back to the start values. */
+		reset() {
+			state.tasks.reset();
+			state.callbacks.reset();
+			state.files.reset();
+			state.images.clear();
+			state.faults.clear();
+			state.requests = [];
+			state.seq = 0;
+			clock.clear();
+			clock.offsetMs = 0;
+			state.ledger.accounts.clear();
+			for (const key of options.keys) state.ledger.addKey(key, { credits: options.credits });
+			// Mutate in place: tasks, callbacks and files hold this object.
+			for (const name of Object.keys(config)) delete /** @type {any} */ (config)[name];
+			Object.assign(config, initialConfig());
+		},
+	};
+	for (const key of options.keys) ledger.addKey(key, { credits: options.credits });
+	return state;
+}
+
+/** @type {import('./http.mjs').Route<Context>[]} */
+const API_ROUTES = [
+	['GET', /^\/v1\/models$/, (ctx) => (authenticate(ctx), { status: 200, json: modelList() })],
+	['GET', /^\/v1\/credits$/, (ctx) => ({ status: 200, json: ctx.state.ledger.credits(authenticate(ctx)) })],
+	['POST', /^\/v1\/images\/generations$/, createTask],
+	[
+		'GET',
+		/^\/v1\/tasks\/([^/]+)$/,
+		(ctx, [id]) => {
+			const task = ctx.state.tasks.read(authenticate(ctx), id);
+			return { status: 200, json: ctx.state.tasks.view(task), taskId: task.id };
+		},
+	],
+	['POST', /^\/api\/v1\/files\/upload\/base64$/, (ctx) => ctx.state.files.uploadBase64(upload(ctx))],
+	['POST', /^\/api\/v1\/files\/upload\/stream$/, (ctx) => ctx.state.files.uploadStream(upload(ctx))],
+	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
+	// §9: result and file URLs are plain links, no key needed.
+	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
+	['GET', /^\/content\/files\/([^/]+)\/[^/]+$/, (ctx, [id]) => serveFile(ctx, id)],
+	['GET', /^\/content\/results\/([^/]+)\/(\d+)\.png$/, serveResult],
+];
+
+/** @param {Context} ctx */
+function authenticate(ctx) {
+	return ctx.state.ledger.authenticate(bearerKey(ctx.req));
+}
+
+/** @param {Context} ctx */
+function upload(ctx) {
+	return { req: ctx.req, entry: ctx.entry, account: authenticate(ctx) };
+}
+
+function modelList() {
+	return {
+		object: 'list',
+		data: MODELS.map((id) => ({ id, object: 'model', created: 1757116800, owned_by: 'bytedance', type: 'image' })),
+	};
+}
+
+/** §2 `POST /v1/images/generations`. @param {Context} ctx @returns {Promise<Reply>} */
+async function createTask(ctx) {
+	const { state, req, entry } = ctx;
+	const body = parseJsonObject(await readBody(req, API_BODY_LIMIT));
+	entry.body = body;
+	const account = authenticate(ctx);
+	const idempotencyKey = req.headers['idempotency-key'];
+	if (idempotencyKey !== undefined) {
+		if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+			throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -', {
+				param: 'Idempotency-Key',
+			});
+		}
+		const earlier = state.tasks.replay(account, idempotencyKey);
+		if (earlier) {
+			return { status: 200, json: state.tasks.view(earlier), headers: { 'idempotency-replayed': 'true' }, taskId: earlier.id };
+		}
+	}
+	const request = validateCreate(body, { allowInsecureCallbacks: state.config.allowInsecureCallbacks });
+	state.ledger.checkModel(account, request.model);
+	const task = state.tasks.create(account, request, idempotencyKey);
+	return { status: 200, json: state.tasks.view(task), taskId: task.id };
+}
+
+/** @param {Context} ctx @param {string[]} params @returns {Promise<Reply>} */
+async function serveResult(ctx, [id, index]) {
+	const found = ctx.state.tasks.result(id, Number(index));
+	if (!found) throw new ApiError(404, 'not_found', 'No such result image');
+	if (found.expired) throw new ApiError(404, 'expired', 'This result URL has expired (24 hours after the task completed)');
+	const { task, seed } = found;
+	const png = await ctx.state.images.get(`${id}/${index}`, () => renderPng(task.width, task.height, seed));
+	return { status: 200, raw: png, headers: { 'content-type': 'image/png' }, taskId: id };
+}
+
+/** @param {Context} ctx @param {string} id @returns {Reply} */
+function serveFile(ctx, id) {
+	const found = ctx.state.files.find(id);
+	if (!found) throw new ApiError(404, 'not_found', 'No such file');
+	if (found.expired) throw new ApiError(404, 'expired', 'This file has expired (72 hours after upload)');
+	return {
+		status: 200,
+		raw: found.file.data,
+		headers: {
+			'content-type': found.file.mimeType,
+			'content-disposition': `inline; filename="${encodeURIComponent(found.file.fileName)}"`,
+		},
+	};
+}
+
+/**
+ * @param {EmulatorState} state
+ * @param {import('./http.mjs').Route<http.IncomingMessage>[]} control
+ * @param {http.IncomingMessage} req
+ * @param {http.ServerResponse} res
+ */
+async function handle(state, control, req, res) {
+	res.setHeader('x-request-id', newRequestId());
+	const url = new URL(req.url ?? '/', 'http://emulator');
+	const path = url.pathname;
+	const method = req.method ?? 'GET';
+
+	if (path.startsWith('/__emulator/')) {
+		try {
+			const found = findRoute(control, method, path);
+			if (!found || 'allowed' in found) throw new ApiError(404, 'not_found', `No control endpoint ${method} ${path}`);
+			send(res, method, await found.handler(req, found.params));
+		} catch (error) {
+			send(res, method, errorReply(state, error, path));
+		}
+		return;
+	}
+
+	const key = bearerKey(req);
+	/** @type {Record<string, any>} */
+	const entry = {
+		seq: ++state.seq,
+		time: new Date(state.clock.now()).toISOString(),
+		method,
+		path,
+		query: Object.fromEntries(url.searchParams),
+		key: maskKey(key),
+		headers: { ...req.headers, ...(req.headers.authorization ? { authorization: `Bearer ${maskKey(key)}` } : {}) },
+		body: null,
+		status: null,
+	};
+	state.requests.push(entry);
+
+	/** @type {Reply} */
+	let reply;
+	try {
+		const fault = state.faults.take(method, path);
+		if (fault) {
+			entry.fault = fault.type;
+			if (fault.type === 'drop') {
+				req.socket.destroy();
+				return;
+			}
+			if (fault.type === 'malformed') {
+				reply = { status: 200, raw: '{"id":"task-unified-', headers: { 'content-type': 'application/json' } };
+				return;
+			}
+			if (fault.type === 'status') {
+				const error = defaultError(fault.status);
+				const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+				reply = { status: fault.status, json: fault.body ?? error.body(), headers };
+				return;
+			}
+			if (fault.type === 'delay') await sleep(fault.ms);
+		}
+		const found = findRoute(API_ROUTES, method, path);
+		if (!found) throw new ApiError(404, 'not_found', `No route ${method} ${path}`);
+		if ('allowed' in found) {
+			throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, {
+				type: 'invalid_request_error',
+				headers: { allow: found.allowed.join(', ') },
+			});
+		}
+		reply = await found.handler({ req, entry, state }, found.params);
+	} catch (error) {
+		reply = errorReply(state, error, path);
+	} finally {
+		// @ts-ignore reply is set on every path that answers
+		if (reply) {
+			entry.status = reply.status;
+			if (reply.taskId) entry.taskId = reply.taskId;
+			send(res, method, reply);
+		}
+	}
+}
+
+/**
+ * §5 body for the API; `{success:false, code, msg}` for the Files API (§7).
+ * @param {EmulatorState} state @param {unknown} error @param {string} path @returns {Reply}
+ */
+function errorReply(state, error, path) {
+	let apiError = error;
+	if (error instanceof TooLarge) apiError = new ApiError(413, 'request_too_large', error.message);
+	if (!(apiError instanceof ApiError)) {
+		if (!state.options.quiet) console.error('emulator: internal error', error);
+		apiError = new ApiError(500, 'internal_error', 'Internal emulator error');
+	}
+	const e = /** @type {ApiError} */ (apiError);
+	const body = path.startsWith('/api/v1/files/') ? { success: false, code: e.status, msg: e.message } : e.body();
+	return { status: e.status, json: body, headers: e.headers };
+}
+
+/** @param {http.ServerResponse} res @param {string} method @param {Reply} reply */
+function send(res, method, reply) {
+	if (res.headersSent || res.destroyed) return;
+	const payload = reply.raw ?? JSON.stringify(reply.json);
+	const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+	res.writeHead(reply.status, {
+		'content-type': 'application/json; charset=utf-8',
+		...reply.headers,
+		'content-length': bytes.length,
+	});
+	res.end(method === 'HEAD' ? undefined : bytes);
+}
+
+const sleep = (/** @type {number} */ ms) =>
+	new Promise((resolve) => {
+		setTimeout(resolve, ms).unref();
+	});
+
+/**
+ * Starts an emulator. Resolves when it listens.
+ * @param {Partial<EmulatorOptions>} [options]
+ * @returns {Promise<{ url: string, port: number, close(): Promise<void> }>}
+ */
+export async function startEmulator(options = {}) {
+	/** @type {EmulatorOptions} */
+	const opts = {
+		port: 0,
+		host: '127.0.0.1',
+		keys: ['sk-emulator-demo'],
+		taskMs: 3000,
+		allowInsecureCallbacks: false,
+		credits: DEFAULT_CREDITS,
+		quiet: true,
+		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+	};
+	const state = createState(opts);
+	const control = controlRoutes(state);
+	const server = http.createServer((req, res) => {
+		handle(state, control, req, res).catch((error) => {
+			if (!opts.quiet) console.error('emulator: unhandled', error);
+			res.destroy();
+		});
+	});
+	await new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(opts.port, opts.host, () => resolve(undefined));
+	});
+	const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+	const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+	state.url = `http://${host}:${address.port}`;
+	let closing;
+	return {
+		url: state.url,
+		port: address.port,
+		close() {
+			closing ??= new Promise((resolve) => {
+				state.closed = true;
+				state.tasks.reset();
+				state.callbacks.stop();
+				state.clock.clear();
+				server.close(() => resolve(undefined));
+				server.closeAllConnections();
+			});
+			return closing;
+		},
+	};
+}
+
+/** @param {string[]} argv @param {NodeJS.ProcessEnv} env */
+export function parseCli(argv, env) {
+	const args = [...argv];
+	/** @type {Partial<EmulatorOptions>} */
+	const options = {
+		port: env.EVOLINK_EMULATOR_PORT !== undefined ? Number(env.EVOLINK_EMULATOR_PORT) : 8787,
+		keys: (env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo').split(',').map((k) => k.trim()).filter(Boolean),
+		taskMs: env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
+		allowInsecureCallbacks: env.EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS === '1',
+		quiet: false,
+	};
+	while (args.length) {
+		const arg = /** @type {string} */ (args.shift());
+		const [flag, inline] = arg.split('=', 2);
+		const value = () => inline ?? args.shift() ?? '';
+		if (flag === '--port') options.port = Number(value());
+		else if (flag === '--task-ms') options.taskMs = Number(value());
+		else if (flag === '--keys') options.keys = value().split(',').map((k) => k.trim()).filter(Boolean);
+		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
+		else throw new Error(`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks]`);
+	}
+	for (const [name, number] of [['port', options.port], ['task-ms', options.taskMs]]) {
+		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0)) throw new Error(`--${name} must be an integer ≥ 0`);
+	}
+	if (!options.keys?.length) throw new Error('At least one API key is needed (--keys or EVOLINK_EMULATOR_KEYS)');
+	return options;
+}
+
+async function main() {
+	let options;
+	try {
+		options = parseCli(process.argv.slice(2), process.env);
+	} catch (error) {
+		console.error(/** @type {Error} */ (error).message);
+		process.exit(2);
+	}
+	const emulator = await startEmulator(options);
+	console.log(`EvoLink emulator listening on ${emulator.url}`);
+	if (options.allowInsecureCallbacks) {
+		console.log('Insecure callbacks are allowed: http(s) callback_url to 127.0.0.1/localhost is accepted');
+	}
+	console.log(`Keys: ${options.keys?.map(maskKey).join(', ')}; control surface: ${emulator.url}/__emulator/`);
+	const stop = () => void emulator.close().then(() => process.exit(0));
+	process.once('SIGINT', stop);
+	process.once('SIGTERM', stop);
+}
+
+const isMain = (() => {
+	try {
+		return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+	} catch {
+		return false;
+	}
+})();
+if (isMain) await main();

@@ -1,0 +1,279 @@
+// @ts-check
+/**
+ * The task lifecycle (§2-§4, §9): create with billing and idempotency, pending → processing (progress rising,
+ * estimated_time in seconds) → completed | failed on the emulator clock, then the callback.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError, maskKey } from './http.mjs';
+import { CREDITS_PER_IMAGE, RESULT_TTL_MS, TASK_ID_PREFIX } from './limits.mjs';
+import { outputCount, resolveSize } from './validation.mjs';
+import { unixSeconds } from './clock.mjs';
+
+/**
+ * @typedef {import('./validation.mjs').CreateRequest} CreateRequest
+ * @typedef {import('./ledger.mjs').Account} Account
+ * @typedef {{ ok: true, first?: { width: number, height: number } } | { ok: false, code: string, message: string }} ReferenceCheck
+ * @typedef {{
+ *   id: string, account: Account, request: CreateRequest, idempotencyKey?: string,
+ *   status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled',
+ *   createdAt: number, startAt: number, endAt: number, durationMs: number,
+ *   startedAt: number | null, completedAt: number | null,
+ *   reserved: number, used: number, outputs: number, width: number, height: number,
+ *   results: string[], error: { code: string, message: string } | null,
+ *   injectedError: { code: string, message?: string } | null,
+ *   referenceCheck?: Promise<ReferenceCheck>, cancels: (() => void)[],
+ * }} Task
+ */
+
+// How long a task stays `pending` before `processing`: a tenth of its duration, at most half a second.
+const PENDING_SHARE = 0.1;
+const PENDING_MAX_MS = 500;
+
+const DEFAULT_MESSAGES = /** @type {Record<string, string>} */ ({
+	content_policy_violation: 'Content policy violation: the prompt or a reference was refused',
+	generation_timeout: 'Generation timed out',
+	service_error: 'The generation service failed',
+});
+
+export class Tasks {
+	/**
+	 * @param {{
+	 *   clock: import('./clock.mjs').Clock,
+	 *   ledger: import('./ledger.mjs').Ledger,
+	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null },
+	 *   takeTaskError: () => { code: string, message?: string } | null,
+	 *   checkReferences: (urls: string[]) => Promise<ReferenceCheck>,
+	 *   onTerminal: (task: Task) => void,
+	 *   baseUrl: () => string,
+	 * }} deps
+	 */
+	constructor(deps) {
+		this.deps = deps;
+		/** @type {Map<string, Task>} */
+		this.byId = new Map();
+		/** @type {Map<string, string>} */
+		this.byIdempotencyKey = new Map();
+	}
+
+	reset() {
+		for (const task of this.byId.values()) task.cancels.forEach((cancel) => cancel());
+		this.byId.clear();
+		this.byIdempotencyKey.clear();
+	}
+
+	/** §2 Idempotency-Key: the earlier task of this key and account, if any. @param {Account} account @param {string} key */
+	replay(account, key) {
+		const id = this.byIdempotencyKey.get(`${account.key}\n${key}`);
+		return id ? this.byId.get(id) : undefined;
+	}
+
+	/**
+	 * @param {Account} account
+	 * @param {CreateRequest} request
+	 * @param {string} [idempotencyKey]
+	 */
+	create(account, request, idempotencyKey) {
+		const { clock, ledger, config } = this.deps;
+		const now = clock.now();
+		this.#checkConcurrency(now);
+
+		const id = `${TASK_ID_PREFIX}${unixSeconds(now)}-${randomId()}`;
+		const reserved = credits(request.n);
+		ledger.reserve(account, id, reserved);
+
+		const durationMs = Math.max(0, config.taskMsQueue.length ? Number(config.taskMsQueue.shift()) : config.taskMs);
+		/** @type {Task} */
+		const task = {
+			id,
+			account,
+			request,
+			idempotencyKey,
+			status: 'pending',
+			createdAt: now,
+			startAt: now + Math.min(PENDING_MAX_MS, durationMs * PENDING_SHARE),
+			endAt: now + durationMs,
+			durationMs,
+			startedAt: null,
+			completedAt: null,
+			reserved,
+			used: 0,
+			outputs: 0,
+			width: 0,
+			height: 0,
+			results: [],
+			error: null,
+			injectedError: this.deps.takeTaskError(),
+			cancels: [],
+		};
+		this.byId.set(id, task);
+		if (idempotencyKey) this.byIdempotencyKey.set(`${account.key}\n${idempotencyKey}`, id);
+		task.cancels.push(clock.at(task.startAt, () => this.#start(task)));
+		task.cancels.push(clock.at(task.endAt, () => void this.#finish(task)));
+		return task;
+	}
+
+	/**
+	 * §3: 400 invalid_task_id, 404 task_not_found, 403 permission_denied.
+	 * @param {Account} account @param {string} id
+	 */
+	read(account, id) {
+		if (!id.startsWith(TASK_ID_PREFIX)) {
+			throw new ApiError(400, 'invalid_task_id', `Invalid task id: it must start with ${TASK_ID_PREFIX}`, {
+				param: 'task_id',
+			});
+		}
+		const task = this.byId.get(id);
+		if (!task) throw new ApiError(404, 'task_not_found', `Task ${id} not found`);
+		if (task.account !== account) {
+			throw new ApiError(403, 'permission_denied', `Task ${id} belongs to another API key`);
+		}
+		return task;
+	}
+
+	/**
+	 * The task as the API shows it (§2 create response, §3 read).
+	 * @param {Task} task
+	 */
+	view(task) {
+		const now = this.deps.clock.now();
+		const terminal = task.status !== 'pending' && task.status !== 'processing';
+		/** @type {Record<string, any>} */
+		const body = {
+			created: unixSeconds(task.createdAt),
+			id: task.id,
+			model: task.request.model,
+			object: 'image.generation.task',
+			progress: this.#progress(task, now),
+			status: task.status,
+			task_info: terminal
+				? { can_cancel: false }
+				: { can_cancel: true, estimated_time: Math.max(1, Math.ceil((task.endAt - now) / 1000)) },
+			type: 'image',
+			usage: {
+				billing_rule: 'per_call',
+				credits_reserved: task.reserved,
+				user_group: 'default',
+			},
+		};
+		if (task.status === 'completed') {
+			body.results = [...task.results];
+			body.usage.credits_used = task.used;
+		}
+		if (task.status === 'failed' && task.error) {
+			body.error = { ...task.error, type: 'task_error' };
+			body.usage.credits_used = 0;
+		}
+		return body;
+	}
+
+	/** `GET /__emulator/tasks`: the view plus internal timing on the emulator clock. @param {Task} task */
+	internal(task) {
+		return {
+			...this.view(task),
+			key: maskKey(task.account.key),
+			createdAt: task.createdAt,
+			startedAt: task.startedAt,
+			completedAt: task.completedAt,
+			durationMs: task.durationMs,
+			outputs: task.outputs,
+			width: task.width,
+			height: task.height,
+			prompt: task.request.prompt,
+			n: task.request.n,
+			imageUrls: task.request.imageUrls,
+			callbackUrl: task.request.callbackUrl ?? null,
+			idempotencyKey: task.idempotencyKey ?? null,
+		};
+	}
+
+	/**
+	 * The result of a content URL, if it exists and has not expired (§3: 24 h after completion).
+	 * @param {string} id @param {number} index
+	 */
+	result(id, index) {
+		const task = this.byId.get(id);
+		if (!task || task.status !== 'completed' || task.completedAt === null) return undefined;
+		if (!Number.isInteger(index) || index < 0 || index >= task.outputs) return undefined;
+		const expired = this.deps.clock.now() >= task.completedAt + RESULT_TTL_MS;
+		return { task, expired, seed: `${task.id}\n${index}\n${task.request.prompt}` };
+	}
+
+	/** @param {number} now */
+	#checkConcurrency(now) {
+		const max = this.deps.config.maxConcurrentTasks;
+		if (max === null || max === undefined) return;
+		const active = [...this.byId.values()].filter((t) => t.status === 'pending' || t.status === 'processing');
+		if (active.length < max) return;
+		const soonest = Math.min(...active.map((t) => t.endAt));
+		const retryAfter = String(Math.max(1, Math.ceil((soonest - now) / 1000)));
+		throw new ApiError(
+			429,
+			'rate_limit_exceeded',
+			`Too many concurrent tasks (at most ${max}); retry after ${retryAfter} s`,
+			{ headers: { 'retry-after': retryAfter } },
+		);
+	}
+
+	/** @param {Task} task @param {number} now */
+	#progress(task, now) {
+		if (task.status === 'completed') return 100;
+		if (task.status !== 'processing' || task.startedAt === null) return 0;
+		const span = Math.max(1, task.endAt - task.startAt);
+		return Math.max(1, Math.min(99, Math.floor(((now - task.startAt) / span) * 100)));
+	}
+
+	/** §9: references are fetched when the task runs. @param {Task} task */
+	#start(task) {
+		if (task.status !== 'pending') return;
+		task.status = 'processing';
+		task.startedAt = this.deps.clock.now();
+		if (!task.request.imageUrls.length) return;
+		task.referenceCheck = this.deps.checkReferences(task.request.imageUrls);
+		task.referenceCheck.then((check) => {
+			if (!check.ok && task.status === 'processing') this.#fail(task, check.code, check.message);
+		});
+	}
+
+	/** @param {Task} task */
+	async #finish(task) {
+		if (task.status === 'pending') this.#start(task);
+		const check = task.referenceCheck ? await task.referenceCheck : { ok: true };
+		if (task.status !== 'processing') return;
+		if (!check.ok) return this.#fail(task, check.code, check.message);
+		if (task.injectedError) {
+			const { code, message } = task.injectedError;
+			return this.#fail(task, code, message ?? DEFAULT_MESSAGES[code] ?? `Task failed: ${code}`);
+		}
+		const [width, height] = resolveSize(task.request.size, check.first);
+		task.width = width;
+		task.height = height;
+		task.outputs = outputCount(task.request);
+		const base = this.deps.baseUrl();
+		task.results = Array.from({ length: task.outputs }, (_, i) => `${base}/content/results/${task.id}/${i}.png`);
+		task.used = credits(task.outputs);
+		// §4: the callback goes out after billing is settled.
+		this.deps.ledger.settle(task.account, task.id, task.reserved, task.used);
+		task.status = 'completed';
+		task.completedAt = this.deps.clock.now();
+		this.deps.onTerminal(task);
+	}
+
+	/** §9: a failed task releases its reservation. @param {Task} task @param {string} code @param {string} message */
+	#fail(task, code, message) {
+		task.cancels.forEach((cancel) => cancel());
+		this.deps.ledger.settle(task.account, task.id, task.reserved, 0);
+		task.status = 'failed';
+		task.error = { code, message };
+		task.completedAt = this.deps.clock.now();
+		this.deps.onTerminal(task);
+	}
+}
+
+/** Credits for a number of images, rounded to hundredths (3 × 1.8 is 5.4, not 5.3999…). @param {number} images */
+const credits = (images) => Math.round(images * CREDITS_PER_IMAGE * 100) / 100;
+
+/** §2: 8 lowercase letters/digits. */
+function randomId() {
+	const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+	return [...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('');
+}
