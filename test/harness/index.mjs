@@ -1,0 +1,290 @@
+// @ts-check
+// Runs workflow JSON in-process on n8n-core's own engine (WorkflowExecute), with our built package's node types.
+// What to construct and why: /work/shared/n8n-core-harness.md; the gotchas it names (G1-G10) are cited below.
+import { ensureUserFolder, removeUserFolder, core, di, workflowLib } from './n8n.mjs';
+import { HarnessCredentialsHelper } from './credentials-helper.mjs';
+import { loadNodeTypes } from './node-types.mjs';
+import { testCredential } from './credential-tester.mjs';
+
+const { Container } = di;
+const { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } = core;
+const { Expression, Workflow, createRunExecutionData } = workflowLib;
+
+/** Where a real n8n would listen; only used to build URLs such as $execution.resumeUrl (G8). */
+const DEFAULT_INSTANCE_URL = 'http://127.0.0.1:5678';
+
+/** @typedef {'default' | 'filesystem'} BinaryMode */
+/** @typedef {'legacy' | 'vm'} ExpressionEngine */
+
+/**
+ * Binary mode and expression engine are process-wide in n8n (one BinaryDataConfig, a static on Expression), so
+ * harnesses in one test file share them: each run switches to its harness's settings first. Runs of two harnesses
+ * with different settings must therefore not overlap.
+ */
+const shared = {
+	/** @type {BinaryMode | undefined} */ binaryMode: undefined,
+	/** @type {Set<object>} */ open: new Set(),
+	/** @type {Set<object>} */ openVm: new Set(),
+	executionCounter: 0,
+};
+
+/** @param {BinaryMode} mode */
+async function useBinaryMode(mode) {
+	if (shared.binaryMode === mode) return;
+	// G5 and doc section 7: env is read once; the mode takes effect through the config plus init() (which also
+	// creates the filesystem manager; without it 'filesystem' silently stores inline base64).
+	Container.get(BinaryDataConfig).mode = mode;
+	await Container.get(BinaryDataService).init();
+	shared.binaryMode = mode;
+}
+
+/** @param {ExpressionEngine} engine */
+async function useExpressionEngine(engine) {
+	if (engine === 'vm' && Expression.getActiveImplementation() !== 'vm') {
+		// G10: in-process the default is legacy; N8N_EXPRESSION_ENGINE is read by the CLI only.
+		await Expression.initExpressionEngine({
+			engine: 'vm',
+			bridgeTimeout: 5000,
+			bridgeMemoryLimit: 128,
+			poolSize: 1,
+			maxCodeCacheSize: 1024,
+		});
+	}
+	Expression.setExpressionEngine(engine);
+}
+
+/**
+ * @param {{ binaryMode?: BinaryMode, engine?: ExpressionEngine, instanceUrl?: string }} [options]
+ */
+export async function createHarness({ binaryMode = 'default', engine = 'legacy', instanceUrl = DEFAULT_INSTANCE_URL } = {}) {
+	if (!['default', 'filesystem'].includes(binaryMode)) throw new Error(`Unknown binary mode ${binaryMode}`);
+	if (!['legacy', 'vm'].includes(engine)) throw new Error(`Unknown expression engine ${engine}`);
+	ensureUserFolder();
+	const types = await loadNodeTypes();
+	const harness = { binaryMode, engine };
+	shared.open.add(harness);
+	if (engine === 'vm') shared.openVm.add(harness);
+
+	async function activate() {
+		await useBinaryMode(binaryMode);
+		await useExpressionEngine(engine);
+	}
+	await activate();
+
+	/**
+	 * @param {any} workflowJson
+	 * @param {RunOptions} [options]
+	 */
+	function startWorkflow(workflowJson, options = {}) {
+		const {
+			credentials = {},
+			items,
+			pinData,
+			mode = 'manual',
+			executionId = String(++shared.executionCounter),
+			instanceUrl: runInstanceUrl = instanceUrl,
+		} = options;
+		const workflowData = structuredClone(workflowJson);
+		const workflow = new Workflow({
+			id: workflowData.id ?? 'harness-workflow',
+			name: workflowData.name ?? 'Harness workflow',
+			nodes: workflowData.nodes,
+			connections: workflowData.connections ?? {},
+			active: false,
+			nodeTypes: types.nodeTypes,
+			staticData: workflowData.staticData,
+			settings: workflowData.settings ?? {},
+			pinData,
+		});
+		const hooks = new ExecutionLifecycleHooks(mode, executionId, {
+			...workflowData,
+			id: workflow.id,
+			name: workflow.name,
+			active: false,
+			isArchived: false,
+			createdAt: new Date(),
+			updatedAt: new Date(),
+			activeVersionId: null,
+		});
+		/** @type {string[]} */
+		const executedNodes = [];
+		hooks.addHandler('nodeExecuteAfter', (nodeName) => {
+			executedNodes.push(nodeName);
+		});
+		const additionalData = createAdditionalData({
+			hooks,
+			executionId,
+			instanceUrl: runInstanceUrl,
+			credentialsHelper: new HarnessCredentialsHelper(types.credentials, credentials),
+		});
+
+		/** @type {{ cancel(): void } | undefined} */
+		let execution;
+		let cancelRequested = false;
+		const result = (async () => {
+			await activate();
+			if (items) {
+				// Like n8n's NodeTestHarness: the items are the start node's input. A trigger passes its input
+				// through in every mode but 'manual', where it would fire instead; there the items are pinned as
+				// its output, which is what n8n does with pinned trigger data.
+				const startNode = workflow.getStartNode();
+				if (!startNode) throw new Error('The workflow has no start node');
+				const isTrigger = workflow.nodeTypes
+					.getByNameAndVersion(startNode.type, startNode.typeVersion)
+					.description.group.includes('trigger');
+				const runExecutionData = createRunExecutionData({
+					executionData: {
+						nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }],
+					},
+					resultData: {
+						pinData: mode === 'manual' && isTrigger ? { [startNode.name]: items, ...pinData } : pinData,
+					},
+				});
+				execution = new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+			} else {
+				execution = new WorkflowExecute(additionalData, mode).run({ workflow, pinData });
+			}
+			if (cancelRequested) execution.cancel();
+			// On cancel WorkflowExecute does not reject (onCancel.shouldReject = false): the promise settles once
+			// the running node returns, with status 'canceled'. That is the run a user sees after pressing Stop.
+			const run = /** @type {import('n8n-workflow').IRun} */ (await execution);
+			return describeRun(run, executedNodes);
+		})();
+		return {
+			result,
+			/** Like pressing Stop in n8n: aborts this.getExecutionCancelSignal() of the running node. */
+			cancel() {
+				cancelRequested = true;
+				execution?.cancel();
+			},
+		};
+	}
+
+	return {
+		packageName: types.packageName,
+		/** Node names in the package (from package.json "n8n".nodes), e.g. ['seedream']. */
+		nodeTypeNames: types.nodeTypeNames,
+		/** @param {string} name e.g. 'seedream' -> 'n8n-nodes-seedream.seedream' */
+		nodeType(name) {
+			return `${types.packageName}.${name}`;
+		},
+		/** The loaded INodeTypes registry (includes the Manual Trigger and NoOp copies and CUSTOM.* aliases). */
+		nodeTypes: types.nodeTypes,
+		startWorkflow,
+		/** @param {any} workflowJson @param {RunOptions} [options] */
+		async runWorkflow(workflowJson, options) {
+			return await startWorkflow(workflowJson, options).result;
+		},
+		/** Reads a binary property's bytes in either mode (inline base64 or a filesystem id). */
+		async binaryBuffer(/** @type {import('n8n-workflow').IBinaryData} */ binaryData) {
+			return await Container.get(BinaryDataService).getAsBuffer(binaryData);
+		},
+		/**
+		 * Tests a credential the way n8n's "Test" button does (CLI CredentialsTester).
+		 * @param {string} [type]
+		 * @param {import('n8n-workflow').ICredentialDataDecryptedObject} [data]
+		 */
+		async testCredential(type = 'seedreamApi', data = {}) {
+			await activate();
+			return await testCredential(types, type, data, (credentialsHelper) =>
+				createAdditionalData({ hooks: undefined, executionId: undefined, instanceUrl, credentialsHelper }),
+			);
+		},
+		async close() {
+			shared.open.delete(harness);
+			if (shared.openVm.delete(harness) && shared.openVm.size === 0) {
+				await Expression.disposeExpressionEngine();
+				Expression.setExpressionEngine('legacy');
+			}
+			if (shared.open.size === 0) {
+				removeUserFolder();
+				shared.binaryMode = undefined;
+			}
+		},
+	};
+}
+
+/**
+ * @typedef {object} RunOptions
+ * @property {Record<string, import('n8n-workflow').ICredentialDataDecryptedObject>} [credentials] by credential type
+ * @property {import('n8n-workflow').INodeExecutionData[]} [items] input items of the start node
+ * @property {import('n8n-workflow').IPinData} [pinData]
+ * @property {import('n8n-workflow').WorkflowExecuteMode} [mode]
+ * @property {string} [executionId]
+ * @property {string} [instanceUrl] base of webhook/resume URLs for this run
+ */
+
+/**
+ * G8: without the waiting base URLs every expression fails with "Invalid URL" ($execution.resumeUrl is built
+ * eagerly). Without executionId, filesystem binaries go to executions/temp.
+ * @param {{ hooks: any, executionId: string | undefined, instanceUrl: string, credentialsHelper: HarnessCredentialsHelper }} parts
+ * @returns {any} IWorkflowExecuteAdditionalData
+ */
+function createAdditionalData({ hooks, executionId, instanceUrl, credentialsHelper }) {
+	const base = instanceUrl.replace(/\/+$/, '');
+	const unsupported = (/** @type {string} */ what) => async () => {
+		throw new Error(`${what} is not supported by the test harness`);
+	};
+	return {
+		hooks,
+		executionId,
+		credentialsHelper,
+		restApiUrl: `${base}/rest`,
+		instanceBaseUrl: `${base}/`,
+		webhookBaseUrl: `${base}/webhook`,
+		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+		webhookTestBaseUrl: `${base}/webhook-test`,
+		formBaseUrl: `${base}/form`,
+		formWaitingBaseUrl: `${base}/form-waiting`,
+		formTestBaseUrl: `${base}/form-test`,
+		mcpBaseUrl: `${base}/mcp`,
+		mcpTestBaseUrl: `${base}/mcp-test`,
+		variables: {},
+		currentNodeExecutionIndex: 0,
+		userId: 'harness-user',
+		executeWorkflow: unsupported('Executing sub-workflows'),
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		startRunnerTask: unsupported('The Code node task runner'),
+		logAiEvent: () => {},
+		setExecutionStatus: () => {},
+		sendDataToUI: () => {},
+	};
+}
+
+/**
+ * @param {import('n8n-workflow').IRun} run
+ * @param {string[]} executedNodes
+ */
+function describeRun(run, executedNodes) {
+	const { runData } = run.data.resultData;
+	return {
+		run,
+		status: run.status,
+		error: run.data.resultData.error,
+		/** Set when a node called putExecutionToWait (status 'waiting'). */
+		waitTill: run.waitTill ?? run.data.waitTill,
+		/** Node names in the order they finished. */
+		executedNodes,
+		/**
+		 * Items a node put on one output. Throws when the node did not run, naming the workflow's error, because
+		 * an empty list would hide why.
+		 * @param {string} nodeName
+		 */
+		output(nodeName, outputIndex = 0, runIndex = 0) {
+			const task = runData[nodeName]?.[runIndex];
+			if (!task) {
+				const why = run.data.resultData.error ? `; the run failed: ${run.data.resultData.error.message}` : '';
+				throw new Error(`Node "${nodeName}" has no run ${runIndex} (status ${run.status}${why})`);
+			}
+			return task.data?.main?.[outputIndex] ?? [];
+		},
+		/** @param {string} nodeName @returns {any} the error of the node's last failed run, or undefined */
+		nodeError(nodeName) {
+			return runData[nodeName]?.findLast((task) => task.error)?.error;
+		},
+	};
+}
+
+/** @typedef {Awaited<ReturnType<typeof createHarness>>} Harness */
+/** @typedef {ReturnType<typeof describeRun>} Result */
