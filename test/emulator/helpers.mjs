@@ -1,0 +1,184 @@
+// @ts-check
+/**
+ * Shared helpers of the emulator's conformance tests: a started emulator with a small API client,
+ * polling, a PNG reader that checks what a decoder checks, tiny test images, and a local receiver.
+ */
+import http from 'node:http';
+import { crc32, inflateSync } from 'node:zlib';
+import { startEmulator } from '../../emulator/server.mjs';
+import { renderPng } from '../../emulator/images.mjs';
+
+export const KEY = 'sk-emulator-demo';
+
+/**
+ * Starts an emulator and returns it with helpers bound to it.
+ * @param {Parameters<typeof startEmulator>[0]} [options]
+ */
+export async function emulator(options = {}) {
+	const server = await startEmulator({ port: 0, taskMs: 50, ...options });
+	/**
+	 * @param {string} method @param {string} path
+	 * @param {{ body?: unknown, key?: string | null, headers?: Record<string, string> }} [init]
+	 */
+	const request = async (method, path, { body, key = KEY, headers = {} } = {}) => {
+		const response = await fetch(server.url + path, {
+			method,
+			headers: {
+				...(key ? { authorization: `Bearer ${key}` } : {}),
+				...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+				...headers,
+			},
+			body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+		});
+		const text = await response.text();
+		let json;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			json = undefined;
+		}
+		return { status: response.status, headers: response.headers, json, text };
+	};
+	const control = async (/** @type {string} */ method, /** @type {string} */ path, /** @type {unknown} */ body) =>
+		(await request(method, `/__emulator/${path}`, { body, key: null })).json;
+	return {
+		...server,
+		request,
+		control,
+		/** @param {Record<string, unknown>} body @param {{ key?: string, headers?: Record<string, string> }} [init] */
+		create: (body, init = {}) =>
+			request('POST', '/v1/images/generations', { body: { model: 'doubao-seedream-4.0', ...body }, ...init }),
+		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
+		async waitFor(id, key = KEY, timeoutMs = 10000) {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				const { json } = await request('GET', `/v1/tasks/${id}`, { key });
+				if (['completed', 'failed', 'cancelled'].includes(json.status)) return json;
+				if (Date.now() > deadline) throw new Error(`task ${id} still ${json.status}`);
+				await sleep(15);
+			}
+		},
+	};
+}
+
+export const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads a PNG the way a decoder does: signature, chunk CRCs, IHDR, inflated IDAT length, filter bytes.
+ * @param {Buffer} png
+ */
+export function readPng(png) {
+	const signature = Buffer.from('89504e470d0a1a0a', 'hex');
+	if (!png.subarray(0, 8).equals(signature)) throw new Error('bad PNG signature');
+	/** @type {{ type: string, data: Buffer }[]} */
+	const chunks = [];
+	for (let offset = 8; offset < png.length; ) {
+		const length = png.readUInt32BE(offset);
+		const type = png.subarray(offset + 4, offset + 8).toString('latin1');
+		const data = png.subarray(offset + 8, offset + 8 + length);
+		const crc = png.readUInt32BE(offset + 8 + length);
+		if (crc !== crc32(png.subarray(offset + 4, offset + 8 + length))) throw new Error(`bad CRC in ${type}`);
+		chunks.push({ type, data });
+		offset += 12 + length;
+	}
+	if (chunks[0].type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND') throw new Error('IHDR first and IEND last');
+	const ihdr = chunks[0].data;
+	const width = ihdr.readUInt32BE(0);
+	const height = ihdr.readUInt32BE(4);
+	const [bitDepth, colorType] = [ihdr[8], ihdr[9]];
+	const raw = inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
+	const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType] ?? 1;
+	const rowBytes = 1 + width * channels * (bitDepth / 8);
+	if (raw.length !== rowBytes * height) throw new Error(`IDAT inflates to ${raw.length}, expected ${rowBytes * height}`);
+	for (let y = 0; y < height; y++) if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte on row ${y}`);
+	return { width, height, bitDepth, colorType, raw };
+}
+
+/** A real PNG of a given size (the emulator's renderer), e.g. for references. */
+export const pngOf = (/** @type {number} */ width, /** @type {number} */ height) => renderPng(width, height, `ref ${width}x${height}`);
+
+/**
+ * Minimal images whose headers carry the given dimensions (the emulator reads headers only).
+ * @param {'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff'} format @param {number} width @param {number} height
+ */
+export function headerImage(format, width, height) {
+	const b = Buffer.alloc(64);
+	switch (format) {
+		case 'jpeg':
+			// SOI, an APP0 segment to skip, then SOF0 with height and width.
+			Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex').copy(b, 0);
+			Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08]).copy(b, 20);
+			b.writeUInt16BE(height, 25);
+			b.writeUInt16BE(width, 27);
+			return b;
+		case 'gif':
+			b.write('GIF89a', 0, 'latin1');
+			b.writeUInt16LE(width, 6);
+			b.writeUInt16LE(height, 8);
+			return b;
+		case 'webp':
+			b.write('RIFF', 0, 'latin1');
+			b.writeUInt32LE(56, 4);
+			b.write('WEBPVP8X', 8, 'latin1');
+			b.writeUIntLE(width - 1, 24, 3);
+			b.writeUIntLE(height - 1, 27, 3);
+			return b;
+		case 'bmp':
+			b.write('BM', 0, 'latin1');
+			b.writeUInt32LE(40, 14);
+			b.writeInt32LE(width, 18);
+			b.writeInt32LE(-height, 22);
+			return b;
+		case 'tiff':
+			// Big-endian, first IFD at 8 with two entries: 256 (SHORT) and 257 (LONG).
+			Buffer.from('4d4d002a00000008', 'hex').copy(b, 0);
+			b.writeUInt16BE(2, 8);
+			b.writeUInt16BE(256, 10);
+			b.writeUInt16BE(3, 12);
+			b.writeUInt32BE(1, 14);
+			b.writeUInt16BE(width, 18);
+			b.writeUInt16BE(257, 22);
+			b.writeUInt16BE(4, 24);
+			b.writeUInt32BE(1, 26);
+			b.writeUInt32BE(height, 30);
+			return b;
+	}
+}
+
+/**
+ * A local HTTP server on 127.0.0.1; `handler` answers each request, `hits` records them with times.
+ * @param {(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void} handler
+ */
+export async function localServer(handler) {
+	/** @type {{ path: string, body: Buffer, at: number }[]} */
+	const hits = [];
+	const server = http.createServer((req, res) => {
+		/** @type {Buffer[]} */
+		const chunks = [];
+		req.on('data', (chunk) => chunks.push(chunk));
+		req.on('end', () => {
+			const body = Buffer.concat(chunks);
+			hits.push({ path: req.url ?? '', body, at: Date.now() });
+			handler(req, res, body);
+		});
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return {
+		url: `http://127.0.0.1:${port}`,
+		hits,
+		close: () =>
+			new Promise((resolve) => {
+				server.close(() => resolve(undefined));
+				server.closeAllConnections();
+			}),
+	};
+}
+
+/** Serves fixed bodies by path (reference images). @param {Record<string, Buffer>} files */
+export const imageServer = (files) =>
+	localServer((req, res) => {
+		const body = files[req.url ?? ''];
+		if (!body) return void res.writeHead(404).end();
+		res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+	});
