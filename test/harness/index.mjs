@@ -5,6 +5,7 @@ import { ensureUserFolder, removeUserFolder, core, di, workflowLib } from './n8n
 import { HarnessCredentialsHelper } from './credentials-helper.mjs';
 import { loadNodeTypes } from './node-types.mjs';
 import { testCredential } from './credential-tester.mjs';
+import { invokeAsTool } from './tool.mjs';
 
 const { Container } = di;
 const { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } = core;
@@ -72,13 +73,13 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 	await activate();
 
 	/**
+	 * The Workflow and additionalData of one execution, as n8n's WorkflowRunner would build them.
 	 * @param {any} workflowJson
-	 * @param {RunOptions} [options]
+	 * @param {RunOptions} options
 	 */
-	function startWorkflow(workflowJson, options = {}) {
+	function prepareExecution(workflowJson, options) {
 		const {
 			credentials = {},
-			items,
 			pinData,
 			mode = 'manual',
 			executionId = String(++shared.executionCounter),
@@ -117,6 +118,16 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			instanceUrl: runInstanceUrl,
 			credentialsHelper: new HarnessCredentialsHelper(types.credentials, credentials),
 		});
+		return { workflow, additionalData, executedNodes, mode, pinData };
+	}
+
+	/**
+	 * @param {any} workflowJson
+	 * @param {RunOptions} [options]
+	 */
+	function startWorkflow(workflowJson, options = {}) {
+		const { items } = options;
+		const { workflow, additionalData, executedNodes, mode, pinData } = prepareExecution(workflowJson, options);
 
 		/** @type {{ cancel(): void } | undefined} */
 		let execution;
@@ -174,6 +185,18 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		/** @param {any} workflowJson @param {RunOptions} [options] */
 		async runWorkflow(workflowJson, options) {
 			return await startWorkflow(workflowJson, options).result;
+		},
+		/**
+		 * Calls one node of the workflow as an AI Agent would call it as a tool (this.isToolExecution() is true):
+		 * toolArgs is its single input item. Resolves to { items, response (the JSON string the agent reads),
+		 * error (a NodeOperationError, as the agent would receive it), runExecutionData }.
+		 * @param {any} workflowJson
+		 * @param {RunOptions & { nodeName: string, toolArgs?: import('n8n-workflow').IDataObject }} options
+		 */
+		async runAsTool(workflowJson, { nodeName, toolArgs = {}, ...options }) {
+			await activate();
+			const { workflow, additionalData, mode } = prepareExecution(workflowJson, options);
+			return await invokeAsTool({ workflow, additionalData, nodeName, toolArgs, mode });
 		},
 		/** Reads a binary property's bytes in either mode (inline base64 or a filesystem id). */
 		async binaryBuffer(/** @type {import('n8n-workflow').IBinaryData} */ binaryData) {

@@ -115,3 +115,36 @@ describe.each([
 		expect(JSON.stringify(result.run)).not.toContain(wrongKey);
 	});
 });
+
+describe('Stop (cancel) while the node waits for EvoLink', () => {
+	/** @type {import('../harness/index.mjs').Harness} */
+	let harness;
+
+	beforeAll(async () => {
+		harness = await createHarness();
+	});
+
+	afterAll(async () => {
+		await harness?.close();
+	});
+
+	test('aborts the in-flight request: the run ends canceled, the node outputs nothing', async () => {
+		const key = await keyWithCredits(10);
+		// The emulator holds the answer far longer than the test's timeout; only the abort can end the run in time.
+		await emulator.control.fault({ method: 'GET', path: '/v1/credits', times: 1, action: { type: 'delay', ms: 120_000 } });
+
+		const execution = harness.startWorkflow(getCreditsWorkflow(), {
+			credentials: { seedreamApi: { ...emulator.credentials, apiKey: key } },
+		});
+		while ((await requestsWithKey(key)).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+		execution.cancel();
+		const result = await execution.result;
+
+		expect(result.status).toBe('canceled');
+		expect(result.nodeError('Seedream')).toBeDefined();
+		expect(result.run.data.resultData.runData.Seedream?.[0]?.data).toBeUndefined();
+		// Logged on arrival; the status stays empty because the emulator never answered it.
+		expect(await requestsWithKey(key)).toEqual([expect.objectContaining({ status: null, fault: 'delay' })]);
+		await emulator.control.clearFaults();
+	});
+});
