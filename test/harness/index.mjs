@@ -198,6 +198,28 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			const { workflow, additionalData, mode } = prepareExecution(workflowJson, options);
 			return await invokeAsTool({ workflow, additionalData, nodeName, toolArgs, mode });
 		},
+		/**
+		 * Stores bytes as n8n would for an item's binary property, in this harness's binary mode (inline base64,
+		 * or a filesystem id), for input items that carry files: items: [{ json: {}, binary: { data } }].
+		 * @param {Buffer} buffer
+		 * @param {{ mimeType: string, fileName: string }} file
+		 */
+		async storeBinary(buffer, { mimeType, fileName }) {
+			await activate();
+			const extension = fileName.includes('.') ? fileName.split('.').pop() : undefined;
+			const [family, subtype] = mimeType.split('/');
+			/** @type {import('n8n-workflow').IBinaryData} */
+			const binaryData = {
+				data: '',
+				mimeType,
+				fileName,
+				...(extension ? { fileExtension: extension } : {}),
+				...(['image', 'video', 'audio', 'text'].includes(family) ? { fileType: family } : {}),
+				...(['json', 'pdf', 'html'].includes(subtype) ? { fileType: subtype } : {}),
+			};
+			const location = { type: 'execution', workflowId: 'harness-workflow', executionId: 'harness-inputs' };
+			return await Container.get(BinaryDataService).store(/** @type {any} */ (location), buffer, binaryData);
+		},
 		/** Reads a binary property's bytes in either mode (inline base64 or a filesystem id). */
 		async binaryBuffer(/** @type {import('n8n-workflow').IBinaryData} */ binaryData) {
 			return await Container.get(BinaryDataService).getAsBuffer(binaryData);
