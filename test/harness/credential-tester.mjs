@@ -7,7 +7,7 @@ import { core, workflowLib } from './n8n.mjs';
 import { HarnessCredentialsHelper } from './credentials-helper.mjs';
 
 const { ExecuteContext, RoutingNode } = core;
-const { NodeHelpers, Workflow } = workflowLib;
+const { NodeHelpers, Workflow, createRunExecutionData } = workflowLib;
 
 const TEST_NODE_TYPE = 'n8n-nodes-base.noOp';
 
@@ -67,7 +67,7 @@ export async function testCredential(types, credentialType, data, createAddition
 		node,
 		additionalData,
 		'internal',
-		{ resultData: { runData: {} } },
+		createRunExecutionData(),
 		0,
 		[],
 		{ main: [[{ json: {} }]] },

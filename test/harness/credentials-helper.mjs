@@ -104,12 +104,12 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		}
 		if (raw === true) return { ...stored };
 		let data = /** @type {import('n8n-workflow').ICredentialDataDecryptedObject} */ (
-			NodeHelpers.getNodeParameters(this.getCredentialsProperties(type), { ...stored }, true, false, null, null)
+			NodeHelpers.getNodeParameters(this.getCredentialsProperties(type), /** @type {any} */ ({ ...stored }), true, false, null, null)
 		);
 		if (resolveValues) {
 			data = /** @type {import('n8n-workflow').ICredentialDataDecryptedObject} */ (
 				resolveValues.workflow.expression.getParameterValue(
-					data,
+					/** @type {any} */ (data),
 					resolveValues.runExecutionData,
 					resolveValues.runIndex,
 					resolveValues.itemIndex,
@@ -119,7 +119,7 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 					core.getAdditionalKeys(additionalData, mode, null, { isCredential: true }),
 					executeData,
 					false,
-					data,
+					/** @type {any} */ (data),
 				)
 			);
 		}

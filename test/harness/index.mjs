@@ -129,7 +129,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		const { items } = options;
 		const { workflow, additionalData, executedNodes, mode, pinData } = prepareExecution(workflowJson, options);
 
-		/** @type {{ cancel(): void } | undefined} */
+		/** @type {(Promise<import('n8n-workflow').IRun> & { cancel(): void }) | undefined} */
 		let execution;
 		let cancelRequested = false;
 		const result = (async () => {
@@ -158,7 +158,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			if (cancelRequested) execution.cancel();
 			// On cancel WorkflowExecute does not reject (onCancel.shouldReject = false): the promise settles once
 			// the running node returns, with status 'canceled'. That is the run a user sees after pressing Stop.
-			const run = /** @type {import('n8n-workflow').IRun} */ (await execution);
+			const run = await execution;
 			return describeRun(run, executedNodes);
 		})();
 		return {
@@ -208,15 +208,14 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			await activate();
 			const extension = fileName.includes('.') ? fileName.split('.').pop() : undefined;
 			const [family, subtype] = mimeType.split('/');
-			/** @type {import('n8n-workflow').IBinaryData} */
-			const binaryData = {
+			const binaryData = /** @type {import('n8n-workflow').IBinaryData} */ ({
 				data: '',
 				mimeType,
 				fileName,
 				...(extension ? { fileExtension: extension } : {}),
 				...(['image', 'video', 'audio', 'text'].includes(family) ? { fileType: family } : {}),
 				...(['json', 'pdf', 'html'].includes(subtype) ? { fileType: subtype } : {}),
-			};
+			});
 			const location = { type: 'execution', workflowId: 'harness-workflow', executionId: 'harness-inputs' };
 			return await Container.get(BinaryDataService).store(/** @type {any} */ (location), buffer, binaryData);
 		},
@@ -326,7 +325,7 @@ function describeRun(run, executedNodes) {
 		},
 		/** @param {string} nodeName @returns {any} the error of the node's last failed run, or undefined */
 		nodeError(nodeName) {
-			return runData[nodeName]?.findLast((task) => task.error)?.error;
+			return runData[nodeName]?.findLast((/** @type {import('n8n-workflow').ITaskData} */ task) => task.error)?.error;
 		},
 	};
 }

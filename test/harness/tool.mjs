@@ -39,7 +39,7 @@ export async function invokeAsTool({ workflow, additionalData, nodeName, toolArg
 	return await workflow.expression.withIsolate(async () => {
 		try {
 			const result = /** @type {import('n8n-workflow').INodeExecutionData[][]} */ (
-				await nodeType.execute?.call(context)
+				await nodeType.execute?.call(/** @type {any} */ (context))
 			);
 			const items = result?.[0] ?? [];
 			context.addOutputData(NodeConnectionTypes.AiTool, 0, [[{ json: { response: items.map((i) => i.json) } }]]);
