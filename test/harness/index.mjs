@@ -6,6 +6,8 @@ import { HarnessCredentialsHelper } from './credentials-helper.mjs';
 import { loadNodeTypes } from './node-types.mjs';
 import { testCredential } from './credential-tester.mjs';
 import { invokeAsTool } from './tool.mjs';
+import { resumeWaitingExecution } from './resume.mjs';
+import { createWaitingExecutions } from './waiting.mjs';
 
 const { Container } = di;
 const { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } = core;
@@ -66,6 +68,11 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 	shared.open.add(harness);
 	if (engine === 'vm') shared.openVm.add(harness);
 
+	let defaultInstanceUrl = instanceUrl;
+	const waiting = createWaitingExecutions({
+		onResumed: (run, execution) => describeRun(run, execution),
+	});
+
 	async function activate() {
 		await useBinaryMode(binaryMode);
 		await useExpressionEngine(engine);
@@ -83,7 +90,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			pinData,
 			mode = 'manual',
 			executionId = String(++shared.executionCounter),
-			instanceUrl: runInstanceUrl = instanceUrl,
+			instanceUrl: runInstanceUrl = defaultInstanceUrl,
 		} = options;
 		const workflowData = structuredClone(workflowJson);
 		const workflow = new Workflow({
@@ -118,7 +125,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			instanceUrl: runInstanceUrl,
 			credentialsHelper: new HarnessCredentialsHelper(types.credentials, credentials),
 		});
-		return { workflow, additionalData, executedNodes, mode, pinData };
+		return { workflow, additionalData, executedNodes, mode, pinData, executionId, instanceUrl: runInstanceUrl };
 	}
 
 	/**
@@ -127,7 +134,8 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 	 */
 	function startWorkflow(workflowJson, options = {}) {
 		const { items } = options;
-		const { workflow, additionalData, executedNodes, mode, pinData } = prepareExecution(workflowJson, options);
+		const prepared = prepareExecution(workflowJson, options);
+		const { workflow, additionalData, executedNodes, mode, pinData, executionId } = prepared;
 
 		/** @type {(Promise<import('n8n-workflow').IRun> & { cancel(): void }) | undefined} */
 		let execution;
@@ -159,7 +167,16 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			// On cancel WorkflowExecute does not reject (onCancel.shouldReject = false): the promise settles once
 			// the running node returns, with status 'canceled'. That is the run a user sees after pressing Stop.
 			const run = await execution;
-			return describeRun(run, executedNodes);
+			if (run.status === 'waiting') {
+				// Like n8n saving a waiting execution: its waiting webhook can resume it later, with a fresh
+				// Workflow and additionalData as the CLI builds them from the database.
+				waiting.register(executionId, run, async (request) => {
+					await activate();
+					const resumed = prepareExecution(workflowJson, { ...options, executionId, instanceUrl: prepared.instanceUrl });
+					return { ...(await resumeWaitingExecution({ ...resumed, run, request })), ...resumed };
+				});
+			}
+			return describeRun(run, { executedNodes, executionId, instanceUrl: prepared.instanceUrl });
 		})();
 		return {
 			result,
@@ -185,6 +202,32 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		/** @param {any} workflowJson @param {RunOptions} [options] */
 		async runWorkflow(workflowJson, options) {
 			return await startWorkflow(workflowJson, options).result;
+		},
+		/**
+		 * Calls the waiting webhook of a Result with status 'waiting', as the service's callback would:
+		 * request { url = result.resumeUrl, method = 'POST', body, headers }. Resolves to { response: { status,
+		 * body } as n8n would answer (404 unknown, 409 running/finished, 401 wrong signature), result } where
+		 * result is the Result of the continued run, if it continued.
+		 * @param {{ resumeUrl?: string }} waitingResult
+		 * @param {import('./waiting.mjs').ResumeRequest} [request]
+		 */
+		async resumeWorkflow(waitingResult, request) {
+			return await waiting.resumeWorkflow(waitingResult, request);
+		},
+		/**
+		 * The Result of a waiting execution once its waiting webhook was called (over HTTP or resumeWorkflow).
+		 * @param {{ run: import('n8n-workflow').IRun, executionId: string }} waitingResult
+		 */
+		async waitForResume(waitingResult) {
+			return await waiting.waitForResume(waitingResult);
+		},
+		/**
+		 * Serves the waiting webhooks over HTTP on 127.0.0.1 and makes that server the instance URL of later runs,
+		 * so $execution.resumeUrl is callable (by the emulator with allowInsecureCallbacks). Resolves to its URL.
+		 */
+		async listenForWaitingWebhooks() {
+			defaultInstanceUrl = await waiting.listen();
+			return defaultInstanceUrl;
 		},
 		/**
 		 * Calls one node of the workflow as an AI Agent would call it as a tool (this.isToolExecution() is true):
@@ -235,6 +278,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			);
 		},
 		async close() {
+			await waiting.close();
 			shared.open.delete(harness);
 			if (shared.openVm.delete(harness) && shared.openVm.size === 0) {
 				await Expression.disposeExpressionEngine();
@@ -298,16 +342,20 @@ function createAdditionalData({ hooks, executionId, instanceUrl, credentialsHelp
 
 /**
  * @param {import('n8n-workflow').IRun} run
- * @param {string[]} executedNodes
+ * @param {{ executedNodes: string[], executionId: string, instanceUrl: string }} execution
  */
-function describeRun(run, executedNodes) {
+function describeRun(run, { executedNodes, executionId, instanceUrl }) {
 	const { runData } = run.data.resultData;
+	const waitTill = run.waitTill ?? run.data.waitTill;
 	return {
 		run,
+		executionId,
 		status: run.status,
 		error: run.data.resultData.error,
 		/** Set when a node called putExecutionToWait (status 'waiting'). */
-		waitTill: run.waitTill ?? run.data.waitTill,
+		waitTill,
+		/** $execution.resumeUrl of a waiting run: the URL that resumes it. */
+		resumeUrl: waitTill ? resumeUrlOf(instanceUrl, executionId, run.data.resumeToken) : undefined,
 		/** Node names in the order they finished. */
 		executedNodes,
 		/**
@@ -328,6 +376,16 @@ function describeRun(run, executedNodes) {
 			return runData[nodeName]?.findLast((/** @type {import('n8n-workflow').ITaskData} */ task) => task.error)?.error;
 		},
 	};
+}
+
+/**
+ * What $execution.resumeUrl evaluates to (n8n-core get-additional-keys).
+ * @param {string} instanceUrl @param {string} executionId @param {string | undefined} resumeToken
+ */
+function resumeUrlOf(instanceUrl, executionId, resumeToken) {
+	const url = new URL(`${instanceUrl.replace(/\/+$/, '')}/webhook-waiting/${executionId}`);
+	if (resumeToken) url.searchParams.set('signature', resumeToken);
+	return url.toString();
 }
 
 /** @typedef {Awaited<ReturnType<typeof createHarness>>} Harness */
