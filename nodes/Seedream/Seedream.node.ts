@@ -1,5 +1,13 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import * as account from './actions/account';
+import * as image from './actions/image';
 import { router } from './actions/router';
+import * as task from './actions/task';
 
 export class Seedream implements INodeType {
 	description: INodeTypeDescription = {
@@ -9,7 +17,8 @@ export class Seedream implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Generate and edit images with ByteDance Seedream 4 through the EvoLink API',
+		description:
+			'Generate and edit images with ByteDance Seedream 4 through the EvoLink API: text to image, editing and multi-reference generation, up to 15 images per task',
 		defaults: { name: 'Seedream' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -21,18 +30,16 @@ export class Seedream implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Account', value: 'account' }],
-				default: 'account',
+				options: [
+					{ name: 'Image', value: 'image' },
+					{ name: 'Task', value: 'task' },
+					{ name: 'Account', value: 'account' },
+				],
+				default: 'image',
 			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['account'] } },
-				options: [{ name: 'Get Credits', value: 'getCredits', action: 'Get credits' }],
-				default: 'getCredits',
-			},
+			...image.description,
+			...task.description,
+			...account.description,
 		],
 	};
 

@@ -1,27 +1,133 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import * as getCredits from './account/getCredits.operation';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import * as account from './account';
+import * as image from './image';
+import { DEFAULT_CONCURRENCY } from './shared';
+import * as task from './task';
+
+/**
+ * The item loop and the error policy, in one place.
+ *
+ * Two phases: first every item is read and checked (nothing sent), so a bad item stops the run before any
+ * other item has paid for a task; then the items run with bounded concurrency. Output order is input order,
+ * every item carries `pairedItem`, and with continueOnFail a failed item becomes an error item (with the
+ * task ID when there is one) while the others keep their results.
+ */
+
+interface Operation {
+	prepare?: (this: IExecuteFunctions, itemIndex: number) => Promise<unknown>;
+	execute: (
+		this: IExecuteFunctions,
+		itemIndex: number,
+		plan: never,
+	) => Promise<INodeExecutionData[]>;
+}
+
+const operations: Record<string, Record<string, Operation>> = {
+	image: { generate: image.generate },
+	task: { get: task.get },
+	account: { getCredits: account.getCredits },
+};
+
+/** Facts an error item keeps so a workflow can act on it (resume with Task > Get, retry, report). */
+const ERROR_FIELDS = [
+	'taskId',
+	'status',
+	'errorCode',
+	'retryable',
+	'httpCode',
+	'apiCode',
+	'requestId',
+	'param',
+];
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const returnData: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operationName = this.getNodeParameter('operation', 0) as string;
+	const operation = operations[resource]?.[operationName];
+	if (!operation) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operationName}" of "${resource}" is not supported`,
+		);
+	}
+	const concurrency = this.getNodeParameter(
+		'options.concurrency',
+		0,
+		DEFAULT_CONCURRENCY,
+	) as number;
+
+	const outputs: INodeExecutionData[][] = items.map(() => []);
+	const done = new Set<number>();
+	let fatal: { itemIndex: number; error: unknown } | undefined;
+	const fail = (itemIndex: number, error: unknown) => {
+		done.add(itemIndex);
+		if (this.continueOnFail()) {
+			outputs[itemIndex] = [{ json: errorJson(error), pairedItem: { item: itemIndex } }];
+		} else if (!fatal || itemIndex < fatal.itemIndex) {
+			fatal = { itemIndex, error };
+		}
+	};
+
+	const plans: unknown[] = [];
+	for (let itemIndex = 0; itemIndex < items.length && !fatal; itemIndex++) {
 		try {
-			const operation = this.getNodeParameter('operation', itemIndex) as string;
-			if (operation !== 'getCredits') {
-				throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`, { itemIndex });
-			}
-			returnData.push(...(await getCredits.execute.call(this, itemIndex)));
+			plans[itemIndex] = await operation.prepare?.call(this, itemIndex);
 		} catch (error) {
-			if (this.continueOnFail()) {
-				returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
-				continue;
-			}
-			const nodeError =
-				error instanceof NodeOperationError
-					? error
-					: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			throw nodeError;
+			fail(itemIndex, error);
 		}
 	}
-	return [returnData];
+
+	if (!fatal) {
+		const pending = items
+			.map((_, itemIndex) => itemIndex)
+			.filter((itemIndex) => !done.has(itemIndex));
+		await mapWithConcurrency(
+			pending,
+			concurrency,
+			async (itemIndex) => {
+				try {
+					outputs[itemIndex] = await operation.execute.call(
+						this,
+						itemIndex,
+						plans[itemIndex] as never,
+					);
+				} catch (error) {
+					fail(itemIndex, error);
+				}
+			},
+			() => fatal !== undefined,
+		);
+	}
+
+	if (fatal) {
+		const nodeError = asNodeError(this, fatal.error, fatal.itemIndex);
+		throw nodeError;
+	}
+	return [outputs.flat()];
+}
+
+function errorJson(error: unknown): IDataObject {
+	const json: IDataObject = { error: (error as Error)?.message ?? String(error) };
+	const { description, context } = error as { description?: string | null; context?: IDataObject };
+	if (description) json.description = description;
+	for (const field of ERROR_FIELDS) {
+		if (context?.[field] !== undefined) json[field] = context[field];
+	}
+	return json;
+}
+
+function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number) {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex ??= itemIndex;
+		return error;
+	}
+	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }

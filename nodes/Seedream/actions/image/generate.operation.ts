@@ -1,0 +1,347 @@
+import {
+	updateDisplayOptions,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+import { createTask, getTask, seedreamCredentials } from '../../transport';
+import { idempotencyKey } from '../../helpers/idempotency';
+import {
+	DEFAULT_MODEL,
+	DEFAULT_QUALITY,
+	N_MAX,
+	N_MIN,
+	PRESET_SIZES,
+	PROMPT_MAX_LENGTH,
+	QUALITIES,
+	RATIOS,
+	REFERENCES_MAX,
+} from '../../helpers/limits';
+import {
+	prepareReferences,
+	referenceIdentity,
+	referenceUrls,
+	type PreparedReference,
+	type ReferenceEntry,
+} from '../../helpers/references';
+import { taskToItems, type ResultOptions } from '../../helpers/results';
+import {
+	isRetryableTaskError,
+	isTerminal,
+	taskSummary,
+	type SeedreamTask,
+} from '../../helpers/task';
+import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
+import { waitForTask } from '../../helpers/waitForTask';
+import {
+	outputProperty,
+	readMaxWaitMs,
+	readResultOptions,
+	resultOptions,
+	waitOptions,
+} from '../shared';
+
+/** How many earlier tasks of the same key that failed server-side a re-run steps over (see createOnce). */
+const MAX_FAILED_REPLAYS = 5;
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'options',
+		default: DEFAULT_MODEL,
+		options: [
+			{
+				name: 'Seedream 4.0',
+				value: 'doubao-seedream-4.0',
+				description: 'All sizes and qualities; prompt priority standard or fast',
+			},
+			{
+				name: 'Seedream 4.5',
+				value: 'doubao-seedream-4.5',
+				description: 'Quality 2K or 4K only; prompt priority standard only',
+			},
+		],
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder: 'e.g. A set of 4 watercolor postcards of Lisbon trams at sunset',
+		description: `What to draw, or how to edit the reference images. At most ${PROMPT_MAX_LENGTH} characters.`,
+	},
+	{
+		displayName: 'Max Images',
+		name: 'n',
+		type: 'number',
+		typeOptions: { minValue: N_MIN, maxValue: N_MAX },
+		default: 1,
+		description: `Upper bound on the images made (${N_MIN}-${N_MAX}); credits are reserved for this many and settled on the images actually made`,
+		hint: 'An upper bound only: the prompt must also ask for several images (e.g. "a set of 4 images"). With reference images, Max Images + references may be at most 15.',
+	},
+	{
+		displayName: 'Size',
+		name: 'sizeMode',
+		type: 'options',
+		default: 'preset',
+		options: [
+			{ name: 'Preset', value: 'preset', description: '1K, 2K or 4K square' },
+			{ name: 'Custom Width and Height', value: 'custom', description: 'Exact pixels' },
+			{
+				name: 'Aspect Ratio and Quality',
+				value: 'ratio',
+				description: 'A ratio such as 16:9, at 1K, 2K or 4K',
+			},
+		],
+	},
+	{
+		displayName: 'Preset Size',
+		name: 'size',
+		type: 'options',
+		default: '2K',
+		options: PRESET_SIZES.map((size) => ({ name: size, value: size })),
+		displayOptions: { show: { sizeMode: ['preset'] } },
+	},
+	{
+		displayName: 'Width',
+		name: 'width',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 16384 },
+		default: 2048,
+		description:
+			'Width x height must be 921,600-16,777,216 pixels (1280x720 to 4096x4096), width / height 1/16 to 16',
+		displayOptions: { show: { sizeMode: ['custom'] } },
+	},
+	{
+		displayName: 'Height',
+		name: 'height',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 16384 },
+		default: 2048,
+		displayOptions: { show: { sizeMode: ['custom'] } },
+	},
+	{
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		default: '1:1',
+		options: RATIOS.map((ratio) => ({
+			name: ratio === 'auto' ? 'Auto (Like the First Reference)' : ratio,
+			value: ratio,
+		})),
+		displayOptions: { show: { sizeMode: ['ratio'] } },
+	},
+	{
+		displayName: 'Quality',
+		name: 'quality',
+		type: 'options',
+		default: DEFAULT_QUALITY,
+		options: QUALITIES.map((quality) => ({ name: quality, value: quality })),
+		description: 'Resolution class of the ratio; Seedream 4.5 takes 2K or 4K',
+		displayOptions: { show: { sizeMode: ['ratio'] } },
+	},
+	{
+		displayName: 'Reference Images',
+		name: 'referenceImages',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Reference Image',
+		description: `Images to edit or to take style and subjects from: URLs or binary fields of the input item, at most ${REFERENCES_MAX}. Binary images (JPEG, PNG, GIF, WebP, at most 10 MB) are uploaded to EvoLink Files.`,
+		options: [
+			{
+				displayName: 'Image',
+				name: 'images',
+				values: [
+					{
+						displayName: 'Source',
+						name: 'source',
+						type: 'options',
+						default: 'url',
+						options: [
+							{ name: 'URL', value: 'url' },
+							{ name: 'Binary Field', value: 'binary' },
+						],
+					},
+					{
+						displayName: 'Image URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://example.com/photo.png',
+						displayOptions: { show: { source: ['url'] } },
+					},
+					{
+						displayName: 'Input Binary Field',
+						name: 'binaryPropertyName',
+						type: 'string',
+						default: 'data',
+						description: 'Name of the binary field of the input item that holds the image',
+						displayOptions: { show: { source: ['binary'] } },
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Wait Mode',
+		name: 'waitMode',
+		type: 'options',
+		default: 'wait',
+		options: [
+			{
+				name: 'Wait for the Result',
+				value: 'wait',
+				description: 'Poll the task until it ends, then output the images',
+			},
+			{
+				name: "Don't Wait",
+				value: 'dontWait',
+				description: 'Output the task ID and status at once; read it later with Task > Get',
+			},
+		],
+	},
+	{
+		...outputProperty('binaryPerImage'),
+		displayOptions: { show: { waitMode: ['wait'] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			...([
+				{
+					displayName: 'Callback URL',
+					name: 'callbackUrl',
+					type: 'string',
+					default: '',
+					placeholder: 'https://example.com/webhooks/seedream',
+					description:
+						'An HTTPS URL that EvoLink POSTs the finished task to (at most 2048 characters, no internal addresses)',
+				},
+				{
+					displayName: 'Prompt Priority',
+					name: 'promptPriority',
+					type: 'options',
+					default: 'standard',
+					options: [
+						{ name: 'Standard', value: 'standard', description: 'Better results' },
+						{ name: 'Fast', value: 'fast', description: 'Faster; Seedream 4.0 only' },
+					],
+				},
+			] satisfies INodeProperties[]),
+			...waitOptions,
+			...resultOptions,
+		].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['image'], operation: ['generate'] } },
+	properties,
+);
+
+export interface GeneratePlan {
+	body: GenerateBody;
+	references: PreparedReference[];
+}
+
+/** Reads and checks everything for one item; nothing is sent. */
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<GeneratePlan> {
+	const validator = new Validator(this.getNode(), itemIndex);
+	const param = <T>(name: string, fallback?: T) =>
+		this.getNodeParameter(name, itemIndex, fallback) as T;
+	const entries = param<ReferenceEntry[]>('referenceImages.images', []);
+	const credentials = await seedreamCredentials.call(this);
+	const body = validator.generate(
+		{
+			model: param<string>('model'),
+			prompt: param<string>('prompt'),
+			n: param<number>('n'),
+			size: readSize(param),
+			promptPriority: param<string>('options.promptPriority', 'standard'),
+			callbackUrl: param<string>('options.callbackUrl', ''),
+			referenceCount: entries.length,
+		},
+		// The emulator runs on http://127.0.0.1 and calls back on the same machine.
+		{ allowInternalCallback: !credentials.baseUrl.toLowerCase().startsWith('https:') },
+	);
+	const references = await prepareReferences.call(this, itemIndex, entries, validator);
+	return { body, references };
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	plan: GeneratePlan,
+): Promise<INodeExecutionData[]> {
+	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
+	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
+	const results: ResultOptions | undefined =
+		waitMode === 'wait' ? readResultOptions.call(this, itemIndex, requested) : undefined;
+	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
+
+	const submittedAt = Date.now();
+	const task = await submit.call(this, itemIndex, plan);
+	if (!results) {
+		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
+	}
+	const { task: finished } = await waitForTask.call(this, task, {
+		maxWaitMs,
+		itemIndex,
+		submittedAt,
+	});
+	return await taskToItems.call(this, finished, results, itemIndex);
+}
+
+/** Uploads binary references, then creates the task once per Idempotency-Key. */
+async function submit(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	plan: GeneratePlan,
+): Promise<SeedreamTask> {
+	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
+	const body: IDataObject = { ...plan.body };
+	if (imageUrls.length) body.image_urls = imageUrls;
+	const scope = {
+		executionId: this.getExecutionId() ?? '',
+		workflowId: String(this.getWorkflow().id ?? ''),
+		nodeId: this.getNode().id ?? this.getNode().name,
+		itemIndex,
+	};
+	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
+	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
+
+	let task: SeedreamTask | undefined;
+	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {
+		const created = await createTask.call(
+			this,
+			body,
+			idempotencyKey(scope, intent, attempt),
+			itemIndex,
+		);
+		task = created.task;
+		if (!created.replayed) return task;
+		// A replay means this item already has a task from an earlier try of this execution (n8n's Retry On
+		// Fail). Use it, unless it failed for a reason a new task can fix: then step to the next key.
+		if (!isTerminal(task)) task = await getTask.call(this, task.id, itemIndex);
+		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code))) return task;
+	}
+	return task as SeedreamTask;
+}
+
+function readSize(param: <T>(name: string, fallback?: T) => T): SizeChoice {
+	const mode = param<string>('sizeMode', 'preset');
+	if (mode === 'custom')
+		return { mode, width: param<number>('width'), height: param<number>('height') };
+	if (mode === 'ratio')
+		return { mode, ratio: param<string>('aspectRatio'), quality: param<string>('quality') };
+	return { mode: 'preset', preset: param<string>('size') };
+}

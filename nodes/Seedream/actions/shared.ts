@@ -1,0 +1,137 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import {
+	DEFAULT_BINARY_PROPERTY,
+	DEFAULT_MAX_DOWNLOAD_MB,
+	type OutputShape,
+	type ResultOptions,
+} from '../helpers/results';
+
+/** Parameters Generate and Task > Get share: how results come out and how long to wait. */
+
+export const DEFAULT_MAX_WAIT_SECONDS = 600;
+export const DEFAULT_CONCURRENCY = 5;
+
+export function outputProperty(defaultShape: OutputShape): INodeProperties {
+	return {
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		default: defaultShape,
+		description:
+			'How the finished images come out. Result URLs expire 24 hours after the task completes.',
+		options: [
+			{
+				name: 'One Item per Image (Binary)',
+				value: 'binaryPerImage',
+				description:
+					'Download each image into its own item, with the task ID, URL and expiry in the JSON',
+			},
+			{
+				name: 'All Images on One Item (Binary)',
+				value: 'binaryPerTask',
+				description:
+					'Download all images of a task onto one item, in binary fields image_0, image_1 and so on',
+			},
+			{
+				name: 'URLs Only',
+				value: 'urls',
+				description: 'One item per image with its URL, nothing downloaded',
+			},
+			{
+				name: 'Compact Summary',
+				value: 'compact',
+				description: 'One item per task: task ID, status, image URLs and when they expire',
+			},
+		],
+	};
+}
+
+export const waitOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Wait (Seconds)',
+		name: 'maxWaitSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_WAIT_SECONDS,
+		description:
+			'How long to wait for the task before giving up with an error that carries the task ID. The task keeps running at EvoLink; read it later with Task > Get.',
+	},
+];
+
+export const resultOptions: INodeProperties[] = [
+	{
+		displayName: 'Binary Output When Used as a Tool',
+		name: 'binaryWhenTool',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to output images as binary data when an AI agent calls this node. By default an agent gets the compact summary (task ID, status, image URLs, expiry).',
+	},
+	{
+		displayName: 'Concurrency',
+		name: 'concurrency',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 50 },
+		default: DEFAULT_CONCURRENCY,
+		description:
+			'How many input items are processed at once. EvoLink rate-limits per model; refused requests are retried after the delay it asks for.',
+	},
+	{
+		displayName: 'Max Download Size (MB)',
+		name: 'maxDownloadMB',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_DOWNLOAD_MB,
+		description: 'Refuse to download an image larger than this',
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: DEFAULT_BINARY_PROPERTY,
+		description:
+			'The binary field of each output item that holds its image (One Item per Image output). All Images on One Item uses image_0, image_1, ...',
+	},
+];
+
+export function readResultOptions(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	requested?: ResultOptions['requested'],
+): ResultOptions {
+	const chosen = this.getNodeParameter('output', itemIndex) as OutputShape;
+	const binaryWhenTool = this.getNodeParameter(
+		'options.binaryWhenTool',
+		itemIndex,
+		false,
+	) as boolean;
+	const asTool = typeof this.isToolExecution === 'function' && this.isToolExecution();
+	const downloads = chosen === 'binaryPerImage' || chosen === 'binaryPerTask';
+	return {
+		output: asTool && downloads && !binaryWhenTool ? 'compact' : chosen,
+		binaryPropertyName: this.getNodeParameter(
+			'options.binaryPropertyName',
+			itemIndex,
+			DEFAULT_BINARY_PROPERTY,
+		) as string,
+		maxDownloadBytes:
+			(this.getNodeParameter(
+				'options.maxDownloadMB',
+				itemIndex,
+				DEFAULT_MAX_DOWNLOAD_MB,
+			) as number) *
+			1024 *
+			1024,
+		requested,
+	};
+}
+
+export function readMaxWaitMs(this: IExecuteFunctions, itemIndex: number): number {
+	return (
+		(this.getNodeParameter(
+			'options.maxWaitSeconds',
+			itemIndex,
+			DEFAULT_MAX_WAIT_SECONDS,
+		) as number) * 1000
+	);
+}

@@ -1,0 +1,88 @@
+import {
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+import { getTask } from '../../transport';
+import { taskToItems } from '../../helpers/results';
+import { Validator } from '../../helpers/validate';
+import { waitForTask } from '../../helpers/waitForTask';
+import {
+	outputProperty,
+	readMaxWaitMs,
+	readResultOptions,
+	resultOptions,
+	waitOptions,
+} from '../shared';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Task ID',
+		name: 'taskId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'task-unified-1757165031-seedream4d',
+		description:
+			'The ID a Generate run returned (field taskId). Reading a task is free: this is how to pick up results without paying again.',
+	},
+	{
+		displayName: 'Wait Mode',
+		name: 'waitMode',
+		type: 'options',
+		default: 'dontWait',
+		options: [
+			{
+				name: "Don't Wait",
+				value: 'dontWait',
+				description: 'Read the task once: its images if it has finished, else its status',
+			},
+			{
+				name: 'Wait for the Result',
+				value: 'wait',
+				description: 'Poll the task until it ends, then output the images',
+			},
+		],
+	},
+	outputProperty('urls'),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...waitOptions, ...resultOptions].sort((a, b) =>
+			a.displayName.localeCompare(b.displayName),
+		),
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['task'], operation: ['get'] } },
+	properties,
+);
+
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<string> {
+	return new Validator(this.getNode(), itemIndex).taskId(
+		this.getNodeParameter('taskId', itemIndex),
+	);
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	taskId: string,
+): Promise<INodeExecutionData[]> {
+	const results = readResultOptions.call(this, itemIndex);
+	let task = await getTask.call(this, taskId, itemIndex);
+	if (this.getNodeParameter('waitMode', itemIndex) === 'wait') {
+		task = (
+			await waitForTask.call(this, task, {
+				maxWaitMs: readMaxWaitMs.call(this, itemIndex),
+				itemIndex,
+			})
+		).task;
+	}
+	return await taskToItems.call(this, task, results, itemIndex);
+}

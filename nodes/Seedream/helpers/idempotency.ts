@@ -1,0 +1,39 @@
+import { createHash } from 'crypto';
+import type { IDataObject } from 'n8n-workflow';
+
+/**
+ * The Idempotency-Key of a create (spec section 2: 16-96 characters of [A-Za-z0-9._-]).
+ *
+ * It is derived from the execution, the node, the item and what is asked for, so:
+ * - n8n's Retry On Fail (same execution, node and item) sends the same key and gets the first task back
+ *   instead of paying for a second one;
+ * - a new execution, another item or changed parameters make a new key, hence a new task.
+ * `attempt` > 0 moves past an earlier task of the same key that failed server-side (see generate).
+ */
+export function idempotencyKey(
+	scope: { executionId: string; workflowId: string; nodeId: string; itemIndex: number },
+	request: IDataObject,
+	attempt = 0,
+): string {
+	const digest = createHash('sha256')
+		.update(stableJson({ ...scope, request }))
+		.digest('hex')
+		.slice(0, 48);
+	return attempt > 0 ? `n8n-seedream-${digest}.${attempt}` : `n8n-seedream-${digest}`;
+}
+
+export function sha256(data: Buffer): string {
+	return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+function stableJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as IDataObject)
+			.filter(([, v]) => v !== undefined)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
+}

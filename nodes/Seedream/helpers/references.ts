@@ -1,0 +1,83 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { uploadFile } from '../transport';
+import { sha256 } from './idempotency';
+import { FILE_EXTENSIONS, imageInfo } from './imageInfo';
+import type { Validator } from './validate';
+
+/**
+ * Reference images: each entry is a URL the service fetches, or the name of a binary field of the input item,
+ * which is checked here and uploaded to EvoLink Files so its file URL can go in `image_urls`.
+ */
+
+export interface ReferenceEntry {
+	source?: 'url' | 'binary';
+	url?: string;
+	binaryPropertyName?: string;
+}
+
+export type PreparedReference =
+	| { kind: 'url'; url: string }
+	| { kind: 'binary'; propertyName: string; mimeType: string; fileName: string; digest: string };
+
+/** Checks every entry without sending anything: URL syntax; binary format by magic bytes, size and pixels. */
+export async function prepareReferences(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	entries: ReferenceEntry[],
+	validator: Validator,
+): Promise<PreparedReference[]> {
+	const prepared: PreparedReference[] = [];
+	// One at a time: a reference may weigh 10 MB and only its digest and header facts are kept.
+	for (const [index, entry] of entries.entries()) {
+		if ((entry.source ?? 'url') === 'url') {
+			prepared.push({ kind: 'url', url: validator.referenceUrl(entry.url ?? '', index) });
+			continue;
+		}
+		const propertyName = (entry.binaryPropertyName ?? '').trim();
+		const label = `${index + 1} (binary field "${propertyName}")`;
+		if (propertyName === '')
+			validator.fail(`Reference Image ${index + 1}`, 'needs the name of an input binary field');
+		const binary = this.helpers.assertBinaryData(itemIndex, propertyName);
+		// The size is known before reading when the data lives in a binary data store.
+		const storedSize = binary.id
+			? (await this.helpers.getBinaryMetadata(binary.id)).fileSize
+			: undefined;
+		if (storedSize !== undefined) validator.referenceBytes(label, storedSize);
+		const data = await this.helpers.getBinaryDataBuffer(itemIndex, propertyName);
+		const info = validator.referenceImage(label, data.length, imageInfo(data));
+		const extension = FILE_EXTENSIONS[info.mimeType];
+		const baseName = (binary.fileName ?? `reference-${index + 1}`).replace(/\.[^.]*$/, '');
+		prepared.push({
+			kind: 'binary',
+			propertyName,
+			mimeType: info.mimeType,
+			fileName: `${baseName}.${extension}`,
+			digest: sha256(data),
+		});
+	}
+	return prepared;
+}
+
+/** The `image_urls` of a request: URLs as given, binary entries uploaded, all uploads of the item in parallel. */
+export async function referenceUrls(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	references: PreparedReference[],
+): Promise<string[]> {
+	return await Promise.all(
+		references.map(async (reference) => {
+			if (reference.kind === 'url') return reference.url;
+			const data = await this.helpers.getBinaryDataBuffer(itemIndex, reference.propertyName);
+			return await uploadFile.call(
+				this,
+				{ data, mimeType: reference.mimeType, fileName: reference.fileName },
+				itemIndex,
+			);
+		}),
+	);
+}
+
+/** What a reference contributes to the Idempotency-Key: its URL, or its content (upload URLs change per run). */
+export function referenceIdentity(reference: PreparedReference): string {
+	return reference.kind === 'url' ? reference.url : `sha256:${reference.digest}`;
+}

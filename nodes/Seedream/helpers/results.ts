@@ -1,0 +1,160 @@
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+import { downloadFile } from '../transport';
+import { mapWithConcurrency } from './concurrency';
+import { FILE_EXTENSIONS } from './imageInfo';
+import {
+	isTerminal,
+	resultsExpireAt,
+	resultUrls,
+	taskFailedError,
+	taskSummary,
+	type SeedreamTask,
+} from './task';
+
+/**
+ * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
+ *
+ * Shapes (`output`):
+ * - `binaryPerImage`: one item per image, the image in binary field `binaryPropertyName` (default `data`).
+ * - `binaryPerTask`: one item per task, images in binary fields `image_0`, `image_1`, ...
+ * - `urls`: one item per image, JSON only (no download).
+ * - `compact`: one item per task: task ID, status, image URLs, expiry (what an AI agent needs).
+ * A task that has not ended gives one item with its summary (task ID, status, progress, estimated time).
+ */
+
+export const OUTPUT_SHAPES = ['binaryPerImage', 'binaryPerTask', 'urls', 'compact'] as const;
+export type OutputShape = (typeof OUTPUT_SHAPES)[number];
+
+export const DEFAULT_BINARY_PROPERTY = 'data';
+export const TASK_BINARY_PREFIX = 'image_';
+export const DEFAULT_MAX_DOWNLOAD_MB = 50;
+/** Downloads of one task at once: enough to overlap latency; each streams, so memory stays flat. */
+const DOWNLOAD_CONCURRENCY = 4;
+
+export interface ResultOptions {
+	output: OutputShape;
+	binaryPropertyName?: string;
+	maxDownloadBytes?: number;
+	/** What was asked for, echoed in the JSON when known (Generate knows; a task read back does not). */
+	requested?: { size?: string; quality?: string; n?: number };
+}
+
+export type ResultContext = IExecuteFunctions | IWebhookFunctions;
+
+export async function taskToItems(
+	this: ResultContext,
+	task: SeedreamTask,
+	options: ResultOptions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const pairedItem = { item: itemIndex };
+	if (isTerminal(task) && task.status !== 'completed')
+		throw taskFailedError(this.getNode(), task, itemIndex);
+	const urls = resultUrls(task);
+	if (task.status !== 'completed' || urls.length === 0) {
+		return [{ json: { ...taskSummary(task), imageUrls: urls }, pairedItem }];
+	}
+
+	const common: IDataObject = {
+		taskId: task.id,
+		status: task.status,
+		model: task.model,
+		imageCount: urls.length,
+		expiresAt: resultsExpireAt(task),
+		usage: task.usage,
+		...requestedFields(options.requested),
+	};
+
+	if (options.output === 'compact') {
+		return [
+			{
+				json: {
+					taskId: task.id,
+					status: task.status,
+					imageUrls: urls,
+					expiresAt: common.expiresAt,
+				},
+				pairedItem,
+			},
+		];
+	}
+	if (options.output === 'urls') {
+		return urls.map((url, imageIndex) => ({ json: { ...common, imageIndex, url }, pairedItem }));
+	}
+
+	const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_MB * 1024 * 1024;
+	const files = (await mapWithConcurrency(urls, DOWNLOAD_CONCURRENCY, async (url, imageIndex) =>
+		downloadImage.call(this, task, url, imageIndex, maxBytes, itemIndex),
+	)) as IBinaryData[];
+
+	if (options.output === 'binaryPerTask') {
+		const binary: Record<string, IBinaryData> = {};
+		const images = files.map((file, imageIndex) => {
+			const binaryProperty = `${TASK_BINARY_PREFIX}${imageIndex}`;
+			binary[binaryProperty] = file;
+			return {
+				imageIndex,
+				url: urls[imageIndex],
+				binaryProperty,
+				fileName: file.fileName,
+				mimeType: file.mimeType,
+			};
+		});
+		return [{ json: { ...common, imageUrls: urls, images }, binary, pairedItem }];
+	}
+
+	const binaryProperty = options.binaryPropertyName?.trim() || DEFAULT_BINARY_PROPERTY;
+	return files.map((file, imageIndex) => ({
+		json: {
+			...common,
+			imageIndex,
+			url: urls[imageIndex],
+			fileName: file.fileName,
+			mimeType: file.mimeType,
+		},
+		binary: { [binaryProperty]: file },
+		pairedItem,
+	}));
+}
+
+async function downloadImage(
+	this: ResultContext,
+	task: SeedreamTask,
+	url: string,
+	imageIndex: number,
+	maxBytes: number,
+	itemIndex: number,
+): Promise<IBinaryData> {
+	const download = await downloadFile.call(this, url, {
+		maxBytes,
+		what: `image ${imageIndex} of task ${task.id}`,
+		itemIndex,
+	});
+	const mimeType = imageMimeType(download.mimeType, url);
+	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
+	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
+	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
+}
+
+/** The served type when it names an image; else the URL's extension; results are PNG when nothing says. */
+function imageMimeType(served: string | undefined, url: string): string {
+	if (served && FILE_EXTENSIONS[served]) return served;
+	const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+	const byExtension = Object.entries(FILE_EXTENSIONS).find(
+		([, ext]) => ext === extension || (extension === 'jpeg' && ext === 'jpg'),
+	);
+	return byExtension?.[0] ?? 'image/png';
+}
+
+function requestedFields(requested: ResultOptions['requested']): IDataObject {
+	const fields: IDataObject = {};
+	if (requested?.size !== undefined) fields.size = requested.size;
+	if (requested?.quality !== undefined) fields.quality = requested.quality;
+	return fields;
+}

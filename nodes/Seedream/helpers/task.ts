@@ -1,0 +1,95 @@
+import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
+import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from './limits';
+
+/** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (spec sections 2 and 3). */
+export interface SeedreamTask extends IDataObject {
+	id: string;
+	status: string;
+	model?: string;
+	progress?: number;
+	created?: number;
+	results?: Array<string | { url?: string }>;
+	task_info?: { can_cancel?: boolean; estimated_time?: number };
+	usage?: IDataObject;
+	error?: { code?: string | number; message?: string; type?: string; suggestion?: string };
+}
+
+export function isTerminal(task: SeedreamTask): boolean {
+	return (TERMINAL_STATUSES as readonly string[]).includes(task.status);
+}
+
+/** Result URLs; the spec documents strings, and gateways of the same family send `{url}` objects. */
+export function resultUrls(task: SeedreamTask): string[] {
+	const results = Array.isArray(task.results) ? task.results : [];
+	return results
+		.map((entry) => (typeof entry === 'string' ? entry : entry?.url))
+		.filter((url): url is string => typeof url === 'string' && url !== '');
+}
+
+/** Seconds the service expects the task to take, when it says (`task_info.estimated_time`). */
+export function estimatedSeconds(task: SeedreamTask): number | undefined {
+	const value = Number(task.task_info?.estimated_time);
+	return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * When the result URLs stop working: 24 h after completion (spec section 3). The task object carries no
+ * completion time (unverified: a `completed_at`/`finished_at` is read when present), so the fallback is
+ * the earliest it can be, 24 h after creation, which never promises a link that is already dead.
+ */
+export function resultsExpireAt(task: SeedreamTask): string | undefined {
+	const completed = [task.completed_at, task.finished_at, task.created]
+		.map(Number)
+		.find((seconds) => Number.isFinite(seconds) && seconds > 0);
+	if (completed === undefined) return undefined;
+	return new Date(completed * 1000 + RESULT_URL_LIFETIME_MS).toISOString();
+}
+
+/** Whether a new task may succeed where this one failed: the spec splits client- and server-side codes. */
+export function isRetryableTaskError(code: string | number | undefined): boolean {
+	// Codes the spec does not list count as server-side: a new task costs nothing when it fails again.
+	return !CLIENT_TASK_ERROR_CODES.includes(String(code));
+}
+
+/** The compact view of a task: what an AI agent or a "don't wait" run needs to go on. */
+export function taskSummary(task: SeedreamTask): IDataObject {
+	const summary: IDataObject = { taskId: task.id, status: task.status };
+	if (task.model !== undefined) summary.model = task.model;
+	if (task.progress !== undefined) summary.progress = task.progress;
+	const estimate = estimatedSeconds(task);
+	if (estimate !== undefined) summary.estimatedTime = estimate;
+	if (task.created !== undefined) summary.createdAt = new Date(task.created * 1000).toISOString();
+	if (task.usage !== undefined) summary.usage = task.usage;
+	return summary;
+}
+
+/** A failed or cancelled task as an error: the task ID, the API's code and message, and whether a new task may help. */
+export function taskFailedError(
+	node: INode,
+	task: SeedreamTask,
+	itemIndex?: number,
+): NodeOperationError {
+	const code =
+		task.error?.code ?? (task.status === 'cancelled' ? 'request_cancelled' : 'unknown_error');
+	const apiMessage = task.error?.message ?? `The task ended with status ${task.status}`;
+	const retryable = isRetryableTaskError(code);
+	const advice = retryable
+		? 'A server-side failure: the same request may succeed as a new task later (nothing was charged for this one).'
+		: 'The request itself was refused: running it again unchanged will fail again. Change the prompt or the references.';
+	const suggestion = task.error?.suggestion ? ` ${task.error.suggestion}` : '';
+	const error = new NodeOperationError(
+		node,
+		`Seedream task ${task.id} ${task.status}: ${code}: ${apiMessage}`,
+		{
+			itemIndex,
+			description: `${advice}${suggestion}`,
+		},
+	);
+	Object.assign(error.context, {
+		taskId: task.id,
+		status: task.status,
+		errorCode: code,
+		retryable,
+	});
+	return error;
+}

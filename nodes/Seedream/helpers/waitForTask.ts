@@ -1,0 +1,197 @@
+import { NodeOperationError, sleep, type IAllExecuteFunctions } from 'n8n-workflow';
+import { cancelledError, cancelSignal, getTask } from '../transport';
+import { estimatedSeconds, isTerminal, resultUrls, type SeedreamTask } from './task';
+
+/**
+ * Waits for a task to end by polling `GET /v1/tasks/{id}`, guided by what the task says of itself: little
+ * polling while the end is far, close watching around the predicted end.
+ *
+ * The prediction: with two progress readings the rate is known and the end can be extrapolated (linear
+ * progress, as EvoLink reports it); with one reading or only `estimated_time`, half the predicted remaining
+ * time is waited, so the gap shrinks fast without overshooting. Around the predicted end, polls come every
+ * POLL_MIN_MS; past it, the interval grows back to POLL_MAX_OVERDUE_MS so a late task is not hammered.
+ */
+
+export const POLL_MIN_MS = 100;
+const POLL_MAX_OVERDUE_MS = 2000;
+/** Without estimate or progress: start soon, then every few seconds. */
+const POLL_BLIND_MIN_MS = 500;
+const POLL_BLIND_MAX_MS = 3000;
+/** Spec section 3: a completed task's `results` can be empty for a few seconds on gateways of this family. */
+const EMPTY_RESULTS_GRACE_MS = 15_000;
+const EMPTY_RESULTS_POLL_MS = 500;
+
+export interface WaitOptions {
+	/** Give up after this long (the task keeps running at EvoLink). */
+	maxWaitMs: number;
+	itemIndex?: number;
+	/** When the task was submitted, on this machine's clock; defaults to now. */
+	submittedAt?: number;
+}
+
+export interface WaitResult {
+	task: SeedreamTask;
+	/** How many times the task was read while waiting. */
+	polls: number;
+}
+
+interface ProgressSample {
+	at: number;
+	progress: number;
+}
+
+export async function waitForTask(
+	this: IAllExecuteFunctions,
+	initial: SeedreamTask,
+	options: WaitOptions,
+): Promise<WaitResult> {
+	const { maxWaitMs, itemIndex } = options;
+	const start = options.submittedAt ?? Date.now();
+	const deadline = Date.now() + maxWaitMs;
+	const predictor = new EndPredictor(start);
+	let task = initial;
+	let polls = 0;
+	let completedEmptySince: number | undefined;
+	predictor.observe(task, Date.now());
+
+	for (;;) {
+		const now = Date.now();
+		if (isTerminal(task)) {
+			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
+			completedEmptySince ??= now;
+			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
+				const error = new NodeOperationError(
+					this.getNode(),
+					`Task ${task.id} completed but returned no image URLs`,
+					{
+						itemIndex,
+						description: `Read it again later with Task > Get and the task ID ${task.id}.`,
+					},
+				);
+				error.context.taskId = task.id;
+				throw error;
+			}
+		}
+		if (now >= deadline) throw timeoutError(this, task, maxWaitMs, itemIndex);
+
+		const delay =
+			completedEmptySince !== undefined ? EMPTY_RESULTS_POLL_MS : predictor.nextDelay(now);
+		await pause(this, Math.min(delay, deadline - now), task.id, itemIndex);
+		task = await getTask.call(this, task.id, itemIndex);
+		polls++;
+		predictor.observe(task, Date.now());
+	}
+}
+
+/** Predicts when a task ends from its `progress` readings and `estimated_time`. */
+class EndPredictor {
+	private first?: ProgressSample;
+	private last?: ProgressSample;
+	private estimate?: { at: number; seconds: number };
+	/** Whether `estimated_time` stays put between reads, i.e. is a total rather than what remains. */
+	private estimateIsTotal = false;
+	private overduePolls = 0;
+	private blindPolls = 0;
+
+	constructor(private readonly start: number) {}
+
+	observe(task: SeedreamTask, at: number): void {
+		const progress = Number(task.progress);
+		if (Number.isFinite(progress) && progress > 0 && progress < 100) {
+			const sample = { at, progress };
+			this.first ??= sample;
+			if (!this.last || progress > this.last.progress) this.last = sample;
+		}
+		const seconds = estimatedSeconds(task);
+		if (seconds !== undefined) {
+			// Unverified which it is: the emulator counts down; a constant figure is read as a total.
+			if (this.estimate && this.estimate.seconds === seconds && at - this.estimate.at >= 1500) {
+				this.estimateIsTotal = true;
+			}
+			if (!this.estimate || this.estimate.seconds !== seconds) this.estimate = { at, seconds };
+		}
+	}
+
+	nextDelay(now: number): number {
+		const rated = this.rateBasedEnd();
+		if (rated) {
+			const untilWindow = rated.end - rated.uncertainty - now;
+			if (untilWindow > POLL_MIN_MS) return untilWindow;
+			if (now <= rated.end + rated.uncertainty) return POLL_MIN_MS;
+			return this.overdueDelay();
+		}
+		const remaining = this.remainingWithoutRate(now);
+		if (remaining === undefined) {
+			return Math.min(POLL_BLIND_MAX_MS, POLL_BLIND_MIN_MS * 1.5 ** this.blindPolls++);
+		}
+		if (remaining > 2 * POLL_MIN_MS) return remaining / 2;
+		if (remaining > -POLL_MAX_OVERDUE_MS) return POLL_MIN_MS;
+		return this.overdueDelay();
+	}
+
+	/** Linear extrapolation from the first and latest progress readings; uncertainty from progress being whole percents. */
+	private rateBasedEnd(): { end: number; uncertainty: number } | undefined {
+		const { first, last } = this;
+		if (!first || !last || last.progress <= first.progress || last.at <= first.at) return undefined;
+		const msPerPercent = (last.at - first.at) / (last.progress - first.progress);
+		const remaining = (100 - last.progress) * msPerPercent;
+		const uncertainty = remaining / (last.progress - first.progress) + msPerPercent;
+		return { end: last.at + remaining, uncertainty };
+	}
+
+	private remainingWithoutRate(now: number): number | undefined {
+		const candidates: number[] = [];
+		if (this.estimate) {
+			const base = this.estimateIsTotal ? this.start : this.estimate.at;
+			candidates.push(base + this.estimate.seconds * 1000 - now);
+		}
+		if (this.last) {
+			const elapsed = this.last.at - this.start;
+			// Overestimates by the time the task sat in the queue, so the halving stays on the safe side.
+			candidates.push(
+				this.last.at + (elapsed * (100 - this.last.progress)) / this.last.progress - now,
+			);
+		}
+		return candidates.length ? Math.min(...candidates) : undefined;
+	}
+
+	private overdueDelay(): number {
+		return Math.min(POLL_MAX_OVERDUE_MS, POLL_MIN_MS * 1.5 ** ++this.overduePolls);
+	}
+}
+
+async function pause(
+	context: IAllExecuteFunctions,
+	ms: number,
+	taskId: string,
+	itemIndex?: number,
+) {
+	const signal = cancelSignal(context);
+	if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
+	try {
+		await sleep(Math.max(0, ms), signal);
+	} catch (error) {
+		if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
+		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+	}
+}
+
+function timeoutError(
+	context: IAllExecuteFunctions,
+	task: SeedreamTask,
+	maxWaitMs: number,
+	itemIndex?: number,
+) {
+	const progress = task.progress !== undefined ? `, ${task.progress}%` : '';
+	const error = new NodeOperationError(
+		context.getNode(),
+		`Task ${task.id} did not finish within ${Math.round(maxWaitMs / 1000)} s (status ${task.status}${progress})`,
+		{
+			itemIndex,
+			description: `The task keeps running at EvoLink and waiting longer costs nothing. Read it later with Seedream > Task > Get and the task ID ${task.id}, or raise Options > Max Wait.`,
+		},
+	);
+	error.context.taskId = task.id;
+	error.context.status = task.status;
+	return error;
+}
