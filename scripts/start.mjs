@@ -1,0 +1,109 @@
+// @ts-check
+// `npm start`: a real n8n with this package in it, ready to click. Installs what is missing (Node 24, dev
+// dependencies, the pinned n8n: once, into a cache outside the clone), builds and packs the package, installs
+// the tarball into the instance's user folder the way n8n installs a community package, starts the EvoLink
+// emulator and n8n on 127.0.0.1, logs in as the owner from the environment, points the "Seedream account"
+// credential at the emulator (or at the real API when EVOLINK_API_KEY is set) and imports examples/*.json.
+// Ctrl-C stops both. Settings (environment):
+//   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (N8N_PORT + 1), EVOLINK_EMULATOR_PORT (8787),
+//   SEEDREAM_N8N_USER_FOLDER (<clone>/.n8n-dev), SEEDREAM_CACHE_DIR (~/.cache/n8n-nodes-seedream),
+//   SEEDREAM_OWNER_EMAIL / SEEDREAM_OWNER_PASSWORD (a documented demo login), EVOLINK_API_KEY (+ optional
+//   EVOLINK_BASE_URL, EVOLINK_FILES_BASE_URL), SEEDREAM_TARBALL (install this .tgz instead of building).
+import { join, resolve } from 'node:path';
+import { N8N_VERSION, n8nHome, reexecUnderNode24, repoRoot, step } from './lib/toolchain.mjs';
+
+await reexecUnderNode24(import.meta.url);
+
+const { buildAndPack } = await import('./lib/pack.mjs');
+const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import('./lib/n8n-instance.mjs');
+
+const started = Date.now();
+const env = process.env;
+
+/** @param {string} name @param {number} fallback */
+function portFrom(name, fallback) {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const port = Number(raw);
+	if (!Number.isInteger(port) || port < 1 || port > 65535) {
+		console.error(`${name} must be a port number (1-65535), not "${raw}"`);
+		process.exit(2);
+	}
+	return port;
+}
+
+const port = portFrom('N8N_PORT', 5678);
+const brokerPort = portFrom('N8N_RUNNERS_BROKER_PORT', port + 1);
+const emulatorPort = portFrom('EVOLINK_EMULATOR_PORT', 8787);
+const userFolder = resolve(env.SEEDREAM_N8N_USER_FOLDER || join(repoRoot, '.n8n-dev'));
+const owner = { email: env.SEEDREAM_OWNER_EMAIL || DEMO_OWNER.email, password: env.SEEDREAM_OWNER_PASSWORD || DEMO_OWNER.password };
+const realApi = env.EVOLINK_API_KEY
+	? { apiKey: env.EVOLINK_API_KEY, baseUrl: env.EVOLINK_BASE_URL || undefined, filesBaseUrl: env.EVOLINK_FILES_BASE_URL || undefined }
+	: undefined;
+
+if (port === brokerPort) {
+	console.error(`N8N_PORT and N8N_RUNNERS_BROKER_PORT are both ${port}: n8n needs two ports.`);
+	process.exit(2);
+}
+
+/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
+let instance;
+let stopping = false;
+async function shutdown(/** @type {number} */ code) {
+	if (stopping) return;
+	stopping = true;
+	step('Stopping n8n and the emulator');
+	await instance?.stop();
+	process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+	step(`n8n ${N8N_VERSION}: ${n8nHome()}`);
+	await assertPortFree(port, 'n8n', 'N8N_PORT');
+	await assertPortFree(brokerPort, "n8n's task-runner broker", 'N8N_RUNNERS_BROKER_PORT');
+	if (!realApi) await assertPortFree(emulatorPort, 'the EvoLink emulator', 'EVOLINK_EMULATOR_PORT');
+
+	let tarball = env.SEEDREAM_TARBALL ? resolve(env.SEEDREAM_TARBALL) : '';
+	if (!tarball) {
+		step('Building and packing the package (n8n-node build, npm pack)');
+		tarball = buildAndPack({ outDir: join(userFolder, 'package') }).tarball;
+	}
+	instance = await startInstance({
+		userFolder,
+		tarball,
+		port,
+		brokerPort,
+		emulatorPort,
+		owner,
+		realApi,
+		onStep: step,
+	});
+} catch (error) {
+	console.error(`\n${/** @type {Error} */ (error).message}`);
+	await instance?.stop();
+	process.exit(1);
+}
+
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+const password = env.SEEDREAM_OWNER_PASSWORD ? '(the password in SEEDREAM_OWNER_PASSWORD)' : owner.password;
+const target = realApi
+	? `the EvoLink API at ${realApi.baseUrl ?? 'https://api.evolink.ai'} (key from EVOLINK_API_KEY)`
+	: `the EvoLink emulator at ${instance.emulatorUrl} (key ${EMULATOR_KEY}; control surface ${instance.emulatorUrl}/__emulator/)`;
+const lines = [
+	'',
+	`n8n ${N8N_VERSION} with n8n-nodes-seedream@${instance.install.version} is ready (${seconds} s).`,
+	'',
+	`  Editor:      ${instance.url}`,
+	`  Log in:      ${owner.email} / ${password}`,
+	`  Credential:  "${CREDENTIAL_NAME}" -> ${target}`,
+	'  Workflows:',
+	...instance.workflows.map((w) => `    ${w.name.padEnd(48)} ${instance?.url}/workflow/${w.id}`),
+	`  User folder: ${userFolder}`,
+	`  Logs:        ${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`,
+	'',
+	'Open a workflow and click "Execute workflow". Press Ctrl-C to stop n8n and the emulator.',
+	'',
+];
+console.log(lines.join('\n'));

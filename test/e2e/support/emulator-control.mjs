@@ -1,0 +1,41 @@
+// @ts-check
+// The emulator's control surface (/__emulator/, emulator/README.md), for tests that need a fault or want to
+// see what the node sent.
+
+export class EmulatorControl {
+	/** @param {string} url */
+	constructor(url) {
+		this.url = url;
+	}
+
+	/** @param {string} method @param {string} path @param {unknown} [body] */
+	async call(method, path, body) {
+		const response = await fetch(`${this.url}/__emulator/${path}`, {
+			method,
+			headers: body === undefined ? {} : { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await response.text();
+		if (!response.ok) throw new Error(`emulator ${method} ${path} -> ${response.status}: ${text}`);
+		return text ? JSON.parse(text) : {};
+	}
+
+	/** Fails the next created task(s) with a task error code (spec section 3). @param {string} code @param {number} [times] */
+	failNextTask(code, times = 1) {
+		return this.call('POST', 'faults', { action: { type: 'taskError', code }, times });
+	}
+
+	clearFaults() {
+		return this.call('DELETE', 'faults');
+	}
+
+	/** @returns {Promise<Record<string, any>[]>} */
+	requests() {
+		return this.call('GET', 'requests');
+	}
+
+	/** @returns {Promise<Record<string, any>[]>} */
+	tasks() {
+		return this.call('GET', 'tasks');
+	}
+}

@@ -1,0 +1,61 @@
+// @ts-check
+// One real n8n for the whole end-to-end suite (starting it is the slow part): a fresh user folder in a temp
+// directory, free loopback ports (so it never clashes with a running `npm start`), the package built and packed
+// from the working tree (or SEEDREAM_TARBALL), the emulator with short tasks. Logs are kept in
+// test-results/e2e-logs/ after the run, secrets excluded (n8n and the emulator never print keys).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildAndPack } from '../../../scripts/lib/pack.mjs';
+import { DEMO_OWNER, freePort, startInstance } from '../../../scripts/lib/n8n-instance.mjs';
+import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
+import { EmulatorControl } from './emulator-control.mjs';
+
+/** @typedef {Awaited<ReturnType<typeof startE2eInstance>>} E2eInstance */
+
+export async function startE2eInstance() {
+	const root = mkdtempSync(join(tmpdir(), 'seedream-e2e-'));
+	const userFolder = join(root, 'n8n');
+	const logsOut = join(repoRoot, 'test-results', 'e2e-logs');
+	/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
+	let instance;
+	const cleanup = async () => {
+		await instance?.stop();
+		if (existsSync(join(userFolder, 'logs'))) {
+			mkdirSync(logsOut, { recursive: true });
+			cpSync(join(userFolder, 'logs'), logsOut, { recursive: true });
+		}
+		rmSync(root, { recursive: true, force: true });
+	};
+	try {
+		const tarball = process.env.SEEDREAM_TARBALL
+			? resolve(process.env.SEEDREAM_TARBALL)
+			: buildAndPack({ outDir: join(root, 'package') }).tarball;
+		const port = await freePort();
+		let brokerPort = await freePort();
+		while (brokerPort === port) brokerPort = await freePort();
+		let emulatorPort = await freePort();
+		while (emulatorPort === port || emulatorPort === brokerPort) emulatorPort = await freePort();
+		instance = await startInstance({
+			userFolder,
+			tarball,
+			port,
+			brokerPort,
+			emulatorPort,
+			owner: DEMO_OWNER,
+			// Short tasks keep the suite quick; polling and waiting are still exercised.
+			taskMs: 400,
+		});
+		const emulator = new EmulatorControl(/** @type {string} */ (instance.emulatorUrl));
+		/** @param {string} file */
+		const workflow = (file) => {
+			const found = instance?.workflows.find((w) => w.file === file);
+			if (!found) throw new Error(`examples/${file} was not imported`);
+			return found;
+		};
+		return { ...instance, tarball, userFolder, emulator, workflow, stop: cleanup };
+	} catch (error) {
+		await cleanup();
+		throw error;
+	}
+}

@@ -1,0 +1,48 @@
+// @ts-check
+// Runs an imported example as the editor's "Execute workflow" button does (POST /rest/workflows/:id/run from
+// its manual trigger) and reads the finished execution through n8n's public API.
+import { readExamples } from '../../../scripts/lib/n8n-instance.mjs';
+
+/** @typedef {import('./instance.mjs').E2eInstance} E2eInstance */
+/** @typedef {{ json: Record<string, any>, binary?: Record<string, { id?: string, data?: string, mimeType: string, fileName?: string, fileExtension?: string, fileSize?: string | number }>, pairedItem?: unknown }} Item */
+
+/** The example's workflow JSON as shipped in examples/. @param {string} file */
+export function example(file) {
+	const found = readExamples().find((e) => e.file === file);
+	if (!found) throw new Error(`examples/${file} not found`);
+	return found.workflow;
+}
+
+/** @param {string} file */
+export function manualTriggerOf(file) {
+	const trigger = example(file).nodes.find((/** @type {{ type: string }} */ n) => n.type === 'n8n-nodes-base.manualTrigger');
+	if (!trigger) throw new Error(`examples/${file} has no manual trigger`);
+	return trigger.name;
+}
+
+/**
+ * @param {E2eInstance} instance @param {string} file @param {{ workflowId?: string }} [options]
+ * @returns {Promise<Record<string, any>>} the execution with its data
+ */
+export async function runExample(instance, file, options = {}) {
+	const workflowId = options.workflowId ?? instance.workflow(file).id;
+	const executionId = await instance.client.runWorkflow(workflowId, manualTriggerOf(file));
+	return await instance.client.waitForExecution(executionId);
+}
+
+/**
+ * Items of a node's first output in its last run.
+ * @param {Record<string, any>} execution @param {string} nodeName @returns {Item[]}
+ */
+export function outputOf(execution, nodeName) {
+	const runs = execution.data?.resultData?.runData?.[nodeName];
+	if (!runs?.length) {
+		throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(execution.data?.resultData?.runData ?? {}).join(', ')}`);
+	}
+	return runs.at(-1).data?.main?.[0] ?? [];
+}
+
+/** The error n8n recorded for the execution (what the editor shows on the failed node). @param {Record<string, any>} execution */
+export function errorOf(execution) {
+	return execution.data?.resultData?.error;
+}
