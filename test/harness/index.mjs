@@ -119,13 +119,20 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		hooks.addHandler('nodeExecuteAfter', (nodeName) => {
 			executedNodes.push(nodeName);
 		});
+		/** @type {{ run?: import('n8n-workflow').IRun }} */
+		const saved = {};
+		// What n8n's CLI saves: on Stop, WorkflowExecute reports the run (status 'canceled') through this hook
+		// at once and does not report it again when the node returns.
+		hooks.addHandler('workflowExecuteAfter', (run) => {
+			saved.run ??= run;
+		});
 		const additionalData = createAdditionalData({
 			hooks,
 			executionId,
 			instanceUrl: runInstanceUrl,
 			credentialsHelper: new HarnessCredentialsHelper(types.credentials, credentials),
 		});
-		return { workflow, additionalData, executedNodes, mode, pinData, executionId, instanceUrl: runInstanceUrl };
+		return { workflow, additionalData, executedNodes, saved, mode, pinData, executionId, instanceUrl: runInstanceUrl };
 	}
 
 	/**
@@ -135,7 +142,7 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 	function startWorkflow(workflowJson, options = {}) {
 		const { items } = options;
 		const prepared = prepareExecution(workflowJson, options);
-		const { workflow, additionalData, executedNodes, mode, pinData, executionId } = prepared;
+		const { workflow, additionalData, executedNodes, saved, mode, pinData, executionId } = prepared;
 
 		/** @type {(Promise<import('n8n-workflow').IRun> & { cancel(): void }) | undefined} */
 		let execution;
@@ -165,8 +172,10 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			}
 			if (cancelRequested) execution.cancel();
 			// On cancel WorkflowExecute does not reject (onCancel.shouldReject = false): the promise settles once
-			// the running node returns, with status 'canceled'. That is the run a user sees after pressing Stop.
-			const run = await execution;
+			// the running node returns. Its status then depends on the node's error message, while n8n shows the
+			// run it saved at Stop: status 'canceled' (same run data, which the node's return has completed).
+			const finished = await execution;
+			const run = cancelRequested && saved.run?.status === 'canceled' ? saved.run : finished;
 			if (run.status === 'waiting') {
 				// Like n8n saving a waiting execution: its waiting webhook can resume it later, with a fresh
 				// Workflow and additionalData as the CLI builds them from the database.

@@ -35,10 +35,10 @@ async function requestsWithKey(/** @type {string} */ key) {
 	return requests.filter((/** @type {any} */ request) => request.key === emulator.maskKey(key));
 }
 
-/** What GET /v1/credits should say for an account of the emulator's ledger (spec section 6). */
+/** Get Credits' item for an account of the emulator's ledger: the `data` of GET /v1/credits (spec section 6). */
 function creditsOf(/** @type {any} */ account) {
 	const balance = { remaining_credits: account.available, used_credits: account.charged };
-	return { data: { token: { ...balance, unlimited_credits: false }, user: balance }, message: '', success: true };
+	return { token: { ...balance, unlimited_credits: false }, user: balance };
 }
 
 describe.each([
