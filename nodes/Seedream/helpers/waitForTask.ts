@@ -7,8 +7,8 @@ import { estimatedSeconds, isTerminal, resultUrls, type SeedreamTask } from './t
  * polling while the end is far, close watching around the predicted end.
  *
  * The prediction: with two progress readings the rate is known and the end can be extrapolated (linear
- * progress, as EvoLink reports it); with one reading or only `estimated_time`, half the predicted remaining
- * time is waited, so the gap shrinks fast without overshooting. Around the predicted end, polls come every
+ * progress, as EvoLink reports it); with one reading or only `estimated_time`, a share of the predicted
+ * remaining time is waited, so the gap shrinks fast without overshooting. Around the predicted end, polls come every
  * POLL_MIN_MS; past it, the interval grows back to POLL_MAX_OVERDUE_MS so a late task is not hammered.
  */
 
@@ -124,7 +124,9 @@ class EndPredictor {
 		if (remaining === undefined) {
 			return Math.min(POLL_BLIND_MAX_MS, POLL_BLIND_MIN_MS * 1.5 ** this.blindPolls++);
 		}
-		if (remaining > 2 * POLL_MIN_MS) return remaining / 2;
+		// Both figures overestimate what remains (whole seconds rounded up; queue time counted as work), so a
+		// first look at half of it and later ones at three quarters stay ahead of the end.
+		if (remaining > 2 * POLL_MIN_MS) return remaining * (this.first ? 0.75 : 0.5);
 		if (remaining > -POLL_MAX_OVERDUE_MS) return POLL_MIN_MS;
 		return this.overdueDelay();
 	}

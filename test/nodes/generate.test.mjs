@@ -1,0 +1,248 @@
+// @ts-check
+// Image > Generate: every option path, both wait modes and every output shape, through n8n's engine against
+// the emulator.
+import http from 'node:http';
+import { GENERATE, startSuite } from './support.mjs';
+
+/** @type {import('./support.mjs').Suite} */
+let suite;
+beforeAll(async () => {
+	suite = await startSuite({ allowInsecureCallbacks: true });
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => await suite?.close());
+
+const PNG_SIGNATURE = '89504e470d0a1a0a';
+const TASK_ID = /^task-unified-\d+-[a-z0-9]{8}$/;
+
+/** The body of the one create the node sent. */
+async function createBody() {
+	const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+	expect(creates).toHaveLength(1);
+	return creates[0].body;
+}
+
+/** Width and height from a PNG's IHDR. @param {Buffer} buffer */
+const pngSize = (buffer) => [buffer.readUInt32BE(16), buffer.readUInt32BE(20)];
+
+describe('output shapes', () => {
+	test('default: one item per image, each image as binary with its task, URL, expiry and usage', async () => {
+		const result = await suite.run({ ...GENERATE, prompt: 'a set of 3 images of lighthouses', n: 3 });
+		expect(result.status).toBe('success');
+		const items = result.output('Seedream');
+		expect(items).toHaveLength(3);
+
+		const [task] = await suite.emulator.control.tasks();
+		expect(task.outputs).toBe(3);
+		for (const [index, item] of items.entries()) {
+			expect(item.pairedItem).toEqual({ item: 0 });
+			expect(item.json).toMatchObject({
+				taskId: task.id,
+				status: 'completed',
+				model: 'doubao-seedream-4.0',
+				imageIndex: index,
+				imageCount: 3,
+				url: task.results[index],
+				size: '1K',
+				fileName: `${task.id}-${index}.png`,
+				mimeType: 'image/png',
+			});
+			expect(item.json.taskId).toMatch(TASK_ID);
+			expect(item.json.usage).toMatchObject({ credits_reserved: 5.4, credits_used: 5.4 });
+			// 24 h after the task (the conservative bound: from creation).
+			expect(Date.parse(item.json.expiresAt)).toBe((task.created + 24 * 3600) * 1000);
+
+			const binary = item.binary.data;
+			expect(binary).toMatchObject({ mimeType: 'image/png', fileName: `${task.id}-${index}.png` });
+			const bytes = await suite.harness.binaryBuffer(binary);
+			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+			expect(pngSize(bytes)).toEqual([1024, 1024]);
+		}
+		// Three different images, downloaded without the API key.
+		const downloads = await suite.requests({ method: 'GET', path: '/content/results/' });
+		expect(downloads.map((/** @type {any} */ r) => r.path).sort()).toEqual(
+			task.results.map((/** @type {string} */ url) => new URL(url).pathname).sort(),
+		);
+		expect(downloads.every((/** @type {any} */ r) => !r.headers.authorization)).toBe(true);
+	});
+
+	test('all images on one item: binary fields image_0, image_1 and an images list', async () => {
+		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'binaryPerTask' });
+		const items = result.output('Seedream');
+		expect(items).toHaveLength(1);
+		const [item] = items;
+		expect(Object.keys(item.binary).sort()).toEqual(['image_0', 'image_1']);
+		expect(item.json.imageCount).toBe(2);
+		expect(item.json.imageUrls).toHaveLength(2);
+		expect(item.json.images).toEqual([
+			expect.objectContaining({ imageIndex: 0, binaryProperty: 'image_0', url: item.json.imageUrls[0] }),
+			expect.objectContaining({ imageIndex: 1, binaryProperty: 'image_1', url: item.json.imageUrls[1] }),
+		]);
+		for (const field of ['image_0', 'image_1']) {
+			const bytes = await suite.harness.binaryBuffer(item.binary[field]);
+			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+		}
+		expect(item.pairedItem).toEqual({ item: 0 });
+	});
+
+	test('URLs only: one JSON item per image and nothing downloaded', async () => {
+		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'urls' });
+		const items = result.output('Seedream');
+		expect(items).toHaveLength(2);
+		expect(items.map((/** @type {any} */ i) => i.binary)).toEqual([undefined, undefined]);
+		expect(items.map((/** @type {any} */ i) => i.json.imageIndex)).toEqual([0, 1]);
+		expect(items[0].json.url).toMatch(/\/content\/results\/.+\/0\.png$/);
+		expect(await suite.requests({ path: '/content/' })).toHaveLength(0);
+	});
+
+	test('compact: task ID, status, image URLs and expiry on one item', async () => {
+		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'compact' });
+		const items = result.output('Seedream');
+		expect(items).toHaveLength(1);
+		expect(Object.keys(items[0].json).sort()).toEqual(['expiresAt', 'imageUrls', 'status', 'taskId']);
+		expect(items[0].json.imageUrls).toHaveLength(2);
+		expect(items[0].json.status).toBe('completed');
+		expect(await suite.requests({ path: '/content/' })).toHaveLength(0);
+	});
+
+	test('the output binary field can be renamed', async () => {
+		const result = await suite.run({ ...GENERATE, options: { binaryPropertyName: 'picture' } });
+		const [item] = result.output('Seedream');
+		expect(Object.keys(item.binary)).toEqual(['picture']);
+	});
+
+	test('an image over the maximum download size is refused, naming the limit', async () => {
+		// A 4K PNG of the emulator weighs several MB; the limit is 1 MB.
+		const result = await suite.run({ ...GENERATE, size: '4K', options: { maxDownloadMB: 1 } });
+		expect(result.status).toBe('error');
+		expect(result.error.message).toMatch(/over the maximum download size of 1 MB/);
+	});
+});
+
+describe('sizes, models and options reach the API as the spec names them', () => {
+	test('preset size, default model and priority, no quality', async () => {
+		await suite.run({ ...GENERATE, size: '2K', output: 'urls' });
+		const body = await createBody();
+		expect(body).toEqual({
+			model: 'doubao-seedream-4.0',
+			prompt: GENERATE.prompt,
+			n: 1,
+			size: '2K',
+			prompt_priority: 'standard',
+		});
+	});
+
+	test('custom width x height', async () => {
+		const result = await suite.run({ ...GENERATE, sizeMode: 'custom', width: 1280, height: 720 });
+		expect((await createBody()).size).toBe('1280x720');
+		const [item] = result.output('Seedream');
+		expect(item.json.size).toBe('1280x720');
+		expect(pngSize(await suite.harness.binaryBuffer(item.binary.data))).toEqual([1280, 720]);
+	});
+
+	test('aspect ratio with quality', async () => {
+		const result = await suite.run({ ...GENERATE, sizeMode: 'ratio', aspectRatio: '16:9', quality: '1K' });
+		const body = await createBody();
+		expect(body).toMatchObject({ size: '16:9', quality: '1K' });
+		const [item] = result.output('Seedream');
+		expect(item.json).toMatchObject({ size: '16:9', quality: '1K' });
+		expect(pngSize(await suite.harness.binaryBuffer(item.binary.data))).toEqual([1280, 720]);
+	});
+
+	test('Seedream 4.5 with a 2K ratio', async () => {
+		const result = await suite.run({
+			...GENERATE,
+			model: 'doubao-seedream-4.5',
+			sizeMode: 'ratio',
+			aspectRatio: '1:1',
+			quality: '2K',
+			output: 'urls',
+		});
+		expect(result.status).toBe('success');
+		expect(await createBody()).toMatchObject({ model: 'doubao-seedream-4.5', size: '1:1', quality: '2K' });
+		expect(result.output('Seedream')[0].json.model).toBe('doubao-seedream-4.5');
+	});
+
+	test('fast prompt priority', async () => {
+		await suite.run({ ...GENERATE, output: 'urls', options: { promptPriority: 'fast' } });
+		expect((await createBody()).prompt_priority).toBe('fast');
+	});
+
+	test('n is an upper bound: the prompt decides how many images come', async () => {
+		const result = await suite.run({ ...GENERATE, prompt: 'a lighthouse', n: 4, output: 'urls' });
+		expect((await createBody()).n).toBe(4);
+		expect(result.output('Seedream')).toHaveLength(1);
+	});
+
+	test('a callback URL is sent, and the service calls it with the finished task', async () => {
+		/** @type {any[]} */
+		const received = [];
+		const receiver = http.createServer((req, res) => {
+			let body = '';
+			req.on('data', (chunk) => (body += chunk));
+			req.on('end', () => {
+				received.push(JSON.parse(body));
+				res.end('ok');
+			});
+		});
+		await new Promise((resolve) => receiver.listen(0, '127.0.0.1', () => resolve(undefined)));
+		try {
+			const address = /** @type {import('node:net').AddressInfo} */ (receiver.address());
+			const callbackUrl = `http://127.0.0.1:${address.port}/seedream/done?token=abc`;
+			const result = await suite.run({ ...GENERATE, output: 'urls', options: { callbackUrl } });
+			expect((await createBody()).callback_url).toBe(callbackUrl);
+			const taskId = result.output('Seedream')[0].json.taskId;
+			for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+			expect(received).toEqual([expect.objectContaining({ id: taskId, status: 'completed' })]);
+		} finally {
+			receiver.close();
+		}
+	});
+
+	test('every create carries an Idempotency-Key of the allowed form', async () => {
+		await suite.run({ ...GENERATE, output: 'urls' });
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(create.headers['idempotency-key']).toMatch(/^[A-Za-z0-9._-]{16,96}$/);
+	});
+});
+
+describe('wait modes', () => {
+	test("don't wait: the task at once (ID, status, estimated time), no polling", async () => {
+		await suite.emulator.control.config({ taskMs: 5000 });
+		const result = await suite.run({ ...GENERATE, waitMode: 'dontWait' });
+		const items = result.output('Seedream');
+		expect(items).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ status: 'pending', estimatedTime: 5, size: '1K' });
+		expect(items[0].json.taskId).toMatch(TASK_ID);
+		expect(items[0].binary).toBeUndefined();
+		expect(await suite.requests({ method: 'GET' })).toHaveLength(0);
+	});
+
+	test('wait: polls until the task ends, guided by its estimate rather than a fixed beat', async () => {
+		await suite.emulator.control.config({ taskMs: 1500 });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.output('Seedream')[0].json.status).toBe('completed');
+		const polls = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+		// A 1.5 s task: a handful of reads, not one every 100 ms.
+		expect(polls.length).toBeGreaterThanOrEqual(1);
+		expect(polls.length).toBeLessThanOrEqual(8);
+		expect(polls.at(-1).status).toBe(200);
+	});
+});
+
+describe('several items', () => {
+	test('run concurrently, come out in input order, each paired with its input', async () => {
+		// The first item's task is the slowest, so it finishes last.
+		await suite.emulator.control.config({ taskMsQueue: [1200, 200, 200, 200] });
+		const prompts = ['first: a cat', 'second: a dog', 'third: a bird', 'fourth: a fish'];
+		const result = await suite.run(
+			{ ...GENERATE, prompt: '={{ $json.prompt }}', output: 'urls', options: { concurrency: 2 } },
+			{ items: prompts.map((prompt) => ({ json: { prompt } })) },
+		);
+		const items = result.output('Seedream');
+		const tasks = await suite.emulator.control.tasks();
+		const promptOf = new Map(tasks.map((/** @type {any} */ t) => [t.id, t.prompt]));
+		expect(items.map((/** @type {any} */ i) => promptOf.get(i.json.taskId))).toEqual(prompts);
+		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+	});
+});

@@ -1,0 +1,97 @@
+// @ts-check
+// What the Seedream node's test files share: a harness plus an emulator per file, and workflow shortcuts.
+import { renderPng } from '../../emulator/images.mjs';
+import { startTestEmulator } from '../harness/emulator.mjs';
+import { createHarness } from '../harness/index.mjs';
+import { seedreamWorkflow } from '../harness/workflows.mjs';
+
+/** Generate parameters with the cheapest size; tests override what they are about. */
+export const GENERATE = Object.freeze({
+	resource: 'image',
+	operation: 'generate',
+	prompt: 'a red bicycle against a white wall',
+	sizeMode: 'preset',
+	size: '1K',
+});
+
+/**
+ * Starts a harness and an emulator for a test file (call in beforeAll) and resets the emulator before each
+ * test (call `reset` in beforeEach).
+ * @param {{ binaryMode?: 'default' | 'filesystem', taskMs?: number, allowInsecureCallbacks?: boolean, keys?: string[] }} [options]
+ */
+export async function startSuite({ binaryMode = 'default', taskMs = 300, allowInsecureCallbacks, keys } = {}) {
+	const harness = await createHarness({ binaryMode });
+	const emulator = await startTestEmulator({ taskMs, allowInsecureCallbacks, keys });
+	const credentials = { seedreamApi: emulator.credentials };
+
+	/**
+	 * @param {Record<string, unknown>} parameters
+	 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string }} [options]
+	 */
+	const workflowOf = (parameters, options = {}) =>
+		seedreamWorkflow(parameters, { nodeOptions: options.nodeOptions ?? {} });
+	const runOptions = (/** @type {any} */ options = {}) => ({
+		credentials: options.credentials ?? credentials,
+		items: options.items,
+		executionId: options.executionId,
+	});
+
+	return {
+		harness,
+		emulator,
+		credentials,
+		/**
+		 * Runs Manual Trigger -> Seedream with these parameters.
+		 * @param {Record<string, unknown>} parameters
+		 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string }} [options]
+		 */
+		run: (parameters, options = {}) => harness.runWorkflow(workflowOf(parameters, options), runOptions(options)),
+		/** Like run, but returns { result, cancel } (n8n's Stop button). */
+		start: (/** @type {Record<string, unknown>} */ parameters, /** @type {any} */ options = {}) =>
+			harness.startWorkflow(workflowOf(parameters, options), runOptions(options)),
+		/** Requests the node sent to the API and Files hosts (content downloads included). */
+		requests: (/** @type {any} */ filter) => emulator.control.requests(filter),
+		/** The ledger of this suite's key: { initial, balance, reserved, charged, entries: [{ type, taskId, credits }] }. */
+		async ledger() {
+			return (await emulator.control.ledger())[emulator.maskKey(emulator.key)];
+		},
+		reset: () => emulator.control.reset(),
+		async close() {
+			await emulator.close();
+			await harness.close();
+		},
+	};
+}
+
+/** @typedef {Awaited<ReturnType<typeof startSuite>>} Suite */
+
+/** A real PNG of this size (the emulator's renderer). */
+export async function png(width = 64, height = 64, seed = 'reference') {
+	return await renderPng(width, height, seed);
+}
+
+/**
+ * Input items with one PNG each in binary field `data` (stored as the harness's binary mode stores files).
+ * @param {Suite} suite
+ * @param {Buffer[]} files
+ * @param {string} [field]
+ */
+export async function itemsWithFiles(suite, files, field = 'data') {
+	return await Promise.all(
+		files.map(async (buffer, index) => ({
+			json: { index },
+			binary: {
+				[field]: await suite.harness.storeBinary(buffer, { mimeType: 'image/png', fileName: `ref-${index}.png` }),
+			},
+		})),
+	);
+}
+
+/** Everything a run left behind, as text: outputs, errors, run data. For "the key appears nowhere". */
+export function everything(/** @type {any} */ result) {
+	const error = result.error;
+	return [
+		JSON.stringify(result.run),
+		error ? `${error.message}\n${error.description ?? ''}\n${error.stack ?? ''}\n${JSON.stringify(error)}` : '',
+	].join('\n');
+}
