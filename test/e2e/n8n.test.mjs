@@ -8,6 +8,8 @@ import { startE2eInstance } from './support/instance.mjs';
 import { packageTests } from './suites/package.mjs';
 import { credentialTests } from './suites/credentials.mjs';
 import { accountTests } from './suites/account.mjs';
+import { imageTests } from './suites/images.mjs';
+import { browserTests } from './suites/browser.mjs';
 
 /** @type {import('./support/instance.mjs').E2eInstance | undefined} */
 let instance;
@@ -27,4 +29,6 @@ afterAll(async () => {
 packageTests(get);
 credentialTests(get);
 accountTests(get);
+imageTests(get);
+browserTests(get);
 // Seedream Trigger (issue 5): triggerTests(get) from ./suites/trigger.mjs, with examples/trigger-*.json.

@@ -11,8 +11,9 @@ export function accountTests(get) {
 			expect(execution.status).toBe('success');
 			const [item, ...rest] = outputOf(execution, 'Get Credits');
 			expect(rest).toEqual([]);
-			expect(item.json.success).toBe(true);
-			expect(typeof item.json.data.user.remaining_credits).toBe('number');
+			// Spec section 6: the balances of the account (user) and of the key (token); a fresh emulator key has 10,000.
+			expect(item.json.user).toEqual(expect.objectContaining({ remaining_credits: expect.any(Number), used_credits: expect.any(Number) }));
+			expect(item.json.token).toEqual(expect.objectContaining({ remaining_credits: expect.any(Number), unlimited_credits: false }));
 			expect(item.pairedItem).toEqual({ item: 0 });
 		});
 	});

@@ -1,0 +1,132 @@
+// @ts-check
+// The editor in a real browser: log in with the owner's form, open examples/generate-images.json, open the
+// Seedream node, check its parameters render without issues, run it, and see the images in the output panel.
+// Screenshots go to test-results/screenshots/ on every run, and to docs/screenshots/ (the README's) when a file
+// is missing there or SEEDREAM_UPDATE_SCREENSHOTS=1: pixels (task IDs, sizes in kB) differ between runs, so
+// the test never depends on them.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
+import { openBrowser } from '../support/browser.mjs';
+
+const NODE = 'Generate Images';
+const resultsDir = join(repoRoot, 'test-results', 'screenshots');
+const docsDir = join(repoRoot, 'docs', 'screenshots');
+
+/** @param {import('playwright-core').Page} page @param {string} name */
+async function screenshot(page, name) {
+	mkdirSync(resultsDir, { recursive: true });
+	const file = join(resultsDir, `${name}.jpg`);
+	// JPEG, never PNG: `n8n-node build` copies every *.png of the repository into dist/ and the package.
+	await page.screenshot({ path: file, type: 'jpeg', quality: 82 });
+	const docs = join(docsDir, `${name}.jpg`);
+	if (!existsSync(docs) || process.env.SEEDREAM_UPDATE_SCREENSHOTS === '1') {
+		mkdirSync(docsDir, { recursive: true });
+		copyFileSync(file, docs);
+	}
+}
+
+/** @param {() => import('../support/instance.mjs').E2eInstance} get */
+export function browserTests(get) {
+	describe('the editor in Chromium', () => {
+		/** @type {Awaited<ReturnType<typeof openBrowser>> | undefined} */
+		let browser;
+		/** @returns {import('playwright-core').Page} */
+		const page = () => {
+			if (!browser) throw new Error('the browser did not start');
+			return browser.page;
+		};
+
+		beforeAll(async () => {
+			browser = await openBrowser();
+			page().setDefaultTimeout(45_000);
+		}, 300_000);
+
+		afterAll(async () => {
+			await browser?.close();
+		});
+
+		test('the owner logs in with the sign-in form', async () => {
+			const { url, owner } = get();
+			await page().goto(`${url}/signin`);
+			await page().locator('input[name=emailOrLdapLoginId]').fill(owner.email);
+			await page().locator('input[name=password]').fill(owner.password);
+			await page().locator('[data-test-id=form-submit-button]').click();
+			await page().waitForURL((u) => !u.pathname.startsWith('/signin'));
+			expect(new URL(page().url()).pathname).not.toMatch(/^\/signin/);
+		});
+
+		test('the example opens with the Seedream node on the canvas, no issues flagged', async () => {
+			const { url, workflow } = get();
+			await page().goto(`${url}/workflow/${workflow('generate-images.json').id}`);
+			const node = page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`);
+			await node.waitFor();
+			expect(await node.getAttribute('data-node-type')).toBe(NODE_TYPE);
+			// Its icon is served from the installed package.
+			const icon = node.locator('img').first();
+			await expect(icon.evaluate((img) => /** @type {HTMLImageElement} */ (img).naturalWidth)).resolves.toBeGreaterThan(0);
+			expect(await page().locator('[data-test-id=canvas-node-status-issues]').count()).toBe(0);
+			await page().locator('[data-test-id=zoom-to-fit]').click();
+			await screenshot(page(), 'workflow-canvas');
+		});
+
+		test("the node's parameters render with the example's values and no parameter issues", async () => {
+			await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
+			const ndv = page().locator('[data-test-id=ndv]');
+			await ndv.waitFor();
+			for (const name of ['resource', 'operation', 'model', 'prompt', 'n', 'sizeMode', 'aspectRatio', 'quality', 'waitMode', 'output']) {
+				await expect(ndv.locator(`[data-test-id=parameter-input-${name}]`).count()).resolves.toBe(1);
+			}
+			await expect(ndv.locator('[data-test-id=parameter-input-prompt] textarea').inputValue()).resolves.toBe(
+				'A set of 2 watercolor postcards of Lisbon trams at sunset',
+			);
+			await expect(ndv.locator('[data-test-id=parameter-input-aspectRatio] input').inputValue()).resolves.toBe('16:9');
+			await expect(ndv.locator('[data-test-id=node-credentials-select] input').inputValue()).resolves.toBe('Seedream account');
+			expect(await ndv.locator('[data-test-id=parameter-issues]').count()).toBe(0);
+			expect(await ndv.locator('[data-test-id=node-credentials-select] .has-issues, [data-test-id=node-issues]').count()).toBe(0);
+			await screenshot(page(), 'node-parameters');
+		});
+
+		test('Execute step runs it; the output panel shows two PNGs and the first one opens at 1280x720', async () => {
+			const ndv = page().locator('[data-test-id=ndv]');
+			await ndv.locator('[data-test-id=node-execute-button]').click();
+			await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+			const output = ndv.locator('[data-test-id=output-panel]');
+			await output.locator('[data-test-id=radio-button-binary]').click();
+			const cards = output.locator('[data-test-id^=ndv-binary-data_]');
+			await cards.first().waitFor();
+			expect(await cards.count()).toBe(2);
+			for (const text of await cards.allInnerTexts()) {
+				expect(text).toMatch(/task-unified-\d+-[a-z0-9]{8}-\d\.png/);
+				expect(text).toContain('image/png');
+			}
+			await screenshot(page(), 'node-output-binary');
+
+			await output.locator('[data-test-id=ndv-binary-data_0] [data-test-id=ndv-view-binary-data]').click();
+			const image = output.locator('img[src*="/rest/binary-data"]');
+			await image.waitFor();
+			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
+			const size = await image.evaluate((img) => ({
+				width: /** @type {HTMLImageElement} */ (img).naturalWidth,
+				height: /** @type {HTMLImageElement} */ (img).naturalHeight,
+			}));
+			expect(size).toEqual({ width: 1280, height: 720 });
+			await screenshot(page(), 'node-output-image');
+		});
+
+		test('back on the canvas, the node shows its two output items', async () => {
+			await page().locator('[data-test-id=ndv-close-button]').click();
+			await page().locator('[data-test-id=ndv]').waitFor({ state: 'hidden' });
+			const edge = page().locator('[data-test-id=edge-label]', { hasText: '2 items' });
+			await edge.first().waitFor();
+			await page().locator('[data-test-id=zoom-to-fit]').click();
+			await screenshot(page(), 'workflow-after-run');
+		});
+
+		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {
+			expect(browser?.blocked ?? []).toEqual([]);
+		});
+	});
+}
