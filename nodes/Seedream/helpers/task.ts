@@ -1,4 +1,5 @@
-import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
+import type { IDataObject, INode, NodeOperationError } from 'n8n-workflow';
+import { operationError } from './errors';
 import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from './limits';
 
 /** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (spec sections 2 and 3). */
@@ -77,19 +78,9 @@ export function taskFailedError(
 		? 'A server-side failure: the same request may succeed as a new task later (nothing was charged for this one).'
 		: 'The request itself was refused: running it again unchanged will fail again. Change the prompt or the references.';
 	const suggestion = task.error?.suggestion ? ` ${task.error.suggestion}` : '';
-	const error = new NodeOperationError(
-		node,
-		`Seedream task ${task.id} ${task.status}: ${code}: ${apiMessage}`,
-		{
-			itemIndex,
-			description: `${advice}${suggestion}`,
-		},
-	);
-	Object.assign(error.context, {
-		taskId: task.id,
-		status: task.status,
-		errorCode: code,
-		retryable,
+	return operationError(node, `Seedream task ${task.id} ${task.status}: ${code}: ${apiMessage}`, {
+		itemIndex,
+		description: `${advice}${suggestion}`,
+		context: { taskId: task.id, status: task.status, errorCode: code, retryable },
 	});
-	return error;
 }

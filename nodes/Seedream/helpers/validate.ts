@@ -1,4 +1,5 @@
-import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
+import { operationError } from './errors';
 import type { ImageInfo } from './imageInfo';
 import {
 	ASPECT_MAX,
@@ -65,7 +66,7 @@ export class Validator {
 	) {}
 
 	fail(field: string, message: string): never {
-		throw new NodeOperationError(this.node, `${field}: ${message}`, {
+		throw operationError(this.node, `${field}: ${message}`, {
 			itemIndex: this.itemIndex,
 			description:
 				'Nothing was sent to EvoLink: the request was checked against the API rules first.',

@@ -1,5 +1,6 @@
-import { NodeOperationError, sleep, type IAllExecuteFunctions } from 'n8n-workflow';
-import { cancelledError, cancelSignal, getTask } from '../transport';
+import type { IAllExecuteFunctions } from 'n8n-workflow';
+import { getTask, pause } from '../transport';
+import { operationError } from './errors';
 import { estimatedSeconds, isTerminal, resultUrls, type SeedreamTask } from './task';
 
 /**
@@ -60,24 +61,19 @@ export async function waitForTask(
 			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
 			completedEmptySince ??= now;
 			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
-				const error = new NodeOperationError(
-					this.getNode(),
-					`Task ${task.id} completed but returned no image URLs`,
-					{
-						itemIndex,
-						description: `Read it again later with Task > Get and the task ID ${task.id}.`,
-					},
-				);
-				error.context.taskId = task.id;
-				throw error;
+				throw operationError(this.getNode(), `Task ${task.id} completed but returned no image URLs`, {
+					itemIndex,
+					description: `Read it again later with Task > Get and the task ID ${task.id}.`,
+					context: { taskId: task.id, status: task.status },
+				});
 			}
 		}
 		if (now >= deadline) throw timeoutError(this, task, maxWaitMs, itemIndex);
 
 		const delay =
 			completedEmptySince !== undefined ? EMPTY_RESULTS_POLL_MS : predictor.nextDelay(now);
-		await pause(this, Math.min(delay, deadline - now), task.id, itemIndex);
-		task = await getTask.call(this, task.id, itemIndex);
+		await pause(this, Math.min(delay, deadline - now), itemIndex, task.id);
+		task = await readWhileWaiting(this, task.id, itemIndex);
 		polls++;
 		predictor.observe(task, Date.now());
 	}
@@ -162,19 +158,15 @@ class EndPredictor {
 	}
 }
 
-async function pause(
-	context: IAllExecuteFunctions,
-	ms: number,
-	taskId: string,
-	itemIndex?: number,
-) {
-	const signal = cancelSignal(context);
-	if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
+/** A failed read while waiting keeps the task ID, so a continueOnFail item or the error says what to resume. */
+async function readWhileWaiting(context: IAllExecuteFunctions, taskId: string, itemIndex?: number) {
 	try {
-		await sleep(Math.max(0, ms), signal);
+		return await getTask.call(context, taskId, itemIndex);
 	} catch (error) {
-		if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
-		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+		const failure = error as { context?: Record<string, unknown>; description?: string | null };
+		if (failure.context) failure.context.taskId ??= taskId;
+		failure.description = `${failure.description ?? ''} The task ${taskId} may still be running at EvoLink: read it later with Task > Get.`.trim();
+		throw failure;
 	}
 }
 
@@ -185,15 +177,13 @@ function timeoutError(
 	itemIndex?: number,
 ) {
 	const progress = task.progress !== undefined ? `, ${task.progress}%` : '';
-	const error = new NodeOperationError(
+	return operationError(
 		context.getNode(),
-		`Task ${task.id} did not finish within ${Math.round(maxWaitMs / 1000)} s (status ${task.status}${progress})`,
+		`Task ${task.id} did not finish within ${maxWaitMs / 1000} s (status ${task.status}${progress})`,
 		{
 			itemIndex,
 			description: `The task keeps running at EvoLink and waiting longer costs nothing. Read it later with Seedream > Task > Get and the task ID ${task.id}, or raise Options > Max Wait.`,
+			context: { taskId: task.id, status: task.status },
 		},
 	);
-	error.context.taskId = task.id;
-	error.context.status = task.status;
-	return error;
 }

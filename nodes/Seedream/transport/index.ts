@@ -1,6 +1,4 @@
 import {
-	NodeApiError,
-	NodeOperationError,
 	sleep,
 	type BinaryHelperFunctions,
 	type IAllExecuteFunctions,
@@ -9,6 +7,7 @@ import {
 	type IN8nHttpFullResponse,
 	type JsonObject,
 } from 'n8n-workflow';
+import { apiError as newApiError, operationError } from '../helpers/errors';
 import type { SeedreamTask } from '../helpers/task';
 
 /** The only code that talks HTTP to EvoLink. Usable from any n8n context (execute, webhook, trigger...). */
@@ -240,7 +239,7 @@ export async function uploadFile(
 	const data = (response.data ?? {}) as IDataObject;
 	const fileUrl = data.file_url ?? data.download_url;
 	if (typeof fileUrl !== 'string' || fileUrl === '') {
-		throw new NodeApiError(this.getNode(), response as JsonObject, {
+		throw newApiError(this.getNode(), response as JsonObject, {
 			message: 'The Files API accepted the upload but returned no file URL',
 			itemIndex,
 		});
@@ -292,7 +291,7 @@ export async function downloadFile(
 	if (response.statusCode >= 400) {
 		discard(stream);
 		const expired = [403, 404, 410].includes(response.statusCode);
-		const error = new NodeApiError(
+		throw newApiError(
 			this.getNode(),
 			{ message: `HTTP ${response.statusCode}`, httpCode: String(response.statusCode) },
 			{
@@ -302,10 +301,9 @@ export async function downloadFile(
 					: `The content host answered HTTP ${response.statusCode} for ${url}`,
 				httpCode: String(response.statusCode),
 				itemIndex,
+				context: { httpCode: response.statusCode, url },
 			},
 		);
-		error.context.url = url;
-		throw error;
 	}
 	const declared = Number(headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {
@@ -340,7 +338,7 @@ function tooLargeError(
 	maxBytes: number,
 	itemIndex?: number,
 ) {
-	return new NodeOperationError(
+	return operationError(
 		context.getNode(),
 		`${what} is ${size}, over the maximum download size of ${mb(maxBytes)} MB`,
 		{
@@ -359,7 +357,7 @@ function asTask(context: IAllExecuteFunctions, body: unknown, itemIndex?: number
 		typeof task.id !== 'string' ||
 		typeof task.status !== 'string'
 	) {
-		throw new NodeApiError(
+		throw newApiError(
 			context.getNode(),
 			{ body: JSON.stringify(body ?? null).slice(0, 500) },
 			{
@@ -406,31 +404,30 @@ function backoffMs(attempt: number): number {
 	return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-async function pause(context: IAllExecuteFunctions, ms: number, itemIndex?: number): Promise<void> {
+/** n8n's `sleep`, ended early by the execution's cancel signal (n8n's Stop). */
+export async function pause(
+	context: IAllExecuteFunctions,
+	ms: number,
+	itemIndex?: number,
+	taskId?: string,
+): Promise<void> {
 	const signal = cancelSignal(context);
+	if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
 	try {
-		await sleep(ms, signal);
+		await sleep(Math.max(0, ms), signal);
 	} catch (error) {
-		if (signal?.aborted) throw cancelledError(context, itemIndex);
-		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+		if (signal?.aborted) throw cancelledError(context, itemIndex, taskId);
+		throw operationError(context.getNode(), (error as Error).message, { itemIndex });
 	}
 }
 
-export function cancelledError(context: IAllExecuteFunctions, itemIndex?: number, taskId?: string) {
-	const error = new NodeOperationError(
-		context.getNode(),
-		taskId
-			? `The execution was cancelled while waiting for task ${taskId}`
-			: 'The execution was cancelled',
-		{
-			itemIndex,
-			description: taskId
-				? `The task keeps running at EvoLink. Read it later with Task > Get and the task ID ${taskId}.`
-				: undefined,
-		},
-	);
-	if (taskId) error.context.taskId = taskId;
-	return error;
+function cancelledError(context: IAllExecuteFunctions, itemIndex?: number, taskId?: string) {
+	if (!taskId) return operationError(context.getNode(), 'The execution was cancelled', { itemIndex });
+	return operationError(context.getNode(), `The execution was cancelled while waiting for task ${taskId}`, {
+		itemIndex,
+		description: `The task keeps running at EvoLink. Read it later with Task > Get and the task ID ${taskId}.`,
+		context: { taskId },
+	});
 }
 
 function networkError(
@@ -440,13 +437,14 @@ function networkError(
 	itemIndex?: number,
 ) {
 	// Built from a plain object, never from the caught error: that one carries the request's headers.
-	return new NodeApiError(
+	return newApiError(
 		context.getNode(),
 		{ code, message: `${what} failed: ${code}` },
 		{
 			message: `Could not reach EvoLink (${code})`,
 			description: `${what} did not get an answer, also after retrying where that is safe. Check the credential's base URLs and the network.`,
 			itemIndex,
+			context: { networkCode: code },
 		},
 	);
 }
@@ -491,7 +489,7 @@ function apiError(
 	]
 		.filter(Boolean)
 		.join(' ');
-	const error = new NodeApiError(
+	return newApiError(
 		context.getNode(),
 		{ code: apiCode, message: apiMessage, httpCode: String(statusCode) } as JsonObject,
 		{
@@ -499,11 +497,7 @@ function apiError(
 			description,
 			httpCode: String(statusCode),
 			itemIndex,
+			context: { httpCode: statusCode, apiCode, requestId, param },
 		},
 	);
-	error.context.httpCode = statusCode;
-	error.context.apiCode = apiCode;
-	if (requestId) error.context.requestId = requestId;
-	if (param) error.context.param = param;
-	return error;
 }

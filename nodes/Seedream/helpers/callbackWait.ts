@@ -1,0 +1,247 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type IWebhookDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import { getTask } from '../transport';
+import { mapWithConcurrency } from './concurrency';
+import { taskToItems, type ResultOptions } from './results';
+import { isTerminal, type SeedreamTask } from './task';
+import { CALLBACK_URL_MAX_LENGTH } from './limits';
+import { isInternalHost } from './validate';
+import { waitForTask } from './waitForTask';
+
+/**
+ * Generate's "Wait for the Callback" mode: the task's `callback_url` is this execution's resume URL, the
+ * execution pauses (no polling, no worker held), and the callback resumes it.
+ *
+ * How n8n resumes (packages/cli WaitingWebhooks, core WorkflowExecute.handleWaitingState):
+ * - the node's restart webhook `webhook()` runs with the callback; what it returns is the node's output;
+ * - if the wait date passes first, the node is NOT called: the input it had on the execution stack passes
+ *   through as its output.
+ * So before pausing, the node puts on its own stack entry the items it would output if no callback came:
+ * the finished items as they are, and for each task still running a placeholder that says plainly that the
+ * task did not report back and carries its ID. On resume, `webhook()` reads that same list (it is the
+ * waiting node's input), re-reads the tasks from the API and swaps each placeholder for the task's items.
+ * An execution resumes once; tasks still running then are finished by polling.
+ */
+
+/** The field that marks a placeholder and keeps what the resume needs to output its task. */
+export const CALLBACK_WAIT_FIELD = 'callbackWait';
+
+/** The webhook that resumes a paused execution: `$execution.resumeUrl` with POST (what EvoLink sends). */
+export const resumeWebhooks: IWebhookDescription[] = [
+	{
+		name: 'default',
+		httpMethod: 'POST',
+		responseMode: 'onReceived',
+		responseData: 'noData',
+		path: '',
+		restartWebhook: true,
+	},
+];
+
+interface CallbackWait {
+	itemIndex: number;
+	/** When the node stops waiting (ISO date); polling on resume keeps to it. */
+	waitUntil: string;
+	output: ResultOptions['output'];
+	binaryPropertyName?: string;
+	maxDownloadBytes?: number;
+	requested?: ResultOptions['requested'];
+}
+
+/** How many resumes one n8n process remembers as under way (a second callback must not resume twice). */
+const RESUMES_REMEMBERED = 1000;
+const resumesUnderWay = new Set<string>();
+
+/** `$execution.resumeUrl`, checked to be callable by the API (fails before anything is sent). */
+export function resumeUrlFor(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	options: { allowInternal: boolean },
+): string {
+	const url = String(this.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex) ?? '');
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(url);
+	} catch {
+		parsed = undefined;
+	}
+	// Only the origin may appear in a message: the query carries the execution's resume signature.
+	const where = parsed ? parsed.origin : 'not a URL';
+	const unreachable =
+		!parsed ||
+		url.length > CALLBACK_URL_MAX_LENGTH ||
+		(!options.allowInternal && (parsed.protocol !== 'https:' || isInternalHost(parsed.hostname)));
+	if (unreachable) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`EvoLink cannot reach this n8n to report back: its resume URL starts with ${where}, not a public https address`,
+			{
+				itemIndex,
+				description:
+					"Set n8n's public webhook URL (the WEBHOOK_URL environment variable, e.g. https://n8n.example.com/) so EvoLink can call it, or choose Wait Mode > Wait for the Result to poll instead. Nothing was sent.",
+			},
+		);
+	}
+	return url;
+}
+
+/** The item a task waiting for its callback stands as, until the callback comes (or instead of it). */
+export function callbackPlaceholder(
+	task: SeedreamTask,
+	results: ResultOptions,
+	itemIndex: number,
+	waitUntil: Date,
+): INodeExecutionData {
+	const wait: CallbackWait = {
+		itemIndex,
+		waitUntil: waitUntil.toISOString(),
+		output: results.output,
+		binaryPropertyName: results.binaryPropertyName,
+		maxDownloadBytes: results.maxDownloadBytes,
+		requested: results.requested,
+	};
+	return {
+		json: {
+			taskId: task.id,
+			status: task.status,
+			error: `No callback from EvoLink for task ${task.id} before ${wait.waitUntil} (Options > Max Wait)`,
+			description: `The task may still be running, or may have finished without its callback reaching n8n. Read it with Seedream > Task > Get and the task ID ${task.id}; if callbacks never arrive, check that n8n's WEBHOOK_URL is its public https address.`,
+			[CALLBACK_WAIT_FIELD]: wait as unknown as IDataObject,
+		},
+		pairedItem: { item: itemIndex },
+	};
+}
+
+function callbackWaitOf(item: INodeExecutionData | undefined): CallbackWait | undefined {
+	const wait = item?.json?.[CALLBACK_WAIT_FIELD] as CallbackWait | undefined;
+	return wait && typeof wait === 'object' && typeof item?.json.taskId === 'string'
+		? wait
+		: undefined;
+}
+
+export function isWaitingForCallback(items: INodeExecutionData[]): boolean {
+	return items.some((item) => callbackWaitOf(item) !== undefined);
+}
+
+/**
+ * Pauses the execution until a callback resumes it or the latest wait date passes. The items become the
+ * node's input on the stack: what n8n passes through if no callback comes, and what the resume reads.
+ */
+export async function pauseForCallbacks(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<void> {
+	const until = Math.max(
+		...items.map((item) => Date.parse(callbackWaitOf(item)?.waitUntil ?? '') || 0),
+	);
+	this.getExecuteData().data = { main: [items] };
+	await this.putExecutionToWait(new Date(until));
+}
+
+/** The waiting node's restart webhook: called with a callback on `$execution.resumeUrl`. */
+export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const response = this.getResponseObject();
+	const answer = (status: number, body?: IDataObject): IWebhookResponseData => {
+		if (body) response.status(status).json(body);
+		else response.status(status).end();
+		return { noWebhookResponse: true };
+	};
+
+	const items = waitingItems(this);
+	const reported = this.getBodyData() as Partial<SeedreamTask>;
+	const reportedId = typeof reported?.id === 'string' ? reported.id : undefined;
+	if (!reportedId || !items.some((item) => item.json.taskId === reportedId && callbackWaitOf(item))) {
+		return answer(400, { message: 'Not a callback for a task this execution waits for' });
+	}
+
+	const resumeKey = `${this.getWorkflow().id}/${this.getExecutionId()}`;
+	if (resumesUnderWay.has(resumeKey)) return answer(200);
+	rememberResume(resumeKey);
+
+	// The body is not signed (spec section 4): only the API's own answer counts.
+	let confirmed: SeedreamTask;
+	try {
+		confirmed = await getTask.call(this, reportedId);
+	} catch {
+		resumesUnderWay.delete(resumeKey);
+		// Not confirmed now: the API retries its callback, and the execution keeps waiting.
+		return answer(503, { message: 'Could not confirm the task with the API; try again' });
+	}
+	if (!isTerminal(confirmed)) {
+		resumesUnderWay.delete(resumeKey);
+		return answer(409, { message: 'The API does not report this task as finished' });
+	}
+
+	// Answer at once (the API waits 10 s at most), then finish the tasks and build the output.
+	response.status(200).end();
+	const output = await mapWithConcurrency(items, 5, async (item) => {
+		const wait = callbackWaitOf(item);
+		if (!wait) return [item];
+		const taskId = item.json.taskId as string;
+		try {
+			let task = taskId === reportedId ? confirmed : await getTask.call(this, taskId);
+			if (!isTerminal(task)) {
+				const maxWaitMs = Math.max(1000, Date.parse(wait.waitUntil) - Date.now());
+				task = (await waitForTask.call(this, task, { maxWaitMs, itemIndex: wait.itemIndex })).task;
+			}
+			return await taskToItems.call(
+				this,
+				task,
+				{
+					output: wait.output,
+					binaryPropertyName: wait.binaryPropertyName,
+					maxDownloadBytes: wait.maxDownloadBytes,
+					requested: wait.requested,
+				},
+				wait.itemIndex,
+			);
+		} catch (error) {
+			return [errorItem(error, taskId, wait.itemIndex)];
+		}
+	});
+	return { noWebhookResponse: true, workflowData: [output.flat() as INodeExecutionData[]] };
+}
+
+/** The waiting node's input on the stack (what pauseForCallbacks put there), as n8n hands it to webhook(). */
+function waitingItems(context: IWebhookFunctions): INodeExecutionData[] {
+	try {
+		const text = context.evaluateExpression('{{ JSON.stringify($input.all()) }}', 0);
+		const items = JSON.parse(String(text)) as INodeExecutionData[];
+		return Array.isArray(items) ? items : [];
+	} catch {
+		return [];
+	}
+}
+
+function rememberResume(key: string): void {
+	resumesUnderWay.add(key);
+	if (resumesUnderWay.size > RESUMES_REMEMBERED) {
+		const oldest = resumesUnderWay.values().next().value;
+		if (oldest !== undefined) resumesUnderWay.delete(oldest);
+	}
+}
+
+/**
+ * A task that failed or could not be read after the resume. A resumed node cannot fail the execution the
+ * way a running one does (n8n would drop the run's earlier data), so it reports like Continue On Fail.
+ */
+function errorItem(error: unknown, taskId: string, itemIndex: number): INodeExecutionData {
+	const { message, description, context } = error as {
+		message?: string;
+		description?: string | null;
+		context?: IDataObject;
+	};
+	const json: IDataObject = { error: message ?? String(error), taskId };
+	if (description) json.description = description;
+	for (const field of ['status', 'errorCode', 'retryable', 'httpCode']) {
+		if (context?.[field] !== undefined) json[field] = context[field];
+	}
+	return { json, pairedItem: { item: itemIndex } };
+}

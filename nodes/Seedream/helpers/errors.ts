@@ -1,0 +1,48 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type JsonObject,
+} from 'n8n-workflow';
+
+/**
+ * Errors whose message stays ours. n8n's error classes swap any message that merely contains a Node error
+ * code (ECONNREFUSED, EPERM, ...) for a generic sentence, which would drop the task ID and the API's code
+ * from, say, a task that failed because the service could not fetch a reference. `context` carries the
+ * facts an error item keeps (task ID, codes, request ID): see the router.
+ */
+
+interface ErrorOptions {
+	itemIndex?: number;
+	description?: string;
+	context?: IDataObject;
+}
+
+export function operationError(node: INode, message: string, options: ErrorOptions = {}): NodeOperationError {
+	const error = new NodeOperationError(node, message, {
+		itemIndex: options.itemIndex,
+		description: options.description,
+	});
+	return keep(error, message, options.context);
+}
+
+export function apiError(
+	node: INode,
+	response: JsonObject,
+	options: ErrorOptions & { message: string; httpCode?: string },
+): NodeApiError {
+	const error = new NodeApiError(node, response, {
+		message: options.message,
+		description: options.description,
+		httpCode: options.httpCode,
+		itemIndex: options.itemIndex,
+	});
+	return keep(error, options.message, options.context);
+}
+
+function keep<E extends NodeOperationError | NodeApiError>(error: E, message: string, context?: IDataObject): E {
+	error.message = message;
+	if (context) Object.assign(error.context, context);
+	return error;
+}

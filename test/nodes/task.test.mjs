@@ -1,0 +1,117 @@
+// @ts-check
+// Task > Get: reading a task by ID, optionally waiting and downloading, is how a user resumes without paying
+// again. Also the API's read errors and expired result URLs.
+import { randomBytes } from 'node:crypto';
+import { GENERATE, startSuite } from './support.mjs';
+
+const otherKey = `sk-other-${randomBytes(8).toString('hex')}`;
+/** @type {import('./support.mjs').Suite} */
+let suite;
+beforeAll(async () => {
+	suite = await startSuite({ keys: [`sk-test-${randomBytes(12).toString('hex')}`, otherKey] });
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => await suite?.close());
+
+const GET = Object.freeze({ resource: 'task', operation: 'get' });
+
+/** Creates a task without waiting and returns its ID. */
+async function submit(/** @type {Record<string, unknown>} */ parameters = {}) {
+	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
+	expect(result.status).toBe('success');
+	return result.output('Seedream')[0].json.taskId;
+}
+
+test("don't wait on a running task: its status, progress and estimate, nothing downloaded", async () => {
+	await suite.emulator.control.config({ taskMs: 5000 });
+	const taskId = await submit();
+	const result = await suite.run({ ...GET, taskId });
+	const items = result.output('Seedream');
+	expect(items).toHaveLength(1);
+	expect(items[0].json).toMatchObject({ taskId, model: 'doubao-seedream-4.0', imageUrls: [] });
+	expect(['pending', 'processing']).toContain(items[0].json.status);
+	expect(items[0].json.estimatedTime).toBeGreaterThan(0);
+	expect(items[0].pairedItem).toEqual({ item: 0 });
+	expect(await suite.requests({ method: 'GET', path: '/v1/tasks/' })).toHaveLength(1);
+});
+
+test('a finished task: URLs by default, one item per image', async () => {
+	const taskId = await submit({ prompt: 'two images of a heron', n: 2 });
+	await new Promise((resolve) => setTimeout(resolve, 600));
+	const result = await suite.run({ ...GET, taskId });
+	const items = result.output('Seedream');
+	expect(items.map((/** @type {any} */ i) => [i.json.taskId, i.json.imageIndex, i.binary])).toEqual([
+		[taskId, 0, undefined],
+		[taskId, 1, undefined],
+	]);
+	expect(items[0].json.url).toMatch(/\/0\.png$/);
+	expect(items[0].json.size).toBeUndefined();
+});
+
+test('wait and download: resumes a task without creating (or paying for) another', async () => {
+	await suite.emulator.control.config({ taskMs: 800 });
+	const taskId = await submit();
+	const result = await suite.run({ ...GET, taskId, waitMode: 'wait', output: 'binaryPerImage' });
+	expect(result.status).toBe('success');
+	const [item] = result.output('Seedream');
+	expect(item.json).toMatchObject({ taskId, status: 'completed', imageIndex: 0 });
+	const bytes = await suite.harness.binaryBuffer(item.binary.data);
+	expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+	expect(await suite.requests({ method: 'POST' })).toHaveLength(1);
+	const ledger = await suite.ledger();
+	expect(ledger.entries.filter((/** @type {any} */ e) => e.type === 'reserve')).toHaveLength(1);
+});
+
+test('a task that does not exist: 404 task_not_found with the request ID', async () => {
+	const result = await suite.run({ ...GET, taskId: 'task-unified-1757165031-nothere1' });
+	expect(result.status).toBe('error');
+	expect(result.error.message).toMatch(/^EvoLink error 404 \(task_not_found\): Task task-unified-1757165031-nothere1 not found/);
+	const [read] = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+	expect(result.error.context).toMatchObject({ httpCode: 404, apiCode: 'task_not_found' });
+	expect(result.error.context.requestId).toMatch(/\S+/);
+	expect(result.error.description).toContain(`Request ID: ${result.error.context.requestId}`);
+	expect(read.status).toBe(404);
+});
+
+test("another key's task: 403 permission_denied", async () => {
+	const taskId = await submit();
+	const other = { seedreamApi: { ...suite.credentials.seedreamApi, apiKey: otherKey } };
+	const result = await suite.run({ ...GET, taskId }, { credentials: other });
+	expect(result.status).toBe('error');
+	expect(result.error.message).toMatch(/^EvoLink error 403 \(permission_denied\)/);
+	expect(result.error.httpCode).toBe('403');
+});
+
+test('a failed task read back: the same error as when waiting for it', async () => {
+	await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
+	const taskId = await submit();
+	await new Promise((resolve) => setTimeout(resolve, 600));
+	const result = await suite.run({ ...GET, taskId });
+	expect(result.status).toBe('error');
+	expect(result.error.message).toMatch(new RegExp(`^Seedream task ${taskId} failed: content_policy_violation: `));
+});
+
+test('expired result URLs (24 h after completion) fail the download with a clear reason', async () => {
+	const taskId = await submit();
+	await new Promise((resolve) => setTimeout(resolve, 600));
+	await suite.emulator.control.advanceClock(24 * 3600 * 1000 + 1000);
+	const result = await suite.run({ ...GET, taskId, output: 'binaryPerImage' });
+	expect(result.status).toBe('error');
+	expect(result.error.message).toMatch(new RegExp(`^Could not download image 0 of task ${taskId} \\(HTTP 404\\)`));
+	expect(result.error.description).toMatch(/Result URLs expire 24 hours after the task completes/);
+});
+
+test('several task IDs in, one result per task out, in order', async () => {
+	const first = await submit({ prompt: 'a crane' });
+	const second = await submit({ prompt: 'a stork' });
+	await new Promise((resolve) => setTimeout(resolve, 600));
+	const result = await suite.run(
+		{ ...GET, taskId: '={{ $json.id }}', output: 'compact' },
+		{ items: [{ json: { id: second } }, { json: { id: first } }] },
+	);
+	const items = result.output('Seedream');
+	expect(items.map((/** @type {any} */ i) => [i.json.taskId, i.pairedItem.item])).toEqual([
+		[second, 0],
+		[first, 1],
+	]);
+});
