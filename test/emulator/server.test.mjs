@@ -1,0 +1,115 @@
+// @ts-check
+// The CLI and the lifecycle of the server itself: the ready line, options and env, signals, a clean close.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from '../../emulator/server.mjs';
+
+const SERVER = fileURLToPath(new URL('../../emulator/server.mjs', import.meta.url));
+
+/** @type {import('node:child_process').ChildProcess[]} */
+const children = [];
+// A failed assertion must not leave a server running (it would keep Jest from exiting).
+afterEach(() => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+
+/**
+ * Runs the CLI until it has printed its start-up lines (the ready line first, the key summary last);
+ * returns the process, its url and everything printed.
+ * @param {string[]} args @param {Record<string, string>} [env]
+ */
+function cli(args, env = {}) {
+	const child = spawn(process.execPath, [SERVER, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	children.push(child);
+	let out = '';
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	const ready = new Promise((resolve, reject) => {
+		child.stdout.on('data', (chunk) => {
+			out += chunk;
+			const match = /^EvoLink emulator listening on (http:\/\/127\.0\.0\.1:(\d+))$/m.exec(out);
+			if (match && /control surface/.test(out)) resolve(match[1]);
+		});
+		child.on('exit', () => reject(new Error(`exited before ready: ${out}`)));
+	});
+	return { child, ready, exited, output: () => out };
+}
+
+describe('CLI', () => {
+	test('flags: port 0, task duration, keys, insecure callbacks; SIGTERM exits cleanly', async () => {
+		const run = cli(['--port', '0', '--task-ms', '123', '--keys', 'sk-first-key-1111,sk-second-key-2222', '--allow-insecure-callbacks']);
+		const url = await run.ready;
+		const lines = run.output().split('\n');
+		expect(lines[0]).toBe(`EvoLink emulator listening on ${url}`);
+		expect(run.output()).toMatch(/insecure callbacks are allowed/i);
+		expect(run.output()).not.toContain('sk-second-key-2222');
+		const models = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer sk-second-key-2222' } });
+		expect(models.status).toBe(200);
+		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({ taskMs: 123, allowInsecureCallbacks: true });
+		run.child.kill('SIGTERM');
+		expect(await run.exited).toEqual({ code: 0, signal: null });
+	});
+
+	test('environment variables, and SIGINT', async () => {
+		const run = cli([], {
+			EVOLINK_EMULATOR_PORT: '0',
+			EVOLINK_EMULATOR_KEYS: 'sk-env-key-33333333',
+			EVOLINK_EMULATOR_TASK_MS: '77',
+			EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS: '1',
+		});
+		const url = await run.ready;
+		const config = await (await fetch(`${url}/__emulator/config`)).json();
+		expect(config).toMatchObject({ taskMs: 77, allowInsecureCallbacks: true });
+		expect((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer sk-env-key-33333333' } })).status).toBe(200);
+		run.child.kill('SIGINT');
+		expect(await run.exited).toEqual({ code: 0, signal: null });
+	});
+
+	test('an unknown option exits 2 with the usage', async () => {
+		const child = spawn(process.execPath, [SERVER, '--colour'], { stdio: ['ignore', 'pipe', 'pipe'] });
+		children.push(child);
+		let err = '';
+		child.stderr.on('data', (chunk) => (err += chunk));
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		expect(code).toBe(2);
+		expect(err).toContain('Usage');
+	});
+});
+
+describe('startEmulator', () => {
+	test('listens on 127.0.0.1 only, and close() leaves nothing running (a process exits by itself)', async () => {
+		// A child that leaves a long task, a pending callback retry and a keep-alive socket, then closes.
+		const script = `
+			import { startEmulator } from ${JSON.stringify(SERVER)};
+			const emu = await startEmulator({ taskMs: 60000, allowInsecureCallbacks: true });
+			await fetch(emu.url + '/__emulator/config', { method: 'POST', body: JSON.stringify({ taskMsQueue: [0] }) });
+			const headers = { authorization: 'Bearer sk-emulator-demo', 'content-type': 'application/json' };
+			const create = (body) => fetch(emu.url + '/v1/images/generations', { method: 'POST', headers, body: JSON.stringify({ model: 'doubao-seedream-4.0', ...body }) });
+			await create({ prompt: 'x', callback_url: 'http://127.0.0.1:1/hook' });
+			await create({ prompt: 'y' });
+			await new Promise((r) => setTimeout(r, 200));
+			const callbacks = await (await fetch(emu.url + '/__emulator/callbacks')).json();
+			const started = Date.now();
+			await emu.close();
+			await emu.close();
+			console.log(JSON.stringify({ host: new URL(emu.url).hostname, callbacks: callbacks.length, closeMs: Date.now() - started }));
+		`;
+		const started = Date.now();
+		const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+		children.push(child);
+		let out = '';
+		child.stdout.on('data', (chunk) => (out += chunk));
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		expect(code).toBe(0);
+		const result = JSON.parse(out);
+		expect(result).toMatchObject({ host: '127.0.0.1', callbacks: 1 });
+		expect(result.closeMs).toBeLessThan(1000);
+		// Far less than the 60 s task or the 1 s callback retry: nothing kept the process alive.
+		expect(Date.now() - started).toBeLessThan(5000);
+	});
+
+	test('after close the port refuses connections', async () => {
+		const emu = await startEmulator({ port: 0 });
+		expect((await fetch(`${emu.url}/v1/models`)).status).toBe(401);
+		await emu.close();
+		await expect(fetch(`${emu.url}/v1/models`)).rejects.toThrow();
+	});
+});
