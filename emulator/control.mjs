@@ -25,10 +25,13 @@ export function controlRoutes(state) {
 			async (req) => {
 				const { key, credits, models } = await body(req);
 				if (typeof key !== 'string' || !key) throw new ApiError(400, 'invalid_request', 'key is required', { param: 'key' });
+				if (credits !== undefined && !(typeof credits === 'number' && credits >= 0)) {
+					throw new ApiError(400, 'invalid_request', 'credits must be a number ≥ 0', { param: 'credits' });
+				}
 				if (models !== undefined && models !== null && !(Array.isArray(models) && models.every((m) => typeof m === 'string'))) {
 					throw new ApiError(400, 'invalid_request', 'models must be an array of model ids', { param: 'models' });
 				}
-				state.ledger.addKey(key, { credits: credits ?? state.options.credits, models });
+				state.ledger.addKey(key, { credits: typeof credits === 'number' ? credits : state.options.credits, models });
 				return json(200, { ok: true });
 			},
 		],
@@ -53,6 +56,11 @@ export function controlRoutes(state) {
 		['GET', /^\/__emulator\/ledger$/, () => json(200, state.ledger.snapshot())],
 		['GET', /^\/__emulator\/tasks$/, () => json(200, [...state.tasks.byId.values()].map((t) => state.tasks.internal(t)))],
 		['GET', /^\/__emulator\/files$/, () => json(200, state.files.list())],
+		[
+			'POST',
+			/^\/__emulator\/tasks\/([^/]+)\/cancel$/,
+			(_req, [id]) => json(200, state.tasks.view(state.tasks.cancel(id))),
+		],
 	];
 }
 

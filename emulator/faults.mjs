@@ -1,18 +1,20 @@
 // @ts-check
 /**
  * Injected faults (§8): answer a status (429 with Retry-After, 5xx), drop the connection, delay, send
- * broken JSON, or fail the next created tasks with a task error code.
+ * broken JSON; or shape the next created tasks: fail them with a task error code, or have them report
+ * `completed` with empty `results` for a while (§3 says to tolerate that).
  */
 import { ApiError } from './http.mjs';
 
 /**
  * @typedef {{ type: 'status', status: number, retryAfter?: number, body?: unknown }
  *   | { type: 'drop' } | { type: 'delay', ms: number } | { type: 'malformed' }
- *   | { type: 'taskError', code: string, message?: string }} FaultAction
+ *   | { type: 'taskError', code: string, message?: string } | { type: 'lateResults', ms: number }} FaultAction
  * @typedef {{ id: number, method?: string, path?: string, times: number, action: FaultAction }} Fault
  */
 
-const ACTIONS = ['status', 'drop', 'delay', 'malformed', 'taskError'];
+const ACTIONS = ['status', 'drop', 'delay', 'malformed', 'taskError', 'lateResults'];
+const TASK_ACTIONS = ['taskError', 'lateResults'];
 
 export class Faults {
 	constructor() {
@@ -32,7 +34,7 @@ export class Faults {
 		if (action.type === 'status' && !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)) {
 			throw new ApiError(400, 'invalid_request', 'action.status must be an HTTP status', { param: 'action' });
 		}
-		if (action.type === 'delay' && !(Number(action.ms) >= 0)) {
+		if ((action.type === 'delay' || action.type === 'lateResults') && !(Number(action.ms) >= 0)) {
 			throw new ApiError(400, 'invalid_request', 'action.ms must be a number of milliseconds', { param: 'action' });
 		}
 		if (action.type === 'taskError' && typeof action.code !== 'string') {
@@ -61,18 +63,22 @@ export class Faults {
 	take(method, path) {
 		const fault = this.list.find(
 			(f) =>
-				f.action.type !== 'taskError' &&
+				!TASK_ACTIONS.includes(f.action.type) &&
 				(!f.method || f.method === method) &&
 				(!f.path || path.startsWith(f.path)),
 		);
 		return fault ? this.#consume(fault) : undefined;
 	}
 
-	/** The task error for a newly created task, consumed once; method and path do not apply. */
-	takeTaskError() {
-		const fault = this.list.find((f) => f.action.type === 'taskError');
-		const action = fault && /** @type {Extract<FaultAction, { type: 'taskError' }>} */ (this.#consume(fault));
-		return action ? { code: action.code, message: action.message } : null;
+	/**
+	 * A task fault of this type for a newly created task, consumed once; method and path do not apply.
+	 * @template {'taskError' | 'lateResults'} T
+	 * @param {T} type
+	 * @returns {Extract<FaultAction, { type: T }> | null}
+	 */
+	takeTaskFault(type) {
+		const fault = this.list.find((f) => f.action.type === type);
+		return fault ? /** @type {any} */ (this.#consume(fault)) : null;
 	}
 
 	/** @param {Fault} fault */

@@ -76,7 +76,7 @@ function createState(options) {
 			clock,
 			ledger,
 			config,
-			takeTaskError: () => faults.takeTaskError(),
+			takeTaskFault: (type) => faults.takeTaskFault(type),
 			checkReferences,
 			baseUrl,
 			onTerminal: (task) => {
@@ -249,6 +249,7 @@ async function handle(state, control, req, res) {
 			}
 			if (fault.type === 'status') {
 				const error = defaultError(fault.status);
+				/** @type {Record<string, string>} */
 				const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
 				reply = { status: fault.status, json: fault.body ?? error.body(), headers };
 				return;
@@ -327,6 +328,8 @@ export async function startEmulator(options = {}) {
 		quiet: true,
 		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
 	};
+	// Tolerate the CLI's comma-separated form.
+	if (typeof opts.keys === 'string') opts.keys = String(opts.keys).split(',').map((k) => k.trim()).filter(Boolean);
 	const state = createState(opts);
 	const control = controlRoutes(state);
 	const server = http.createServer((req, res) => {

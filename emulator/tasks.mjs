@@ -20,7 +20,7 @@ import { unixSeconds } from './clock.mjs';
  *   startedAt: number | null, completedAt: number | null,
  *   reserved: number, used: number, outputs: number, width: number, height: number,
  *   results: string[], error: { code: string, message: string } | null,
- *   injectedError: { code: string, message?: string } | null,
+ *   injectedError: { code: string, message?: string } | null, lateResultsMs: number,
  *   referenceCheck?: Promise<ReferenceCheck>, cancels: (() => void)[],
  * }} Task
  */
@@ -41,7 +41,7 @@ export class Tasks {
 	 *   clock: import('./clock.mjs').Clock,
 	 *   ledger: import('./ledger.mjs').Ledger,
 	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null },
-	 *   takeTaskError: () => { code: string, message?: string } | null,
+	 *   takeTaskFault: import('./faults.mjs').Faults['takeTaskFault'],
 	 *   checkReferences: (urls: string[]) => Promise<ReferenceCheck>,
 	 *   onTerminal: (task: Task) => void,
 	 *   baseUrl: () => string,
@@ -102,7 +102,8 @@ export class Tasks {
 			height: 0,
 			results: [],
 			error: null,
-			injectedError: this.deps.takeTaskError(),
+			injectedError: this.deps.takeTaskFault('taskError'),
+			lateResultsMs: this.deps.takeTaskFault('lateResults')?.ms ?? 0,
 			cancels: [],
 		};
 		this.byId.set(id, task);
@@ -156,10 +157,11 @@ export class Tasks {
 			},
 		};
 		if (task.status === 'completed') {
-			body.results = [...task.results];
+			const late = task.completedAt !== null && now < task.completedAt + task.lateResultsMs;
+			body.results = late ? [] : [...task.results];
 			body.usage.credits_used = task.used;
 		}
-		if (task.status === 'failed' && task.error) {
+		if ((task.status === 'failed' || task.status === 'cancelled') && task.error) {
 			body.error = { ...task.error, type: 'task_error' };
 			body.usage.credits_used = 0;
 		}
@@ -196,6 +198,21 @@ export class Tasks {
 		if (!Number.isInteger(index) || index < 0 || index >= task.outputs) return undefined;
 		const expired = this.deps.clock.now() >= task.completedAt + RESULT_TTL_MS;
 		return { task, expired, seed: `${task.id}\n${index}\n${task.request.prompt}` };
+	}
+
+	/**
+	 * Ends a running task as `cancelled` (§3 lists the status, no cancel endpoint is documented; the control
+	 * surface offers this so clients can be tested against it). Releases the reservation, then calls back.
+	 * @param {string} id
+	 */
+	cancel(id) {
+		const task = this.byId.get(id);
+		if (!task) throw new ApiError(404, 'task_not_found', `Task ${id} not found`);
+		if (task.status !== 'pending' && task.status !== 'processing') {
+			throw new ApiError(409, 'task_finished', `Task ${id} is already ${task.status}`);
+		}
+		this.#end(task, 'cancelled', 'request_cancelled', 'The task was cancelled');
+		return task;
 	}
 
 	/** @param {number} now */
@@ -237,6 +254,7 @@ export class Tasks {
 	/** @param {Task} task */
 	async #finish(task) {
 		if (task.status === 'pending') this.#start(task);
+		/** @type {ReferenceCheck} */
 		const check = task.referenceCheck ? await task.referenceCheck : { ok: true };
 		if (task.status !== 'processing') return;
 		if (!check.ok) return this.#fail(task, check.code, check.message);
@@ -258,11 +276,19 @@ export class Tasks {
 		this.deps.onTerminal(task);
 	}
 
-	/** §9: a failed task releases its reservation. @param {Task} task @param {string} code @param {string} message */
+	/** @param {Task} task @param {string} code @param {string} message */
 	#fail(task, code, message) {
+		this.#end(task, 'failed', code, message);
+	}
+
+	/**
+	 * §9: a failed (or cancelled) task releases its reservation.
+	 * @param {Task} task @param {'failed' | 'cancelled'} status @param {string} code @param {string} message
+	 */
+	#end(task, status, code, message) {
 		task.cancels.forEach((cancel) => cancel());
 		this.deps.ledger.settle(task.account, task.id, task.reserved, 0);
-		task.status = 'failed';
+		task.status = status;
 		task.error = { code, message };
 		task.completedAt = this.deps.clock.now();
 		this.deps.onTerminal(task);

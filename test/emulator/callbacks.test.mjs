@@ -70,6 +70,15 @@ describe('delivery', () => {
 		expect(body).toMatchObject({ status: 'failed', error: { code: 'generation_timeout', type: 'task_error' } });
 	});
 
+	test('a cancelled task calls back too', async () => {
+		const server = await receiver([200]);
+		await emu.control('POST', 'config', { taskMs: 600_000 });
+		const { json } = await emu.create({ prompt: 'x', callback_url: server.url });
+		await emu.control('POST', `tasks/${json.id}/cancel`);
+		await attempts(1);
+		expect(JSON.parse(server.hits[0].body.toString())).toMatchObject({ id: json.id, status: 'cancelled' });
+	});
+
 	test('no callback_url, no callback', async () => {
 		const { json } = await emu.create({ prompt: 'x' });
 		await emu.waitFor(json.id);

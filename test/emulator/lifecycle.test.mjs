@@ -159,6 +159,28 @@ describe('failed tasks (§3)', () => {
 	});
 });
 
+describe('shapes the node must tolerate (§3)', () => {
+	test('a cancelled task (control surface) is terminal, carries request_cancelled and releases its credits', async () => {
+		await emu.control('POST', 'config', { taskMs: 600_000 });
+		const { json } = await emu.create({ prompt: 'x', n: 2 });
+		const cancelled = await emu.control('POST', `tasks/${json.id}/cancel`);
+		expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'request_cancelled', type: 'task_error' } });
+		expect((await emu.request('GET', `/v1/tasks/${json.id}`)).json.status).toBe('cancelled');
+		expect((await emu.control('GET', 'ledger'))[MASKED]).toMatchObject({ reserved: 0, charged: 0 });
+		const again = await emu.request('POST', `/__emulator/tasks/${json.id}/cancel`, { key: null });
+		expect(again.status).toBe(409);
+	});
+
+	test('lateResults: completed with empty results for a while, then the URLs', async () => {
+		await emu.control('POST', 'faults', { action: { type: 'lateResults', ms: 400 } });
+		const { json } = await emu.create({ prompt: 'x' });
+		const done = await emu.waitFor(json.id);
+		expect(done).toMatchObject({ status: 'completed', results: [] });
+		await sleep(450);
+		expect((await emu.request('GET', `/v1/tasks/${json.id}`)).json.results).toHaveLength(1);
+	});
+});
+
 describe('auth and access', () => {
 	test.each([
 		['no header', null],
