@@ -34,13 +34,24 @@ export class Callbacks {
 			const started = Date.now();
 			const sentAt = new Date(this.deps.now()).toISOString();
 			const status = await this.#post(url, payload, timeoutMs);
-			this.log.push({ taskId, url, attempt: number, status, sentAt, durationMs: Date.now() - started, body });
+			this.log.push({
+				taskId,
+				url,
+				attempt: number,
+				status,
+				sentAt,
+				durationMs: Date.now() - started,
+				body,
+			});
 			const ok = typeof status === 'number' && status >= 200 && status < 300;
 			if (ok || number > delays.length) return;
-			const timer = setTimeout(() => {
-				this.timers.delete(timer);
-				void attempt(number + 1);
-			}, delays[number - 1]);
+			const timer = setTimeout(
+				() => {
+					this.timers.delete(timer);
+					void attempt(number + 1);
+				},
+				delays[number - 1],
+			);
 			timer.unref();
 			this.timers.add(timer);
 		};

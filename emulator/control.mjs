@@ -18,20 +18,36 @@ export function controlRoutes(state) {
 	return [
 		['POST', /^\/__emulator\/reset$/, () => (state.reset(), json(200, { ok: true }))],
 		['GET', /^\/__emulator\/config$/, () => json(200, state.config)],
-		['POST', /^\/__emulator\/config$/, async (req) => json(200, applyConfig(state, await body(req)))],
+		[
+			'POST',
+			/^\/__emulator\/config$/,
+			async (req) => json(200, applyConfig(state, await body(req))),
+		],
 		[
 			'POST',
 			/^\/__emulator\/keys$/,
 			async (req) => {
 				const { key, credits, models } = await body(req);
-				if (typeof key !== 'string' || !key) throw new ApiError(400, 'invalid_request', 'key is required', { param: 'key' });
+				if (typeof key !== 'string' || !key)
+					throw new ApiError(400, 'invalid_request', 'key is required', { param: 'key' });
 				if (credits !== undefined && !(typeof credits === 'number' && credits >= 0)) {
-					throw new ApiError(400, 'invalid_request', 'credits must be a number ≥ 0', { param: 'credits' });
+					throw new ApiError(400, 'invalid_request', 'credits must be a number ≥ 0', {
+						param: 'credits',
+					});
 				}
-				if (models !== undefined && models !== null && !(Array.isArray(models) && models.every((m) => typeof m === 'string'))) {
-					throw new ApiError(400, 'invalid_request', 'models must be an array of model ids', { param: 'models' });
+				if (
+					models !== undefined &&
+					models !== null &&
+					!(Array.isArray(models) && models.every((m) => typeof m === 'string'))
+				) {
+					throw new ApiError(400, 'invalid_request', 'models must be an array of model ids', {
+						param: 'models',
+					});
 				}
-				state.ledger.addKey(key, { credits: typeof credits === 'number' ? credits : state.options.credits, models });
+				state.ledger.addKey(key, {
+					credits: typeof credits === 'number' ? credits : state.options.credits,
+					models,
+				});
 				return json(200, { ok: true });
 			},
 		],
@@ -44,17 +60,31 @@ export function controlRoutes(state) {
 			async (req) => {
 				const { advanceMs } = await body(req);
 				if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) {
-					throw new ApiError(400, 'invalid_request', 'advanceMs must be a number ≥ 0', { param: 'advanceMs' });
+					throw new ApiError(400, 'invalid_request', 'advanceMs must be a number ≥ 0', {
+						param: 'advanceMs',
+					});
 				}
 				state.clock.advance(advanceMs);
 				return json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs });
 			},
 		],
-		['GET', /^\/__emulator\/clock$/, () => json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs })],
+		[
+			'GET',
+			/^\/__emulator\/clock$/,
+			() => json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs }),
+		],
 		['GET', /^\/__emulator\/requests$/, () => json(200, state.requests)],
 		['GET', /^\/__emulator\/callbacks$/, () => json(200, state.callbacks.log)],
 		['GET', /^\/__emulator\/ledger$/, () => json(200, state.ledger.snapshot())],
-		['GET', /^\/__emulator\/tasks$/, () => json(200, [...state.tasks.byId.values()].map((t) => state.tasks.internal(t)))],
+		[
+			'GET',
+			/^\/__emulator\/tasks$/,
+			() =>
+				json(
+					200,
+					[...state.tasks.byId.values()].map((t) => state.tasks.internal(t)),
+				),
+		],
 		['GET', /^\/__emulator\/files$/, () => json(200, state.files.list())],
 		[
 			'POST',
@@ -82,9 +112,15 @@ function applyConfig(state, changes) {
 		maxFiles: (v) => Number.isInteger(v) && v >= 0,
 	};
 	for (const [name, value] of Object.entries(changes)) {
-		if (!rules[name]) throw new ApiError(400, 'invalid_request', `Unknown config field ${name}`, { param: name });
-		if (!rules[name](value)) throw new ApiError(400, 'invalid_request', `Invalid value for ${name}`, { param: name });
+		if (!rules[name])
+			throw new ApiError(400, 'invalid_request', `Unknown config field ${name}`, { param: name });
+		if (!rules[name](value))
+			throw new ApiError(400, 'invalid_request', `Invalid value for ${name}`, { param: name });
 	}
-	Object.assign(config, changes, changes.taskMsQueue ? { taskMsQueue: [...changes.taskMsQueue] } : {});
+	Object.assign(
+		config,
+		changes,
+		changes.taskMsQueue ? { taskMsQueue: [...changes.taskMsQueue] } : {},
+	);
 	return config;
 }

@@ -27,18 +27,32 @@ export class Faults {
 	add(body) {
 		const action = body.action;
 		if (!action || !ACTIONS.includes(action.type)) {
-			throw new ApiError(400, 'invalid_request', `action.type must be one of ${ACTIONS.join(', ')}`, {
+			throw new ApiError(
+				400,
+				'invalid_request',
+				`action.type must be one of ${ACTIONS.join(', ')}`,
+				{
+					param: 'action',
+				},
+			);
+		}
+		if (
+			action.type === 'status' &&
+			!(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)
+		) {
+			throw new ApiError(400, 'invalid_request', 'action.status must be an HTTP status', {
 				param: 'action',
 			});
 		}
-		if (action.type === 'status' && !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)) {
-			throw new ApiError(400, 'invalid_request', 'action.status must be an HTTP status', { param: 'action' });
-		}
 		if ((action.type === 'delay' || action.type === 'lateResults') && !(Number(action.ms) >= 0)) {
-			throw new ApiError(400, 'invalid_request', 'action.ms must be a number of milliseconds', { param: 'action' });
+			throw new ApiError(400, 'invalid_request', 'action.ms must be a number of milliseconds', {
+				param: 'action',
+			});
 		}
 		if (action.type === 'taskError' && typeof action.code !== 'string') {
-			throw new ApiError(400, 'invalid_request', 'action.code must be a task error code', { param: 'action' });
+			throw new ApiError(400, 'invalid_request', 'action.code must be a task error code', {
+				param: 'action',
+			});
 		}
 		/** @type {Fault} */
 		const fault = {

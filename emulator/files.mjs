@@ -37,11 +37,16 @@ export class Files {
 		const body = parseJsonObject(await readBody(req, BASE64_BODY_LIMIT).catch(rethrowTooLarge));
 		const input = body.base64_data;
 		if (typeof input !== 'string' || !input) {
-			throw new ApiError(400, 'invalid_request', 'base64_data is required (a data URL or plain base64)');
+			throw new ApiError(
+				400,
+				'invalid_request',
+				'base64_data is required (a data URL or plain base64)',
+			);
 		}
 		const match = /^data:([^;,]*)(;base64)?,/.exec(input);
 		const encoded = match ? input.slice(match[0].length) : input;
-		if (!/^[A-Za-z0-9+/=\s_-]*$/.test(encoded)) throw new ApiError(400, 'invalid_request', 'base64_data is not valid base64');
+		if (!/^[A-Za-z0-9+/=\s_-]*$/.test(encoded))
+			throw new ApiError(400, 'invalid_request', 'base64_data is not valid base64');
 		const data = Buffer.from(encoded, 'base64');
 		return this.#store(account, entry, data, {
 			fileName: optionalString(body.file_name),
@@ -57,10 +62,16 @@ export class Files {
 		if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
 			throw new ApiError(400, 'invalid_request', 'Expected multipart/form-data with a file field');
 		}
-		const parts = parseMultipart(await readBody(req, MULTIPART_BODY_LIMIT).catch(rethrowTooLarge), boundary[1] ?? boundary[2]);
-		const file = parts.find((part) => part.name === 'file' && part.filename !== undefined) ?? parts.find((p) => p.name === 'file');
+		const parts = parseMultipart(
+			await readBody(req, MULTIPART_BODY_LIMIT).catch(rethrowTooLarge),
+			boundary[1] ?? boundary[2],
+		);
+		const file =
+			parts.find((part) => part.name === 'file' && part.filename !== undefined) ??
+			parts.find((p) => p.name === 'file');
 		if (!file) throw new ApiError(400, 'invalid_request', 'The multipart field "file" is required');
-		const field = (/** @type {string} */ name) => parts.find((part) => part.name === name)?.data.toString('utf8');
+		const field = (/** @type {string} */ name) =>
+			parts.find((part) => part.name === name)?.data.toString('utf8');
 		return this.#store(account, entry, file.data, {
 			fileName: optionalString(field('file_name')),
 			originalName: optionalString(file.filename),
@@ -76,7 +87,12 @@ export class Files {
 			success: true,
 			code: 200,
 			msg: 'ok',
-			data: { used_files: used, max_files: max, remain_files: Math.max(0, max - used), max_file_size: FILE_MAX_BYTES },
+			data: {
+				used_files: used,
+				max_files: max,
+				remain_files: Math.max(0, max - used),
+				max_file_size: FILE_MAX_BYTES,
+			},
 		});
 	}
 
@@ -103,14 +119,26 @@ export class Files {
 	 */
 	#store(account, entry, data, names) {
 		const format = data.length >= 12 ? sniffFormat(data) : undefined;
-		entry.body = { fileName: names.fileName ?? names.originalName ?? null, size: data.length, mimeType: format?.mimeType ?? null };
+		entry.body = {
+			fileName: names.fileName ?? names.originalName ?? null,
+			size: data.length,
+			mimeType: format?.mimeType ?? null,
+		};
 		if (data.length === 0) throw new ApiError(400, 'invalid_request', 'The file is empty');
 		if (data.length > FILE_MAX_BYTES) tooLarge();
 		if (!format || !FILE_FORMATS.includes(format.format)) {
-			throw new ApiError(400, 'invalid_request', `Unsupported file format: only ${FILE_FORMATS.join(', ')} images are accepted`);
+			throw new ApiError(
+				400,
+				'invalid_request',
+				`Unsupported file format: only ${FILE_FORMATS.join(', ')} images are accepted`,
+			);
 		}
 		if (this.#live(account.key).length >= this.deps.config.maxFiles) {
-			throw new ApiError(403, 'quota_exceeded', `File quota exceeded (${this.deps.config.maxFiles} files)`);
+			throw new ApiError(
+				403,
+				'quota_exceeded',
+				`File quota exceeded (${this.deps.config.maxFiles} files)`,
+			);
 		}
 		const id = `file_${randomBytes(6).toString('hex')}`;
 		const fileName = safeName(names.fileName ?? names.originalName) ?? `${id}.${format.extension}`;
@@ -158,20 +186,32 @@ function rethrowTooLarge(error) {
 
 /** @returns {never} */
 function tooLarge() {
-	throw new ApiError(413, 'file_too_large', `The file is larger than ${FILE_MAX_BYTES / 1024 / 1024} MB`);
+	throw new ApiError(
+		413,
+		'file_too_large',
+		`The file is larger than ${FILE_MAX_BYTES / 1024 / 1024} MB`,
+	);
 }
 
-const optionalString = (/** @type {unknown} */ v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+const optionalString = (/** @type {unknown} */ v) =>
+	typeof v === 'string' && v.trim() ? v.trim() : undefined;
 
 /** A file name without directories or control characters. @param {string | undefined} name */
 function safeName(name) {
-	const base = name?.split(/[\\/]/).pop()?.replace(/[\x00-\x1f]/g, '').trim();
+	const base = name
+		?.split(/[\\/]/)
+		.pop()
+		?.replace(/[\x00-\x1f]/g, '')
+		.trim();
 	return base ? base.slice(0, 200) : undefined;
 }
 
 /** @param {string | undefined} path */
 function safePath(path) {
-	const clean = path?.split('/').filter((part) => part && part !== '.' && part !== '..').join('/');
+	const clean = path
+		?.split('/')
+		.filter((part) => part && part !== '.' && part !== '..')
+		.join('/');
 	return clean || undefined;
 }
 

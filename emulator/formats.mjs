@@ -7,12 +7,29 @@
 
 /** @type {[string, string, string, (b: Buffer) => boolean][]} */
 const SIGNATURES = [
-	['png', 'image/png', 'png', (b) => b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))],
+	[
+		'png',
+		'image/png',
+		'png',
+		(b) => b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')),
+	],
 	['jpeg', 'image/jpeg', 'jpg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
 	['gif', 'image/gif', 'gif', (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1'))],
-	['webp', 'image/webp', 'webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
+	[
+		'webp',
+		'image/webp',
+		'webp',
+		(b) =>
+			b.subarray(0, 4).toString('latin1') === 'RIFF' &&
+			b.subarray(8, 12).toString('latin1') === 'WEBP',
+	],
 	['bmp', 'image/bmp', 'bmp', (b) => b.subarray(0, 2).toString('latin1') === 'BM'],
-	['tiff', 'image/tiff', 'tiff', (b) => ['49492a00', '4d4d002a'].includes(b.subarray(0, 4).toString('hex'))],
+	[
+		'tiff',
+		'image/tiff',
+		'tiff',
+		(b) => ['49492a00', '4d4d002a'].includes(b.subarray(0, 4).toString('hex')),
+	],
 ];
 
 /** @param {Buffer} buffer @returns {Format | undefined} */
@@ -37,7 +54,8 @@ export function imageDimensions(b, format) {
 				return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
 			case 'bmp': {
 				// BITMAPCOREHEADER (size 12) has 16-bit sides; the others 32-bit, height negative when top-down.
-				if (b.readUInt32LE(14) === 12) return { width: b.readUInt16LE(18), height: b.readUInt16LE(20) };
+				if (b.readUInt32LE(14) === 12)
+					return { width: b.readUInt16LE(18), height: b.readUInt16LE(20) };
 				return { width: Math.abs(b.readInt32LE(18)), height: Math.abs(b.readInt32LE(22)) };
 			}
 			case 'jpeg':

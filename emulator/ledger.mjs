@@ -43,7 +43,11 @@ export class Ledger {
 	authenticate(key) {
 		const account = key ? this.accounts.get(key) : undefined;
 		if (!account) {
-			throw new ApiError(401, 'unauthorized', 'Invalid or missing API key (Authorization: Bearer sk-...)');
+			throw new ApiError(
+				401,
+				'unauthorized',
+				'Invalid or missing API key (Authorization: Bearer sk-...)',
+			);
 		}
 		return account;
 	}
@@ -51,9 +55,14 @@ export class Ledger {
 	/** §5: 403 model_access_denied for a model the key may not use. @param {Account} account @param {string} model */
 	checkModel(account, model) {
 		if (account.models && !account.models.includes(model)) {
-			throw new ApiError(403, 'model_access_denied', `This API key has no access to model ${model}`, {
-				param: 'model',
-			});
+			throw new ApiError(
+				403,
+				'model_access_denied',
+				`This API key has no access to model ${model}`,
+				{
+					param: 'model',
+				},
+			);
 		}
 	}
 
@@ -89,7 +98,8 @@ export class Ledger {
 		account.reserved -= reservedCents;
 		account.charged += usedCents;
 		if (usedCents > 0) this.#entry(account, 'settle', taskId, usedCents);
-		if (reservedCents > usedCents) this.#entry(account, 'release', taskId, reservedCents - usedCents);
+		if (reservedCents > usedCents)
+			this.#entry(account, 'release', taskId, reservedCents - usedCents);
 	}
 
 	/** §6 `GET /v1/credits`. @param {Account} account */

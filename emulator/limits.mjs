@@ -56,7 +56,17 @@ for (const [ratio, inverse] of Object.entries(INVERSE)) {
 	);
 }
 export const RATIOS = [
-	'1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9', '9:21',
+	'1:1',
+	'2:3',
+	'3:2',
+	'3:4',
+	'4:3',
+	'4:5',
+	'5:4',
+	'9:16',
+	'16:9',
+	'21:9',
+	'9:21',
 ];
 
 // §2 references: at most 10 MB, width and height > 14, W/H in [1/16, 16], at most 6000x6000.

@@ -34,20 +34,33 @@ export async function checkReferences(urls) {
 		}
 		const format = sniffFormat(fetched.body);
 		if (!format || !REFERENCE_FORMATS.includes(format.format)) {
-			return fail('image_processing_error', `${name}: not a readable image (${REFERENCE_FORMATS.join(', ')})`);
+			return fail(
+				'image_processing_error',
+				`${name}: not a readable image (${REFERENCE_FORMATS.join(', ')})`,
+			);
 		}
 		const dimensions = imageDimensions(fetched.body, format.format);
-		if (!dimensions) return fail('image_processing_error', `${name}: the ${format.format} header cannot be read`);
+		if (!dimensions)
+			return fail('image_processing_error', `${name}: the ${format.format} header cannot be read`);
 		const { width, height } = dimensions;
 		if (width <= REFERENCE_MIN_SIDE_EXCLUSIVE || height <= REFERENCE_MIN_SIDE_EXCLUSIVE) {
-			return fail('invalid_parameters', `${name} is ${width}x${height}: width and height must be greater than ${REFERENCE_MIN_SIDE_EXCLUSIVE} px`);
+			return fail(
+				'invalid_parameters',
+				`${name} is ${width}x${height}: width and height must be greater than ${REFERENCE_MIN_SIDE_EXCLUSIVE} px`,
+			);
 		}
 		if (width > REFERENCE_MAX_SIDE || height > REFERENCE_MAX_SIDE) {
-			return fail('invalid_parameters', `${name} is ${width}x${height}: at most ${REFERENCE_MAX_SIDE}x${REFERENCE_MAX_SIDE} pixels`);
+			return fail(
+				'invalid_parameters',
+				`${name} is ${width}x${height}: at most ${REFERENCE_MAX_SIDE}x${REFERENCE_MAX_SIDE} pixels`,
+			);
 		}
 		const aspect = width / height;
 		if (aspect < ASPECT_MIN || aspect > ASPECT_MAX) {
-			return fail('invalid_parameters', `${name} is ${width}x${height}: W/H must be from 1/16 to 16`);
+			return fail(
+				'invalid_parameters',
+				`${name} is ${width}x${height}: W/H must be from 1/16 to 16`,
+			);
 		}
 		first ??= dimensions;
 	}
@@ -65,7 +78,9 @@ const fail = (code, message) => ({ ok: false, code, message });
 function fetchLimited(url) {
 	const target = new URL(url);
 	if (!isLoopbackHost(target.hostname)) {
-		return Promise.resolve({ error: 'the emulator only fetches references from loopback hosts (127.0.0.1, localhost)' });
+		return Promise.resolve({
+			error: 'the emulator only fetches references from loopback hosts (127.0.0.1, localhost)',
+		});
 	}
 	return new Promise((resolve) => {
 		const client = target.protocol === 'https:' ? https : http;
@@ -81,7 +96,10 @@ function fetchLimited(url) {
 				size += chunk.length;
 				if (size > REFERENCE_MAX_BYTES) {
 					request.destroy();
-					resolve({ code: 'invalid_parameters', error: `larger than ${REFERENCE_MAX_BYTES / 1024 / 1024} MB` });
+					resolve({
+						code: 'invalid_parameters',
+						error: `larger than ${REFERENCE_MAX_BYTES / 1024 / 1024} MB`,
+					});
 					return;
 				}
 				chunks.push(chunk);
@@ -90,6 +108,8 @@ function fetchLimited(url) {
 			response.on('error', (error) => resolve({ error: error.message }));
 		});
 		request.on('timeout', () => request.destroy(new Error('timeout')));
-		request.on('error', (error) => resolve({ error: `download failed (${/** @type {any} */ (error).code ?? error.message})` }));
+		request.on('error', (error) =>
+			resolve({ error: `download failed (${/** @type {any} */ (error).code ?? error.message})` }),
+		);
 	});
 }

@@ -10,7 +10,17 @@ import http from 'node:http';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Clock } from './clock.mjs';
-import { ApiError, TooLarge, bearerKey, defaultError, findRoute, maskKey, newRequestId, parseJsonObject, readBody } from './http.mjs';
+import {
+	ApiError,
+	TooLarge,
+	bearerKey,
+	defaultError,
+	findRoute,
+	maskKey,
+	newRequestId,
+	parseJsonObject,
+	readBody,
+} from './http.mjs';
 import { Ledger } from './ledger.mjs';
 import { Tasks } from './tasks.mjs';
 import { Faults } from './faults.mjs';
@@ -81,7 +91,8 @@ function createState(options) {
 			baseUrl,
 			onTerminal: (task) => {
 				// A task from before a reset or close must not call anyone back.
-				if (state.closed || state.tasks.byId.get(task.id) !== task || !task.request.callbackUrl) return;
+				if (state.closed || state.tasks.byId.get(task.id) !== task || !task.request.callbackUrl)
+					return;
 				callbacks.deliver(task.id, task.request.callbackUrl, state.tasks.view(task));
 			},
 		}),
@@ -99,7 +110,7 @@ function createState(options) {
 			state.ledger.accounts.clear();
 			for (const key of options.keys) state.ledger.addKey(key, { credits: options.credits });
 			// Mutate in place: tasks, callbacks and files hold this object.
-			for (const name of Object.keys(config)) delete /** @type {any} */ (config)[name];
+			for (const name of Object.keys(config)) delete (/** @type {any} */ (config)[name]);
 			Object.assign(config, initialConfig());
 		},
 	};
@@ -110,7 +121,11 @@ function createState(options) {
 /** @type {import('./http.mjs').Route<Context>[]} */
 const API_ROUTES = [
 	['GET', /^\/v1\/models$/, (ctx) => (authenticate(ctx), { status: 200, json: modelList() })],
-	['GET', /^\/v1\/credits$/, (ctx) => ({ status: 200, json: ctx.state.ledger.credits(authenticate(ctx)) })],
+	[
+		'GET',
+		/^\/v1\/credits$/,
+		(ctx) => ({ status: 200, json: ctx.state.ledger.credits(authenticate(ctx)) }),
+	],
 	['POST', /^\/v1\/images\/generations$/, createTask],
 	[
 		'GET',
@@ -120,8 +135,16 @@ const API_ROUTES = [
 			return { status: 200, json: ctx.state.tasks.view(task), taskId: task.id };
 		},
 	],
-	['POST', /^\/api\/v1\/files\/upload\/base64$/, (ctx) => ctx.state.files.uploadBase64(upload(ctx))],
-	['POST', /^\/api\/v1\/files\/upload\/stream$/, (ctx) => ctx.state.files.uploadStream(upload(ctx))],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/base64$/,
+		(ctx) => ctx.state.files.uploadBase64(upload(ctx)),
+	],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/stream$/,
+		(ctx) => ctx.state.files.uploadStream(upload(ctx)),
+	],
 	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
 	// §9: result and file URLs are plain links, no key needed.
 	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
@@ -142,7 +165,13 @@ function upload(ctx) {
 function modelList() {
 	return {
 		object: 'list',
-		data: MODELS.map((id) => ({ id, object: 'model', created: 1757116800, owned_by: 'bytedance', type: 'image' })),
+		data: MODELS.map((id) => ({
+			id,
+			object: 'model',
+			created: 1757116800,
+			owned_by: 'bytedance',
+			type: 'image',
+		})),
 	};
 }
 
@@ -155,16 +184,28 @@ async function createTask(ctx) {
 	const idempotencyKey = req.headers['idempotency-key'];
 	if (idempotencyKey !== undefined) {
 		if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-			throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -', {
-				param: 'Idempotency-Key',
-			});
+			throw new ApiError(
+				400,
+				'invalid_request',
+				'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -',
+				{
+					param: 'Idempotency-Key',
+				},
+			);
 		}
 		const earlier = state.tasks.replay(account, idempotencyKey);
 		if (earlier) {
-			return { status: 200, json: state.tasks.view(earlier), headers: { 'idempotency-replayed': 'true' }, taskId: earlier.id };
+			return {
+				status: 200,
+				json: state.tasks.view(earlier),
+				headers: { 'idempotency-replayed': 'true' },
+				taskId: earlier.id,
+			};
 		}
 	}
-	const request = validateCreate(body, { allowInsecureCallbacks: state.config.allowInsecureCallbacks });
+	const request = validateCreate(body, {
+		allowInsecureCallbacks: state.config.allowInsecureCallbacks,
+	});
 	state.ledger.checkModel(account, request.model);
 	const task = state.tasks.create(account, request, idempotencyKey);
 	return { status: 200, json: state.tasks.view(task), taskId: task.id };
@@ -174,9 +215,16 @@ async function createTask(ctx) {
 async function serveResult(ctx, [id, index]) {
 	const found = ctx.state.tasks.result(id, Number(index));
 	if (!found) throw new ApiError(404, 'not_found', 'No such result image');
-	if (found.expired) throw new ApiError(404, 'expired', 'This result URL has expired (24 hours after the task completed)');
+	if (found.expired)
+		throw new ApiError(
+			404,
+			'expired',
+			'This result URL has expired (24 hours after the task completed)',
+		);
 	const { task, seed } = found;
-	const png = await ctx.state.images.get(`${id}/${index}`, () => renderPng(task.width, task.height, seed));
+	const png = await ctx.state.images.get(`${id}/${index}`, () =>
+		renderPng(task.width, task.height, seed),
+	);
 	return { status: 200, raw: png, headers: { 'content-type': 'image/png' }, taskId: id };
 }
 
@@ -184,7 +232,8 @@ async function serveResult(ctx, [id, index]) {
 function serveFile(ctx, id) {
 	const found = ctx.state.files.find(id);
 	if (!found) throw new ApiError(404, 'not_found', 'No such file');
-	if (found.expired) throw new ApiError(404, 'expired', 'This file has expired (72 hours after upload)');
+	if (found.expired)
+		throw new ApiError(404, 'expired', 'This file has expired (72 hours after upload)');
 	return {
 		status: 200,
 		raw: found.file.data,
@@ -210,7 +259,8 @@ async function handle(state, control, req, res) {
 	if (path.startsWith('/__emulator/')) {
 		try {
 			const found = findRoute(control, method, path);
-			if (!found || 'allowed' in found) throw new ApiError(404, 'not_found', `No control endpoint ${method} ${path}`);
+			if (!found || 'allowed' in found)
+				throw new ApiError(404, 'not_found', `No control endpoint ${method} ${path}`);
 			send(res, method, await found.handler(req, found.params));
 		} catch (error) {
 			send(res, method, errorReply(state, error, path));
@@ -227,7 +277,10 @@ async function handle(state, control, req, res) {
 		path,
 		query: Object.fromEntries(url.searchParams),
 		key: maskKey(key),
-		headers: { ...req.headers, ...(req.headers.authorization ? { authorization: `Bearer ${maskKey(key)}` } : {}) },
+		headers: {
+			...req.headers,
+			...(req.headers.authorization ? { authorization: `Bearer ${maskKey(key)}` } : {}),
+		},
 		body: null,
 		status: null,
 	};
@@ -244,13 +297,18 @@ async function handle(state, control, req, res) {
 				return;
 			}
 			if (fault.type === 'malformed') {
-				reply = { status: 200, raw: '{"id":"task-unified-', headers: { 'content-type': 'application/json' } };
+				reply = {
+					status: 200,
+					raw: '{"id":"task-unified-',
+					headers: { 'content-type': 'application/json' },
+				};
 				return;
 			}
 			if (fault.type === 'status') {
 				const error = defaultError(fault.status);
 				/** @type {Record<string, string>} */
-				const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+				const headers =
+					fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
 				reply = { status: fault.status, json: fault.body ?? error.body(), headers };
 				return;
 			}
@@ -289,7 +347,9 @@ function errorReply(state, error, path) {
 		apiError = new ApiError(500, 'internal_error', 'Internal emulator error');
 	}
 	const e = /** @type {ApiError} */ (apiError);
-	const body = path.startsWith('/api/v1/files/') ? { success: false, code: e.status, msg: e.message } : e.body();
+	const body = path.startsWith('/api/v1/files/')
+		? { success: false, code: e.status, msg: e.message }
+		: e.body();
 	return { status: e.status, json: body, headers: e.headers };
 }
 
@@ -329,7 +389,11 @@ export async function startEmulator(options = {}) {
 		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
 	};
 	// Tolerate the CLI's comma-separated form.
-	if (typeof opts.keys === 'string') opts.keys = String(opts.keys).split(',').map((k) => k.trim()).filter(Boolean);
+	if (typeof opts.keys === 'string')
+		opts.keys = String(opts.keys)
+			.split(',')
+			.map((k) => k.trim())
+			.filter(Boolean);
 	const state = createState(opts);
 	const control = controlRoutes(state);
 	const server = http.createServer((req, res) => {
@@ -369,8 +433,12 @@ export function parseCli(argv, env) {
 	/** @type {Partial<EmulatorOptions>} */
 	const options = {
 		port: env.EVOLINK_EMULATOR_PORT !== undefined ? Number(env.EVOLINK_EMULATOR_PORT) : 8787,
-		keys: (env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo').split(',').map((k) => k.trim()).filter(Boolean),
-		taskMs: env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
+		keys: (env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo')
+			.split(',')
+			.map((k) => k.trim())
+			.filter(Boolean),
+		taskMs:
+			env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
 		allowInsecureCallbacks: env.EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS === '1',
 		quiet: false,
 	};
@@ -380,14 +448,26 @@ export function parseCli(argv, env) {
 		const value = () => inline ?? args.shift() ?? '';
 		if (flag === '--port') options.port = Number(value());
 		else if (flag === '--task-ms') options.taskMs = Number(value());
-		else if (flag === '--keys') options.keys = value().split(',').map((k) => k.trim()).filter(Boolean);
+		else if (flag === '--keys')
+			options.keys = value()
+				.split(',')
+				.map((k) => k.trim())
+				.filter(Boolean);
 		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
-		else throw new Error(`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks]`);
+		else
+			throw new Error(
+				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks]`,
+			);
 	}
-	for (const [name, number] of [['port', options.port], ['task-ms', options.taskMs]]) {
-		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0)) throw new Error(`--${name} must be an integer ≥ 0`);
+	for (const [name, number] of [
+		['port', options.port],
+		['task-ms', options.taskMs],
+	]) {
+		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0))
+			throw new Error(`--${name} must be an integer ≥ 0`);
 	}
-	if (!options.keys?.length) throw new Error('At least one API key is needed (--keys or EVOLINK_EMULATOR_KEYS)');
+	if (!options.keys?.length)
+		throw new Error('At least one API key is needed (--keys or EVOLINK_EMULATOR_KEYS)');
 	return options;
 }
 
@@ -402,9 +482,13 @@ async function main() {
 	const emulator = await startEmulator(options);
 	console.log(`EvoLink emulator listening on ${emulator.url}`);
 	if (options.allowInsecureCallbacks) {
-		console.log('Insecure callbacks are allowed: http(s) callback_url to 127.0.0.1/localhost is accepted');
+		console.log(
+			'Insecure callbacks are allowed: http(s) callback_url to 127.0.0.1/localhost is accepted',
+		);
 	}
-	console.log(`Keys: ${options.keys?.map(maskKey).join(', ')}; control surface: ${emulator.url}/__emulator/`);
+	console.log(
+		`Keys: ${options.keys?.map(maskKey).join(', ')}; control surface: ${emulator.url}/__emulator/`,
+	);
 	const stop = () => void emulator.close().then(() => process.exit(0));
 	process.once('SIGINT', stop);
 	process.once('SIGTERM', stop);

@@ -81,7 +81,10 @@ export class Tasks {
 		const reserved = credits(request.n);
 		ledger.reserve(account, id, reserved);
 
-		const durationMs = Math.max(0, config.taskMsQueue.length ? Number(config.taskMsQueue.shift()) : config.taskMs);
+		const durationMs = Math.max(
+			0,
+			config.taskMsQueue.length ? Number(config.taskMsQueue.shift()) : config.taskMs,
+		);
 		/** @type {Task} */
 		const task = {
 			id,
@@ -119,9 +122,14 @@ export class Tasks {
 	 */
 	read(account, id) {
 		if (!id.startsWith(TASK_ID_PREFIX)) {
-			throw new ApiError(400, 'invalid_task_id', `Invalid task id: it must start with ${TASK_ID_PREFIX}`, {
-				param: 'task_id',
-			});
+			throw new ApiError(
+				400,
+				'invalid_task_id',
+				`Invalid task id: it must start with ${TASK_ID_PREFIX}`,
+				{
+					param: 'task_id',
+				},
+			);
 		}
 		const task = this.byId.get(id);
 		if (!task) throw new ApiError(404, 'task_not_found', `Task ${id} not found`);
@@ -219,7 +227,9 @@ export class Tasks {
 	#checkConcurrency(now) {
 		const max = this.deps.config.maxConcurrentTasks;
 		if (max === null || max === undefined) return;
-		const active = [...this.byId.values()].filter((t) => t.status === 'pending' || t.status === 'processing');
+		const active = [...this.byId.values()].filter(
+			(t) => t.status === 'pending' || t.status === 'processing',
+		);
 		if (active.length < max) return;
 		const soonest = Math.min(...active.map((t) => t.endAt));
 		const retryAfter = String(Math.max(1, Math.ceil((soonest - now) / 1000)));
@@ -267,7 +277,10 @@ export class Tasks {
 		task.height = height;
 		task.outputs = outputCount(task.request);
 		const base = this.deps.baseUrl();
-		task.results = Array.from({ length: task.outputs }, (_, i) => `${base}/content/results/${task.id}/${i}.png`);
+		task.results = Array.from(
+			{ length: task.outputs },
+			(_, i) => `${base}/content/results/${task.id}/${i}.png`,
+		);
 		task.used = credits(task.outputs);
 		// §4: the callback goes out after billing is settled.
 		this.deps.ledger.settle(task.account, task.id, task.reserved, task.used);

@@ -52,12 +52,18 @@ export function validateCreate(body, { allowInsecureCallbacks }) {
 
 	const prompt = body.prompt;
 	if (typeof prompt !== 'string' || prompt.trim() === '') {
-		throw invalid('prompt', `prompt is required: a non-empty string of at most ${PROMPT_MAX_CHARS} characters`);
+		throw invalid(
+			'prompt',
+			`prompt is required: a non-empty string of at most ${PROMPT_MAX_CHARS} characters`,
+		);
 	}
 	// Characters as code points, so an emoji counts once (the schema's maxLength).
 	const promptLength = [...prompt].length;
 	if (promptLength > PROMPT_MAX_CHARS) {
-		throw invalid('prompt', `prompt must be at most ${PROMPT_MAX_CHARS} characters (got ${promptLength})`);
+		throw invalid(
+			'prompt',
+			`prompt must be at most ${PROMPT_MAX_CHARS} characters (got ${promptLength})`,
+		);
 	}
 
 	const n = body.n ?? 1;
@@ -95,7 +101,8 @@ export function validateCreate(body, { allowInsecureCallbacks }) {
 function validateSize(size, quality, is45) {
 	const qualities = is45 ? QUALITIES_45 : QUALITIES;
 	const sizeRule = `size must be 1K, 2K, 4K, WxH pixels (area ${PIXEL_AREA_MIN}-${PIXEL_AREA_MAX}, W/H 1/16-16) or a ratio (auto, ${list(RATIOS)})`;
-	if (size !== undefined && size !== null && typeof size !== 'string') throw invalid('size', sizeRule);
+	if (size !== undefined && size !== null && typeof size !== 'string')
+		throw invalid('size', sizeRule);
 	const isRatio = typeof size === 'string' && (size === 'auto' || RATIOS.includes(size));
 
 	if (quality !== undefined && quality !== null) {
@@ -146,7 +153,10 @@ function validateImageUrls(urls) {
 		throw invalid('image_urls', `image_urls must be an array of at most ${MAX_REFERENCES} URLs`);
 	}
 	if (urls.length > MAX_REFERENCES) {
-		throw invalid('image_urls', `image_urls has ${urls.length} entries; at most ${MAX_REFERENCES} are allowed`);
+		throw invalid(
+			'image_urls',
+			`image_urls has ${urls.length} entries; at most ${MAX_REFERENCES} are allowed`,
+		);
 	}
 	urls.forEach((url, index) => {
 		if (!isHttpUrl(url)) {
@@ -177,7 +187,10 @@ function validateCallbackUrl(value, allowInsecure) {
 		throw invalid('callback_url', 'callback_url must be a valid HTTPS URL');
 	}
 	if (value.length > CALLBACK_URL_MAX_CHARS) {
-		throw invalid('callback_url', `callback_url must be at most ${CALLBACK_URL_MAX_CHARS} characters (got ${value.length})`);
+		throw invalid(
+			'callback_url',
+			`callback_url must be at most ${CALLBACK_URL_MAX_CHARS} characters (got ${value.length})`,
+		);
 	}
 	const url = new URL(value);
 	if (allowInsecure && isLoopbackHost(url.hostname)) return value;
@@ -194,7 +207,9 @@ function validateCallbackUrl(value, allowInsecure) {
 /** @param {string} hostname */
 export function isLoopbackHost(hostname) {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1';
+	return (
+		host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+	);
 }
 
 /**
@@ -207,12 +222,30 @@ export function isInternalHost(hostname) {
 	const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
 	if (!octets) return host === '::' || /^f[cd]|^fe80:/.test(host);
 	const [a, b] = octets;
-	return a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+	return (
+		a === 10 ||
+		a === 0 ||
+		(a === 172 && b >= 16 && b <= 31) ||
+		(a === 192 && b === 168) ||
+		(a === 169 && b === 254)
+	);
 }
 
 const NUMBER_WORDS = [
-	'two', 'three', 'four', 'five', 'six', 'seven', 'eight',
-	'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen',
+	'two',
+	'three',
+	'four',
+	'five',
+	'six',
+	'seven',
+	'eight',
+	'nine',
+	'ten',
+	'eleven',
+	'twelve',
+	'thirteen',
+	'fourteen',
+	'fifteen',
 ];
 const NUMBER = `(\\d+|${NUMBER_WORDS.join('|')})`;
 // §9: a number followed within three words by images/pictures/photos/variations/versions,

@@ -1,17 +1,11 @@
 // @ts-check
 // §4: the task JSON is POSTed on completed/failed after billing; non-2xx or errors retry after 1, 2, 4 s; 10 s timeout.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { emulator, localServer, sleep } from './helpers.mjs';
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { localServer, sleep, useEmulator } from './helpers.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
+const emu = useEmulator({ taskMs: 0, allowInsecureCallbacks: true });
 /** @type {Awaited<ReturnType<typeof localServer>>[]} */
 let receivers = [];
-beforeAll(async () => {
-	emu = await emulator({ taskMs: 0, allowInsecureCallbacks: true });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
 afterEach(async () => {
 	await Promise.all(receivers.map((r) => r.close()));
 	receivers = [];
@@ -48,7 +42,11 @@ describe('delivery', () => {
 			res.writeHead(204).end();
 		});
 		receivers.push(server);
-		const { json } = await emu.create({ prompt: 'x', n: 2, callback_url: `${server.url}/hook?token=abc` });
+		const { json } = await emu.create({
+			prompt: 'x',
+			n: 2,
+			callback_url: `${server.url}/hook?token=abc`,
+		});
 		const [log] = await attempts(1);
 		const task = (await emu.request('GET', `/v1/tasks/${json.id}`)).json;
 		expect(server.hits).toHaveLength(1);
@@ -56,18 +54,29 @@ describe('delivery', () => {
 		expect(JSON.parse(server.hits[0].body.toString())).toEqual(task);
 		expect(task.status).toBe('completed');
 		expect(Object.values(ledgerAtCallback)[0]).toMatchObject({ reserved: 0, charged: 1.8 });
-		expect(log).toMatchObject({ taskId: json.id, attempt: 1, status: 204, url: `${server.url}/hook?token=abc`, body: task });
+		expect(log).toMatchObject({
+			taskId: json.id,
+			attempt: 1,
+			status: 204,
+			url: `${server.url}/hook?token=abc`,
+			body: task,
+		});
 		expect(typeof log.sentAt).toBe('string');
 		expect(typeof log.durationMs).toBe('number');
 	});
 
 	test('a failed task calls back with its error', async () => {
 		const server = await receiver([200]);
-		await emu.control('POST', 'faults', { action: { type: 'taskError', code: 'generation_timeout' } });
+		await emu.control('POST', 'faults', {
+			action: { type: 'taskError', code: 'generation_timeout' },
+		});
 		await emu.create({ prompt: 'x', callback_url: server.url });
 		await attempts(1);
 		const body = JSON.parse(server.hits[0].body.toString());
-		expect(body).toMatchObject({ status: 'failed', error: { code: 'generation_timeout', type: 'task_error' } });
+		expect(body).toMatchObject({
+			status: 'failed',
+			error: { code: 'generation_timeout', type: 'task_error' },
+		});
 	});
 
 	test('a cancelled task calls back too', async () => {
@@ -76,7 +85,10 @@ describe('delivery', () => {
 		const { json } = await emu.create({ prompt: 'x', callback_url: server.url });
 		await emu.control('POST', `tasks/${json.id}/cancel`);
 		await attempts(1);
-		expect(JSON.parse(server.hits[0].body.toString())).toMatchObject({ id: json.id, status: 'cancelled' });
+		expect(JSON.parse(server.hits[0].body.toString())).toMatchObject({
+			id: json.id,
+			status: 'cancelled',
+		});
 	});
 
 	test('no callback_url, no callback', async () => {
@@ -113,7 +125,9 @@ describe('retries', () => {
 		await attempts(4);
 		await sleep(300);
 		expect(server.hits).toHaveLength(4);
-		expect((await emu.control('GET', 'callbacks')).map((/** @type {any} */ l) => l.attempt)).toEqual([1, 2, 3, 4]);
+		expect(
+			(await emu.control('GET', 'callbacks')).map((/** @type {any} */ l) => l.attempt),
+		).toEqual([1, 2, 3, 4]);
 	});
 
 	test('a receiver slower than the timeout counts as a failure ("timeout")', async () => {

@@ -1,20 +1,15 @@
 // @ts-check
 // §2 and §9: every create rule at its boundary, the 200 task object, the §5 error body, Idempotency-Key.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { emulator } from './helpers.mjs';
+import { describe, expect, test } from '@jest/globals';
+import { useEmulator } from './helpers.mjs';
 import { CALLBACK_URL_MAX_CHARS, PROMPT_MAX_CHARS } from '../../emulator/limits.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
 // Tasks never finish here: these tests are about what the create call accepts.
-beforeAll(async () => {
-	emu = await emulator({ taskMs: 600_000 });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
+const emu = useEmulator({ taskMs: 600_000 });
 
 const ok = { prompt: 'a lighthouse at dusk' };
-const urls = (/** @type {number} */ count) => Array.from({ length: count }, (_, i) => `https://example.com/ref-${i}.png`);
+const urls = (/** @type {number} */ count) =>
+	Array.from({ length: count }, (_, i) => `https://example.com/ref-${i}.png`);
 
 describe('the task object (200, not 201)', () => {
 	test('has the documented shape, an id of the documented form and x-request-id', async () => {
@@ -51,7 +46,11 @@ describe('the task object (200, not 201)', () => {
 });
 
 /** Expects a §5 400 naming `param`, with `fragment` in the message. */
-async function rejects(/** @type {Record<string, unknown>} */ body, /** @type {string} */ param, fragment = '') {
+async function rejects(
+	/** @type {Record<string, unknown>} */ body,
+	/** @type {string} */ param,
+	fragment = '',
+) {
 	const { status, json } = await emu.create(body);
 	expect({ status, param: json?.error?.param }).toEqual({ status: 400, param });
 	expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
@@ -82,7 +81,8 @@ describe('prompt: non-empty, at most 2000 characters', () => {
 		await accepts({ prompt: 'a'.repeat(2000) });
 		await rejects({ prompt: 'a'.repeat(2001) }, 'prompt', '2000');
 	});
-	test('characters are counted as code points (2000 emoji pass)', () => accepts({ prompt: '🌊'.repeat(2000) }));
+	test('characters are counted as code points (2000 emoji pass)', () =>
+		accepts({ prompt: '🌊'.repeat(2000) }));
 });
 
 describe('n: integer 1-15, default 1', () => {
@@ -95,10 +95,23 @@ describe('n: integer 1-15, default 1', () => {
 });
 
 describe('size', () => {
-	test.each(['1K', '2K', '4K', 'auto', '1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9', '9:21'])(
-		'%s is accepted',
-		(size) => accepts({ ...ok, size }),
-	);
+	test.each([
+		'1K',
+		'2K',
+		'4K',
+		'auto',
+		'1:1',
+		'2:3',
+		'3:2',
+		'3:4',
+		'4:3',
+		'4:5',
+		'5:4',
+		'9:16',
+		'16:9',
+		'21:9',
+		'9:21',
+	])('%s is accepted', (size) => accepts({ ...ok, size }));
 	test.each([
 		['1280x720', true], // area 921600, the minimum
 		['1279x720', false],
@@ -112,20 +125,29 @@ describe('size', () => {
 		if (allowed) await accepts({ ...ok, size });
 		else await rejects({ ...ok, size }, 'size', size);
 	});
-	test('the area message names the allowed range', () => rejects({ ...ok, size: '1000x900' }, 'size', '921600'));
-	test('the aspect message names the allowed range', () => rejects({ ...ok, size: '4000x240' }, 'size', '1/16 to 16'));
-	test.each(['banana', '2k', '3:1', '2048', 'x', 2048])('%p → 400', (size) => rejects({ ...ok, size }, 'size'));
+	test('the area message names the allowed range', () =>
+		rejects({ ...ok, size: '1000x900' }, 'size', '921600'));
+	test('the aspect message names the allowed range', () =>
+		rejects({ ...ok, size: '4000x240' }, 'size', '1/16 to 16'));
+	test.each(['banana', '2k', '3:1', '2048', 'x', 2048])('%p → 400', (size) =>
+		rejects({ ...ok, size }, 'size'),
+	);
 });
 
 describe('quality: 1K/2K/4K, only with a ratio size', () => {
-	test.each(['1K', '2K', '4K'])('%s with 16:9 is accepted', (quality) => accepts({ ...ok, size: '16:9', quality }));
+	test.each(['1K', '2K', '4K'])('%s with 16:9 is accepted', (quality) =>
+		accepts({ ...ok, size: '16:9', quality }),
+	);
 	test('with auto is accepted', () => accepts({ ...ok, size: 'auto', quality: '4K' }));
 	test.each([
 		['pixels', '2048x2048'],
 		['a preset', '2K'],
 		['no size at all', undefined],
-	])('with %s → 400 naming quality', (_, size) => rejects({ ...ok, size, quality: '2K' }, 'quality', 'ratio'));
-	test('an unknown quality → 400', () => rejects({ ...ok, size: '1:1', quality: '8K' }, 'quality', '1K, 2K, 4K'));
+	])('with %s → 400 naming quality', (_, size) =>
+		rejects({ ...ok, size, quality: '2K' }, 'quality', 'ratio'),
+	);
+	test('an unknown quality → 400', () =>
+		rejects({ ...ok, size: '1:1', quality: '8K' }, 'quality', '1K, 2K, 4K'));
 });
 
 describe('doubao-seedream-4.5', () => {
@@ -140,11 +162,13 @@ describe('doubao-seedream-4.5', () => {
 		await accepts({ ...m45, prompt_priority: 'standard' });
 		await accepts({ ...ok, prompt_priority: 'fast' });
 	});
-	test('quality without a ratio is refused for 4.5 too', () => rejects({ ...m45, size: '4K', quality: '4K' }, 'quality'));
+	test('quality without a ratio is refused for 4.5 too', () =>
+		rejects({ ...m45, size: '4K', quality: '4K' }, 'quality'));
 });
 
 describe('prompt_priority', () => {
-	test('an unknown value → 400', () => rejects({ ...ok, prompt_priority: 'slow' }, 'prompt_priority', 'standard, fast'));
+	test('an unknown value → 400', () =>
+		rejects({ ...ok, prompt_priority: 'slow' }, 'prompt_priority', 'standard, fast'));
 });
 
 describe('image_urls: at most 14 URLs', () => {
@@ -153,9 +177,14 @@ describe('image_urls: at most 14 URLs', () => {
 		await rejects({ ...ok, image_urls: urls(15) }, 'image_urls', '14');
 	});
 	test.each([['not a url'], ['ftp://example.com/a.png'], [''], [42]])('%p → 400 at submit', (url) =>
-		rejects({ ...ok, image_urls: ['https://example.com/ok.png', url] }, 'image_urls', 'image_urls[1]'),
+		rejects(
+			{ ...ok, image_urls: ['https://example.com/ok.png', url] },
+			'image_urls',
+			'image_urls[1]',
+		),
 	);
-	test('not an array → 400', () => rejects({ ...ok, image_urls: 'https://example.com/a.png' }, 'image_urls'));
+	test('not an array → 400', () =>
+		rejects({ ...ok, image_urls: 'https://example.com/a.png' }, 'image_urls'));
 	test('references + n over 15 is accepted (the service clamps, §9)', async () => {
 		const task = await accepts({ ...ok, n: 15, image_urls: urls(14) });
 		expect(task.usage.credits_reserved).toBe(27);
@@ -179,11 +208,15 @@ describe('callback_url: https, not internal, at most 2048 characters', () => {
 		'https://192.168.1.10/cb',
 		'not a url',
 		42,
-	])('%p → 400 naming callback_url', (callback_url) => rejects({ ...ok, callback_url }, 'callback_url'));
-	test.each(['https://hooks.example.com/cb', 'https://172.15.0.1/cb', 'https://172.32.0.1/cb', 'https://11.0.0.1/cb'])(
-		'%p is accepted',
-		(callback_url) => accepts({ ...ok, callback_url }),
+	])('%p → 400 naming callback_url', (callback_url) =>
+		rejects({ ...ok, callback_url }, 'callback_url'),
 	);
+	test.each([
+		'https://hooks.example.com/cb',
+		'https://172.15.0.1/cb',
+		'https://172.32.0.1/cb',
+		'https://11.0.0.1/cb',
+	])('%p is accepted', (callback_url) => accepts({ ...ok, callback_url }));
 	test(`${CALLBACK_URL_MAX_CHARS} characters pass, ${CALLBACK_URL_MAX_CHARS + 1} do not`, async () => {
 		await accepts({ ...ok, callback_url: long(2048) });
 		await rejects({ ...ok, callback_url: long(2049) }, 'callback_url', '2048');
@@ -208,7 +241,8 @@ describe('request body', () => {
 });
 
 describe('Idempotency-Key', () => {
-	const withKey = (/** @type {string} */ key) => emu.create(ok, { headers: { 'idempotency-key': key } });
+	const withKey = (/** @type {string} */ key) =>
+		emu.create(ok, { headers: { 'idempotency-key': key } });
 	test.each([
 		['15 characters', 'a'.repeat(15)],
 		['97 characters', 'a'.repeat(97)],
@@ -219,7 +253,10 @@ describe('Idempotency-Key', () => {
 		expect(json.error.param).toBe('Idempotency-Key');
 		expect(json.error.message).toContain('16-96');
 	});
-	test.each([['16', 'a'.repeat(16)], ['96', 'A._-'.repeat(24)]])('%s characters pass', async (_, key) => {
+	test.each([
+		['16', 'a'.repeat(16)],
+		['96', 'A._-'.repeat(24)],
+	])('%s characters pass', async (_, key) => {
 		expect((await withKey(key)).status).toBe(200);
 	});
 	test('a repeat returns the first task, says so in a header and bills once', async () => {
@@ -232,12 +269,17 @@ describe('Idempotency-Key', () => {
 		expect(tasks).toHaveLength(1);
 		const ledger = await emu.control('GET', 'ledger');
 		expect(ledger['sk-e…demo'].reserved).toBe(1.8);
-		expect(ledger['sk-e…demo'].entries.filter((/** @type {any} */ e) => e.type === 'reserve')).toHaveLength(1);
+		expect(
+			ledger['sk-e…demo'].entries.filter((/** @type {any} */ e) => e.type === 'reserve'),
+		).toHaveLength(1);
 	});
 	test('the same key on another API key is another task', async () => {
 		await emu.control('POST', 'keys', { key: 'sk-second-key-0002' });
 		const first = await withKey('shared-key-abcdefghij');
-		const other = await emu.create(ok, { key: 'sk-second-key-0002', headers: { 'idempotency-key': 'shared-key-abcdefghij' } });
+		const other = await emu.create(ok, {
+			key: 'sk-second-key-0002',
+			headers: { 'idempotency-key': 'shared-key-abcdefghij' },
+		});
 		expect(other.json.id).not.toBe(first.json.id);
 		expect(other.headers.get('idempotency-replayed')).toBeNull();
 	});

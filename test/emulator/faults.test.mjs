@@ -1,21 +1,20 @@
 // @ts-check
 // §8: injected faults (status with Retry-After, drop, delay, malformed JSON, task errors) and the control surface.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { emulator } from './helpers.mjs';
+import { describe, expect, test } from '@jest/globals';
+import { useEmulator } from './helpers.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
-beforeAll(async () => {
-	emu = await emulator({ taskMs: 0 });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
+const emu = useEmulator({ taskMs: 0 });
 
 const fault = (/** @type {Record<string, unknown>} */ body) => emu.control('POST', 'faults', body);
 
 describe('status faults', () => {
 	test('429 with Retry-After, `times` times, on the matching method and path only', async () => {
-		await fault({ method: 'POST', path: '/v1/images/generations', times: 2, action: { type: 'status', status: 429, retryAfter: 7 } });
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			times: 2,
+			action: { type: 'status', status: 429, retryAfter: 7 },
+		});
 		expect((await emu.request('GET', '/v1/models')).status).toBe(200);
 		for (let i = 0; i < 2; i++) {
 			const { status, headers, json } = await emu.create({ prompt: 'x' });
@@ -122,8 +121,15 @@ describe('config, keys and reset', () => {
 			callbackRetryDelaysMs: [1000, 2000, 4000],
 			maxFiles: 2000,
 		});
-		for (const body of [{ taskMS: 5 }, { taskMs: -1 }, { maxConcurrentTasks: 1.5 }, { callbackRetryDelaysMs: 'soon' }]) {
-			expect((await emu.request('POST', '/__emulator/config', { body, key: null })).status).toBe(400);
+		for (const body of [
+			{ taskMS: 5 },
+			{ taskMs: -1 },
+			{ maxConcurrentTasks: 1.5 },
+			{ callbackRetryDelaysMs: 'soon' },
+		]) {
+			expect((await emu.request('POST', '/__emulator/config', { body, key: null })).status).toBe(
+				400,
+			);
 		}
 	});
 
@@ -138,7 +144,10 @@ describe('config, keys and reset', () => {
 		expect(await emu.control('GET', 'requests')).toEqual([]);
 		expect(await emu.control('GET', 'faults')).toEqual([]);
 		expect(await emu.control('GET', 'clock')).toMatchObject({ offsetMs: 0 });
-		expect(await emu.control('GET', 'config')).toMatchObject({ taskMs: 0, maxConcurrentTasks: null });
+		expect(await emu.control('GET', 'config')).toMatchObject({
+			taskMs: 0,
+			maxConcurrentTasks: null,
+		});
 		expect(Object.keys(await emu.control('GET', 'ledger'))).toEqual(['sk-e…demo']);
 		expect((await emu.request('GET', '/v1/models', { key: 'sk-temporary-0001' })).status).toBe(401);
 	});

@@ -1,24 +1,25 @@
 // @ts-check
 // §7: base64 and multipart uploads, formats by magic bytes, limits, quota, 72 h expiry, file URLs as references.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { KEY, emulator, headerImage, pngOf } from './helpers.mjs';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { KEY, headerImage, pngOf, useEmulator } from './helpers.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
+const emu = useEmulator({ taskMs: 0 });
 /** @type {Buffer} */
 let png;
 beforeAll(async () => {
-	emu = await emulator({ taskMs: 0 });
 	png = await pngOf(1600, 900);
 });
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
 
 const base64Upload = (/** @type {Record<string, unknown>} */ body, key = KEY) =>
 	emu.request('POST', '/api/v1/files/upload/base64', { body, key });
 
 /** A multipart upload through fetch's own FormData encoder. */
-async function streamUpload(/** @type {Buffer | null} */ data, fields = {}, fileName = 'photo.png', key = KEY) {
+async function streamUpload(
+	/** @type {Buffer | null} */ data,
+	fields = {},
+	fileName = 'photo.png',
+	key = KEY,
+) {
 	const form = new FormData();
 	if (data) form.append('file', new Blob([data], { type: 'application/octet-stream' }), fileName);
 	for (const [name, value] of Object.entries(fields)) form.append(name, value);
@@ -73,9 +74,17 @@ describe('uploads', () => {
 	test('multipart: field file, optional file_name and upload_path', async () => {
 		const { status, json } = await streamUpload(png, { upload_path: 'refs/today' }, 'holiday.png');
 		expect(status).toBe(200);
-		expect(json.data).toMatchObject({ original_name: 'holiday.png', file_name: 'holiday.png', upload_path: 'refs/today', file_size: png.length });
+		expect(json.data).toMatchObject({
+			original_name: 'holiday.png',
+			file_name: 'holiday.png',
+			upload_path: 'refs/today',
+			file_size: png.length,
+		});
 		const renamed = await streamUpload(png, { file_name: 'renamed.png' }, 'holiday.png');
-		expect(renamed.json.data).toMatchObject({ original_name: 'holiday.png', file_name: 'renamed.png' });
+		expect(renamed.json.data).toMatchObject({
+			original_name: 'holiday.png',
+			file_name: 'renamed.png',
+		});
 		const served = Buffer.from(await (await fetch(json.data.file_url)).arrayBuffer());
 		expect(served.equals(png)).toBe(true);
 	});
@@ -97,9 +106,16 @@ describe('upload errors answer {success:false, code, msg}', () => {
 		['tiff', headerImage('tiff', 80, 60)],
 		['text', Buffer.from('hello, this is plainly not an image')],
 	])('%s → 400', async (_, bytes) => {
-		for (const { status, json } of [await base64Upload({ base64_data: bytes.toString('base64') }), await streamUpload(bytes)]) {
+		for (const { status, json } of [
+			await base64Upload({ base64_data: bytes.toString('base64') }),
+			await streamUpload(bytes),
+		]) {
 			expect(status).toBe(400);
-			expect(json).toEqual({ success: false, code: 400, msg: expect.stringContaining('jpeg, png, gif, webp') });
+			expect(json).toEqual({
+				success: false,
+				code: 400,
+				msg: expect.stringContaining('jpeg, png, gif, webp'),
+			});
 		}
 	});
 	test('larger than 10 MB → 413, exactly 10 MB passes', async () => {
@@ -108,17 +124,28 @@ describe('upload errors answer {success:false, code, msg}', () => {
 		const over = await streamUpload(Buffer.concat([exact, Buffer.alloc(1)]));
 		expect(over.status).toBe(413);
 		expect(over.json).toMatchObject({ success: false, code: 413 });
-		expect((await base64Upload({ base64_data: Buffer.concat([exact, Buffer.alloc(1)]).toString('base64') })).status).toBe(413);
+		expect(
+			(
+				await base64Upload({
+					base64_data: Buffer.concat([exact, Buffer.alloc(1)]).toString('base64'),
+				})
+			).status,
+		).toBe(413);
 	});
 	test('missing data, missing file field, not multipart, empty file → 400', async () => {
 		expect((await base64Upload({})).json).toMatchObject({ success: false, code: 400 });
 		expect((await streamUpload(null, { file_name: 'x.png' })).status).toBe(400);
-		const notMultipart = await emu.request('POST', '/api/v1/files/upload/stream', { body: { file: 'x' } });
+		const notMultipart = await emu.request('POST', '/api/v1/files/upload/stream', {
+			body: { file: 'x' },
+		});
 		expect(notMultipart.json).toMatchObject({ success: false, code: 400 });
 		expect((await streamUpload(Buffer.alloc(0))).status).toBe(400);
 	});
 	test('no key → 401 in the same shape', async () => {
-		const { status, json } = await base64Upload({ base64_data: png.toString('base64') }, /** @type {any} */ (null));
+		const { status, json } = await base64Upload(
+			{ base64_data: png.toString('base64') },
+			/** @type {any} */ (null),
+		);
 		expect(status).toBe(401);
 		expect(json).toMatchObject({ success: false, code: 401 });
 	});
@@ -127,14 +154,22 @@ describe('upload errors answer {success:false, code, msg}', () => {
 describe('quota and expiry', () => {
 	test('GET quota counts live files; the quota refuses beyond max_files; expired files free it', async () => {
 		let quota = await emu.request('GET', '/api/v1/files/quota');
-		expect(quota.json).toMatchObject({ success: true, code: 200, data: { used_files: 0, max_files: 2000, remain_files: 2000 } });
+		expect(quota.json).toMatchObject({
+			success: true,
+			code: 200,
+			data: { used_files: 0, max_files: 2000, remain_files: 2000 },
+		});
 		await emu.control('POST', 'config', { maxFiles: 2 });
 		for (let i = 0; i < 2; i++) expect((await streamUpload(png)).status).toBe(200);
 		quota = await emu.request('GET', '/api/v1/files/quota');
 		expect(quota.json.data).toMatchObject({ used_files: 2, max_files: 2, remain_files: 0 });
 		const refused = await streamUpload(png);
 		expect(refused.status).toBe(403);
-		expect(refused.json).toMatchObject({ success: false, code: 403, msg: expect.stringContaining('quota') });
+		expect(refused.json).toMatchObject({
+			success: false,
+			code: 403,
+			msg: expect.stringContaining('quota'),
+		});
 		await emu.control('POST', 'clock', { advanceMs: 72 * 3600 * 1000 });
 		expect((await emu.request('GET', '/api/v1/files/quota')).json.data.used_files).toBe(0);
 		expect((await streamUpload(png)).status).toBe(200);
@@ -153,7 +188,12 @@ describe('quota and expiry', () => {
 describe('an uploaded file as a reference', () => {
 	test('its file_url works as image_urls and drives auto size', async () => {
 		const { json: upload } = await base64Upload({ base64_data: png.toString('base64') });
-		const { json } = await emu.create({ prompt: 'edit', size: 'auto', quality: '1K', image_urls: [upload.data.file_url] });
+		const { json } = await emu.create({
+			prompt: 'edit',
+			size: 'auto',
+			quality: '1K',
+			image_urls: [upload.data.file_url],
+		});
 		const task = await emu.waitFor(json.id);
 		expect(task.status).toBe('completed');
 		const [internal] = await emu.control('GET', 'tasks');

@@ -3,6 +3,7 @@
  * Shared helpers of the emulator's conformance tests: a started emulator with a small API client,
  * polling, a PNG reader that checks what a decoder checks, tiny test images, and a local receiver.
  */
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import http from 'node:http';
 import { crc32, inflateSync } from 'node:zlib';
 import { startEmulator } from '../../emulator/server.mjs';
@@ -39,15 +40,21 @@ export async function emulator(options = {}) {
 		}
 		return { status: response.status, headers: response.headers, json, text };
 	};
-	const control = async (/** @type {string} */ method, /** @type {string} */ path, /** @type {unknown} */ body) =>
-		(await request(method, `/__emulator/${path}`, { body, key: null })).json;
+	const control = async (
+		/** @type {string} */ method,
+		/** @type {string} */ path,
+		/** @type {unknown} */ body,
+	) => (await request(method, `/__emulator/${path}`, { body, key: null })).json;
 	return {
 		...server,
 		request,
 		control,
 		/** @param {Record<string, unknown>} body @param {{ key?: string, headers?: Record<string, string> }} [init] */
 		create: (body, init = {}) =>
-			request('POST', '/v1/images/generations', { body: { model: 'doubao-seedream-4.0', ...body }, ...init }),
+			request('POST', '/v1/images/generations', {
+				body: { model: 'doubao-seedream-4.0', ...body },
+				...init,
+			}),
 		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
 		async waitFor(id, key = KEY, timeoutMs = 10000) {
 			const deadline = Date.now() + timeoutMs;
@@ -61,7 +68,23 @@ export async function emulator(options = {}) {
 	};
 }
 
-export const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * One emulator for a test file: started before all tests, reset before each, closed after all.
+ * The returned object is filled in by `beforeAll`, so use it inside tests only.
+ * @param {Parameters<typeof startEmulator>[0]} [options]
+ */
+export function useEmulator(options = {}) {
+	const emu = /** @type {Awaited<ReturnType<typeof emulator>>} */ ({});
+	beforeAll(async () => {
+		Object.assign(emu, await emulator(options));
+	});
+	afterAll(() => emu.close());
+	beforeEach(() => emu.control('POST', 'reset'));
+	return emu;
+}
+
+export const sleep = (/** @type {number} */ ms) =>
+	new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads a PNG the way a decoder does: signature, chunk CRCs, IHDR, inflated IDAT length, filter bytes.
@@ -77,25 +100,32 @@ export function readPng(png) {
 		const type = png.subarray(offset + 4, offset + 8).toString('latin1');
 		const data = png.subarray(offset + 8, offset + 8 + length);
 		const crc = png.readUInt32BE(offset + 8 + length);
-		if (crc !== crc32(png.subarray(offset + 4, offset + 8 + length))) throw new Error(`bad CRC in ${type}`);
+		if (crc !== crc32(png.subarray(offset + 4, offset + 8 + length)))
+			throw new Error(`bad CRC in ${type}`);
 		chunks.push({ type, data });
 		offset += 12 + length;
 	}
-	if (chunks[0].type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND') throw new Error('IHDR first and IEND last');
+	if (chunks[0].type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND')
+		throw new Error('IHDR first and IEND last');
 	const ihdr = chunks[0].data;
 	const width = ihdr.readUInt32BE(0);
 	const height = ihdr.readUInt32BE(4);
 	const [bitDepth, colorType] = [ihdr[8], ihdr[9]];
-	const raw = inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
+	const raw = inflateSync(
+		Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)),
+	);
 	const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType] ?? 1;
 	const rowBytes = 1 + width * channels * (bitDepth / 8);
-	if (raw.length !== rowBytes * height) throw new Error(`IDAT inflates to ${raw.length}, expected ${rowBytes * height}`);
-	for (let y = 0; y < height; y++) if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte on row ${y}`);
+	if (raw.length !== rowBytes * height)
+		throw new Error(`IDAT inflates to ${raw.length}, expected ${rowBytes * height}`);
+	for (let y = 0; y < height; y++)
+		if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte on row ${y}`);
 	return { width, height, bitDepth, colorType, raw };
 }
 
 /** A real PNG of a given size (the emulator's renderer), e.g. for references. */
-export const pngOf = (/** @type {number} */ width, /** @type {number} */ height) => renderPng(width, height, `ref ${width}x${height}`);
+export const pngOf = (/** @type {number} */ width, /** @type {number} */ height) =>
+	renderPng(width, height, `ref ${width}x${height}`);
 
 /**
  * Minimal images whose headers carry the given dimensions (the emulator reads headers only).
@@ -180,5 +210,7 @@ export const imageServer = (files) =>
 	localServer((req, res) => {
 		const body = files[req.url ?? ''];
 		if (!body) return void res.writeHead(404).end();
-		res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+		res
+			.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
+			.end(body);
 	});

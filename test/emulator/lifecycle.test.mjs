@@ -1,16 +1,10 @@
 // @ts-check
 // §3, §5, §6, §9: task lifecycle, output count, billing and the ledger, auth and access errors.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { KEY, emulator, sleep } from './helpers.mjs';
+import { describe, expect, test } from '@jest/globals';
+import { KEY, useEmulator, sleep } from './helpers.mjs';
 import { countFromPrompt } from '../../emulator/validation.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
-beforeAll(async () => {
-	emu = await emulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
+const emu = useEmulator();
 
 const MASKED = 'sk-e…demo';
 
@@ -32,11 +26,21 @@ describe('lifecycle: pending → processing → completed on taskMs', () => {
 		expect(progress).toEqual([...progress].sort((a, b) => a - b));
 		const processing = seen.filter((t) => t.status === 'processing');
 		expect(processing.length).toBeGreaterThan(3);
-		expect(processing.every((t) => t.progress >= 1 && t.progress <= 99 && t.task_info.estimated_time >= 1)).toBe(true);
+		expect(
+			processing.every(
+				(t) => t.progress >= 1 && t.progress <= 99 && t.task_info.estimated_time >= 1,
+			),
+		).toBe(true);
 		expect(processing[0].task_info.estimated_time).toBe(2); // 1.5 s, rounded up
 		const done = seen.at(-1);
-		expect(done).toMatchObject({ progress: 100, task_info: { can_cancel: false }, usage: { credits_used: 1.8 } });
-		expect(done.results).toEqual([expect.stringMatching(new RegExp(`^${emu.url}/content/results/${created.id}/0\\.png$`))]);
+		expect(done).toMatchObject({
+			progress: 100,
+			task_info: { can_cancel: false },
+			usage: { credits_used: 1.8 },
+		});
+		expect(done.results).toEqual([
+			expect.stringMatching(new RegExp(`^${emu.url}/content/results/${created.id}/0\\.png$`)),
+		]);
 		const [internal] = await emu.control('GET', 'tasks');
 		expect(internal.durationMs).toBe(1500);
 		expect(internal.completedAt - internal.createdAt).toBeGreaterThanOrEqual(1500);
@@ -115,7 +119,9 @@ describe('billing: reserve n, settle images made, release the rest', () => {
 	});
 
 	test('a failed task releases everything', async () => {
-		await emu.control('POST', 'faults', { action: { type: 'taskError', code: 'content_policy_violation' } });
+		await emu.control('POST', 'faults', {
+			action: { type: 'taskError', code: 'content_policy_violation' },
+		});
 		const { json } = await emu.create({ prompt: 'x', n: 2 });
 		const done = await emu.waitFor(json.id);
 		expect(done.status).toBe('failed');
@@ -148,11 +154,17 @@ describe('billing: reserve n, settle images made, release the rest', () => {
 
 describe('failed tasks (§3)', () => {
 	test('carry error {code, message, type: task_error} and no results', async () => {
-		await emu.control('POST', 'faults', { times: 2, action: { type: 'taskError', code: 'service_error', message: 'GPU on fire' } });
+		await emu.control('POST', 'faults', {
+			times: 2,
+			action: { type: 'taskError', code: 'service_error', message: 'GPU on fire' },
+		});
 		const first = await emu.waitFor((await emu.create({ prompt: 'x' })).json.id);
 		const second = await emu.waitFor((await emu.create({ prompt: 'x' })).json.id);
 		const third = await emu.waitFor((await emu.create({ prompt: 'x' })).json.id);
-		expect(first).toMatchObject({ status: 'failed', error: { code: 'service_error', message: 'GPU on fire', type: 'task_error' } });
+		expect(first).toMatchObject({
+			status: 'failed',
+			error: { code: 'service_error', message: 'GPU on fire', type: 'task_error' },
+		});
 		expect(first.results).toBeUndefined();
 		expect(second.status).toBe('failed');
 		expect(third.status).toBe('completed');
@@ -164,7 +176,10 @@ describe('shapes the node must tolerate (§3)', () => {
 		await emu.control('POST', 'config', { taskMs: 600_000 });
 		const { json } = await emu.create({ prompt: 'x', n: 2 });
 		const cancelled = await emu.control('POST', `tasks/${json.id}/cancel`);
-		expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'request_cancelled', type: 'task_error' } });
+		expect(cancelled).toMatchObject({
+			status: 'cancelled',
+			error: { code: 'request_cancelled', type: 'task_error' },
+		});
 		expect((await emu.request('GET', `/v1/tasks/${json.id}`)).json.status).toBe('cancelled');
 		expect((await emu.control('GET', 'ledger'))[MASKED]).toMatchObject({ reserved: 0, charged: 0 });
 		const again = await emu.request('POST', `/__emulator/tasks/${json.id}/cancel`, { key: null });
@@ -200,15 +215,27 @@ describe('auth and access', () => {
 				error: { code: 'unauthorized', message: expect.any(String), type: 'authentication_error' },
 			});
 		}
-		const malformed = await emu.request('GET', '/v1/models', { key: null, headers: { authorization: `Basic ${KEY}` } });
+		const malformed = await emu.request('GET', '/v1/models', {
+			key: null,
+			headers: { authorization: `Basic ${KEY}` },
+		});
 		expect(malformed.status).toBe(401);
 	});
 
 	test('403 model_access_denied for a model the key may not use', async () => {
-		await emu.control('POST', 'keys', { key: 'sk-only-40-key-01', models: ['doubao-seedream-4.0'] });
-		const denied = await emu.create({ prompt: 'x', model: 'doubao-seedream-4.5' }, { key: 'sk-only-40-key-01' });
+		await emu.control('POST', 'keys', {
+			key: 'sk-only-40-key-01',
+			models: ['doubao-seedream-4.0'],
+		});
+		const denied = await emu.create(
+			{ prompt: 'x', model: 'doubao-seedream-4.5' },
+			{ key: 'sk-only-40-key-01' },
+		);
 		expect(denied.status).toBe(403);
-		expect(denied.json.error).toMatchObject({ code: 'model_access_denied', type: 'permission_error' });
+		expect(denied.json.error).toMatchObject({
+			code: 'model_access_denied',
+			type: 'permission_error',
+		});
 		expect((await emu.create({ prompt: 'x' }, { key: 'sk-only-40-key-01' })).status).toBe(200);
 	});
 
@@ -231,12 +258,19 @@ describe('account (§6)', () => {
 	test('GET /v1/models lists both models', async () => {
 		const { status, json } = await emu.request('GET', '/v1/models');
 		expect(status).toBe(200);
-		expect(json.data.map((/** @type {any} */ m) => m.id)).toEqual(['doubao-seedream-4.0', 'doubao-seedream-4.5']);
+		expect(json.data.map((/** @type {any} */ m) => m.id)).toEqual([
+			'doubao-seedream-4.0',
+			'doubao-seedream-4.5',
+		]);
 	});
 	test('a configured starting balance shows in /v1/credits', async () => {
 		await emu.control('POST', 'keys', { key: 'sk-small-key-0001', credits: 12.5 });
 		const { json } = await emu.request('GET', '/v1/credits', { key: 'sk-small-key-0001' });
-		expect(json.data.token).toEqual({ remaining_credits: 12.5, unlimited_credits: false, used_credits: 0 });
+		expect(json.data.token).toEqual({
+			remaining_credits: 12.5,
+			unlimited_credits: false,
+			used_credits: 0,
+		});
 	});
 });
 
@@ -246,7 +280,10 @@ describe('concurrency cap', () => {
 		const first = await emu.create({ prompt: 'x' });
 		const second = await emu.create({ prompt: 'x' });
 		expect(second.status).toBe(429);
-		expect(second.json.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error' });
+		expect(second.json.error).toMatchObject({
+			code: 'rate_limit_exceeded',
+			type: 'rate_limit_error',
+		});
 		expect(second.headers.get('retry-after')).toBe('3');
 		expect((await emu.control('GET', 'ledger'))[MASKED].reserved).toBe(1.8);
 		await emu.control('POST', 'clock', { advanceMs: 2500 });

@@ -1,10 +1,9 @@
 // @ts-check
 // §2, §9: references are fetched when the task runs; limits fail the task with the documented codes.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { emulator, headerImage, imageServer, pngOf } from './helpers.mjs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { headerImage, imageServer, pngOf, useEmulator } from './helpers.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
+const emu = useEmulator({ taskMs: 0 });
 /** @type {Awaited<ReturnType<typeof imageServer>>} */
 let images;
 
@@ -37,35 +36,54 @@ beforeAll(async () => {
 		'/10mb.png': await paddedPng(TEN_MB),
 		'/10mb+1.png': await paddedPng(TEN_MB + 1),
 	});
-	emu = await emulator({ taskMs: 0 });
 });
-afterAll(async () => {
-	await emu.close();
-	await images.close();
-});
-beforeEach(() => emu.control('POST', 'reset'));
+afterAll(() => images.close());
 
 /** Runs a task with these references and returns its final state. */
 async function run(/** @type {string[]} */ paths, extra = {}) {
 	const image_urls = paths.map((p) => (p.startsWith('http') ? p : images.url + p));
-	const { status, json } = await emu.create({ prompt: 'edit this', size: '1280x720', image_urls, ...extra });
+	const { status, json } = await emu.create({
+		prompt: 'edit this',
+		size: '1280x720',
+		image_urls,
+		...extra,
+	});
 	expect(status).toBe(200);
 	return emu.waitFor(json.id);
 }
 
 describe('accepted references', () => {
-	test.each(['/ok.png', '/ok.jpg', '/ok.gif', '/ok.webp', '/ok.bmp', '/ok.tiff', '/15.png', '/6000.jpg', '/16to1.gif', '/10mb.png'])(
-		'%s',
-		async (path) => expect((await run([path])).status).toBe('completed'),
-	);
-	test('several at once', async () => expect((await run(['/ok.png', '/ok.jpg', '/ok.webp'])).status).toBe('completed'));
+	test.each([
+		'/ok.png',
+		'/ok.jpg',
+		'/ok.gif',
+		'/ok.webp',
+		'/ok.bmp',
+		'/ok.tiff',
+		'/15.png',
+		'/6000.jpg',
+		'/16to1.gif',
+		'/10mb.png',
+	])('%s', async (path) => expect((await run([path])).status).toBe('completed'));
+	test('several at once', async () =>
+		expect((await run(['/ok.png', '/ok.jpg', '/ok.webp'])).status).toBe('completed'));
 });
 
 describe('rejected references fail the task', () => {
 	test.each([
 		['a 404', '/missing.png', 'image_processing_error', 'HTTP 404'],
-		['an unreachable host', 'http://127.0.0.1:1/a.png', 'image_processing_error', 'download failed'],
-		['a non-loopback host (the emulator fetches loopback only)', 'https://example.com/a.png', 'image_processing_error', 'loopback'],
+		[
+			'an unreachable host',
+			'http://127.0.0.1:1/a.png',
+			'image_processing_error',
+			'download failed',
+		],
+		[
+			'a non-loopback host (the emulator fetches loopback only)',
+			'https://example.com/a.png',
+			'image_processing_error',
+			'loopback',
+		],
 		['not an image', '/text.png', 'image_processing_error', 'not a readable image'],
 		['width 14', '/14.png', 'invalid_parameters', 'greater than 14'],
 		['6001 px wide', '/6001.jpg', 'invalid_parameters', '6000x6000'],

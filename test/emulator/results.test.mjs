@@ -1,16 +1,10 @@
 // @ts-check
 // §2, §3, §9: result sizes (ratio × quality table, presets, pixels, default, auto), real PNGs, plain links, 24 h expiry.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { emulator, readPng } from './helpers.mjs';
+import { useEmulator, readPng } from './helpers.mjs';
 
-/** @type {Awaited<ReturnType<typeof emulator>>} */
-let emu;
-beforeAll(async () => {
-	emu = await emulator({ taskMs: 0 });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.control('POST', 'reset'));
+const emu = useEmulator({ taskMs: 0 });
 
 // The spec's table, typed again here on purpose: the emulator's copy in limits.mjs is what is under test.
 /** @type {Record<string, [string, string, string]>} */
@@ -33,7 +27,9 @@ async function made(/** @type {Record<string, unknown>} */ body) {
 	const { json, status } = await emu.create({ prompt: 'a kite', ...body });
 	expect(status).toBe(200);
 	const done = await emu.waitFor(json.id);
-	const internal = (await emu.control('GET', 'tasks')).find((/** @type {any} */ t) => t.id === json.id);
+	const internal = (await emu.control('GET', 'tasks')).find(
+		(/** @type {any} */ t) => t.id === json.id,
+	);
 	return { done, size: `${internal.width}x${internal.height}` };
 }
 
@@ -51,12 +47,15 @@ async function download(/** @type {string} */ url) {
 
 describe('ratio × quality resolves to the table of §2 (transposes included)', () => {
 	const cases = Object.entries(TABLE).flatMap(([ratio, sizes]) =>
-		['1K', '2K', '4K'].map((quality, i) => /** @type {[string, string, string]} */ ([ratio, quality, sizes[i]])),
+		['1K', '2K', '4K'].map(
+			(quality, i) => /** @type {[string, string, string]} */ ([ratio, quality, sizes[i]]),
+		),
 	);
 	test.each(cases)('%s at %s → %s', async (size, quality, expected) => {
 		expect((await made({ size, quality })).size).toBe(expected);
 	});
-	test('quality defaults to 2K', async () => expect((await made({ size: '16:9' })).size).toBe('2848x1600'));
+	test('quality defaults to 2K', async () =>
+		expect((await made({ size: '16:9' })).size).toBe('2848x1600'));
 });
 
 describe('other sizes (§9)', () => {
@@ -71,7 +70,9 @@ describe('other sizes (§9)', () => {
 	test('auto at 4K without references is 1:1', async () =>
 		expect((await made({ size: 'auto', quality: '4K' })).size).toBe('4096x4096'));
 	test('4.5 resolves the same table', async () =>
-		expect((await made({ model: 'doubao-seedream-4.5', size: '9:16', quality: '4K' })).size).toBe('3040x5504'));
+		expect((await made({ model: 'doubao-seedream-4.5', size: '9:16', quality: '4K' })).size).toBe(
+			'3040x5504',
+		));
 });
 
 describe('result files are real PNGs of the exact size', () => {
@@ -87,16 +88,19 @@ describe('result files are real PNGs of the exact size', () => {
 		['4:5', '2K', 1792, 2240],
 		['21:9', '4K', 6240, 2656],
 		['1:1', '4K', 4096, 4096],
-	])('%s at %s decodes at %ix%i, fast enough and several MB for 4K', async (size, quality, width, height) => {
-		const { done } = await made({ size, quality });
-		const { png, bytes, ms } = await download(done.results[0]);
-		expect([png.width, png.height]).toEqual([width, height]);
-		if (quality === '4K') {
-			expect(bytes.length).toBeGreaterThan(2_000_000);
-			// Rendering takes well under 2 s on a quiet machine; the margin is for a loaded CI runner.
-			expect(ms).toBeLessThan(6000);
-		}
-	});
+	])(
+		'%s at %s decodes at %ix%i, fast enough and several MB for 4K',
+		async (size, quality, width, height) => {
+			const { done } = await made({ size, quality });
+			const { png, bytes, ms } = await download(done.results[0]);
+			expect([png.width, png.height]).toEqual([width, height]);
+			if (quality === '4K') {
+				expect(bytes.length).toBeGreaterThan(2_000_000);
+				// Rendering takes well under 2 s on a quiet machine; the margin is for a loaded CI runner.
+				expect(ms).toBeLessThan(6000);
+			}
+		},
+	);
 
 	test('images are distinct per index and per task, and a second download is the same bytes', async () => {
 		const { done: a } = await made({ prompt: '3 images of a kite', n: 3, size: '1280x720' });
@@ -122,7 +126,9 @@ describe('result files are real PNGs of the exact size', () => {
 	test('an index beyond the images made, or an unknown task, is 404', async () => {
 		const { done } = await made({ size: '1280x720' });
 		expect((await fetch(done.results[0].replace(/0\.png$/, '1.png'))).status).toBe(404);
-		expect((await fetch(`${emu.url}/content/results/task-unified-1-aaaaaaaa/0.png`)).status).toBe(404);
+		expect((await fetch(`${emu.url}/content/results/task-unified-1-aaaaaaaa/0.png`)).status).toBe(
+			404,
+		);
 	});
 });
 

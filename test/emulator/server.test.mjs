@@ -12,16 +12,31 @@ const children = [];
 // A failed assertion must not leave a server running (it would keep Jest from exiting).
 afterEach(() => children.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
 
+/** A child Node process with piped output, killed after the test if still running. */
+function node(/** @type {string[]} */ args, env = {}) {
+	const child = spawn(process.execPath, args, {
+		env: { ...process.env, ...env },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	children.push(child);
+	child.stderr.on(
+		'data',
+		(chunk) => (/** @type {any} */ (child).err = (/** @type {any} */ (child).err ?? '') + chunk),
+	);
+	return child;
+}
+
 /**
  * Runs the CLI until it has printed its start-up lines (the ready line first, the key summary last);
  * returns the process, its url and everything printed.
  * @param {string[]} args @param {Record<string, string>} [env]
  */
 function cli(args, env = {}) {
-	const child = spawn(process.execPath, [SERVER, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-	children.push(child);
+	const child = node([SERVER, ...args], env);
 	let out = '';
-	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	const exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => resolve({ code, signal })),
+	);
 	const ready = new Promise((resolve, reject) => {
 		child.stdout.on('data', (chunk) => {
 			out += chunk;
@@ -35,15 +50,28 @@ function cli(args, env = {}) {
 
 describe('CLI', () => {
 	test('flags: port 0, task duration, keys, insecure callbacks; SIGTERM exits cleanly', async () => {
-		const run = cli(['--port', '0', '--task-ms', '123', '--keys', 'sk-first-key-1111,sk-second-key-2222', '--allow-insecure-callbacks']);
+		const run = cli([
+			'--port',
+			'0',
+			'--task-ms',
+			'123',
+			'--keys',
+			'sk-first-key-1111,sk-second-key-2222',
+			'--allow-insecure-callbacks',
+		]);
 		const url = await run.ready;
 		const lines = run.output().split('\n');
 		expect(lines[0]).toBe(`EvoLink emulator listening on ${url}`);
 		expect(run.output()).toMatch(/insecure callbacks are allowed/i);
 		expect(run.output()).not.toContain('sk-second-key-2222');
-		const models = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer sk-second-key-2222' } });
+		const models = await fetch(`${url}/v1/models`, {
+			headers: { authorization: 'Bearer sk-second-key-2222' },
+		});
 		expect(models.status).toBe(200);
-		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({ taskMs: 123, allowInsecureCallbacks: true });
+		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
+			taskMs: 123,
+			allowInsecureCallbacks: true,
+		});
 		run.child.kill('SIGTERM');
 		expect(await run.exited).toEqual({ code: 0, signal: null });
 	});
@@ -58,19 +86,22 @@ describe('CLI', () => {
 		const url = await run.ready;
 		const config = await (await fetch(`${url}/__emulator/config`)).json();
 		expect(config).toMatchObject({ taskMs: 77, allowInsecureCallbacks: true });
-		expect((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer sk-env-key-33333333' } })).status).toBe(200);
+		expect(
+			(
+				await fetch(`${url}/v1/models`, {
+					headers: { authorization: 'Bearer sk-env-key-33333333' },
+				})
+			).status,
+		).toBe(200);
 		run.child.kill('SIGINT');
 		expect(await run.exited).toEqual({ code: 0, signal: null });
 	});
 
 	test('an unknown option exits 2 with the usage', async () => {
-		const child = spawn(process.execPath, [SERVER, '--colour'], { stdio: ['ignore', 'pipe', 'pipe'] });
-		children.push(child);
-		let err = '';
-		child.stderr.on('data', (chunk) => (err += chunk));
+		const child = node([SERVER, '--colour']);
 		const code = await new Promise((resolve) => child.on('exit', resolve));
 		expect(code).toBe(2);
-		expect(err).toContain('Usage');
+		expect(/** @type {any} */ (child).err).toContain('Usage');
 	});
 });
 
@@ -93,8 +124,7 @@ describe('startEmulator', () => {
 			console.log(JSON.stringify({ host: new URL(emu.url).hostname, callbacks: callbacks.length, closeMs: Date.now() - started }));
 		`;
 		const started = Date.now();
-		const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-		children.push(child);
+		const child = node(['--input-type=module', '-e', script]);
 		let out = '';
 		child.stdout.on('data', (chunk) => (out += chunk));
 		const code = await new Promise((resolve) => child.on('exit', resolve));
