@@ -3,10 +3,12 @@ import {
 	type IExecuteFunctions,
 	type INodeType,
 	type INodeTypeDescription,
+	type IWebhookFunctions,
 } from 'n8n-workflow';
 import * as account from './actions/account';
 import * as image from './actions/image';
 import { router } from './actions/router';
+import { resumeFromCallback, resumeWebhooks } from './helpers/callbackWait';
 import * as task from './actions/task';
 
 export class Seedream implements INodeType {
@@ -24,6 +26,8 @@ export class Seedream implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'seedreamApi', required: true }],
+		// Generate's Wait for the Callback: the callback resumes the paused execution here.
+		webhooks: resumeWebhooks,
 		properties: [
 			{
 				displayName: 'Resource',
@@ -45,5 +49,9 @@ export class Seedream implements INodeType {
 
 	async execute(this: IExecuteFunctions) {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions) {
+		return await resumeFromCallback.call(this);
 	}
 }

@@ -5,6 +5,7 @@ import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
+import { isWaitingForCallback, pauseForCallbacks } from '../helpers/callbackWait';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import * as account from './account';
 import * as image from './image';
@@ -111,7 +112,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const nodeError = asNodeError(this, fatal.error, fatal.itemIndex);
 		throw nodeError;
 	}
-	return [outputs.flat()];
+	const output = outputs.flat();
+	// Wait for the Callback: one pause for the whole execution, once every item has its task.
+	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
+	return [output];
 }
 
 function errorJson(error: unknown): IDataObject {

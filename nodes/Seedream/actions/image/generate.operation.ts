@@ -34,6 +34,7 @@ import {
 } from '../../helpers/task';
 import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
 import { waitForTask } from '../../helpers/waitForTask';
+import { callbackPlaceholder, resumeUrlFor } from '../../helpers/callbackWait';
 import {
 	outputProperty,
 	readMaxWaitMs,
@@ -199,6 +200,12 @@ const properties: INodeProperties[] = [
 				description: 'Poll the task until it ends, then output the images',
 			},
 			{
+				name: 'Wait for the Callback',
+				value: 'callback',
+				description:
+					"Pause the execution until EvoLink reports the task finished (no polling), then output the images. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
+			},
+			{
 				name: "Don't Wait",
 				value: 'dontWait',
 				description: 'Output the task ID and status at once; read it later with Task > Get',
@@ -207,7 +214,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		...outputProperty('binaryPerImage'),
-		displayOptions: { show: { waitMode: ['wait'] } },
+		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
 	},
 	{
 		displayName: 'Options',
@@ -225,6 +232,8 @@ const properties: INodeProperties[] = [
 					placeholder: 'https://example.com/webhooks/seedream',
 					description:
 						'An HTTPS URL that EvoLink POSTs the finished task to (at most 2048 characters, no internal addresses)',
+					hint: "To start another workflow when the task ends, paste its Seedream Trigger's Production URL here (its Test URL while listening for a test event), e.g. https://n8n.example.com/webhook/TOKEN, or keep it in a variable and use the expression {{ $vars.seedreamCallbackUrl }}",
+					displayOptions: { hide: { '/waitMode': ['callback'] } },
 				},
 				{
 					displayName: 'Prompt Priority',
@@ -251,6 +260,8 @@ export const description = updateDisplayOptions(
 export interface GeneratePlan {
 	body: GenerateBody;
 	references: PreparedReference[];
+	/** Wait for the Callback: `$execution.resumeUrl`, sent as `callback_url` (never logged: it is signed). */
+	resumeUrl?: string;
 }
 
 /** Reads and checks everything for one item; nothing is sent. */
@@ -260,6 +271,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		this.getNodeParameter(name, itemIndex, fallback) as T;
 	const entries = param<ReferenceEntry[]>('referenceImages.images', []);
 	const credentials = await seedreamCredentials.call(this);
+	const waitMode = param<string>('waitMode');
 	const body = validator.generate(
 		{
 			model: param<string>('model'),
@@ -267,14 +279,21 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			n: param<number>('n'),
 			size: readSize(param),
 			promptPriority: param<string>('options.promptPriority', 'standard'),
-			callbackUrl: param<string>('options.callbackUrl', ''),
+			// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
+			callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
 			referenceCount: entries.length,
 		},
 		// The emulator runs on http://127.0.0.1 and calls back on the same machine.
 		{ allowInternalCallback: !credentials.baseUrl.toLowerCase().startsWith('https:') },
 	);
 	const references = await prepareReferences.call(this, itemIndex, entries, validator);
-	return { body, references };
+	const resumeUrl =
+		waitMode === 'callback' && !isToolCall(this)
+			? resumeUrlFor.call(this, itemIndex, {
+					allowInternal: !credentials.baseUrl.toLowerCase().startsWith('https:'),
+				})
+			: undefined;
+	return { body, references, resumeUrl };
 }
 
 export async function execute(
@@ -285,13 +304,19 @@ export async function execute(
 	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
 	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
 	const results: ResultOptions | undefined =
-		waitMode === 'wait' ? readResultOptions.call(this, itemIndex, requested) : undefined;
+		waitMode === 'wait' || waitMode === 'callback'
+			? readResultOptions.call(this, itemIndex, requested)
+			: undefined;
 	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
 
 	const submittedAt = Date.now();
 	const task = await submit.call(this, itemIndex, plan);
 	if (!results) {
 		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
+	}
+	if (plan.resumeUrl && !isTerminal(task)) {
+		// The router pauses the execution once every item has its task (helpers/callbackWait.ts).
+		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
 	const { task: finished } = await waitForTask.call(this, task, {
 		maxWaitMs,
@@ -310,6 +335,7 @@ async function submit(
 	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
 	const body: IDataObject = { ...plan.body };
 	if (imageUrls.length) body.image_urls = imageUrls;
+	if (plan.resumeUrl) body.callback_url = plan.resumeUrl;
 	const scope = {
 		executionId: this.getExecutionId() ?? '',
 		workflowId: String(this.getWorkflow().id ?? ''),
@@ -335,6 +361,10 @@ async function submit(
 		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code))) return task;
 	}
 	return task as SeedreamTask;
+}
+
+function isToolCall(context: IExecuteFunctions): boolean {
+	return typeof context.isToolExecution === 'function' && context.isToolExecution();
 }
 
 function readSize(param: <T>(name: string, fallback?: T) => T): SizeChoice {

@@ -1,0 +1,154 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import { outputProperty } from '../Seedream/actions/shared';
+import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
+import {
+	DEFAULT_BINARY_PROPERTY,
+	DEFAULT_MAX_DOWNLOAD_MB,
+	type OutputShape,
+} from '../Seedream/helpers/results';
+import { receiveCallback } from './callbackReceiver';
+
+/** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
+export const TOKEN_MIN_LENGTH = 16;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export class SeedreamTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Seedream Trigger',
+		name: 'seedreamTrigger',
+		icon: { light: 'file:../../icons/seedream.svg', dark: 'file:../../icons/seedream.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"On task " + ($parameter["statuses"] || []).join(", ")}}',
+		description:
+			'Starts the workflow when EvoLink reports a Seedream task finished (the callback URL of Seedream > Generate)',
+		defaults: { name: 'Seedream Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'seedreamApi', required: true }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				// The token is the whole path: any other path is answered 404 by n8n before this node runs.
+				path: '={{ $parameter["token"] || $webhookId }}',
+				isFullPath: true,
+			},
+		],
+		properties: [
+			{
+				displayName:
+					"Copy this node's Production URL (above) into Seedream > Generate > Options > Callback URL, and activate this workflow. While testing, use the Test URL and click Listen for Test Event.",
+				name: 'setupNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'URL Token',
+				name: 'token',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description: `The secret part of this trigger's URL. Leave empty to use the random ID n8n generated for this node; set your own (at least ${TOKEN_MIN_LENGTH} random letters, digits, - or _) to change the URL, e.g. after it leaked. Callbacks are not signed: anyone with the URL can call it, though only tasks the API confirms start the workflow.`,
+			},
+			{
+				displayName: 'Start On',
+				name: 'statuses',
+				type: 'multiOptions',
+				default: [...TERMINAL_STATUSES],
+				options: [
+					{ name: 'Completed', value: 'completed' },
+					{ name: 'Failed', value: 'failed' },
+					{ name: 'Cancelled', value: 'cancelled' },
+				],
+				description:
+					'Which task endings start the workflow. A failed or cancelled task comes out as Generate reports one under Continue On Fail: error, taskId, status, errorCode.',
+			},
+			outputProperty('urls'),
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Confirm With the API',
+						name: 'verify',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature: without this, a forged body could start the workflow with any URLs.',
+					},
+					{
+						displayName: 'Max Download Size (MB)',
+						name: 'maxDownloadMB',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: DEFAULT_MAX_DOWNLOAD_MB,
+						description: 'Refuse to download an image larger than this',
+					},
+					{
+						displayName: 'Put Output File in Field',
+						name: 'binaryPropertyName',
+						type: 'string',
+						default: DEFAULT_BINARY_PROPERTY,
+						description:
+							'The binary field of each output item that holds its image (One Item per Image output)',
+					},
+				],
+			},
+		],
+	};
+
+	/**
+	 * Nothing is registered at EvoLink (a callback URL is given per task, in Generate), so these only check
+	 * the URL token when the workflow is activated or listens for a test event.
+	 */
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const token = String(this.getNodeParameter('token', '') ?? '');
+				const generated = this.getNode().webhookId;
+				if (token === '' ? !generated : token.length < TOKEN_MIN_LENGTH || !TOKEN_PATTERN.test(token)) {
+					throw new NodeOperationError(
+						this.getNode(),
+						`URL Token: set at least ${TOKEN_MIN_LENGTH} random letters, digits, - or _ (or leave it empty to use the node's generated ID)`,
+					);
+				}
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await receiveCallback.call(this, {
+			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
+			verify: this.getNodeParameter('options.verify', true) as boolean,
+			output: this.getNodeParameter('output', 'urls') as OutputShape,
+			binaryPropertyName: this.getNodeParameter(
+				'options.binaryPropertyName',
+				DEFAULT_BINARY_PROPERTY,
+			) as string,
+			maxDownloadBytes:
+				(this.getNodeParameter('options.maxDownloadMB', DEFAULT_MAX_DOWNLOAD_MB) as number) *
+				1024 *
+				1024,
+		});
+	}
+}

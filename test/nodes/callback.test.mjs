@@ -1,0 +1,230 @@
+// @ts-check
+// Generate > Wait Mode > Wait for the Callback, on n8n's engine: the task's callback_url is the execution's
+// resume URL, the run pauses (putExecutionToWait) and the emulator's real callback over HTTP resumes it.
+import { core, workflowLib } from '../harness/n8n.mjs';
+import { seedreamWorkflow } from '../harness/workflows.mjs';
+import { GENERATE, startSuite } from './support.mjs';
+
+const { ExecutionLifecycleHooks, WorkflowExecute } = core;
+const { Workflow } = workflowLib;
+
+/** @type {import('./support.mjs').Suite} */
+let suite;
+beforeAll(async () => {
+	suite = await startSuite({ allowInsecureCallbacks: true });
+	await suite.harness.listenForWaitingWebhooks();
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => await suite?.close());
+
+const CALLBACK = Object.freeze({ ...GENERATE, waitMode: 'callback' });
+const PNG_SIGNATURE = '89504e470d0a1a0a';
+
+/** GET /v1/tasks/... the node sent (polls and re-reads). */
+const taskReads = () => suite.requests({ method: 'GET', path: '/v1/tasks/' });
+
+/** Runs until the node pauses, then resolves the Result of the run the callback resumed. */
+async function runToCallback(/** @type {Record<string, unknown>} */ parameters, /** @type {any} */ options = {}) {
+	const waiting = await suite.run(parameters, options);
+	expect(waiting.status).toBe('waiting');
+	return { waiting, resumed: await suite.harness.waitForResume(waiting) };
+}
+
+describe('Wait for the Callback', () => {
+	test('pauses with the resume URL as callback_url, resumes on the callback without polling, outputs the images', async () => {
+		const { waiting, resumed } = await runToCallback({ ...CALLBACK, prompt: 'a set of 2 images of kites', n: 2 });
+
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		// Compared, never printed: the URL carries the execution's resume signature.
+		expect(create.body.callback_url === waiting.resumeUrl).toBe(true);
+		expect(Date.parse(waiting.waitTill)).toBeGreaterThan(Date.now());
+
+		const callbacks = await suite.emulator.control.callbacks();
+		expect(callbacks).toHaveLength(1);
+		expect(callbacks[0].status).toBe(200);
+		const reads = await taskReads();
+		// One read, the confirmation after the callback; none before it.
+		expect(reads).toHaveLength(1);
+		expect(Date.parse(reads[0].time)).toBeGreaterThanOrEqual(Date.parse(callbacks[0].sentAt));
+
+		expect(resumed.status).toBe('success');
+		const items = resumed.output('Seedream');
+		expect(items).toHaveLength(2);
+		const [task] = await suite.emulator.control.tasks();
+		for (const [index, item] of items.entries()) {
+			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: index, imageCount: 2, url: task.results[index] });
+			expect(item.json.callbackWait).toBeUndefined();
+			const bytes = await suite.harness.binaryBuffer(item.binary.data);
+			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+		}
+	});
+
+	test.each(['binaryPerImage', 'binaryPerTask', 'urls', 'compact'])(
+		'outputs exactly what polling outputs (%s)',
+		async (output) => {
+			const parameters = { ...GENERATE, prompt: 'a set of 2 images of boats', n: 2, output };
+			const polled = await suite.run({ ...parameters, waitMode: 'wait' });
+			expect(polled.status).toBe('success');
+			const { resumed } = await runToCallback({ ...parameters, waitMode: 'callback' });
+			expect(resumed.status).toBe('success');
+			const [first, second] = await suite.emulator.control.tasks();
+			/** Per-task values (ID, URLs, file names, expiry) made neutral so the rest can be compared whole. */
+			const neutral = (/** @type {any[]} */ items, /** @type {any} */ task) =>
+				JSON.parse(
+					JSON.stringify(items.map(({ json, binary }) => ({ json, binary: Object.keys(binary ?? {}) })))
+						.replaceAll(task.id, 'TASK')
+						.replace(/"expiresAt":"[^"]+"/g, '"expiresAt":"X"')
+						.replace(/"created[^,}]*/g, '"created":0'),
+				);
+			const stripUrls = (/** @type {any} */ value) => JSON.parse(JSON.stringify(value).replace(/http:\/\/127\.0\.0\.1:\d+\/[^"]+/g, 'URL'));
+			expect(stripUrls(neutral(resumed.output('Seedream'), second))).toEqual(stripUrls(neutral(polled.output('Seedream'), first)));
+		},
+	);
+
+	test('several items: one pause for the execution, resumed by the first callback; tasks still running are polled', async () => {
+		// The first task ends quickly, the others later: the resume finds them running and polls them.
+		await suite.emulator.control.config({ taskMsQueue: [200, 1500, 1500] });
+		const items = [{ json: { subject: 'owls' } }, { json: { subject: 'foxes' } }, { json: { subject: 'bees' } }];
+		const { waiting, resumed } = await runToCallback(
+			{ ...CALLBACK, prompt: '={{ "a drawing of " + $json.subject }}', output: 'urls' },
+			{ items },
+		);
+		const tasks = await suite.emulator.control.tasks();
+		expect(tasks).toHaveLength(3);
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(new Set(creates.map((/** @type {any} */ c) => c.body.callback_url === waiting.resumeUrl))).toEqual(new Set([true]));
+
+		expect(resumed.status).toBe('success');
+		const output = resumed.output('Seedream');
+		// n8n pairs a resumed node's output with its input by position: one image per item keeps the lineage.
+		expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output.map((/** @type {any} */ item) => item.json.status)).toEqual(['completed', 'completed', 'completed']);
+		const byPrompt = Object.fromEntries(tasks.map((/** @type {any} */ t) => [t.prompt, t.id]));
+		expect(output.map((/** @type {any} */ item) => item.json.taskId)).toEqual([
+			byPrompt['a drawing of owls'],
+			byPrompt['a drawing of foxes'],
+			byPrompt['a drawing of bees'],
+		]);
+
+		// The later callbacks find the execution running or finished (n8n answers 409): it resumed once.
+		await waitUntil(async () => (await suite.emulator.control.callbacks()).length >= 3);
+		const callbacks = await suite.emulator.control.callbacks();
+		expect(callbacks.filter((/** @type {any} */ c) => c.status === 200)).toHaveLength(1);
+	});
+
+	test('a task that fails reports like Continue On Fail, with its ID and error code', async () => {
+		await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
+		const { resumed } = await runToCallback({ ...CALLBACK });
+		expect(resumed.status).toBe('success');
+		const [item] = resumed.output('Seedream');
+		const [task] = await suite.emulator.control.tasks();
+		expect(item.json).toMatchObject({ taskId: task.id, status: 'failed', errorCode: 'content_policy_violation', retryable: false });
+		expect(item.json.error).toContain(task.id);
+	});
+
+	test('a callback for another task, or one the API does not confirm as finished, does not resume', async () => {
+		await suite.emulator.control.config({ taskMs: 60_000 });
+		const waiting = await suite.run({ ...CALLBACK });
+		expect(waiting.status).toBe('waiting');
+		const [task] = await suite.emulator.control.tasks();
+
+		const other = await suite.harness.resumeWorkflow(waiting, { body: { ...task, id: 'task-unified-1-forged00', status: 'completed' } });
+		expect(other.response.status).toBe(400);
+		const early = await suite.harness.resumeWorkflow(waiting, { body: { ...task, status: 'completed', results: ['https://evil.example/x.png'] } });
+		expect(early.response.status).toBe(409);
+		expect(early.result).toBeUndefined();
+
+		// Still waiting: the real callback resumes it.
+		await suite.emulator.control.advanceClock(60_000);
+		const resumed = await suite.harness.waitForResume(waiting);
+		expect(resumed.status).toBe('success');
+		expect(JSON.stringify(resumed.output('Seedream'))).not.toContain('evil.example');
+	});
+
+	test('when the wait date passes without a callback, the output names each task that did not report back', async () => {
+		await suite.emulator.control.config({ taskMs: 60_000 });
+		const items = [{ json: { subject: 'moths' } }, { json: { subject: 'crabs' } }];
+		const workflowJson = seedreamWorkflow({ ...CALLBACK, prompt: '={{ "a drawing of " + $json.subject }}', options: { maxWaitSeconds: 5 } });
+		const waiting = await suite.harness.runWorkflow(workflowJson, { credentials: suite.credentials, items });
+		expect(waiting.status).toBe('waiting');
+		const tasks = await suite.emulator.control.tasks();
+
+		// What n8n's WaitTracker does at the wait date: run the saved execution again; the engine disables the
+		// waiting node (handleWaitingState) and its input on the stack passes through. The node is not called.
+		const expired = await continueAfterWaitDate(workflowJson, waiting);
+		expect(expired.status).toBe('success');
+		const output = expired.data.resultData.runData.Seedream.at(-1).data.main[0];
+		expect(output).toHaveLength(2);
+		for (const [index, item] of output.entries()) {
+			const task = tasks.find((/** @type {any} */ t) => t.prompt === `a drawing of ${items[index].json.subject}`);
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json.taskId).toBe(task.id);
+			expect(item.json.error).toBe(`No callback from EvoLink for task ${task.id} before ${item.json.callbackWait.waitUntil} (Options > Max Wait)`);
+			expect(item.json.description).toContain('Task > Get');
+		}
+		// Nothing was read: the node did not run again.
+		expect(await taskReads()).toHaveLength(0);
+	});
+
+	test('an AI agent call polls instead (no callback URL sent)', async () => {
+		const { items, error } = await suite.harness.runAsTool(seedreamWorkflow({ ...CALLBACK }), {
+			nodeName: 'Seedream',
+			credentials: suite.credentials,
+		});
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ status: 'completed' });
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(create.body.callback_url).toBeUndefined();
+		expect((await taskReads()).length).toBeGreaterThan(0);
+	});
+
+	test('fails before sending when the API could not reach n8n (real service, resume URL not public https)', async () => {
+		const realService = { ...suite.credentials.seedreamApi, baseUrl: 'https://api.evolink.ai', filesBaseUrl: 'https://files-api.evolink.ai' };
+		const result = await suite.run({ ...CALLBACK }, { credentials: { seedreamApi: realService } });
+		expect(result.status).toBe('error');
+		const error = result.nodeError('Seedream');
+		expect(error.message).toMatch(/^EvoLink cannot reach this n8n to report back: its resume URL starts with http:\/\/127\.0\.0\.1:\d+, not a public https address$/);
+		expect(error.description).toContain('WEBHOOK_URL');
+		expect(JSON.stringify(error)).not.toContain('signature');
+	});
+});
+
+/**
+ * Runs a waiting execution on after its wait date, as n8n's WaitTracker starts it (WorkflowRunner with the saved
+ * run data): a fresh engine over the saved data, nothing resumed through a webhook.
+ * @param {any} workflowJson @param {any} waiting a Result with status 'waiting'
+ * @returns {Promise<import('n8n-workflow').IRun>}
+ */
+async function continueAfterWaitDate(workflowJson, waiting) {
+	const workflow = new Workflow({
+		id: 'harness-workflow',
+		name: workflowJson.name,
+		nodes: structuredClone(workflowJson.nodes),
+		connections: workflowJson.connections,
+		active: false,
+		nodeTypes: suite.harness.nodeTypes,
+		settings: workflowJson.settings,
+	});
+	const hooks = new ExecutionLifecycleHooks('manual', waiting.executionId, { ...workflowJson, id: workflow.id });
+	const base = 'http://127.0.0.1:5678';
+	const additionalData = /** @type {any} */ ({
+		hooks,
+		executionId: waiting.executionId,
+		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+		formWaitingBaseUrl: `${base}/form-waiting`,
+		variables: {},
+		currentNodeExecutionIndex: 0,
+		setExecutionStatus: () => {},
+		sendDataToUI: () => {},
+	});
+	return await new WorkflowExecute(additionalData, 'manual', structuredClone(waiting.run.data)).processRunExecutionData(workflow);
+}
+
+/** Polls a condition the emulator reaches by itself (its callback retries); not a timed assertion. */
+async function waitUntil(/** @type {() => Promise<boolean>} */ condition, timeoutMs = 20_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error('condition not reached');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}

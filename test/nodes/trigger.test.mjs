@@ -1,0 +1,271 @@
+// @ts-check
+// The Seedream Trigger's webhook() on n8n-core's WebhookContext, as n8n's LiveWebhooks calls it: shape check,
+// confirmation with the API, de-duplication in the workflow's static data (saved and reloaded between calls
+// as n8n does), output shapes, and a real Generate -> emulator callback -> trigger round trip over HTTP.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
+import { core, workflowLib } from '../harness/n8n.mjs';
+import { loadNodeTypes } from '../harness/node-types.mjs';
+import { GENERATE, startSuite } from './support.mjs';
+
+const { WebhookContext, HookContext } = core;
+const { Workflow } = workflowLib;
+
+/** @type {import('./support.mjs').Suite} */
+let suite;
+/** @type {Awaited<ReturnType<typeof loadNodeTypes>>} */
+let types;
+beforeAll(async () => {
+	suite = await startSuite({ allowInsecureCallbacks: true });
+	types = await loadNodeTypes();
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => await suite?.close());
+
+const PNG_SIGNATURE = '89504e470d0a1a0a';
+
+/**
+ * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps it: saved after
+ * each call and loaded into a fresh Workflow for the next.
+ * @param {Record<string, unknown>} [parameters]
+ */
+function createTrigger(parameters = {}) {
+	const node = {
+		id: randomUUID(),
+		name: 'Seedream Trigger',
+		type: `${types.packageName}.seedreamTrigger`,
+		typeVersion: 1,
+		position: /** @type {[number, number]} */ ([0, 0]),
+		webhookId: randomUUID(),
+		parameters,
+		credentials: { seedreamApi: { id: 'seedream-test-credential', name: 'Seedream account' } },
+	};
+	/** @type {any} */
+	let savedStaticData = {};
+	const nodeType = types.nodeTypes.getByNameAndVersion(node.type, 1);
+	const workflowNow = () =>
+		new Workflow({
+			id: 'trigger-workflow',
+			name: 'Trigger test',
+			nodes: [structuredClone(node)],
+			connections: {},
+			active: true,
+			nodeTypes: types.nodeTypes,
+			staticData: structuredClone(savedStaticData),
+			settings: {},
+		});
+	const additionalData = (/** @type {any} */ extra = {}) => ({
+		credentialsHelper: new HarnessCredentialsHelper(types.credentials, { seedreamApi: suite.credentials.seedreamApi }),
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		variables: {},
+		currentNodeExecutionIndex: 0,
+		...extra,
+	});
+
+	return {
+		node,
+		get staticData() {
+			return savedStaticData;
+		},
+		/**
+		 * POSTs a body to the trigger. Resolves to { status, body } as answered and `items` (the workflow start
+		 * data) or undefined when nothing starts.
+		 * @param {unknown} body
+		 */
+		async deliver(body) {
+			const workflow = workflowNow();
+			const response = createResponse();
+			const data = additionalData({
+				httpRequest: { method: 'POST', body, headers: { 'content-type': 'application/json' }, query: {}, params: {} },
+				httpResponse: response,
+			});
+			const [description] = nodeType.description.webhooks;
+			const webhookData = { httpMethod: 'POST', node: node.name, path: '', webhookDescription: description, workflowId: workflow.id, workflowExecuteAdditionalData: data };
+			const context = new WebhookContext(workflow, workflow.getNode(node.name), data, 'webhook', /** @type {any} */ (webhookData), [], null);
+			const result = await nodeType.webhook.call(context);
+			// LiveWebhooks saves the static data once the webhook has answered.
+			savedStaticData = JSON.parse(JSON.stringify(workflow.staticData));
+			return { status: response.statusCode, body: response.body, items: result.workflowData?.[0] };
+		},
+		/** webhookMethods.default.checkExists, as n8n calls it on activation. */
+		async checkExists() {
+			const workflow = workflowNow();
+			const context = new HookContext(workflow, workflow.getNode(node.name), additionalData(), 'trigger', 'activate', /** @type {any} */ ({}));
+			return await nodeType.webhookMethods.default.checkExists.call(context);
+		},
+	};
+}
+
+function createResponse() {
+	const response = {
+		statusCode: 200,
+		/** @type {unknown} */ body: undefined,
+		status(/** @type {number} */ code) {
+			response.statusCode = code;
+			return response;
+		},
+		json(/** @type {unknown} */ body) {
+			response.body = body;
+			return response;
+		},
+		end() {
+			return response;
+		},
+	};
+	return response;
+}
+
+/** Runs Generate with Don't Wait and waits (through the emulator's clock) until its task has ended. */
+async function finishedTask(parameters = {}) {
+	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
+	expect(result.status).toBe('success');
+	await suite.emulator.control.advanceClock(60_000);
+	const [task] = await suite.emulator.control.tasks();
+	return task;
+}
+
+/** The task as the API serves it (what a callback body carries). @param {string} id */
+async function apiTask(id) {
+	const response = await fetch(`${suite.emulator.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${suite.emulator.key}` } });
+	return await response.json();
+}
+
+describe('Seedream Trigger', () => {
+	test('a completed task starts the workflow once, with the task as the API reports it, in Generate\'s shape', async () => {
+		const task = await finishedTask({ prompt: 'a set of 2 images of hats', n: 2 });
+		const trigger = createTrigger({ statuses: ['completed', 'failed', 'cancelled'], output: 'urls' });
+		const body = await apiTask(task.id);
+
+		const first = await trigger.deliver(body);
+		expect(first.status).toBe(200);
+		expect(first.items).toHaveLength(2);
+		for (const [index, item] of first.items.entries()) {
+			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: index, imageCount: 2, url: task.results[index] });
+			expect(item.pairedItem).toEqual({ item: 0 });
+		}
+		// Confirmed with the credential: one read of that task.
+		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${task.id}` })).toHaveLength(2); // apiTask's + the trigger's
+
+		const repeat = await trigger.deliver(body);
+		expect(repeat.status).toBe(200);
+		expect(repeat.items).toBeUndefined();
+		expect(trigger.staticData['node:Seedream Trigger'].seenCallbacks).toEqual([
+			`${task.id}:completed`,
+		]);
+	});
+
+	test('downloads the images as binary when asked (One Item per Image)', async () => {
+		const task = await finishedTask();
+		const trigger = createTrigger({ output: 'binaryPerImage' });
+		const { items } = await trigger.deliver(await apiTask(task.id));
+		expect(items).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ taskId: task.id, fileName: `${task.id}-0.png`, mimeType: 'image/png' });
+		const bytes = await suite.harness.binaryBuffer(items[0].binary.data);
+		expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+	});
+
+	test('a forged body cannot inject URLs: the workflow gets the API\'s task', async () => {
+		const task = await finishedTask();
+		const trigger = createTrigger({ output: 'compact' });
+		const { items } = await trigger.deliver({ ...(await apiTask(task.id)), results: ['https://evil.example/a.png'] });
+		expect(items[0].json.imageUrls).toEqual(task.results);
+	});
+
+	test('a forged body for an unknown task, or for a task still running, starts nothing', async () => {
+		const trigger = createTrigger({ output: 'urls' });
+		const unknown = await trigger.deliver({ id: 'task-unified-1757165031-forged00', status: 'completed', results: ['https://evil.example/a.png'] });
+		expect(unknown.items).toBeUndefined();
+
+		await suite.emulator.control.config({ taskMs: 60_000 });
+		await suite.run({ ...GENERATE, waitMode: 'dontWait' });
+		const [running] = await suite.emulator.control.tasks();
+		const early = await trigger.deliver({ ...running, status: 'completed', results: ['https://evil.example/b.png'] });
+		expect(early.items).toBeUndefined();
+		// Not remembered: the real callback, later, still starts the workflow.
+		await suite.emulator.control.advanceClock(60_000);
+		const real = await trigger.deliver(await apiTask(running.id));
+		expect(real.items?.[0].json).toMatchObject({ taskId: running.id, status: 'completed' });
+	});
+
+	test.each([
+		['no body', undefined],
+		['no id', { status: 'completed' }],
+		['an id of another form', { id: '../../etc', status: 'completed' }],
+		['a status that is not an ending', { id: 'task-unified-1757165031-abcdefgh', status: 'processing' }],
+	])('refuses %s with 400 and starts nothing', async (_, body) => {
+		const trigger = createTrigger();
+		const answer = await trigger.deliver(body);
+		expect(answer.status).toBe(400);
+		expect(answer.items).toBeUndefined();
+		expect(await suite.requests({ path: '/v1/tasks/' })).toHaveLength(0);
+	});
+
+	test('a failed task starts the workflow with the error as Generate reports it; Start On can leave it out', async () => {
+		await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' }, times: 1 });
+		const task = await finishedTask();
+		expect(task.status).toBe('failed');
+		const body = await apiTask(task.id);
+
+		const onlyCompleted = createTrigger({ statuses: ['completed'] });
+		expect((await onlyCompleted.deliver(body)).items).toBeUndefined();
+
+		const all = createTrigger();
+		const { items } = await all.deliver(body);
+		expect(items).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ taskId: task.id, status: 'failed', errorCode: 'content_policy_violation', retryable: false });
+		expect(items[0].json.error).toContain(task.id);
+	});
+
+	test('remembers a bounded number of callbacks (the oldest are dropped)', async () => {
+		const trigger = createTrigger({ options: { verify: false }, output: 'compact' });
+		for (let index = 0; index < 505; index++) {
+			const answer = await trigger.deliver({ id: `task-unified-1-${String(index).padStart(8, '0')}`, status: 'completed', results: [] });
+			expect(answer.items).toHaveLength(1);
+		}
+		const nodeData = trigger.staticData['node:Seedream Trigger'];
+		expect(nodeData.seenCallbacks).toHaveLength(500);
+		expect(nodeData.seenCallbacks[0]).toBe('task-unified-1-00000005:completed');
+	});
+
+	test('activation refuses a hand-set URL token that is too short', async () => {
+		await expect(createTrigger({ token: 'short' }).checkExists()).rejects.toThrow(/URL Token: set at least 16/);
+		await expect(createTrigger({ token: 'a-long-enough-random-token_0123' }).checkExists()).resolves.toBe(true);
+		await expect(createTrigger().checkExists()).resolves.toBe(true);
+	});
+
+	test('Generate with the trigger\'s URL: the emulator\'s callback starts it once, even when the callback is repeated', async () => {
+		const trigger = createTrigger({ output: 'urls' });
+		/** @type {any[][]} */
+		const started = [];
+		let attempts = 0;
+		// The trigger's URL on 127.0.0.1. The first answer is lost on the way back (500 to the API after the
+		// trigger ran), so the API sends the same callback again, as spec section 4 says it does.
+		const server = createServer(async (req, res) => {
+			const chunks = [];
+			for await (const chunk of req) chunks.push(chunk);
+			const answer = await trigger.deliver(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+			if (answer.items) started.push(answer.items);
+			attempts++;
+			res.writeHead(attempts === 1 ? 500 : answer.status, { 'content-type': 'application/json' });
+			res.end(JSON.stringify(answer.body ?? {}));
+		});
+		await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+		try {
+			const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+			const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', options: { callbackUrl: `http://127.0.0.1:${port}/webhook/${trigger.node.webhookId}` } });
+			expect(result.status).toBe('success');
+			const deadline = Date.now() + 20_000;
+			while (attempts < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+			const callbacks = await suite.emulator.control.callbacks();
+			expect(callbacks.map((/** @type {any} */ c) => c.status)).toEqual([500, 200]);
+			expect(started).toHaveLength(1);
+			expect(started[0][0].json).toMatchObject({ taskId: result.output('Seedream')[0].json.taskId, status: 'completed' });
+		} finally {
+			await new Promise((resolve) => server.close(resolve));
+		}
+	});
+});
