@@ -54,12 +54,17 @@ export class Faults {
 				param: 'action',
 			});
 		}
+		if (body.times !== undefined && !(Number.isInteger(body.times) && body.times >= 1)) {
+			throw new ApiError(400, 'invalid_request', 'times must be an integer ≥ 1', {
+				param: 'times',
+			});
+		}
 		/** @type {Fault} */
 		const fault = {
 			id: this.nextId++,
 			method: body.method ? String(body.method).toUpperCase() : undefined,
 			path: body.path ? String(body.path) : undefined,
-			times: Math.max(1, Number(body.times ?? 1)),
+			times: body.times ?? 1,
 			action,
 		};
 		this.list.push(fault);

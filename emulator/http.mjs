@@ -144,6 +144,15 @@ export function parseJsonObject(buffer) {
  * @typedef {[string, RegExp, (ctx: C, params: string[]) => Promise<Reply> | Reply]} Route
  */
 
+/** A path segment decoded, or as sent when its escapes are malformed. @param {string} part */
+function decodeParam(part) {
+	try {
+		return decodeURIComponent(part);
+	} catch {
+		return part;
+	}
+}
+
 /**
  * @template C
  * @param {Route<C>[]} routes
@@ -157,7 +166,7 @@ export function findRoute(routes, method, path) {
 	for (const [routeMethod, pattern, handler] of routes) {
 		const match = pattern.exec(path);
 		if (!match) continue;
-		const params = match.slice(1).map((part) => decodeURIComponent(part));
+		const params = match.slice(1).map(decodeParam);
 		if (routeMethod === method || (routeMethod === 'GET' && method === 'HEAD')) {
 			return { handler, params };
 		}

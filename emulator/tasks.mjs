@@ -231,7 +231,8 @@ export class Tasks {
 			(t) => t.status === 'pending' || t.status === 'processing',
 		);
 		if (active.length < max) return;
-		const soonest = Math.min(...active.map((t) => t.endAt));
+		// With a cap of 0 nothing is running: ask for a retry in a second.
+		const soonest = active.length ? Math.min(...active.map((t) => t.endAt)) : now + 1000;
 		const retryAfter = String(Math.max(1, Math.ceil((soonest - now) / 1000)));
 		throw new ApiError(
 			429,

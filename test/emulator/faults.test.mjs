@@ -98,6 +98,8 @@ describe('fault management', () => {
 		[{ action: { type: 'explode' } }],
 		[{ action: { type: 'status', status: 42 } }],
 		[{ action: { type: 'taskError' } }],
+		[{ times: 'twice', action: { type: 'drop' } }],
+		[{ times: 0, action: { type: 'drop' } }],
 		[{}],
 	])('an invalid fault %j → 400', async (body) => {
 		const { status } = await emu.request('POST', '/__emulator/faults', { body, key: null });

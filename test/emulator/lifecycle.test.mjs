@@ -243,6 +243,8 @@ describe('auth and access', () => {
 		const bad = await emu.request('GET', '/v1/tasks/abc-123');
 		expect(bad.status).toBe(400);
 		expect(bad.json.error).toMatchObject({ code: 'invalid_task_id', param: 'task_id' });
+		const malformed = await emu.request('GET', '/v1/tasks/%E0%A4%A');
+		expect(malformed.json.error).toMatchObject({ code: 'invalid_task_id', param: 'task_id' });
 		const missing = await emu.request('GET', '/v1/tasks/task-unified-1757165031-zzzzzzzz');
 		expect(missing.status).toBe(404);
 		expect(missing.json.error).toMatchObject({ code: 'task_not_found' });
@@ -289,6 +291,14 @@ describe('concurrency cap', () => {
 		await emu.control('POST', 'clock', { advanceMs: 2500 });
 		await emu.waitFor(first.json.id);
 		expect((await emu.create({ prompt: 'x' })).status).toBe(200);
+	});
+});
+
+describe('concurrency cap of 0', () => {
+	test('refuses every create with Retry-After 1', async () => {
+		await emu.control('POST', 'config', { maxConcurrentTasks: 0 });
+		const refused = await emu.create({ prompt: 'x' });
+		expect([refused.status, refused.headers.get('retry-after')]).toEqual([429, '1']);
 	});
 });
 

@@ -21,7 +21,7 @@ function node(/** @type {string[]} */ args, env = {}) {
 	children.push(child);
 	child.stderr.on(
 		'data',
-		(chunk) => (/** @type {any} */ (child).err = (/** @type {any} */ (child).err ?? '') + chunk),
+		(chunk) => /** @type {any} */ ((child).err = /** @type {any} */ ((child).err ?? '') + chunk),
 	);
 	return child;
 }
