@@ -157,7 +157,10 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	const items = waitingItems(this);
 	const reported = this.getBodyData() as Partial<SeedreamTask>;
 	const reportedId = typeof reported?.id === 'string' ? reported.id : undefined;
-	if (!reportedId || !items.some((item) => item.json.taskId === reportedId && callbackWaitOf(item))) {
+	if (
+		!reportedId ||
+		!items.some((item) => item.json.taskId === reportedId && callbackWaitOf(item))
+	) {
 		return answer(400, { message: 'Not a callback for a task this execution waits for' });
 	}
 

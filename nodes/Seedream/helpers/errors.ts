@@ -19,7 +19,11 @@ interface ErrorOptions {
 	context?: IDataObject;
 }
 
-export function operationError(node: INode, message: string, options: ErrorOptions = {}): NodeOperationError {
+export function operationError(
+	node: INode,
+	message: string,
+	options: ErrorOptions = {},
+): NodeOperationError {
 	const error = new NodeOperationError(node, message, {
 		itemIndex: options.itemIndex,
 		description: options.description,
@@ -41,7 +45,11 @@ export function apiError(
 	return keep(error, options.message, options.context);
 }
 
-function keep<E extends NodeOperationError | NodeApiError>(error: E, message: string, context?: IDataObject): E {
+function keep<E extends NodeOperationError | NodeApiError>(
+	error: E,
+	message: string,
+	context?: IDataObject,
+): E {
 	error.message = message;
 	if (context) Object.assign(error.context, context);
 	return error;

@@ -61,11 +61,15 @@ export async function waitForTask(
 			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
 			completedEmptySince ??= now;
 			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
-				throw operationError(this.getNode(), `Task ${task.id} completed but returned no image URLs`, {
-					itemIndex,
-					description: `Read it again later with Task > Get and the task ID ${task.id}.`,
-					context: { taskId: task.id, status: task.status },
-				});
+				throw operationError(
+					this.getNode(),
+					`Task ${task.id} completed but returned no image URLs`,
+					{
+						itemIndex,
+						description: `Read it again later with Task > Get and the task ID ${task.id}.`,
+						context: { taskId: task.id, status: task.status },
+					},
+				);
 			}
 		}
 		if (now >= deadline) throw timeoutError(this, task, maxWaitMs, itemIndex);
@@ -165,7 +169,8 @@ async function readWhileWaiting(context: IAllExecuteFunctions, taskId: string, i
 	} catch (error) {
 		const failure = error as { context?: Record<string, unknown>; description?: string | null };
 		if (failure.context) failure.context.taskId ??= taskId;
-		failure.description = `${failure.description ?? ''} The task ${taskId} may still be running at EvoLink: read it later with Task > Get.`.trim();
+		failure.description =
+			`${failure.description ?? ''} The task ${taskId} may still be running at EvoLink: read it later with Task > Get.`.trim();
 		throw failure;
 	}
 }

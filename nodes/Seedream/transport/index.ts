@@ -49,7 +49,7 @@ const RATE_LIMIT_MAX_RETRIES = 30;
 const RATE_LIMIT_MAX_TOTAL_MS = 10 * 60 * 1000;
 const RETRY_AFTER_MAX_MS = 60 * 1000;
 const TRANSIENT_MAX_RETRIES = 4;
-const BACKOFF_BASE_MS = 500;
+const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 15 * 1000;
 
 /** Error codes of connections that never carried the request: sending again cannot create a second task. */
@@ -422,12 +422,17 @@ export async function pause(
 }
 
 function cancelledError(context: IAllExecuteFunctions, itemIndex?: number, taskId?: string) {
-	if (!taskId) return operationError(context.getNode(), 'The execution was cancelled', { itemIndex });
-	return operationError(context.getNode(), `The execution was cancelled while waiting for task ${taskId}`, {
-		itemIndex,
-		description: `The task keeps running at EvoLink. Read it later with Task > Get and the task ID ${taskId}.`,
-		context: { taskId },
-	});
+	if (!taskId)
+		return operationError(context.getNode(), 'The execution was cancelled', { itemIndex });
+	return operationError(
+		context.getNode(),
+		`The execution was cancelled while waiting for task ${taskId}`,
+		{
+			itemIndex,
+			description: `The task keeps running at EvoLink. Read it later with Task > Get and the task ID ${taskId}.`,
+			context: { taskId },
+		},
+	);
 }
 
 function networkError(

@@ -1,0 +1,259 @@
+// @ts-check
+// Failures: every task error code, API errors and retries, continueOnFail with pairedItem, no double billing
+// when a create is sent again, and the API key in no output or error.
+import http from 'node:http';
+import { GENERATE, everything, png, startSuite } from './support.mjs';
+
+/** @type {import('./support.mjs').Suite} */
+let suite;
+/** @type {http.Server} */
+let imageHost;
+let imageHostUrl = '';
+beforeAll(async () => {
+	suite = await startSuite();
+	const picture = await png(64, 64, 'hosted');
+	imageHost = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(picture));
+	await new Promise((resolve) => imageHost.listen(0, '127.0.0.1', () => resolve(undefined)));
+	imageHostUrl = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (imageHost.address()).port}`;
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => {
+	imageHost?.close();
+	await suite?.close();
+});
+
+const CONTINUE = { onError: 'continueRegularOutput' };
+const fault = (/** @type {Record<string, unknown>} */ spec) => suite.emulator.control.fault(spec);
+const reserves = async () =>
+	(await suite.ledger()).entries.filter((/** @type {any} */ e) => e.type === 'reserve');
+
+describe('task error codes', () => {
+	const CLIENT = ['content_policy_violation', 'invalid_parameters', 'image_processing_error', 'image_dimension_mismatch', 'request_cancelled'];
+	const SERVER = ['generation_failed_no_content', 'service_error', 'generation_timeout', 'resource_exhausted', 'quota_exceeded', 'service_unavailable', 'resource_not_found', 'unknown_error'];
+
+	test('each code: an error with the task ID, the code and message, and whether a new task may help', async () => {
+		// One item per code, all in one run; each created task takes the next injected code.
+		const codes = [...CLIENT, ...SERVER];
+		for (const code of codes) await fault({ action: { type: 'taskError', code, message: `emulated ${code}` } });
+		const result = await suite.run(
+			{ ...GENERATE, output: 'urls', options: { concurrency: codes.length } },
+			{ items: codes.map((_, index) => ({ json: { index } })), nodeOptions: CONTINUE },
+		);
+		const items = result.output('Seedream');
+		expect(items.map((/** @type {any} */ i) => i.pairedItem.item)).toEqual(codes.map((_, index) => index));
+		const taskCode = new Map(
+			(await suite.emulator.control.tasks()).map((/** @type {any} */ t) => [t.id, t.error?.code]),
+		);
+		const seen = items.map((/** @type {any} */ { json }) => {
+			expect(json).toMatchObject({
+				error: `Seedream task ${json.taskId} failed: ${json.errorCode}: emulated ${json.errorCode}`,
+				status: 'failed',
+				retryable: SERVER.includes(json.errorCode),
+			});
+			expect(taskCode.get(json.taskId)).toBe(json.errorCode);
+			expect(json.description).toMatch(json.retryable ? /may succeed as a new task later/ : /will fail again/);
+			return json.errorCode;
+		});
+		expect(seen.sort()).toEqual([...codes].sort());
+	});
+
+	test('without continueOnFail the run fails with the same error', async () => {
+		await fault({ action: { type: 'taskError', code: 'service_error' } });
+		const result = await suite.run({ ...GENERATE });
+		expect(result.status).toBe('error');
+		expect(result.error.message).toMatch(/^Seedream task task-unified-\S+ failed: service_error: /);
+		expect(result.error.context).toMatchObject({ errorCode: 'service_error', retryable: true, itemIndex: 0 });
+		// A failed task releases its reservation.
+		const ledger = await suite.ledger();
+		expect(ledger.charged).toBe(0);
+	});
+});
+
+describe('continueOnFail', () => {
+	test('the failed item keeps its pairedItem and task ID; the others keep their results', async () => {
+		const refs = [`${imageHostUrl}/a.png`, 'http://127.0.0.1:1/unreachable.png', `${imageHostUrl}/c.png`];
+		const result = await suite.run(
+			{ ...GENERATE, output: 'urls', referenceImages: { images: [{ source: 'url', url: '={{ $json.ref }}' }] } },
+			{ items: refs.map((ref) => ({ json: { ref } })), nodeOptions: CONTINUE },
+		);
+		expect(result.status).toBe('success');
+		const items = result.output('Seedream');
+		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(items[0].json.status).toBe('completed');
+		expect(items[2].json.status).toBe('completed');
+		expect(items[1].json).toMatchObject({ errorCode: 'image_processing_error', status: 'failed' });
+		expect(items[1].json.taskId).toMatch(/^task-unified-/);
+		expect(items[1].json.error).toContain(items[1].json.taskId);
+	});
+
+	test('an API error item keeps the HTTP status, API code and request ID', async () => {
+		await fault({ method: 'POST', path: '/v1/images/generations', action: { type: 'status', status: 400 } });
+		const result = await suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
+		const [item] = result.output('Seedream');
+		expect(item.json).toMatchObject({ httpCode: 400, apiCode: 'invalid_request' });
+		expect(item.json.requestId).toMatch(/\S+/);
+		expect(item.pairedItem).toEqual({ item: 0 });
+	});
+});
+
+describe('API errors', () => {
+	test('401: the key was rejected, said so, and the key is not in the error', async () => {
+		const wrongKey = 'sk-wrong-0123456789abcdef';
+		const credentials = { seedreamApi: { ...suite.credentials.seedreamApi, apiKey: wrongKey } };
+		const result = await suite.run({ ...GENERATE }, { credentials });
+		expect(result.status).toBe('error');
+		expect(result.error.message).toMatch(/^EvoLink error 401 \(unauthorized\): /);
+		expect(result.error.description).toMatch(/The API key was rejected: check the Seedream API credential/);
+		expect(everything(result)).not.toContain(wrongKey);
+	});
+
+	test('402: no balance', async () => {
+		await suite.emulator.control.keys({ key: suite.emulator.key, credits: 0 });
+		const result = await suite.run({ ...GENERATE });
+		expect(result.error.message).toMatch(/^EvoLink error 402 \(insufficient_quota\)/);
+		expect(result.error.httpCode).toBe('402');
+	});
+
+	test('integer error codes (older bodies) are read too', async () => {
+		await fault({
+			method: 'GET',
+			path: '/v1/credits',
+			action: { type: 'status', status: 403, body: { error: { code: 403, message: 'Model access denied', type: '' } } },
+		});
+		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
+		expect(result.error.message).toBe('EvoLink error 403 (403): Model access denied');
+	});
+});
+
+describe('retries', () => {
+	test.each([429, 500, 502, 503])('a read answered %s is retried (honouring Retry-After) until it succeeds', async (status) => {
+		await fault({ method: 'GET', path: '/v1/tasks/', times: 2, action: { type: 'status', status, retryAfter: 0 } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+		expect(reads.map((/** @type {any} */ r) => r.status).slice(0, 3)).toEqual([status, status, 200]);
+	});
+
+	test('Retry-After is honoured: the retry waits as long as asked', async () => {
+		await fault({ method: 'GET', path: '/v1/credits', times: 1, action: { type: 'status', status: 429, retryAfter: 1 } });
+		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
+		expect(result.status).toBe('success');
+		const [refused, accepted] = await suite.requests({ method: 'GET', path: '/v1/credits' });
+		expect(Date.parse(accepted.time) - Date.parse(refused.time)).toBeGreaterThanOrEqual(1000);
+	});
+
+	test('a read that keeps failing ends in an error with the status, request ID and the task to resume', async () => {
+		await fault({ method: 'GET', path: '/v1/tasks/', times: 10, action: { type: 'status', status: 500, retryAfter: 0 } });
+		const result = await suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
+		const [item] = result.output('Seedream');
+		expect(item.json).toMatchObject({ httpCode: 500, apiCode: 'internal_error' });
+		expect(item.json.taskId).toMatch(/^task-unified-/);
+		expect(item.json.description).toMatch(/read it later with Task > Get/);
+		// 1 + 4 retries.
+		expect(await suite.requests({ method: 'GET', path: '/v1/tasks/' })).toHaveLength(5);
+	});
+
+	test('a create answered 429 is sent again and creates one task', async () => {
+		await fault({ method: 'POST', path: '/v1/images/generations', times: 2, action: { type: 'status', status: 429, retryAfter: 0 } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		expect(await suite.emulator.control.tasks()).toHaveLength(1);
+		expect(await reserves()).toHaveLength(1);
+	});
+
+	test('a create whose connection dropped is sent again with the same key and creates one task', async () => {
+		await fault({ method: 'POST', path: '/v1/images/generations', times: 1, action: { type: 'drop' } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(creates).toHaveLength(2);
+		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
+		expect(await reserves()).toHaveLength(1);
+	});
+
+	test('a create answered 500 is sent again with the same key and creates one task', async () => {
+		await fault({ method: 'POST', path: '/v1/images/generations', times: 1, action: { type: 'status', status: 500, retryAfter: 0 } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		expect(await reserves()).toHaveLength(1);
+	});
+});
+
+describe("n8n's Retry On Fail", () => {
+	const RETRY = { retryOnFail: true, maxTries: 2, waitBetweenTries: 0 };
+
+	test('re-running the item replays its task: one task, billed once', async () => {
+		// The first try creates the task, then cannot read it (1 + 4 reads answered 500) and fails.
+		await fault({ method: 'GET', path: '/v1/tasks/', times: 5, action: { type: 'status', status: 500, retryAfter: 0 } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' }, { nodeOptions: RETRY });
+		expect(result.status).toBe('success');
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(creates).toHaveLength(2);
+		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
+		expect(creates[1].taskId).toBe(creates[0].taskId);
+		expect(await suite.emulator.control.tasks()).toHaveLength(1);
+		expect(await reserves()).toHaveLength(1);
+		expect(result.output('Seedream')[0].json.taskId).toBe(creates[0].taskId);
+	});
+
+	test('a task that failed server-side is not replayed: the re-run makes a new task', async () => {
+		await fault({ action: { type: 'taskError', code: 'service_error' } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' }, { nodeOptions: RETRY });
+		expect(result.status).toBe('success');
+		const tasks = await suite.emulator.control.tasks();
+		expect(tasks.map((/** @type {any} */ t) => t.status).sort()).toEqual(['completed', 'failed']);
+		const completed = tasks.find((/** @type {any} */ t) => t.status === 'completed');
+		expect(result.output('Seedream')[0].json.taskId).toBe(completed.id);
+		const ledger = await suite.ledger();
+		expect(ledger.charged).toBe(1.8);
+	});
+
+	test('a task refused for its content is replayed, not paid for again: the same request would fail again', async () => {
+		await fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' }, { nodeOptions: RETRY });
+		expect(result.status).toBe('error');
+		expect(await suite.emulator.control.tasks()).toHaveLength(1);
+		expect(await reserves()).toHaveLength(1);
+	});
+
+	test('a new execution is a new task', async () => {
+		await suite.run({ ...GENERATE, output: 'urls' });
+		await suite.run({ ...GENERATE, output: 'urls' });
+		expect(await suite.emulator.control.tasks()).toHaveLength(2);
+	});
+});
+
+describe('the API key appears in no output and no error', () => {
+	test.each([
+		['a success with binary output', async () => suite.run({ ...GENERATE }), true],
+		['a failed task', async () => {
+			await fault({ action: { type: 'taskError', code: 'service_error' } });
+			return suite.run({ ...GENERATE });
+		}, true],
+		['an API error', async () => {
+			await fault({ method: 'POST', path: '/v1/images/', action: { type: 'status', status: 401 } });
+			return suite.run({ ...GENERATE });
+		}, true],
+		['a validation error', async () => suite.run({ ...GENERATE, n: 99 }), false],
+		['an error item', async () => {
+			await fault({ action: { type: 'taskError', code: 'service_error' } });
+			return suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
+		}, true],
+		['credits', async () => suite.run({ resource: 'account', operation: 'getCredits' }), true],
+	])('%s', async (_, run, sent) => {
+		const result = await run();
+		expect(everything(result)).not.toContain(suite.emulator.key);
+		// The key was in use: the emulator saw it (masked in its log) on every API request.
+		const apiRequests = await suite.requests({ path: '/v1/' });
+		expect(apiRequests.length > 0).toBe(sent);
+		expect(apiRequests.every((/** @type {any} */ r) => r.key === suite.emulator.maskKey(suite.emulator.key))).toBe(true);
+	});
+
+	test('a network error (nothing listening) says where it failed, without the key', async () => {
+		const credentials = { seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' } };
+		const result = await suite.run({ resource: 'account', operation: 'getCredits' }, { credentials });
+		expect(result.status).toBe('error');
+		expect(result.error.message).toBe('Could not reach EvoLink (ECONNREFUSED)');
+		expect(everything(result)).not.toContain(suite.emulator.key);
+	});
+});

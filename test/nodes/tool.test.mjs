@@ -1,0 +1,57 @@
+// @ts-check
+// As an AI Agent's tool (usableAsTool): compact JSON the agent can read, unless binary output is asked for.
+import { GENERATE, startSuite } from './support.mjs';
+import { seedreamWorkflow } from '../harness/workflows.mjs';
+
+/** @type {import('./support.mjs').Suite} */
+let suite;
+beforeAll(async () => {
+	suite = await startSuite();
+});
+beforeEach(async () => await suite.reset());
+afterAll(async () => await suite?.close());
+
+/** Calls the Seedream node as an agent would, with `toolArgs` as its one input item. */
+const asTool = (/** @type {Record<string, unknown>} */ parameters, toolArgs = {}) =>
+	suite.harness.runAsTool(seedreamWorkflow(parameters), {
+		nodeName: 'Seedream',
+		toolArgs,
+		credentials: suite.credentials,
+	});
+
+test('the node is offered as a tool', () => {
+	const type = suite.harness.nodeTypes.getByNameAndVersion(suite.harness.nodeType('seedream'), 1);
+	expect(type.description.usableAsTool).toBe(true);
+});
+
+test('Generate as a tool answers compact JSON: task ID, status, image URLs, expiry; nothing downloaded', async () => {
+	const { response, items, error } = await asTool({ ...GENERATE, prompt: 'two images of a red kite', n: 2 });
+	expect(error).toBeUndefined();
+	const answer = JSON.parse(response);
+	expect(answer).toEqual([
+		{ taskId: expect.stringMatching(/^task-unified-/), status: 'completed', imageUrls: [expect.any(String), expect.any(String)], expiresAt: expect.any(String) },
+	]);
+	expect(items[0].binary).toBeUndefined();
+	expect(await suite.requests({ path: '/content/' })).toEqual([]);
+	const [task] = await suite.emulator.control.tasks();
+	expect(task.prompt).toBe('two images of a red kite');
+});
+
+test('binary output when asked for', async () => {
+	const { items, error } = await asTool({ ...GENERATE, options: { binaryWhenTool: true } });
+	expect(error).toBeUndefined();
+	expect(Object.keys(items[0].binary)).toEqual(['data']);
+	expect(items[0].json.imageIndex).toBe(0);
+});
+
+test('URLs output stays as chosen', async () => {
+	const { items } = await asTool({ ...GENERATE, output: 'urls' });
+	expect(items[0].json).toMatchObject({ imageIndex: 0, url: expect.stringMatching(/0\.png$/) });
+});
+
+test('a refused request reaches the agent as an error it can read', async () => {
+	const { error, response } = await asTool({ ...GENERATE, n: 16 });
+	expect(response).toBeUndefined();
+	expect(error.message).toMatch(/^Max Images \(n\): must be a whole number from 1 to 15; got 16/);
+	expect(await suite.requests()).toEqual([]);
+});
