@@ -332,6 +332,14 @@ async function handle(state, control, req, res) {
 			if (reply.taskId) entry.taskId = reply.taskId;
 			send(res, method, reply);
 		}
+		// The CLI logs one line per request for demos; the key is masked like everywhere else.
+		if (!state.options.quiet) {
+			const outcome = entry.status ?? 'dropped';
+			const fault = entry.fault ? ` fault=${entry.fault}` : '';
+			console.log(
+				`${entry.time} ${method} ${path} ${outcome}${entry.key ? ` key=${entry.key}` : ''}${entry.taskId ? ` ${entry.taskId}` : ''}${fault}`,
+			);
+		}
 	}
 }
 

@@ -147,11 +147,12 @@ describe('retries', () => {
 	});
 
 	test('reset stops pending retries', async () => {
+		await emu.control('POST', 'config', { callbackRetryDelaysMs: [300, 300, 300] });
 		const server = await receiver([500]);
 		await emu.create({ prompt: 'x', callback_url: server.url });
 		await attempts(1);
 		await emu.control('POST', 'reset');
-		await sleep(1200);
+		await sleep(500);
 		expect(server.hits).toHaveLength(1);
 	});
 });

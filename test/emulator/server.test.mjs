@@ -68,6 +68,10 @@ describe('CLI', () => {
 			headers: { authorization: 'Bearer sk-second-key-2222' },
 		});
 		expect(models.status).toBe(200);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		// One log line per request, with the key masked.
+		expect(run.output()).toContain('GET /v1/models 200 key=sk-s…2222');
+		expect(run.output()).not.toContain('sk-second-key-2222');
 		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
 			taskMs: 123,
 			allowInsecureCallbacks: true,
