@@ -18,35 +18,28 @@ import {
 	findRoute,
 	maskKey,
 	newRequestId,
-	parseJsonObject,
-	readBody,
 } from './http.mjs';
+import { API_ROUTES } from './api.mjs';
 import { Ledger } from './ledger.mjs';
 import { Tasks } from './tasks.mjs';
 import { Faults } from './faults.mjs';
 import { Callbacks } from './callbacks.mjs';
 import { Files } from './files.mjs';
-import { ImageCache, renderPng } from './images.mjs';
+import { ImageCache } from './images.mjs';
 import { checkReferences } from './references.mjs';
 import { controlRoutes } from './control.mjs';
-import { validateCreate } from './validation.mjs';
 import {
 	CALLBACK_RETRY_DELAYS_MS,
 	CALLBACK_TIMEOUT_MS,
 	DEFAULT_CREDITS,
 	FILES_MAX_PER_KEY,
-	IDEMPOTENCY_KEY_PATTERN,
-	MODELS,
 } from './limits.mjs';
-
-const API_BODY_LIMIT = 1024 * 1024;
 
 /**
  * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
  *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number }} EmulatorConfig
  * @typedef {ReturnType<typeof createState>} EmulatorState
- * @typedef {{ req: http.IncomingMessage, entry: Record<string, any>, state: EmulatorState }} Context
  * @typedef {import('./http.mjs').Reply} Reply
  */
 
@@ -116,132 +109,6 @@ function createState(options) {
 	};
 	for (const key of options.keys) ledger.addKey(key, { credits: options.credits });
 	return state;
-}
-
-/** @type {import('./http.mjs').Route<Context>[]} */
-const API_ROUTES = [
-	['GET', /^\/v1\/models$/, (ctx) => (authenticate(ctx), { status: 200, json: modelList() })],
-	[
-		'GET',
-		/^\/v1\/credits$/,
-		(ctx) => ({ status: 200, json: ctx.state.ledger.credits(authenticate(ctx)) }),
-	],
-	['POST', /^\/v1\/images\/generations$/, createTask],
-	[
-		'GET',
-		/^\/v1\/tasks\/([^/]+)$/,
-		(ctx, [id]) => {
-			const task = ctx.state.tasks.read(authenticate(ctx), id);
-			return { status: 200, json: ctx.state.tasks.view(task), taskId: task.id };
-		},
-	],
-	[
-		'POST',
-		/^\/api\/v1\/files\/upload\/base64$/,
-		(ctx) => ctx.state.files.uploadBase64(upload(ctx)),
-	],
-	[
-		'POST',
-		/^\/api\/v1\/files\/upload\/stream$/,
-		(ctx) => ctx.state.files.uploadStream(upload(ctx)),
-	],
-	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
-	// §9: result and file URLs are plain links, no key needed.
-	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
-	['GET', /^\/content\/files\/([^/]+)\/[^/]+$/, (ctx, [id]) => serveFile(ctx, id)],
-	['GET', /^\/content\/results\/([^/]+)\/(\d+)\.png$/, serveResult],
-];
-
-/** @param {Context} ctx */
-function authenticate(ctx) {
-	return ctx.state.ledger.authenticate(bearerKey(ctx.req));
-}
-
-/** @param {Context} ctx */
-function upload(ctx) {
-	return { req: ctx.req, entry: ctx.entry, account: authenticate(ctx) };
-}
-
-function modelList() {
-	return {
-		object: 'list',
-		data: MODELS.map((id) => ({
-			id,
-			object: 'model',
-			created: 1757116800,
-			owned_by: 'bytedance',
-			type: 'image',
-		})),
-	};
-}
-
-/** §2 `POST /v1/images/generations`. @param {Context} ctx @returns {Promise<Reply>} */
-async function createTask(ctx) {
-	const { state, req, entry } = ctx;
-	const body = parseJsonObject(await readBody(req, API_BODY_LIMIT));
-	entry.body = body;
-	const account = authenticate(ctx);
-	const idempotencyKey = req.headers['idempotency-key'];
-	if (idempotencyKey !== undefined) {
-		if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-			throw new ApiError(
-				400,
-				'invalid_request',
-				'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -',
-				{
-					param: 'Idempotency-Key',
-				},
-			);
-		}
-		const earlier = state.tasks.replay(account, idempotencyKey);
-		if (earlier) {
-			return {
-				status: 200,
-				json: state.tasks.view(earlier),
-				headers: { 'idempotency-replayed': 'true' },
-				taskId: earlier.id,
-			};
-		}
-	}
-	const request = validateCreate(body, {
-		allowInsecureCallbacks: state.config.allowInsecureCallbacks,
-	});
-	state.ledger.checkModel(account, request.model);
-	const task = state.tasks.create(account, request, idempotencyKey);
-	return { status: 200, json: state.tasks.view(task), taskId: task.id };
-}
-
-/** @param {Context} ctx @param {string[]} params @returns {Promise<Reply>} */
-async function serveResult(ctx, [id, index]) {
-	const found = ctx.state.tasks.result(id, Number(index));
-	if (!found) throw new ApiError(404, 'not_found', 'No such result image');
-	if (found.expired)
-		throw new ApiError(
-			404,
-			'expired',
-			'This result URL has expired (24 hours after the task completed)',
-		);
-	const { task, seed } = found;
-	const png = await ctx.state.images.get(`${id}/${index}`, () =>
-		renderPng(task.width, task.height, seed),
-	);
-	return { status: 200, raw: png, headers: { 'content-type': 'image/png' }, taskId: id };
-}
-
-/** @param {Context} ctx @param {string} id @returns {Reply} */
-function serveFile(ctx, id) {
-	const found = ctx.state.files.find(id);
-	if (!found) throw new ApiError(404, 'not_found', 'No such file');
-	if (found.expired)
-		throw new ApiError(404, 'expired', 'This file has expired (72 hours after upload)');
-	return {
-		status: 200,
-		raw: found.file.data,
-		headers: {
-			'content-type': found.file.mimeType,
-			'content-disposition': `inline; filename="${encodeURIComponent(found.file.fileName)}"`,
-		},
-	};
 }
 
 /**

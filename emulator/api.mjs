@@ -1,0 +1,143 @@
+// @ts-check
+/**
+ * The API's routes (§2, §3, §6, §7) and the content links (§9: plain links, no key): what each path does,
+ * on top of the modules that own the rules (validation, tasks, ledger, files, images).
+ */
+import { ApiError, bearerKey, parseJsonObject, readBody } from './http.mjs';
+import { renderPng } from './images.mjs';
+import { validateCreate } from './validation.mjs';
+import { IDEMPOTENCY_KEY_PATTERN, MODELS } from './limits.mjs';
+
+const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * @typedef {import('./server.mjs').EmulatorState} EmulatorState
+ * @typedef {{ req: import('node:http').IncomingMessage, entry: Record<string, any>, state: EmulatorState }} Context
+ * @typedef {import('./http.mjs').Reply} Reply
+ */
+
+/** @type {import('./http.mjs').Route<Context>[]} */
+export const API_ROUTES = [
+	['GET', /^\/v1\/models$/, (ctx) => (authenticate(ctx), { status: 200, json: modelList() })],
+	[
+		'GET',
+		/^\/v1\/credits$/,
+		(ctx) => ({ status: 200, json: ctx.state.ledger.credits(authenticate(ctx)) }),
+	],
+	['POST', /^\/v1\/images\/generations$/, createTask],
+	[
+		'GET',
+		/^\/v1\/tasks\/([^/]+)$/,
+		(ctx, [id]) => {
+			const task = ctx.state.tasks.read(authenticate(ctx), id);
+			return { status: 200, json: ctx.state.tasks.view(task), taskId: task.id };
+		},
+	],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/base64$/,
+		(ctx) => ctx.state.files.uploadBase64(upload(ctx)),
+	],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/stream$/,
+		(ctx) => ctx.state.files.uploadStream(upload(ctx)),
+	],
+	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
+	// §9: result and file URLs are plain links, no key needed.
+	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
+	['GET', /^\/content\/files\/([^/]+)\/[^/]+$/, (ctx, [id]) => serveFile(ctx, id)],
+	['GET', /^\/content\/results\/([^/]+)\/(\d+)\.png$/, serveResult],
+];
+
+/** @param {Context} ctx */
+function authenticate(ctx) {
+	return ctx.state.ledger.authenticate(bearerKey(ctx.req));
+}
+
+/** @param {Context} ctx */
+function upload(ctx) {
+	return { req: ctx.req, entry: ctx.entry, account: authenticate(ctx) };
+}
+
+function modelList() {
+	return {
+		object: 'list',
+		data: MODELS.map((id) => ({
+			id,
+			object: 'model',
+			created: 1757116800,
+			owned_by: 'bytedance',
+			type: 'image',
+		})),
+	};
+}
+
+/** §2 `POST /v1/images/generations`. @param {Context} ctx @returns {Promise<Reply>} */
+async function createTask(ctx) {
+	const { state, req, entry } = ctx;
+	const body = parseJsonObject(await readBody(req, API_BODY_LIMIT));
+	entry.body = body;
+	const account = authenticate(ctx);
+	const idempotencyKey = req.headers['idempotency-key'];
+	if (idempotencyKey !== undefined) {
+		if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+			throw new ApiError(
+				400,
+				'invalid_request',
+				'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -',
+				{
+					param: 'Idempotency-Key',
+				},
+			);
+		}
+		const earlier = state.tasks.replay(account, idempotencyKey);
+		if (earlier) {
+			return {
+				status: 200,
+				json: state.tasks.view(earlier),
+				headers: { 'idempotency-replayed': 'true' },
+				taskId: earlier.id,
+			};
+		}
+	}
+	const request = validateCreate(body, {
+		allowInsecureCallbacks: state.config.allowInsecureCallbacks,
+	});
+	state.ledger.checkModel(account, request.model);
+	const task = state.tasks.create(account, request, idempotencyKey);
+	return { status: 200, json: state.tasks.view(task), taskId: task.id };
+}
+
+/** @param {Context} ctx @param {string[]} params @returns {Promise<Reply>} */
+async function serveResult(ctx, [id, index]) {
+	const found = ctx.state.tasks.result(id, Number(index));
+	if (!found) throw new ApiError(404, 'not_found', 'No such result image');
+	if (found.expired)
+		throw new ApiError(
+			404,
+			'expired',
+			'This result URL has expired (24 hours after the task completed)',
+		);
+	const { task, seed } = found;
+	const png = await ctx.state.images.get(`${id}/${index}`, () =>
+		renderPng(task.width, task.height, seed),
+	);
+	return { status: 200, raw: png, headers: { 'content-type': 'image/png' }, taskId: id };
+}
+
+/** @param {Context} ctx @param {string} id @returns {Reply} */
+function serveFile(ctx, id) {
+	const found = ctx.state.files.find(id);
+	if (!found) throw new ApiError(404, 'not_found', 'No such file');
+	if (found.expired)
+		throw new ApiError(404, 'expired', 'This file has expired (72 hours after upload)');
+	return {
+		status: 200,
+		raw: found.file.data,
+		headers: {
+			'content-type': found.file.mimeType,
+			'content-disposition': `inline; filename="${encodeURIComponent(found.file.fileName)}"`,
+		},
+	};
+}
