@@ -68,7 +68,9 @@ try {
 	let tarball = env.SEEDREAM_TARBALL ? resolve(env.SEEDREAM_TARBALL) : '';
 	if (!tarball) {
 		step('Building and packing the package (n8n-node build, npm pack)');
-		tarball = buildAndPack({ outDir: join(userFolder, 'package') }).tarball;
+		const packed = buildAndPack({ outDir: join(userFolder, 'package') });
+		if (packed.reused) step('Sources unchanged since the last start: reusing its tarball');
+		tarball = packed.tarball;
 	}
 	instance = await startInstance({
 		userFolder,
@@ -99,7 +101,7 @@ const lines = [
 	`  Log in:      ${owner.email} / ${password}`,
 	`  Credential:  "${CREDENTIAL_NAME}" -> ${target}`,
 	'  Workflows:',
-	...instance.workflows.map((w) => `    ${w.name.padEnd(48)} ${instance?.url}/workflow/${w.id}`),
+	...instance.workflows.map((w) => `    ${w.name.padEnd(54)} ${instance?.url}/workflow/${w.id}`),
 	`  User folder: ${userFolder}`,
 	`  Logs:        ${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`,
 	'',

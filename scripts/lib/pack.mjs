@@ -4,13 +4,17 @@
 // and packed. Other work in the clone (a running test that reads dist/) is never disturbed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { node24Env, repoRoot } from './toolchain.mjs';
 
 /** Folders never copied: the build makes dist/ itself, and node_modules is linked. */
 const SKIP = new Set(['node_modules', 'dist', '.git', '.n8n-dev', 'test-results', 'bench-results', 'coverage', '.cache']);
+/** What the package is built from: top-level files, the TypeScript folders, and the static files `n8n-node build` copies. */
+const SOURCE_DIRS = new Set(['nodes', 'credentials', 'icons']);
+const isPackageInput = (/** @type {string} */ file) =>
+	!file.includes('/') || SOURCE_DIRS.has(file.split('/')[0]) || /\.(png|svg)$/.test(file) || file.includes('/__schema__/');
 
 /** Files of the working tree as git sees them (tracked + untracked, ignored ones left out). */
 function workingTreeFiles() {
@@ -59,22 +63,34 @@ export function sha256File(file) {
 }
 
 /**
- * Builds a copy of the working tree and packs it into `outDir`.
+ * Builds a copy of the package's sources and packs it into `outDir`. When the sources are byte for byte those of
+ * the tarball already in `outDir`, that tarball is reused (a second `npm start` skips the build).
  * @param {{ outDir: string }} options
- * @returns {{ tarball: string, sha256: string, name: string, version: string, files: string[] }}
+ * @returns {{ tarball: string, sha256: string, name: string, version: string, files: string[], reused: boolean }}
  */
 export function buildAndPack({ outDir }) {
 	mkdirSync(outDir, { recursive: true });
+	const inputs = workingTreeFiles().filter(isPackageInput).sort();
+	const inputsHash = createHash('sha256');
+	for (const file of inputs) inputsHash.update(`${file}\0`).update(readFileSync(join(repoRoot, file))).update('\0');
+	const digest = inputsHash.digest('hex');
+	const record = join(outDir, 'last-pack.json');
+	if (existsSync(record)) {
+		const last = JSON.parse(readFileSync(record, 'utf8'));
+		if (last.inputs === digest && existsSync(last.tarball) && sha256File(last.tarball) === last.sha256) return { ...last, reused: true };
+	}
 	const work = mkdtempSync(join(tmpdir(), 'seedream-pack-'));
 	try {
-		for (const file of workingTreeFiles()) {
+		for (const file of inputs) {
 			const target = join(work, file);
 			mkdirSync(dirname(target), { recursive: true });
 			if (statSync(join(repoRoot, file)).isFile()) cpSync(join(repoRoot, file), target);
 		}
 		symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
 		runQuiet(join(repoRoot, 'node_modules', '.bin', 'n8n-node'), ['build'], work);
-		return pack(work, outDir);
+		const packed = pack(work, outDir);
+		writeFileSync(record, JSON.stringify({ ...packed, inputs: digest }, null, 2));
+		return { ...packed, reused: false };
 	} finally {
 		rmSync(work, { recursive: true, force: true });
 	}

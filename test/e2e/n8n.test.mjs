@@ -9,6 +9,7 @@ import { packageTests } from './suites/package.mjs';
 import { credentialTests } from './suites/credentials.mjs';
 import { accountTests } from './suites/account.mjs';
 import { imageTests } from './suites/images.mjs';
+import { aiToolTests } from './suites/ai-tool.mjs';
 import { browserTests } from './suites/browser.mjs';
 
 /** @type {import('./support/instance.mjs').E2eInstance | undefined} */
@@ -30,5 +31,6 @@ packageTests(get);
 credentialTests(get);
 accountTests(get);
 imageTests(get);
+aiToolTests(get);
 browserTests(get);
 // Seedream Trigger (issue 5): triggerTests(get) from ./suites/trigger.mjs, with examples/trigger-*.json.

@@ -46,3 +46,17 @@ export function outputOf(execution, nodeName) {
 export function errorOf(execution) {
 	return execution.data?.resultData?.error;
 }
+
+/**
+ * Runs one tool node of a workflow as the editor does when a tool is tested on its own: a partial run to the
+ * tool with an `agentRequest` that stands in for the agent's arguments ($fromAI values). No chat model needed.
+ * @param {E2eInstance} instance @param {string} workflowId @param {string} toolNodeName @param {Record<string, unknown>} args
+ */
+export async function runTool(instance, workflowId, toolNodeName, args) {
+	const toolName = toolNodeName.replaceAll(' ', '_');
+	const result = await instance.client.rest('POST', `/rest/workflows/${workflowId}/run`, {
+		destinationNode: { nodeName: toolNodeName, mode: 'inclusive' },
+		agentRequest: { query: { [toolName]: args }, tool: { name: toolName } },
+	});
+	return await instance.client.waitForExecution(String(result.executionId));
+}
