@@ -85,7 +85,6 @@ describe('result files are real PNGs of the exact size', () => {
 
 	test.each([
 		['9:16', '2K', 1600, 2848],
-		['4:5', '2K', 1792, 2240],
 		['21:9', '4K', 6240, 2656],
 		['1:1', '4K', 4096, 4096],
 	])(
@@ -96,8 +95,9 @@ describe('result files are real PNGs of the exact size', () => {
 			expect([png.width, png.height]).toEqual([width, height]);
 			if (quality === '4K') {
 				expect(bytes.length).toBeGreaterThan(2_000_000);
-				// Rendering takes well under 2 s on a quiet machine; the margin is for a loaded CI runner.
-				expect(ms).toBeLessThan(6000);
+				// About 1 s on a quiet 2-core machine, 7 s measured with the load of a whole team on it: the bound
+				// only catches a gross regression (e.g. deflate at its default level, or per-pixel work gone slow).
+				expect(ms).toBeLessThan(15000);
 			}
 		},
 	);
