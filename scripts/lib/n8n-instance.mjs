@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sha256File } from './pack.mjs';
-import { n8nBinary, n8nHome, node24Env, repoRoot } from './toolchain.mjs';
+import { n8nBinary, n8nHome, node24Binary, node24Env, repoRoot } from './toolchain.mjs';
 
 export const PACKAGE_NAME = 'n8n-nodes-seedream';
 export const NODE_TYPE = `${PACKAGE_NAME}.seedream`;
@@ -159,7 +159,7 @@ export function tail(file, lines = 40) {
 export async function startEmulator({ port, logFile, taskMs }) {
 	const args = [join(repoRoot, 'emulator', 'server.mjs'), '--port', String(port), '--allow-insecure-callbacks'];
 	if (taskMs !== undefined) args.push('--task-ms', String(taskMs));
-	const service = spawnService(process.execPath, args, { cwd: repoRoot, env: childEnv(process.env), logFile });
+	const service = spawnService(node24Binary(), args, { cwd: repoRoot, env: childEnv(process.env), logFile });
 	const url = await new Promise((resolve, reject) => {
 		let seen = '';
 		service.child.stdout?.on('data', (chunk) => {
@@ -197,7 +197,8 @@ function bcryptHash(/** @type {string} */ password) {
 export async function startN8n({ userFolder, port, brokerPort, owner, logFile, env = {}, readyTimeoutMs = 180_000 }) {
 	if (port === brokerPort) throw new Error(`n8n's port and its task-runner broker port are both ${port}`);
 	const url = `http://127.0.0.1:${port}`;
-	const service = spawnService(process.execPath, [n8nBinary(), 'start'], {
+	// n8n 2.x refuses Node < 24: run it with the cached Node 24 whatever runs this script.
+	const service = spawnService(node24Binary(), [n8nBinary(), 'start'], {
 		cwd: userFolder,
 		logFile,
 		env: {

@@ -15,6 +15,6 @@ export function accountTests(get) {
 			expect(item.json.user).toEqual(expect.objectContaining({ remaining_credits: expect.any(Number), used_credits: expect.any(Number) }));
 			expect(item.json.token).toEqual(expect.objectContaining({ remaining_credits: expect.any(Number), unlimited_credits: false }));
 			expect(item.pairedItem).toEqual({ item: 0 });
-		});
+		}, 180_000);
 	});
 }

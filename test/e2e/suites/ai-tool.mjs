@@ -41,6 +41,6 @@ export function aiToolTests(get) {
 			// The URL the agent gets is a real 1K image (preset 1K = 1024x1024).
 			const image = await fetch(answer.imageUrls[0]);
 			expect(readPng(Buffer.from(await image.arrayBuffer()))).toEqual(expect.objectContaining({ width: 1024, height: 1024 }));
-		});
+		}, 180_000);
 	});
 }

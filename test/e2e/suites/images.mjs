@@ -2,6 +2,9 @@
 // The image examples in real n8n against the emulator: what users run after `npm start`. Binary data is read
 // back from n8n's binary store and decoded: real PNGs of the requested size.
 import { describe, expect, test } from '@jest/globals';
+
+/** Per test: a run takes seconds, but a loaded CI machine can stretch it; a limit, not an assertion. */
+const RUN_TIMEOUT = 180_000;
 import { readPng } from '../support/png.mjs';
 import { errorOf, example, outputOf, runExample } from '../support/run.mjs';
 
@@ -61,7 +64,7 @@ export function imageTests(get) {
 				expect.objectContaining({ model: 'doubao-seedream-4.0', n: 2, size: '16:9', quality: '1K', prompt: example('generate-images.json').nodes[1].parameters.prompt }),
 			);
 			expect(creates[0].headers['idempotency-key']).toMatch(/^[A-Za-z0-9._-]{16,96}$/);
-		});
+		}, RUN_TIMEOUT);
 
 		test('a failed task fails the node the way n8n shows node errors: task ID, code, advice', async () => {
 			const instance = get();
@@ -78,7 +81,7 @@ export function imageTests(get) {
 			} finally {
 				await instance.emulator.clearFaults();
 			}
-		});
+		}, RUN_TIMEOUT);
 
 		test('an invalid size is refused before anything is sent, as a node error naming the field', async () => {
 			const instance = get();
@@ -106,7 +109,7 @@ export function imageTests(get) {
 					// Archived-first instances refuse a plain delete; the temp folder goes anyway.
 				});
 			}
-		});
+		}, RUN_TIMEOUT);
 	});
 
 	describe('examples/edit-with-references.json', () => {
@@ -129,7 +132,7 @@ export function imageTests(get) {
 			expect(creates[0].body.image_urls).toBeUndefined();
 			expect(creates[1].body.image_urls).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//)]);
 			expect(creates[1].body.size).toBe('auto');
-		});
+		}, RUN_TIMEOUT);
 	});
 
 	describe('examples/generate-then-get.json', () => {
@@ -148,6 +151,6 @@ export function imageTests(get) {
 			expect(images).toHaveLength(1);
 			expect(images[0].json).toEqual(expect.objectContaining({ taskId: started.json.taskId, status: 'completed' }));
 			await expectPngs(instance, images, 1024, 1024);
-		});
+		}, RUN_TIMEOUT);
 	});
 }
