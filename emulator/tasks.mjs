@@ -133,7 +133,8 @@ export class Tasks {
 		}
 		const task = this.byId.get(id);
 		if (!task) throw new ApiError(404, 'task_not_found', `Task ${id} not found`);
-		if (task.account !== account) {
+		// By key, not account object: POST /__emulator/keys may have replaced the account since.
+		if (task.account.key !== account.key) {
 			throw new ApiError(403, 'permission_denied', `Task ${id} belongs to another API key`);
 		}
 		return task;
