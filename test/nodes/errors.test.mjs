@@ -1,24 +1,22 @@
 // @ts-check
 // Failures: every task error code, API errors and retries, continueOnFail with pairedItem, no double billing
 // when a create is sent again, and the API key in no output or error.
-import http from 'node:http';
-import { GENERATE, everything, png, startSuite } from './support.mjs';
+import { GENERATE, everything, startImageHost, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
-/** @type {http.Server} */
+/** @type {Awaited<ReturnType<typeof startImageHost>>} */
 let imageHost;
 let imageHostUrl = '';
 beforeAll(async () => {
 	suite = await startSuite();
-	const picture = await png(64, 64, 'hosted');
-	imageHost = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(picture));
-	await new Promise((resolve) => imageHost.listen(0, '127.0.0.1', () => resolve(undefined)));
-	imageHostUrl = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (imageHost.address()).port}`;
+	// Reference URLs live somewhere the service can fetch.
+	imageHost = await startImageHost();
+	imageHostUrl = imageHost.url;
 });
 beforeEach(async () => await suite.reset());
 afterAll(async () => {
-	imageHost?.close();
+	await imageHost?.close();
 	await suite?.close();
 });
 
@@ -28,19 +26,37 @@ const reserves = async () =>
 	(await suite.ledger()).entries.filter((/** @type {any} */ e) => e.type === 'reserve');
 
 describe('task error codes', () => {
-	const CLIENT = ['content_policy_violation', 'invalid_parameters', 'image_processing_error', 'image_dimension_mismatch', 'request_cancelled'];
-	const SERVER = ['generation_failed_no_content', 'service_error', 'generation_timeout', 'resource_exhausted', 'quota_exceeded', 'service_unavailable', 'resource_not_found', 'unknown_error'];
+	const CLIENT = [
+		'content_policy_violation',
+		'invalid_parameters',
+		'image_processing_error',
+		'image_dimension_mismatch',
+		'request_cancelled',
+	];
+	const SERVER = [
+		'generation_failed_no_content',
+		'service_error',
+		'generation_timeout',
+		'resource_exhausted',
+		'quota_exceeded',
+		'service_unavailable',
+		'resource_not_found',
+		'unknown_error',
+	];
 
 	test('each code: an error with the task ID, the code and message, and whether a new task may help', async () => {
 		// One item per code, all in one run; each created task takes the next injected code.
 		const codes = [...CLIENT, ...SERVER];
-		for (const code of codes) await fault({ action: { type: 'taskError', code, message: `emulated ${code}` } });
+		for (const code of codes)
+			await fault({ action: { type: 'taskError', code, message: `emulated ${code}` } });
 		const result = await suite.run(
 			{ ...GENERATE, output: 'urls', options: { concurrency: codes.length } },
 			{ items: codes.map((_, index) => ({ json: { index } })), nodeOptions: CONTINUE },
 		);
 		const items = result.output('Seedream');
-		expect(items.map((/** @type {any} */ i) => i.pairedItem.item)).toEqual(codes.map((_, index) => index));
+		expect(items.map((/** @type {any} */ i) => i.pairedItem.item)).toEqual(
+			codes.map((_, index) => index),
+		);
 		const taskCode = new Map(
 			(await suite.emulator.control.tasks()).map((/** @type {any} */ t) => [t.id, t.error?.code]),
 		);
@@ -51,7 +67,9 @@ describe('task error codes', () => {
 				retryable: SERVER.includes(json.errorCode),
 			});
 			expect(taskCode.get(json.taskId)).toBe(json.errorCode);
-			expect(json.description).toMatch(json.retryable ? /may succeed as a new task later/ : /will fail again/);
+			expect(json.description).toMatch(
+				json.retryable ? /may succeed as a new task later/ : /will fail again/,
+			);
 			return json.errorCode;
 		});
 		expect(seen.sort()).toEqual([...codes].sort());
@@ -62,7 +80,11 @@ describe('task error codes', () => {
 		const result = await suite.run({ ...GENERATE });
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(/^Seedream task task-unified-\S+ failed: service_error: /);
-		expect(result.error.context).toMatchObject({ errorCode: 'service_error', retryable: true, itemIndex: 0 });
+		expect(result.error.context).toMatchObject({
+			errorCode: 'service_error',
+			retryable: true,
+			itemIndex: 0,
+		});
 		// A failed task releases its reservation.
 		const ledger = await suite.ledger();
 		expect(ledger.charged).toBe(0);
@@ -71,14 +93,26 @@ describe('task error codes', () => {
 
 describe('continueOnFail', () => {
 	test('the failed item keeps its pairedItem and task ID; the others keep their results', async () => {
-		const refs = [`${imageHostUrl}/a.png`, 'http://127.0.0.1:1/unreachable.png', `${imageHostUrl}/c.png`];
+		const refs = [
+			`${imageHostUrl}/a.png`,
+			'http://127.0.0.1:1/unreachable.png',
+			`${imageHostUrl}/c.png`,
+		];
 		const result = await suite.run(
-			{ ...GENERATE, output: 'urls', referenceImages: { images: [{ source: 'url', url: '={{ $json.ref }}' }] } },
+			{
+				...GENERATE,
+				output: 'urls',
+				referenceImages: { images: [{ source: 'url', url: '={{ $json.ref }}' }] },
+			},
 			{ items: refs.map((ref) => ({ json: { ref } })), nodeOptions: CONTINUE },
 		);
 		expect(result.status).toBe('success');
 		const items = result.output('Seedream');
-		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(items[0].json.status).toBe('completed');
 		expect(items[2].json.status).toBe('completed');
 		expect(items[1].json).toMatchObject({ errorCode: 'image_processing_error', status: 'failed' });
@@ -87,7 +121,11 @@ describe('continueOnFail', () => {
 	});
 
 	test('an API error item keeps the HTTP status, API code and request ID', async () => {
-		await fault({ method: 'POST', path: '/v1/images/generations', action: { type: 'status', status: 400 } });
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			action: { type: 'status', status: 400 },
+		});
 		const result = await suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
 		const [item] = result.output('Seedream');
 		expect(item.json).toMatchObject({ httpCode: 400, apiCode: 'invalid_request' });
@@ -103,7 +141,9 @@ describe('API errors', () => {
 		const result = await suite.run({ ...GENERATE }, { credentials });
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(/^EvoLink error 401 \(unauthorized\): /);
-		expect(result.error.description).toMatch(/The API key was rejected: check the Seedream API credential/);
+		expect(result.error.description).toMatch(
+			/The API key was rejected: check the Seedream API credential/,
+		);
 		expect(everything(result)).not.toContain(wrongKey);
 	});
 
@@ -118,7 +158,11 @@ describe('API errors', () => {
 		await fault({
 			method: 'GET',
 			path: '/v1/credits',
-			action: { type: 'status', status: 403, body: { error: { code: 403, message: 'Model access denied', type: '' } } },
+			action: {
+				type: 'status',
+				status: 403,
+				body: { error: { code: 403, message: 'Model access denied', type: '' } },
+			},
 		});
 		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 		expect(result.error.message).toBe('EvoLink error 403 (403): Model access denied');
@@ -126,16 +170,33 @@ describe('API errors', () => {
 });
 
 describe('retries', () => {
-	test.each([429, 500, 502, 503])('a read answered %s is retried (honouring Retry-After) until it succeeds', async (status) => {
-		await fault({ method: 'GET', path: '/v1/tasks/', times: 2, action: { type: 'status', status, retryAfter: 0 } });
-		const result = await suite.run({ ...GENERATE, output: 'urls' });
-		expect(result.status).toBe('success');
-		const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
-		expect(reads.map((/** @type {any} */ r) => r.status).slice(0, 3)).toEqual([status, status, 200]);
-	});
+	test.each([429, 500, 502, 503])(
+		'a read answered %s is retried (honouring Retry-After) until it succeeds',
+		async (status) => {
+			await fault({
+				method: 'GET',
+				path: '/v1/tasks/',
+				times: 2,
+				action: { type: 'status', status, retryAfter: 0 },
+			});
+			const result = await suite.run({ ...GENERATE, output: 'urls' });
+			expect(result.status).toBe('success');
+			const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+			expect(reads.map((/** @type {any} */ r) => r.status).slice(0, 3)).toEqual([
+				status,
+				status,
+				200,
+			]);
+		},
+	);
 
 	test('Retry-After is honoured: the retry waits as long as asked', async () => {
-		await fault({ method: 'GET', path: '/v1/credits', times: 1, action: { type: 'status', status: 429, retryAfter: 1 } });
+		await fault({
+			method: 'GET',
+			path: '/v1/credits',
+			times: 1,
+			action: { type: 'status', status: 429, retryAfter: 1 },
+		});
 		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 		expect(result.status).toBe('success');
 		const [refused, accepted] = await suite.requests({ method: 'GET', path: '/v1/credits' });
@@ -143,7 +204,12 @@ describe('retries', () => {
 	});
 
 	test('a read that keeps failing ends in an error with the status, request ID and the task to resume', async () => {
-		await fault({ method: 'GET', path: '/v1/tasks/', times: 10, action: { type: 'status', status: 500, retryAfter: 0 } });
+		await fault({
+			method: 'GET',
+			path: '/v1/tasks/',
+			times: 10,
+			action: { type: 'status', status: 500, retryAfter: 0 },
+		});
 		const result = await suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
 		const [item] = result.output('Seedream');
 		expect(item.json).toMatchObject({ httpCode: 500, apiCode: 'internal_error' });
@@ -154,7 +220,12 @@ describe('retries', () => {
 	});
 
 	test('a create answered 429 is sent again and creates one task', async () => {
-		await fault({ method: 'POST', path: '/v1/images/generations', times: 2, action: { type: 'status', status: 429, retryAfter: 0 } });
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			times: 2,
+			action: { type: 'status', status: 429, retryAfter: 0 },
+		});
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.status).toBe('success');
 		expect(await suite.emulator.control.tasks()).toHaveLength(1);
@@ -162,7 +233,12 @@ describe('retries', () => {
 	});
 
 	test('a create whose connection dropped is sent again with the same key and creates one task', async () => {
-		await fault({ method: 'POST', path: '/v1/images/generations', times: 1, action: { type: 'drop' } });
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			times: 1,
+			action: { type: 'drop' },
+		});
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.status).toBe('success');
 		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
@@ -172,7 +248,12 @@ describe('retries', () => {
 	});
 
 	test('a create answered 500 is sent again with the same key and creates one task', async () => {
-		await fault({ method: 'POST', path: '/v1/images/generations', times: 1, action: { type: 'status', status: 500, retryAfter: 0 } });
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			times: 1,
+			action: { type: 'status', status: 500, retryAfter: 0 },
+		});
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.status).toBe('success');
 		expect(await reserves()).toHaveLength(1);
@@ -184,7 +265,12 @@ describe("n8n's Retry On Fail", () => {
 
 	test('re-running the item replays its task: one task, billed once', async () => {
 		// The first try creates the task, then cannot read it (1 + 4 reads answered 500) and fails.
-		await fault({ method: 'GET', path: '/v1/tasks/', times: 5, action: { type: 'status', status: 500, retryAfter: 0 } });
+		await fault({
+			method: 'GET',
+			path: '/v1/tasks/',
+			times: 5,
+			action: { type: 'status', status: 500, retryAfter: 0 },
+		});
 		const result = await suite.run({ ...GENERATE, output: 'urls' }, { nodeOptions: RETRY });
 		expect(result.status).toBe('success');
 		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
@@ -226,19 +312,35 @@ describe("n8n's Retry On Fail", () => {
 describe('the API key appears in no output and no error', () => {
 	test.each([
 		['a success with binary output', async () => suite.run({ ...GENERATE }), true],
-		['a failed task', async () => {
-			await fault({ action: { type: 'taskError', code: 'service_error' } });
-			return suite.run({ ...GENERATE });
-		}, true],
-		['an API error', async () => {
-			await fault({ method: 'POST', path: '/v1/images/', action: { type: 'status', status: 401 } });
-			return suite.run({ ...GENERATE });
-		}, true],
+		[
+			'a failed task',
+			async () => {
+				await fault({ action: { type: 'taskError', code: 'service_error' } });
+				return suite.run({ ...GENERATE });
+			},
+			true,
+		],
+		[
+			'an API error',
+			async () => {
+				await fault({
+					method: 'POST',
+					path: '/v1/images/',
+					action: { type: 'status', status: 401 },
+				});
+				return suite.run({ ...GENERATE });
+			},
+			true,
+		],
 		['a validation error', async () => suite.run({ ...GENERATE, n: 99 }), false],
-		['an error item', async () => {
-			await fault({ action: { type: 'taskError', code: 'service_error' } });
-			return suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
-		}, true],
+		[
+			'an error item',
+			async () => {
+				await fault({ action: { type: 'taskError', code: 'service_error' } });
+				return suite.run({ ...GENERATE }, { nodeOptions: CONTINUE });
+			},
+			true,
+		],
 		['credits', async () => suite.run({ resource: 'account', operation: 'getCredits' }), true],
 	])('%s', async (_, run, sent) => {
 		const result = await run();
@@ -246,12 +348,21 @@ describe('the API key appears in no output and no error', () => {
 		// The key was in use: the emulator saw it (masked in its log) on every API request.
 		const apiRequests = await suite.requests({ path: '/v1/' });
 		expect(apiRequests.length > 0).toBe(sent);
-		expect(apiRequests.every((/** @type {any} */ r) => r.key === suite.emulator.maskKey(suite.emulator.key))).toBe(true);
+		expect(
+			apiRequests.every(
+				(/** @type {any} */ r) => r.key === suite.emulator.maskKey(suite.emulator.key),
+			),
+		).toBe(true);
 	});
 
 	test('a network error (nothing listening) says where it failed, without the key', async () => {
-		const credentials = { seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' } };
-		const result = await suite.run({ resource: 'account', operation: 'getCredits' }, { credentials });
+		const credentials = {
+			seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' },
+		};
+		const result = await suite.run(
+			{ resource: 'account', operation: 'getCredits' },
+			{ credentials },
+		);
 		expect(result.status).toBe('error');
 		expect(result.error.message).toBe('Could not reach EvoLink (ECONNREFUSED)');
 		expect(everything(result)).not.toContain(suite.emulator.key);

@@ -12,7 +12,12 @@ beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
 
 test('generated images are stored on disk and read back whole', async () => {
-	const result = await suite.run({ ...GENERATE, prompt: 'a set of 3 images of boats', n: 3, output: 'binaryPerTask' });
+	const result = await suite.run({
+		...GENERATE,
+		prompt: 'a set of 3 images of boats',
+		n: 3,
+		output: 'binaryPerTask',
+	});
 	expect(result.status).toBe('success');
 	const [item] = result.output('Seedream');
 	for (const field of ['image_0', 'image_1', 'image_2']) {
@@ -32,7 +37,11 @@ test('binary references stored on disk are uploaded byte for byte', async () => 
 	const items = await itemsWithFiles(suite, [file]);
 	expect(items[0].binary.data.id).toMatch(/^filesystem/);
 	const result = await suite.run(
-		{ ...GENERATE, output: 'urls', referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'data' }] } },
+		{
+			...GENERATE,
+			output: 'urls',
+			referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'data' }] },
+		},
 		{ items },
 	);
 	expect(result.status).toBe('success');
@@ -45,9 +54,14 @@ test('an oversized reference in the store is refused from its stored size, befor
 	const big = Buffer.concat([await png(64, 64), Buffer.alloc(10 * 1024 * 1024)]);
 	const items = await itemsWithFiles(suite, [big]);
 	const result = await suite.run(
-		{ ...GENERATE, referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'data' }] } },
+		{
+			...GENERATE,
+			referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'data' }] },
+		},
 		{ items },
 	);
-	expect(result.error.message).toMatch(/^Reference Image 1 \(binary field "data"\): must be at most 10 MB/);
+	expect(result.error.message).toMatch(
+		/^Reference Image 1 \(binary field "data"\): must be at most 10 MB/,
+	);
 	expect(await suite.requests()).toEqual([]);
 });

@@ -27,7 +27,11 @@ const pngSize = (buffer) => [buffer.readUInt32BE(16), buffer.readUInt32BE(20)];
 
 describe('output shapes', () => {
 	test('default: one item per image, each image as binary with its task, URL, expiry and usage', async () => {
-		const result = await suite.run({ ...GENERATE, prompt: 'a set of 3 images of lighthouses', n: 3 });
+		const result = await suite.run({
+			...GENERATE,
+			prompt: 'a set of 3 images of lighthouses',
+			n: 3,
+		});
 		expect(result.status).toBe('success');
 		const items = result.output('Seedream');
 		expect(items).toHaveLength(3);
@@ -67,7 +71,12 @@ describe('output shapes', () => {
 	});
 
 	test('all images on one item: binary fields image_0, image_1 and an images list', async () => {
-		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'binaryPerTask' });
+		const result = await suite.run({
+			...GENERATE,
+			prompt: 'two images of a fox',
+			n: 2,
+			output: 'binaryPerTask',
+		});
 		const items = result.output('Seedream');
 		expect(items).toHaveLength(1);
 		const [item] = items;
@@ -75,8 +84,16 @@ describe('output shapes', () => {
 		expect(item.json.imageCount).toBe(2);
 		expect(item.json.imageUrls).toHaveLength(2);
 		expect(item.json.images).toEqual([
-			expect.objectContaining({ imageIndex: 0, binaryProperty: 'image_0', url: item.json.imageUrls[0] }),
-			expect.objectContaining({ imageIndex: 1, binaryProperty: 'image_1', url: item.json.imageUrls[1] }),
+			expect.objectContaining({
+				imageIndex: 0,
+				binaryProperty: 'image_0',
+				url: item.json.imageUrls[0],
+			}),
+			expect.objectContaining({
+				imageIndex: 1,
+				binaryProperty: 'image_1',
+				url: item.json.imageUrls[1],
+			}),
 		]);
 		for (const field of ['image_0', 'image_1']) {
 			const bytes = await suite.harness.binaryBuffer(item.binary[field]);
@@ -86,7 +103,12 @@ describe('output shapes', () => {
 	});
 
 	test('URLs only: one JSON item per image and nothing downloaded', async () => {
-		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'urls' });
+		const result = await suite.run({
+			...GENERATE,
+			prompt: 'two images of a fox',
+			n: 2,
+			output: 'urls',
+		});
 		const items = result.output('Seedream');
 		expect(items).toHaveLength(2);
 		expect(items.map((/** @type {any} */ i) => i.binary)).toEqual([undefined, undefined]);
@@ -96,10 +118,20 @@ describe('output shapes', () => {
 	});
 
 	test('compact: task ID, status, image URLs and expiry on one item', async () => {
-		const result = await suite.run({ ...GENERATE, prompt: 'two images of a fox', n: 2, output: 'compact' });
+		const result = await suite.run({
+			...GENERATE,
+			prompt: 'two images of a fox',
+			n: 2,
+			output: 'compact',
+		});
 		const items = result.output('Seedream');
 		expect(items).toHaveLength(1);
-		expect(Object.keys(items[0].json).sort()).toEqual(['expiresAt', 'imageUrls', 'status', 'taskId']);
+		expect(Object.keys(items[0].json).sort()).toEqual([
+			'expiresAt',
+			'imageUrls',
+			'status',
+			'taskId',
+		]);
 		expect(items[0].json.imageUrls).toHaveLength(2);
 		expect(items[0].json.status).toBe('completed');
 		expect(await suite.requests({ path: '/content/' })).toHaveLength(0);
@@ -141,7 +173,12 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 	});
 
 	test('aspect ratio with quality', async () => {
-		const result = await suite.run({ ...GENERATE, sizeMode: 'ratio', aspectRatio: '16:9', quality: '1K' });
+		const result = await suite.run({
+			...GENERATE,
+			sizeMode: 'ratio',
+			aspectRatio: '16:9',
+			quality: '1K',
+		});
 		const body = await createBody();
 		expect(body).toMatchObject({ size: '16:9', quality: '1K' });
 		const [item] = result.output('Seedream');
@@ -159,7 +196,11 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 			output: 'urls',
 		});
 		expect(result.status).toBe('success');
-		expect(await createBody()).toMatchObject({ model: 'doubao-seedream-4.5', size: '1:1', quality: '2K' });
+		expect(await createBody()).toMatchObject({
+			model: 'doubao-seedream-4.5',
+			size: '1:1',
+			quality: '2K',
+		});
 		expect(result.output('Seedream')[0].json.model).toBe('doubao-seedream-4.5');
 	});
 
@@ -192,7 +233,8 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 			const result = await suite.run({ ...GENERATE, output: 'urls', options: { callbackUrl } });
 			expect((await createBody()).callback_url).toBe(callbackUrl);
 			const taskId = result.output('Seedream')[0].json.taskId;
-			for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+			for (let i = 0; i < 50 && received.length === 0; i++)
+				await new Promise((r) => setTimeout(r, 20));
 			expect(received).toEqual([expect.objectContaining({ id: taskId, status: 'completed' })]);
 		} finally {
 			receiver.close();
@@ -243,6 +285,8 @@ describe('several items', () => {
 		const tasks = await suite.emulator.control.tasks();
 		const promptOf = new Map(tasks.map((/** @type {any} */ t) => [t.id, t.prompt]));
 		expect(items.map((/** @type {any} */ i) => promptOf.get(i.json.taskId))).toEqual(prompts);
-		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual(
+			[0, 1, 2, 3].map((item) => ({ item })),
+		);
 	});
 });

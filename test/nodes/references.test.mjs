@@ -1,25 +1,22 @@
 // @ts-check
 // Reference images: URLs pass through, binary fields are uploaded to EvoLink Files (seen in the emulator's
 // log) and their file URLs sent in image_urls, in the order of the entries.
-import http from 'node:http';
-import { GENERATE, png, startSuite } from './support.mjs';
+import { GENERATE, png, startImageHost, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
-/** @type {http.Server} */
+/** @type {Awaited<ReturnType<typeof startImageHost>>} */
 let imageHost;
 let imageHostUrl = '';
 beforeAll(async () => {
 	suite = await startSuite();
-	// Reference URLs live somewhere the service can fetch: a plain image host on this machine.
-	const picture = await png(96, 64, 'hosted');
-	imageHost = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(picture));
-	await new Promise((resolve) => imageHost.listen(0, '127.0.0.1', () => resolve(undefined)));
-	imageHostUrl = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (imageHost.address()).port}`;
+	// Reference URLs live somewhere the service can fetch.
+	imageHost = await startImageHost();
+	imageHostUrl = imageHost.url;
 });
 beforeEach(async () => await suite.reset());
 afterAll(async () => {
-	imageHost?.close();
+	await imageHost?.close();
 	await suite?.close();
 });
 
@@ -32,12 +29,18 @@ async function itemWithPngs(/** @type {number} */ count) {
 	for (let i = 0; i < count; i++) {
 		const bytes = await png(32 + i, 32, `ref-${i}`);
 		files.push(bytes);
-		binary[`ref${i}`] = await suite.harness.storeBinary(bytes, { mimeType: 'image/png', fileName: `ref-${i}.png` });
+		binary[`ref${i}`] = await suite.harness.storeBinary(bytes, {
+			mimeType: 'image/png',
+			fileName: `ref-${i}.png`,
+		});
 	}
 	return { items: [{ json: {}, binary }], files };
 }
 
-const binaryEntry = (/** @type {number} */ i) => ({ source: 'binary', binaryPropertyName: `ref${i}` });
+const binaryEntry = (/** @type {number} */ i) => ({
+	source: 'binary',
+	binaryPropertyName: `ref${i}`,
+});
 const urlEntry = (/** @type {string} */ url) => ({ source: 'url', url });
 
 async function createBody() {
@@ -95,7 +98,10 @@ test('URL and binary references mix freely and keep their order', async () => {
 	);
 	expect(result.status).toBe('success');
 	const imageUrls = (await createBody()).image_urls;
-	const [file] = await suite.emulator.control.requests({ method: 'POST', path: '/api/v1/files/upload/' });
+	const [file] = await suite.emulator.control.requests({
+		method: 'POST',
+		path: '/api/v1/files/upload/',
+	});
 	expect(file).toBeDefined();
 	expect(imageUrls[0]).toBe(first);
 	expect(imageUrls[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.+/);
@@ -106,9 +112,18 @@ test('URL and binary references mix freely and keep their order', async () => {
 test("an item's uploads run in parallel", async () => {
 	const { items } = await itemWithPngs(10);
 	// The first upload is held for 1.5 s: had the uploads run one after another, no other could arrive meanwhile.
-	await suite.emulator.control.fault({ method: 'POST', path: '/api/v1/files/upload/', times: 1, action: { type: 'delay', ms: 1500 } });
+	await suite.emulator.control.fault({
+		method: 'POST',
+		path: '/api/v1/files/upload/',
+		times: 1,
+		action: { type: 'delay', ms: 1500 },
+	});
 	const result = await suite.run(
-		{ ...GENERATE, referenceImages: { images: Array.from({ length: 10 }, (_, i) => binaryEntry(i)) }, output: 'urls' },
+		{
+			...GENERATE,
+			referenceImages: { images: Array.from({ length: 10 }, (_, i) => binaryEntry(i)) },
+			output: 'urls',
+		},
 		{ items },
 	);
 	expect(result.status).toBe('success');
@@ -124,7 +139,10 @@ test("an item's uploads run in parallel", async () => {
 test('a failed upload stops the item before a task is created (nothing billed)', async () => {
 	const { items } = await itemWithPngs(1);
 	await suite.emulator.control.config({ maxFiles: 0 });
-	const result = await suite.run({ ...GENERATE, referenceImages: { images: [binaryEntry(0)] } }, { items });
+	const result = await suite.run(
+		{ ...GENERATE, referenceImages: { images: [binaryEntry(0)] } },
+		{ items },
+	);
 	expect(result.status).toBe('error');
 	expect(result.error.message).toMatch(/EvoLink error 403 \(403\): File quota exceeded/);
 	expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toEqual([]);
@@ -137,5 +155,7 @@ test('a reference the service cannot read fails the task with image_processing_e
 		referenceImages: { images: [urlEntry(`${imageHostUrl.replace(/:\d+$/, ':1')}/gone.png`)] },
 	});
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(/^Seedream task task-unified-\S+ failed: image_processing_error: /);
+	expect(result.error.message).toMatch(
+		/^Seedream task task-unified-\S+ failed: image_processing_error: /,
+	);
 });

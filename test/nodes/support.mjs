@@ -1,5 +1,6 @@
 // @ts-check
 // What the Seedream node's test files share: a harness plus an emulator per file, and workflow shortcuts.
+import http from 'node:http';
 import { renderPng } from '../../emulator/images.mjs';
 import { startTestEmulator } from '../harness/emulator.mjs';
 import { createHarness } from '../harness/index.mjs';
@@ -19,7 +20,12 @@ export const GENERATE = Object.freeze({
  * test (call `reset` in beforeEach).
  * @param {{ binaryMode?: 'default' | 'filesystem', taskMs?: number, allowInsecureCallbacks?: boolean, keys?: string[] }} [options]
  */
-export async function startSuite({ binaryMode = 'default', taskMs = 300, allowInsecureCallbacks, keys } = {}) {
+export async function startSuite({
+	binaryMode = 'default',
+	taskMs = 300,
+	allowInsecureCallbacks,
+	keys,
+} = {}) {
 	const harness = await createHarness({ binaryMode });
 	const emulator = await startTestEmulator({ taskMs, allowInsecureCallbacks, keys });
 	const credentials = { seedreamApi: emulator.credentials };
@@ -45,7 +51,8 @@ export async function startSuite({ binaryMode = 'default', taskMs = 300, allowIn
 		 * @param {Record<string, unknown>} parameters
 		 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string }} [options]
 		 */
-		run: (parameters, options = {}) => harness.runWorkflow(workflowOf(parameters, options), runOptions(options)),
+		run: (parameters, options = {}) =>
+			harness.runWorkflow(workflowOf(parameters, options), runOptions(options)),
 		/** Like run, but returns { result, cancel } (n8n's Stop button). */
 		start: (/** @type {Record<string, unknown>} */ parameters, /** @type {any} */ options = {}) =>
 			harness.startWorkflow(workflowOf(parameters, options), runOptions(options)),
@@ -71,6 +78,23 @@ export async function png(width = 64, height = 64, seed = 'reference') {
 }
 
 /**
+ * A plain image host on this machine, where reference URLs can point (the emulator fetches only loopback URLs).
+ * Every path serves the same PNG. Returns { url, close }.
+ */
+export async function startImageHost(width = 96, height = 64) {
+	const picture = await png(width, height, 'hosted');
+	const server = http.createServer((_, res) =>
+		res.writeHead(200, { 'content-type': 'image/png' }).end(picture),
+	);
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+	};
+}
+
+/**
  * Input items with one PNG each in binary field `data` (stored as the harness's binary mode stores files).
  * @param {Suite} suite
  * @param {Buffer[]} files
@@ -81,7 +105,10 @@ export async function itemsWithFiles(suite, files, field = 'data') {
 		files.map(async (buffer, index) => ({
 			json: { index },
 			binary: {
-				[field]: await suite.harness.storeBinary(buffer, { mimeType: 'image/png', fileName: `ref-${index}.png` }),
+				[field]: await suite.harness.storeBinary(buffer, {
+					mimeType: 'image/png',
+					fileName: `ref-${index}.png`,
+				}),
 			},
 		})),
 	);
@@ -92,6 +119,8 @@ export function everything(/** @type {any} */ result) {
 	const error = result.error;
 	return [
 		JSON.stringify(result.run),
-		error ? `${error.message}\n${error.description ?? ''}\n${error.stack ?? ''}\n${JSON.stringify(error)}` : '',
+		error
+			? `${error.message}\n${error.description ?? ''}\n${error.stack ?? ''}\n${JSON.stringify(error)}`
+			: '',
 	].join('\n');
 }

@@ -40,10 +40,12 @@ test('a finished task: URLs by default, one item per image', async () => {
 	await new Promise((resolve) => setTimeout(resolve, 600));
 	const result = await suite.run({ ...GET, taskId });
 	const items = result.output('Seedream');
-	expect(items.map((/** @type {any} */ i) => [i.json.taskId, i.json.imageIndex, i.binary])).toEqual([
-		[taskId, 0, undefined],
-		[taskId, 1, undefined],
-	]);
+	expect(items.map((/** @type {any} */ i) => [i.json.taskId, i.json.imageIndex, i.binary])).toEqual(
+		[
+			[taskId, 0, undefined],
+			[taskId, 1, undefined],
+		],
+	);
 	expect(items[0].json.url).toMatch(/\/0\.png$/);
 	expect(items[0].json.size).toBeUndefined();
 });
@@ -65,7 +67,9 @@ test('wait and download: resumes a task without creating (or paying for) another
 test('a task that does not exist: 404 task_not_found with the request ID', async () => {
 	const result = await suite.run({ ...GET, taskId: 'task-unified-1757165031-nothere1' });
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(/^EvoLink error 404 \(task_not_found\): Task task-unified-1757165031-nothere1 not found/);
+	expect(result.error.message).toMatch(
+		/^EvoLink error 404 \(task_not_found\): Task task-unified-1757165031-nothere1 not found/,
+	);
 	const [read] = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
 	expect(result.error.context).toMatchObject({ httpCode: 404, apiCode: 'task_not_found' });
 	expect(result.error.context.requestId).toMatch(/\S+/);
@@ -83,12 +87,16 @@ test("another key's task: 403 permission_denied", async () => {
 });
 
 test('a failed task read back: the same error as when waiting for it', async () => {
-	await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
+	await suite.emulator.control.fault({
+		action: { type: 'taskError', code: 'content_policy_violation' },
+	});
 	const taskId = await submit();
 	await new Promise((resolve) => setTimeout(resolve, 600));
 	const result = await suite.run({ ...GET, taskId });
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(new RegExp(`^Seedream task ${taskId} failed: content_policy_violation: `));
+	expect(result.error.message).toMatch(
+		new RegExp(`^Seedream task ${taskId} failed: content_policy_violation: `),
+	);
 });
 
 test('expired result URLs (24 h after completion) fail the download with a clear reason', async () => {
@@ -97,7 +105,9 @@ test('expired result URLs (24 h after completion) fail the download with a clear
 	await suite.emulator.control.advanceClock(24 * 3600 * 1000 + 1000);
 	const result = await suite.run({ ...GET, taskId, output: 'binaryPerImage' });
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(new RegExp(`^Could not download image 0 of task ${taskId} \\(HTTP 404\\)`));
+	expect(result.error.message).toMatch(
+		new RegExp(`^Could not download image 0 of task ${taskId} \\(HTTP 404\\)`),
+	);
 	expect(result.error.description).toMatch(/Result URLs expire 24 hours after the task completes/);
 });
 

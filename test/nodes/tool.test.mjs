@@ -25,11 +25,20 @@ test('the node is offered as a tool', () => {
 });
 
 test('Generate as a tool answers compact JSON: task ID, status, image URLs, expiry; nothing downloaded', async () => {
-	const { response, items, error } = await asTool({ ...GENERATE, prompt: 'two images of a red kite', n: 2 });
+	const { response, items, error } = await asTool({
+		...GENERATE,
+		prompt: 'two images of a red kite',
+		n: 2,
+	});
 	expect(error).toBeUndefined();
 	const answer = JSON.parse(response);
 	expect(answer).toEqual([
-		{ taskId: expect.stringMatching(/^task-unified-/), status: 'completed', imageUrls: [expect.any(String), expect.any(String)], expiresAt: expect.any(String) },
+		{
+			taskId: expect.stringMatching(/^task-unified-/),
+			status: 'completed',
+			imageUrls: [expect.any(String), expect.any(String)],
+			expiresAt: expect.any(String),
+		},
 	]);
 	expect(items[0].binary).toBeUndefined();
 	expect(await suite.requests({ path: '/content/' })).toEqual([]);

@@ -30,7 +30,11 @@ function bmpHeader(width, height) {
 }
 
 /** Runs, then expects an error with this message and no request at all. */
-async function expectRefused(/** @type {Record<string, unknown>} */ parameters, /** @type {RegExp} */ message, options = {}) {
+async function expectRefused(
+	/** @type {Record<string, unknown>} */ parameters,
+	/** @type {RegExp} */ message,
+	options = {},
+) {
 	const result = await suite.run(parameters, options);
 	expect(result.status).toBe('error');
 	expect(result.error.message).toMatch(message);
@@ -40,13 +44,19 @@ async function expectRefused(/** @type {Record<string, unknown>} */ parameters, 
 
 /** One input item whose binary field `data` holds these bytes (declared as PNG whatever they are). */
 async function itemWith(/** @type {Buffer} */ bytes) {
-	const data = await suite.harness.storeBinary(bytes, { mimeType: 'image/png', fileName: 'ref.png' });
+	const data = await suite.harness.storeBinary(bytes, {
+		mimeType: 'image/png',
+		fileName: 'ref.png',
+	});
 	return [{ json: {}, binary: { data } }];
 }
 
 const binaryReference = { images: [{ source: 'binary', binaryPropertyName: 'data' }] };
 const urlReferences = (/** @type {number} */ count) => ({
-	images: Array.from({ length: count }, (_, i) => ({ source: 'url', url: `https://example.com/${i}.png` })),
+	images: Array.from({ length: count }, (_, i) => ({
+		source: 'url',
+		url: `https://example.com/${i}.png`,
+	})),
 });
 
 describe('prompt', () => {
@@ -55,7 +65,10 @@ describe('prompt', () => {
 		['empty (from an expression)', '={{ "" }}'],
 		['only spaces', '   '],
 	])('%s', async (_, prompt) => {
-		await expectRefused({ ...GENERATE, prompt }, /^Prompt \(prompt\): must not be empty; at most 2000 characters/);
+		await expectRefused(
+			{ ...GENERATE, prompt },
+			/^Prompt \(prompt\): must not be empty; at most 2000 characters/,
+		);
 	});
 
 	test('2001 characters', async () => {
@@ -66,7 +79,11 @@ describe('prompt', () => {
 	});
 
 	test('2000 characters, counted as characters (an emoji is one), is accepted', async () => {
-		const result = await suite.run({ ...GENERATE, prompt: '🎨'.repeat(2000), waitMode: 'dontWait' });
+		const result = await suite.run({
+			...GENERATE,
+			prompt: '🎨'.repeat(2000),
+			waitMode: 'dontWait',
+		});
 		expect(result.status).toBe('success');
 		expect(await suite.requests({ method: 'POST' })).toHaveLength(1);
 	});
@@ -74,19 +91,40 @@ describe('prompt', () => {
 
 describe('n', () => {
 	test.each([0, 16, 2.5])('%s', async (n) => {
-		await expectRefused({ ...GENERATE, n }, /^Max Images \(n\): must be a whole number from 1 to 15/);
+		await expectRefused(
+			{ ...GENERATE, n },
+			/^Max Images \(n\): must be a whole number from 1 to 15/,
+		);
 	});
 });
 
 describe('size', () => {
 	test('a preset that does not exist', async () => {
-		await expectRefused({ ...GENERATE, size: '={{ "3K" }}' }, /^Size \(size\): must be one of 1K, 2K, 4K; got "3K"/);
+		await expectRefused(
+			{ ...GENERATE, size: '={{ "3K" }}' },
+			/^Size \(size\): must be one of 1K, 2K, 4K; got "3K"/,
+		);
 	});
 
 	test.each([
-		['too few pixels', 1000, 900, /Width x Height \(size\): must be width x height from 921600 \(1280x720\) to 16777216 \(4096x4096\) pixels; 1000x900 is 900000/],
-		['too many pixels', 4097, 4096, /Width x Height \(size\): must be width x height from 921600 .* 4097x4096 is 16781312/],
-		['too wide', 4000, 240, /Width x Height \(size\): width \/ height must be from 1\/16 to 16; 4000x240 is 16\.67/],
+		[
+			'too few pixels',
+			1000,
+			900,
+			/Width x Height \(size\): must be width x height from 921600 \(1280x720\) to 16777216 \(4096x4096\) pixels; 1000x900 is 900000/,
+		],
+		[
+			'too many pixels',
+			4097,
+			4096,
+			/Width x Height \(size\): must be width x height from 921600 .* 4097x4096 is 16781312/,
+		],
+		[
+			'too wide',
+			4000,
+			240,
+			/Width x Height \(size\): width \/ height must be from 1\/16 to 16; 4000x240 is 16\.67/,
+		],
 		['too tall', 240, 4000, /width \/ height must be from 1\/16 to 16; 240x4000 is 0\.06/],
 		['not a whole number', 1280.5, 720, /Width \(size\): must be a whole number of pixels/],
 	])('custom: %s', async (_, width, height, message) => {
@@ -94,7 +132,13 @@ describe('size', () => {
 	});
 
 	test('custom at both limits at once (3840x240: 921600 pixels, ratio 16) is accepted', async () => {
-		const result = await suite.run({ ...GENERATE, sizeMode: 'custom', width: 3840, height: 240, waitMode: 'dontWait' });
+		const result = await suite.run({
+			...GENERATE,
+			sizeMode: 'custom',
+			width: 3840,
+			height: 240,
+			waitMode: 'dontWait',
+		});
 		expect(result.status).toBe('success');
 		expect((await suite.requests({ method: 'POST' }))[0].body.size).toBe('3840x240');
 	});
@@ -124,7 +168,13 @@ describe('model rules', () => {
 
 	test('Seedream 4.5 takes quality 2K or 4K only', async () => {
 		await expectRefused(
-			{ ...GENERATE, model: 'doubao-seedream-4.5', sizeMode: 'ratio', aspectRatio: '16:9', quality: '1K' },
+			{
+				...GENERATE,
+				model: 'doubao-seedream-4.5',
+				sizeMode: 'ratio',
+				aspectRatio: '16:9',
+				quality: '1K',
+			},
 			/^Quality \(quality\): must be one of 2K, 4K with doubao-seedream-4.5; got "1K"/,
 		);
 	});
@@ -140,17 +190,26 @@ describe('model rules', () => {
 describe('callback URL', () => {
 	// Against a real (https) API the strict rules apply. Nothing can reach this address, so these cases show the
 	// message; the zero-request cases against the emulator are below.
-	const strict = () => ({ seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: 'https://api.example.invalid' } });
+	const strict = () => ({
+		seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: 'https://api.example.invalid' },
+	});
 
 	test.each([
 		['http', 'http://example.com/hook', /^Callback URL \(callback_url\): must use https:\/\//],
-		['localhost', 'https://localhost/hook', /must not point to an internal address \(localhost, 127\.x, 10\.x, 172\.16-31\.x, 192\.168\.x\)/],
+		[
+			'localhost',
+			'https://localhost/hook',
+			/must not point to an internal address \(localhost, 127\.x, 10\.x, 172\.16-31\.x, 192\.168\.x\)/,
+		],
 		['127.x', 'https://127.0.0.2/hook', /must not point to an internal address/],
 		['10.x', 'https://10.1.2.3/hook', /must not point to an internal address/],
 		['172.16-31.x', 'https://172.20.0.1/hook', /must not point to an internal address/],
 		['192.168.x', 'https://192.168.1.10/hook', /must not point to an internal address/],
 	])('%s is refused against an https API', async (_, callbackUrl, message) => {
-		const result = await suite.run({ ...GENERATE, options: { callbackUrl } }, { credentials: strict() });
+		const result = await suite.run(
+			{ ...GENERATE, options: { callbackUrl } },
+			{ credentials: strict() },
+		);
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(message);
 	});
@@ -188,14 +247,20 @@ describe('reference images', () => {
 
 	test('a URL that is not http(s)', async () => {
 		await expectRefused(
-			{ ...GENERATE, referenceImages: { images: [{ source: 'url', url: 'ftp://example.com/a.png' }] } },
+			{
+				...GENERATE,
+				referenceImages: { images: [{ source: 'url', url: 'ftp://example.com/a.png' }] },
+			},
 			/^Reference Image 1 URL \(image_urls\): must be an http\(s\) URL/,
 		);
 	});
 
 	test('a binary field the item does not have', async () => {
 		const result = await suite.run(
-			{ ...GENERATE, referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'photo' }] } },
+			{
+				...GENERATE,
+				referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'photo' }] },
+			},
 			{ items: await itemWith(pngHeader(64, 64)) },
 		);
 		expect(result.status).toBe('error');
@@ -204,14 +269,40 @@ describe('reference images', () => {
 	});
 
 	test.each([
-		['not an image (declared PNG, magic bytes say otherwise)', () => Buffer.from('hello, this is text and not a picture'), /^Reference Image 1 \(binary field "data"\): is not an image in a format the service reads \(jpeg, png, webp, bmp, tiff, gif\)/],
-		['BMP, which the Files API does not take', () => bmpHeader(64, 64), /is bmp; binary references are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only/],
-		['over 10 MB', () => pngHeader(64, 64, 10 * 1024 * 1024 + 1), /must be at most 10 MB; it has 10 MB/],
-		['14 pixels wide', () => pngHeader(14, 64), /width and height must be more than 14 and at most 6000 pixels; it is 14x64/],
-		['6001 pixels high', () => pngHeader(100, 6001), /width and height must be more than 14 and at most 6000 pixels; it is 100x6001/],
-		['wider than 16:1', () => pngHeader(3400, 200), /width \/ height must be from 1\/16 to 16; 3400x200 is 17/],
+		[
+			'not an image (declared PNG, magic bytes say otherwise)',
+			() => Buffer.from('hello, this is text and not a picture'),
+			/^Reference Image 1 \(binary field "data"\): is not an image in a format the service reads \(jpeg, png, webp, bmp, tiff, gif\)/,
+		],
+		[
+			'BMP, which the Files API does not take',
+			() => bmpHeader(64, 64),
+			/is bmp; binary references are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only/,
+		],
+		[
+			'over 10 MB',
+			() => pngHeader(64, 64, 10 * 1024 * 1024 + 1),
+			/must be at most 10 MB; it has 10 MB/,
+		],
+		[
+			'14 pixels wide',
+			() => pngHeader(14, 64),
+			/width and height must be more than 14 and at most 6000 pixels; it is 14x64/,
+		],
+		[
+			'6001 pixels high',
+			() => pngHeader(100, 6001),
+			/width and height must be more than 14 and at most 6000 pixels; it is 100x6001/,
+		],
+		[
+			'wider than 16:1',
+			() => pngHeader(3400, 200),
+			/width \/ height must be from 1\/16 to 16; 3400x200 is 17/,
+		],
 	])('binary: %s', async (_, bytes, message) => {
-		await expectRefused({ ...GENERATE, referenceImages: binaryReference }, message, { items: await itemWith(bytes()) });
+		await expectRefused({ ...GENERATE, referenceImages: binaryReference }, message, {
+			items: await itemWith(bytes()),
+		});
 	});
 });
 
@@ -229,7 +320,13 @@ describe('several items', () => {
 		const result = await expectRefused(
 			{ ...GENERATE, prompt: '={{ $json.prompt }}' },
 			/^Prompt \(prompt\): must not be empty/,
-			{ items: [{ json: { prompt: 'a cat' } }, { json: { prompt: '' } }, { json: { prompt: 'a dog' } }] },
+			{
+				items: [
+					{ json: { prompt: 'a cat' } },
+					{ json: { prompt: '' } },
+					{ json: { prompt: 'a dog' } },
+				],
+			},
 		);
 		expect(result.error.context.itemIndex).toBe(1);
 	});
@@ -238,13 +335,21 @@ describe('several items', () => {
 		const result = await suite.run(
 			{ ...GENERATE, prompt: '={{ $json.prompt }}', output: 'urls' },
 			{
-				items: [{ json: { prompt: 'a cat' } }, { json: { prompt: '' } }, { json: { prompt: 'a dog' } }],
+				items: [
+					{ json: { prompt: 'a cat' } },
+					{ json: { prompt: '' } },
+					{ json: { prompt: 'a dog' } },
+				],
 				nodeOptions: { onError: 'continueRegularOutput' },
 			},
 		);
 		expect(result.status).toBe('success');
 		const items = result.output('Seedream');
-		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(items[1].json.error).toMatch(/^Prompt \(prompt\): must not be empty/);
 		expect(items[0].json.status).toBe('completed');
 		expect(items[2].json.status).toBe('completed');

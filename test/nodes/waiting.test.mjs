@@ -32,7 +32,12 @@ async function finishedTask() {
 
 /** The next `times` reads of any task are answered with this body. */
 async function answerReads(/** @type {Record<string, unknown>} */ body, times = 1) {
-	await suite.emulator.control.fault({ method: 'GET', path: '/v1/tasks/', times, action: { type: 'status', status: 200, body } });
+	await suite.emulator.control.fault({
+		method: 'GET',
+		path: '/v1/tasks/',
+		times,
+		action: { type: 'status', status: 200, body },
+	});
 }
 
 describe('maximum wait', () => {
@@ -42,9 +47,13 @@ describe('maximum wait', () => {
 		expect(result.status).toBe('error');
 		const [task] = await suite.emulator.control.tasks();
 		expect(result.error.message).toMatch(
-			new RegExp(`^Task ${task.id} did not finish within 0.4 s \\(status (pending|processing), \\d+%\\)$`),
+			new RegExp(
+				`^Task ${task.id} did not finish within 0.4 s \\(status (pending|processing), \\d+%\\)$`,
+			),
 		);
-		expect(result.error.description).toMatch(new RegExp(`Read it later with Seedream > Task > Get and the task ID ${task.id}`));
+		expect(result.error.description).toMatch(
+			new RegExp(`Read it later with Seedream > Task > Get and the task ID ${task.id}`),
+		);
 		expect(result.error.context.taskId).toBe(task.id);
 	});
 
@@ -60,7 +69,10 @@ describe('maximum wait', () => {
 		expect(timedOut.pairedItem).toEqual({ item: 0 });
 
 		const resumed = await suite.run({ ...GET, taskId: timedOut.json.taskId, output: 'urls' });
-		expect(resumed.output('Seedream')[0].json).toMatchObject({ taskId: timedOut.json.taskId, status: 'completed' });
+		expect(resumed.output('Seedream')[0].json).toMatchObject({
+			taskId: timedOut.json.taskId,
+			status: 'completed',
+		});
 		expect(await suite.requests({ method: 'POST' })).toHaveLength(1);
 	});
 });
@@ -95,7 +107,14 @@ describe("n8n's Stop while waiting", () => {
 describe('what the spec says to tolerate', () => {
 	test('results as {url} objects', async () => {
 		const task = await finishedTask();
-		await answerReads({ id: task.id, object: 'image.generation.task', status: 'completed', progress: 100, created: task.created, results: [{ url: task.url }] });
+		await answerReads({
+			id: task.id,
+			object: 'image.generation.task',
+			status: 'completed',
+			progress: 100,
+			created: task.created,
+			results: [{ url: task.url }],
+		});
 		const result = await suite.run({ ...GET, taskId: task.id, output: 'binaryPerImage' });
 		expect(result.status).toBe('success');
 		const [item] = result.output('Seedream');
@@ -106,7 +125,10 @@ describe('what the spec says to tolerate', () => {
 
 	test('a completed task whose results are briefly empty: polled again until they come', async () => {
 		const task = await finishedTask();
-		await answerReads({ id: task.id, status: 'completed', progress: 100, created: task.created, results: [] }, 2);
+		await answerReads(
+			{ id: task.id, status: 'completed', progress: 100, created: task.created, results: [] },
+			2,
+		);
 		const result = await suite.run({ ...GET, taskId: task.id, output: 'urls' });
 		expect(result.status).toBe('success');
 		expect(result.output('Seedream')[0].json.url).toBe(task.url);
@@ -118,7 +140,9 @@ describe('what the spec says to tolerate', () => {
 		await answerReads({ id: task.id, status: 'cancelled', progress: 40, created: task.created });
 		const result = await suite.run({ ...GET, taskId: task.id });
 		expect(result.status).toBe('error');
-		expect(result.error.message).toBe(`Seedream task ${task.id} cancelled: request_cancelled: The task ended with status cancelled`);
+		expect(result.error.message).toBe(
+			`Seedream task ${task.id} cancelled: request_cancelled: The task ended with status cancelled`,
+		);
 		expect(result.error.context).toMatchObject({ taskId: task.id, retryable: false });
 	});
 
@@ -127,16 +151,36 @@ describe('what the spec says to tolerate', () => {
 		await suite.emulator.control.fault({
 			method: 'POST',
 			path: '/v1/images/generations',
-			action: { type: 'status', status: 200, body: { id: task.id, object: 'image.generation.task', status: 'processing', progress: 10, created: task.created, task_info: { estimated_time: 1 } } },
+			action: {
+				type: 'status',
+				status: 200,
+				body: {
+					id: task.id,
+					object: 'image.generation.task',
+					status: 'processing',
+					progress: 10,
+					created: task.created,
+					task_info: { estimated_time: 1 },
+				},
+			},
 		});
 		const result = await suite.run({ ...GENERATE, prompt: 'something else', output: 'urls' });
 		expect(result.status).toBe('success');
-		expect(result.output('Seedream')[0].json).toMatchObject({ taskId: task.id, status: 'completed' });
+		expect(result.output('Seedream')[0].json).toMatchObject({
+			taskId: task.id,
+			status: 'completed',
+		});
 	});
 
 	test('an answer that is not a task is an error, not a crash', async () => {
-		await suite.emulator.control.fault({ method: 'POST', path: '/v1/images/generations', action: { type: 'status', status: 200, body: { hello: 'world' } } });
+		await suite.emulator.control.fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			action: { type: 'status', status: 200, body: { hello: 'world' } },
+		});
 		const result = await suite.run({ ...GENERATE });
-		expect(result.error.message).toBe('EvoLink answered with something that is not a task (no id or status)');
+		expect(result.error.message).toBe(
+			'EvoLink answered with something that is not a task (no id or status)',
+		);
 	});
 });

@@ -105,7 +105,7 @@ export function readResultOptions(
 		itemIndex,
 		false,
 	) as boolean;
-	const asTool = typeof this.isToolExecution === 'function' && this.isToolExecution();
+	const asTool = isToolCall(this);
 	const downloads = chosen === 'binaryPerImage' || chosen === 'binaryPerTask';
 	return {
 		output: asTool && downloads && !binaryWhenTool ? 'compact' : chosen,
@@ -124,6 +124,11 @@ export function readResultOptions(
 			1024,
 		requested,
 	};
+}
+
+/** Whether an AI agent called the node as a tool (older n8n versions lack the method). */
+export function isToolCall(context: IExecuteFunctions): boolean {
+	return typeof context.isToolExecution === 'function' && context.isToolExecution();
 }
 
 export function readMaxWaitMs(this: IExecuteFunctions, itemIndex: number): number {

@@ -36,6 +36,7 @@ import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/val
 import { waitForTask } from '../../helpers/waitForTask';
 import { callbackPlaceholder, resumeUrlFor } from '../../helpers/callbackWait';
 import {
+	isToolCall,
 	outputProperty,
 	readMaxWaitMs,
 	readResultOptions,
@@ -361,10 +362,6 @@ async function submit(
 		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code))) return task;
 	}
 	return task as SeedreamTask;
-}
-
-function isToolCall(context: IExecuteFunctions): boolean {
-	return typeof context.isToolExecution === 'function' && context.isToolExecution();
 }
 
 function readSize(param: <T>(name: string, fallback?: T) => T): SizeChoice {
