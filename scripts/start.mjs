@@ -109,3 +109,9 @@ const lines = [
 	'',
 ];
 console.log(lines.join('\n'));
+
+const ended = await instance.ended;
+if (!stopping) {
+	console.error(`\n${ended.name} stopped unexpectedly (${ended.code ?? ended.signal}); see the logs in ${instance.logs}`);
+	await shutdown(1);
+}

@@ -26,7 +26,7 @@ export const REAL_API = Object.freeze({ baseUrl: 'https://api.evolink.ai', files
 export const examplesDir = join(repoRoot, 'examples');
 
 /** @typedef {{ email: string, password: string }} Owner */
-/** @typedef {{ url: string, pid: number | undefined, stop(): Promise<void> }} Service */
+/** @typedef {{ url: string, pid: number | undefined, exited: Promise<{ code: number | null, signal: string | null }>, stop(): Promise<void> }} Service */
 
 /** A port the kernel considers free right now, for tests that must not clash with a running `npm start`. */
 export async function freePort() {
@@ -112,6 +112,7 @@ function spawnService(command, args, options) {
 	const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 	child.stdout?.pipe(log, { end: false });
 	child.stderr?.pipe(log, { end: false });
+	/** @type {Promise<{ code: number | null, signal: string | null }>} */
 	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 	let stopping;
 	const killGroup = (/** @type {NodeJS.Signals} */ signal) => {
@@ -169,7 +170,7 @@ export async function startEmulator({ port, logFile, taskMs }) {
 		});
 		service.exited.then(({ code, signal }) => reject(new Error(`The emulator exited (${code ?? signal}) before listening:\n${tail(logFile)}`)));
 	});
-	return { url, pid: service.child.pid, stop: () => service.stop(5_000) };
+	return { url, pid: service.child.pid, exited: service.exited, stop: () => service.stop(5_000) };
 }
 
 /**
@@ -185,7 +186,9 @@ function childEnv(env) {
 /** bcrypt from n8n's own install: the project has no runtime dependencies and adds none for this. */
 function bcryptHash(/** @type {string} */ password) {
 	const require = createRequire(join(n8nHome(), 'node_modules', 'n8n', 'package.json'));
-	const bcrypt = require('bcryptjs');
+	const moduleName = 'bcryptjs';
+	/** @type {{ hashSync(password: string, rounds: number): string }} */
+	const bcrypt = require(moduleName);
 	return bcrypt.hashSync(password, 10);
 }
 
@@ -258,7 +261,7 @@ export async function startN8n({ userFolder, port, brokerPort, owner, logFile, e
 		}
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
-	return { url, pid: service.child.pid, stop: () => service.stop() };
+	return { url, pid: service.child.pid, exited: service.exited, stop: () => service.stop() };
 }
 
 /**
@@ -431,16 +434,18 @@ export function readExamples() {
 
 /**
  * Points every Seedream credential reference of a workflow at the given credential.
- * @param {{ nodes: { credentials?: Record<string, { id: string, name: string }> }[] }} workflow
+ * @param {Record<string, any> & { nodes: { credentials?: Record<string, { id: string, name: string }> }[] }} workflow
  * @param {{ id: string, name: string }} credential
  */
 export function withCredential(workflow, credential) {
-	return {
+	/** @type {Record<string, any>} */
+	const result = {
 		...workflow,
 		nodes: workflow.nodes.map((node) =>
 			node.credentials?.[CREDENTIAL_TYPE] ? { ...node, credentials: { ...node.credentials, [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } } : node,
 		),
 	};
+	return result;
 }
 
 /**
@@ -518,7 +523,11 @@ export async function startInstance(options) {
 			: { apiKey: EMULATOR_KEY, baseUrl: /** @type {Service} */ (emulator).url, filesBaseUrl: /** @type {Service} */ (emulator).url };
 		const credential = await client.upsertCredential(credentialData);
 		const workflows = await importExamples(client, credential);
-		return { url: n8n.url, emulatorUrl: emulator?.url, owner, client, credential, workflows, install, logs, stop };
+		/** Resolves when n8n or the emulator ends by itself (a crash): `npm start` reports it instead of hanging. */
+		const ended = Promise.race(
+			[['n8n', n8n], ['the emulator', emulator]].filter(([, s]) => s).map(([name, s]) => /** @type {Service} */ (s).exited.then((how) => ({ name: String(name), ...how }))),
+		);
+		return { url: n8n.url, emulatorUrl: emulator?.url, owner, client, credential, workflows, install, logs, ended, stop };
 	} catch (error) {
 		await stop();
 		throw error;
