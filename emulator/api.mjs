@@ -76,7 +76,10 @@ function modelList() {
 /** §2 `POST /v1/images/generations`. @param {Context} ctx @returns {Promise<Reply>} */
 async function createTask(ctx) {
 	const { state, req, entry } = ctx;
-	const body = parseJsonObject(await readBody(req, API_BODY_LIMIT));
+	const raw = await readBody(req, API_BODY_LIMIT);
+	// Kept as text when it is not JSON, so a client's malformed body can be read back.
+	entry.body = raw.toString('utf8');
+	const body = parseJsonObject(raw);
 	entry.body = body;
 	const account = authenticate(ctx);
 	const idempotencyKey = req.headers['idempotency-key'];

@@ -21,14 +21,15 @@ const FETCH_TIMEOUT_MS = 10000;
 
 /**
  * @param {string[]} urls
+ * @param {AbortSignal} [signal] aborted when the emulator closes
  * @returns {Promise<import('./tasks.mjs').ReferenceCheck>}
  */
-export async function checkReferences(urls) {
+export async function checkReferences(urls, signal) {
 	/** @type {{ width: number, height: number } | undefined} */
 	let first;
 	for (const [index, url] of urls.entries()) {
 		const name = `image_urls[${index}]`;
-		const fetched = await fetchLimited(url);
+		const fetched = await fetchLimited(url, signal);
 		if ('error' in fetched) {
 			return fail(fetched.code ?? 'image_processing_error', `${name} (${url}): ${fetched.error}`);
 		}
@@ -73,9 +74,10 @@ const fail = (code, message) => ({ ok: false, code, message });
 /**
  * GET a URL, stopping past the size limit.
  * @param {string} url
+ * @param {AbortSignal} [signal]
  * @returns {Promise<{ body: Buffer } | { error: string, code?: string }>}
  */
-function fetchLimited(url) {
+function fetchLimited(url, signal) {
 	const target = new URL(url);
 	if (!isLoopbackHost(target.hostname)) {
 		return Promise.resolve({
@@ -84,29 +86,33 @@ function fetchLimited(url) {
 	}
 	return new Promise((resolve) => {
 		const client = target.protocol === 'https:' ? https : http;
-		const request = client.get(target, { agent: false, timeout: FETCH_TIMEOUT_MS }, (response) => {
-			if ((response.statusCode ?? 0) >= 400) {
-				response.resume();
-				return resolve({ error: `download failed with HTTP ${response.statusCode}` });
-			}
-			/** @type {Buffer[]} */
-			const chunks = [];
-			let size = 0;
-			response.on('data', (/** @type {Buffer} */ chunk) => {
-				size += chunk.length;
-				if (size > REFERENCE_MAX_BYTES) {
-					request.destroy();
-					resolve({
-						code: 'invalid_parameters',
-						error: `larger than ${REFERENCE_MAX_BYTES / 1024 / 1024} MB`,
-					});
-					return;
+		const request = client.get(
+			target,
+			{ agent: false, timeout: FETCH_TIMEOUT_MS, signal },
+			(response) => {
+				if ((response.statusCode ?? 0) >= 400) {
+					response.resume();
+					return resolve({ error: `download failed with HTTP ${response.statusCode}` });
 				}
-				chunks.push(chunk);
-			});
-			response.on('end', () => resolve({ body: Buffer.concat(chunks) }));
-			response.on('error', (error) => resolve({ error: error.message }));
-		});
+				/** @type {Buffer[]} */
+				const chunks = [];
+				let size = 0;
+				response.on('data', (/** @type {Buffer} */ chunk) => {
+					size += chunk.length;
+					if (size > REFERENCE_MAX_BYTES) {
+						request.destroy();
+						resolve({
+							code: 'invalid_parameters',
+							error: `larger than ${REFERENCE_MAX_BYTES / 1024 / 1024} MB`,
+						});
+						return;
+					}
+					chunks.push(chunk);
+				});
+				response.on('end', () => resolve({ body: Buffer.concat(chunks) }));
+				response.on('error', (error) => resolve({ error: error.message }));
+			},
+		);
 		request.on('timeout', () => request.destroy(new Error('timeout')));
 		request.on('error', (error) =>
 			resolve({ error: `download failed (${/** @type {any} */ (error).code ?? error.message})` }),

@@ -61,10 +61,12 @@ function createState(options) {
 	const faults = new Faults();
 	const callbacks = new Callbacks({ config, now: () => clock.now() });
 	const baseUrl = () => state.url;
+	const closing = new AbortController();
 	const state = {
 		options,
 		url: '',
 		closed: false,
+		closing,
 		clock,
 		config,
 		ledger,
@@ -80,7 +82,8 @@ function createState(options) {
 			ledger,
 			config,
 			takeTaskFault: (type) => faults.takeTaskFault(type),
-			checkReferences,
+			// Reference downloads in flight are aborted on close, so nothing outlives the emulator.
+			checkReferences: (urls) => checkReferences(urls, closing.signal),
 			baseUrl,
 			onTerminal: (task) => {
 				// A task from before a reset or close must not call anyone back.
@@ -284,20 +287,22 @@ export async function startEmulator(options = {}) {
 	const address = /** @type {import('node:net').AddressInfo} */ (server.address());
 	const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 	state.url = `http://${host}:${address.port}`;
-	let closing;
+	/** @type {Promise<void> | undefined} */
+	let closed;
 	return {
 		url: state.url,
 		port: address.port,
 		close() {
-			closing ??= new Promise((resolve) => {
+			closed ??= new Promise((resolve) => {
 				state.closed = true;
+				state.closing.abort();
 				state.tasks.reset();
 				state.callbacks.stop();
 				state.clock.clear();
 				server.close(() => resolve(undefined));
 				server.closeAllConnections();
 			});
-			return closing;
+			return closed;
 		},
 	};
 }

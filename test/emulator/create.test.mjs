@@ -238,6 +238,11 @@ describe('request body', () => {
 		expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
 	});
 	test('unknown fields are ignored', () => accepts({ ...ok, seed: 7, watermark: false }));
+	test('a body that is not JSON is logged as text', async () => {
+		await emu.request('POST', '/v1/images/generations', { body: '{"prompt": oops' });
+		const [entry] = await emu.control('GET', 'requests');
+		expect(entry).toMatchObject({ status: 400, body: '{"prompt": oops' });
+	});
 });
 
 describe('Idempotency-Key', () => {

@@ -21,7 +21,7 @@ function node(/** @type {string[]} */ args, env = {}) {
 	children.push(child);
 	child.stderr.on(
 		'data',
-		(chunk) => /** @type {any} */ ((child).err = /** @type {any} */ ((child).err ?? '') + chunk),
+		(chunk) => /** @type {any} */ (child.err = /** @type {any} */ (child.err ?? '') + chunk),
 	);
 	return child;
 }
@@ -111,14 +111,21 @@ describe('CLI', () => {
 
 describe('startEmulator', () => {
 	test('listens on 127.0.0.1 only, and close() leaves nothing running (a process exits by itself)', async () => {
-		// A child that leaves a long task, a pending callback retry and a keep-alive socket, then closes.
+		// A child that leaves a long task, a pending callback retry, a reference download in flight and a
+		// keep-alive socket, then closes.
 		const script = `
 			import { startEmulator } from ${JSON.stringify(SERVER)};
+			import http from 'node:http';
 			const emu = await startEmulator({ taskMs: 60000, allowInsecureCallbacks: true });
-			await fetch(emu.url + '/__emulator/config', { method: 'POST', body: JSON.stringify({ taskMsQueue: [0] }) });
+			// A reference host that never answers (unref'd: only the emulator's download could keep us alive).
+			const silent = http.createServer(() => {}).listen(0, '127.0.0.1');
+			await new Promise((r) => silent.once('listening', r));
+			silent.unref();
+			await fetch(emu.url + '/__emulator/config', { method: 'POST', body: JSON.stringify({ taskMsQueue: [0, 0] }) });
 			const headers = { authorization: 'Bearer sk-emulator-demo', 'content-type': 'application/json' };
 			const create = (body) => fetch(emu.url + '/v1/images/generations', { method: 'POST', headers, body: JSON.stringify({ model: 'doubao-seedream-4.0', ...body }) });
 			await create({ prompt: 'x', callback_url: 'http://127.0.0.1:1/hook' });
+			await create({ prompt: 'z', image_urls: ['http://127.0.0.1:' + silent.address().port + '/ref.png'] });
 			await create({ prompt: 'y' });
 			await new Promise((r) => setTimeout(r, 200));
 			const callbacks = await (await fetch(emu.url + '/__emulator/callbacks')).json();
