@@ -1,22 +1,32 @@
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 /**
  * The Idempotency-Key of a create (spec section 2: 16-96 characters of [A-Za-z0-9._-]).
  *
- * It is derived from the execution, the node, the item and what is asked for, so:
- * - n8n's Retry On Fail (same execution, node and item) sends the same key and gets the first task back
- *   instead of paying for a second one;
- * - a new execution, another item or changed parameters make a new key, hence a new task.
+ * It is derived from the execution, the node and its run, the item and what is asked for, so:
+ * - n8n's Retry On Fail (same execution, node, run and item) sends the same key and gets the first task
+ *   back instead of paying for a second one;
+ * - a new execution, another pass of a loop through the node, another item or changed parameters make a
+ *   new key, hence a new task.
  * `attempt` > 0 moves past an earlier task of the same key that failed server-side (see generate).
  */
 export function idempotencyKey(
-	scope: { executionId: string; workflowId: string; nodeId: string; itemIndex: number },
+	scope: {
+		executionId: string;
+		workflowId: string;
+		nodeId: string;
+		runIndex: number;
+		itemIndex: number;
+	},
 	request: IDataObject,
 	attempt = 0,
 ): string {
+	// Without an execution ID (not seen in n8n 2.x, but typed optional) a key could replay another run's
+	// task; a random one instead only gives up the replay on Retry On Fail.
+	const execution = scope.executionId || `no-execution-${randomUUID()}`;
 	const digest = createHash('sha256')
-		.update(stableJson({ ...scope, request }))
+		.update(stableJson({ ...scope, executionId: execution, request }))
 		.digest('hex')
 		.slice(0, 48);
 	return attempt > 0 ? `n8n-seedream-${digest}.${attempt}` : `n8n-seedream-${digest}`;

@@ -341,6 +341,8 @@ async function submit(
 		executionId: this.getExecutionId() ?? '',
 		workflowId: String(this.getWorkflow().id ?? ''),
 		nodeId: this.getNode().id ?? this.getNode().name,
+		// A retry re-runs the same run; a loop through the node makes a new one.
+		runIndex: Number(this.getWorkflowDataProxy(itemIndex).$thisRunIndex) || 0,
 		itemIndex,
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
