@@ -220,7 +220,9 @@ export function isInternalHost(hostname) {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
 	if (isLoopbackHost(host)) return true;
 	const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
-	if (!octets) return host === '::' || /^f[cd]|^fe80:/.test(host);
+	// IPv6 literals only: a domain such as fcbarcelona.com is not internal.
+	if (!octets)
+		return host.includes(':') && (host === '::' || /^f[cd][0-9a-f]{0,2}:|^fe80:/.test(host));
 	const [a, b] = octets;
 	return (
 		a === 10 ||

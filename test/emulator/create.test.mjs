@@ -194,6 +194,9 @@ describe('callback_url: https, not internal, at most 2048 characters', () => {
 		'https://172.16.0.1/cb',
 		'https://172.31.255.255/cb',
 		'https://192.168.1.10/cb',
+		'https://[::1]/cb',
+		'https://[fd12:3456::1]/cb',
+		'https://169.254.169.254/latest',
 		'not a url',
 		42,
 	])('%p → 400 naming callback_url', (callback_url) =>
@@ -204,6 +207,7 @@ describe('callback_url: https, not internal, at most 2048 characters', () => {
 		'https://172.15.0.1/cb',
 		'https://172.32.0.1/cb',
 		'https://11.0.0.1/cb',
+		'https://fcbarcelona.example/cb',
 	])('%p is accepted', (callback_url) => accepts({ ...ok, callback_url }));
 	test(`${CALLBACK_URL_MAX_CHARS} characters pass, ${CALLBACK_URL_MAX_CHARS + 1} do not`, async () => {
 		await accepts({ ...ok, callback_url: long(2048) });
