@@ -7,7 +7,7 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { outputProperty } from '../Seedream/actions/shared';
+import { outputProperty, resultOptions } from '../Seedream/actions/shared';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
 import {
 	DEFAULT_BINARY_PROPERTY,
@@ -89,22 +89,10 @@ export class SeedreamTrigger implements INodeType {
 						description:
 							'Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature: without this, a forged body could start the workflow with any URLs.',
 					},
-					{
-						displayName: 'Max Download Size (MB)',
-						name: 'maxDownloadMB',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: DEFAULT_MAX_DOWNLOAD_MB,
-						description: 'Refuse to download an image larger than this',
-					},
-					{
-						displayName: 'Put Output File in Field',
-						name: 'binaryPropertyName',
-						type: 'string',
-						default: DEFAULT_BINARY_PROPERTY,
-						description:
-							'The binary field of each output item that holds its image (One Item per Image output)',
-					},
+					// Shared with Generate, so the two output the same way.
+					...resultOptions.filter((option) =>
+						['binaryPropertyName', 'maxDownloadMB'].includes(option.name),
+					),
 				],
 			},
 		],

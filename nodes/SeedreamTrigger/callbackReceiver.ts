@@ -8,6 +8,7 @@ import { getTask } from '../Seedream/transport';
 import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../Seedream/helpers/limits';
 import { taskToItems, type OutputShape } from '../Seedream/helpers/results';
 import { taskFailedError, type SeedreamTask } from '../Seedream/helpers/task';
+import { taskErrorItem } from '../Seedream/helpers/taskErrorItem';
 
 /**
  * A callback (spec section 4) -> at most one workflow start per task and status.
@@ -100,10 +101,10 @@ export async function receiveCallback(
 						},
 						0,
 					)
-				: [errorItem(taskFailedError(this.getNode(), task), task)];
+				: [taskErrorItem(taskFailedError(this.getNode(), task), task, 0)];
 	} catch (error) {
 		// A download failed: the workflow still starts, with the task and the reason, as Generate reports it.
-		items = [errorItem(error, task)];
+		items = [taskErrorItem(error, task, 0)];
 	}
 	return { noWebhookResponse: true, workflowData: [items] };
 }
@@ -127,19 +128,4 @@ function remember(processKey: string): void {
 		const oldest = startsUnderWay.values().next().value;
 		if (oldest !== undefined) startsUnderWay.delete(oldest);
 	}
-}
-
-/** The item Generate gives a failed task under Continue On Fail: message, advice, task ID, status, code. */
-function errorItem(error: unknown, task: SeedreamTask): INodeExecutionData {
-	const { message, description, context } = error as {
-		message?: string;
-		description?: string | null;
-		context?: IDataObject;
-	};
-	const json: IDataObject = { error: message ?? String(error), taskId: task.id, status: task.status };
-	if (description) json.description = description;
-	for (const field of ['errorCode', 'retryable', 'httpCode']) {
-		if (context?.[field] !== undefined) json[field] = context[field];
-	}
-	return { json, pairedItem: { item: 0 } };
 }

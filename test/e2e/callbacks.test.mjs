@@ -40,12 +40,12 @@ const MANUAL = 'n8n-nodes-base.manualTrigger';
 const MANUAL_NAME = 'Run';
 
 /** Creates a workflow over n8n's REST API with the instance's Seedream credential on every Seedream node. */
-async function createWorkflow(/** @type {string} */ name, /** @type {any[]} */ nodes, /** @type {any} */ connections = {}) {
+async function createWorkflow(/** @type {string} */ name, /** @type {any[]} */ nodes, /** @type {any} */ connections = {}, /** @type {any} */ extra = {}) {
 	const { client, credential } = get();
 	const withCredential = nodes.map((node) =>
 		node.type.startsWith('n8n-nodes-seedream.') ? { ...node, credentials: { seedreamApi: { id: credential.id, name: credential.name } } } : node,
 	);
-	return await client.rest('POST', '/rest/workflows', { name, nodes: withCredential, connections, settings: { executionOrder: 'v1' } });
+	return await client.rest('POST', '/rest/workflows', { name, nodes: withCredential, connections, settings: { executionOrder: 'v1' }, ...extra });
 }
 
 /** Manual trigger -> Seedream nodes in a chain. */
@@ -161,6 +161,8 @@ describe('Seedream Trigger in real n8n', () => {
 		await until(async () => taskIds.every((id) => proxied[id] === 2), 'two callback attempts per task');
 		await until(async () => (await executionsOf(triggerWorkflow.id)).length >= startedBefore + 2, 'the trigger workflow runs');
 
+		// Reads of the two tasks so far: the trigger's confirmations (Don't Wait polls nothing).
+		const apiReads = (await emulator.requests()).filter((r) => r.method === 'GET' && taskIds.some((id) => r.path === `/v1/tasks/${id}`));
 		// The same callback once more, straight to n8n, after the workflow ran.
 		const [firstTask] = await emulator.tasks().then((tasks) => tasks.filter((t) => t.id === taskIds[0]));
 		const again = await fetch(productionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await taskAsApiServesIt(firstTask.id)) });
@@ -182,16 +184,17 @@ describe('Seedream Trigger in real n8n', () => {
 			expect(item.json.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
 		}
 
+		// One confirming read per started workflow: the repeats were dropped before reading the API.
+		expect(apiReads).toHaveLength(2);
 		const callbacks = (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => taskIds.includes(c.taskId));
 		expect(callbacks.map((/** @type {any} */ c) => c.status).sort()).toEqual([200, 200, 502, 502]);
-		const confirmations = (await emulator.requests()).filter((r) => r.method === 'GET' && taskIds.some((id) => r.path === `/v1/tasks/${id}`));
 		figures.trigger = {
 			tasks: taskIds.length,
 			callbacksSentByTheApi: callbacks.length,
 			callbacksReceivedByN8n: callbacks.length + 1,
 			workflowsStarted: executions.length,
-			apiReadsToConfirm: confirmations.length,
-			polls: 0,
+			apiReadsToConfirm: apiReads.length,
+			polls: apiReads.length - executions.length,
 		};
 	}, 180_000);
 
@@ -284,11 +287,57 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 		figures.waitForTheCallback = {
 			tasks: 1,
 			callbacksSent: callbacks.length,
-			executionsResumed: 1,
+			generateRuns: execution.data.resultData.runData.Generate.length,
 			pollsBeforeTheCallback: 0,
 			apiReadsAfterTheCallback: reads.length,
 			images: items.length,
 		};
+	}, 180_000);
+
+	test('two items: the first callback resumes once, the task still running is polled, the later callback changes nothing', async () => {
+		const { client, emulator } = get();
+		// The first task ends fast, the second 3 s later, while the resumed node is finishing it.
+		await emulatorConfig({ taskMsQueue: [300, 3000] });
+		try {
+			const { nodes, connections } = chain([
+				generateNode('Generate', { prompt: '={{ "a woodcut of " + $json.subject }}', waitMode: 'callback', output: 'urls' }, 0),
+			]);
+			// Two input items, pinned on the manual trigger.
+			const created = await createWorkflow('e2e: two items wait for callbacks', nodes, connections, {
+				pinData: { [MANUAL_NAME]: [{ json: { subject: 'an owl' } }, { json: { subject: 'a fox' } }] },
+			});
+			const since = (await emulator.requests()).at(-1)?.seq ?? 0;
+			const executionId = await client.runWorkflow(created.id, MANUAL_NAME);
+			const execution = await client.waitForExecution(executionId);
+			expect(execution.status).toBe('success');
+
+			const items = outputOf(execution, 'Generate');
+			const tasks = (await emulator.tasks()).filter((t) => t.prompt === 'a woodcut of an owl' || t.prompt === 'a woodcut of a fox');
+			const idOf = (/** @type {string} */ prompt) => tasks.find((t) => t.prompt === prompt)?.id;
+			expect(items.map((item) => item.json.taskId)).toEqual([idOf('a woodcut of an owl'), idOf('a woodcut of a fox')]);
+			expect(items.map((item) => item.json.status)).toEqual(['completed', 'completed']);
+			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+			expect(execution.data.resultData.runData.Generate).toHaveLength(1);
+
+			// Both callbacks were sent; only the first resumed the execution (the node has one run).
+			await until(async () => (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId)).length >= 2, 'both callbacks');
+			const callbacks = (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId));
+			const first = callbacks.find((/** @type {any} */ c) => c.taskId === idOf('a woodcut of an owl'));
+			const reads = (await emulator.requests()).filter((r) => r.seq > since && r.method === 'GET' && r.path.startsWith('/v1/tasks/'));
+			expect(reads.filter((r) => Date.parse(r.time) < Date.parse(first.sentAt))).toEqual([]);
+			const slowReads = reads.filter((r) => r.path === `/v1/tasks/${idOf('a woodcut of a fox')}`);
+			expect(slowReads.length).toBeGreaterThan(1);
+			figures.waitForTheCallbackTwoItems = {
+				tasks: 2,
+				callbacksSent: callbacks.length,
+				callbackAnswers: callbacks.map((/** @type {any} */ c) => c.status),
+				generateRuns: execution.data.resultData.runData.Generate.length,
+				pollsBeforeTheFirstCallback: 0,
+				apiReadsAfterTheFirstCallback: reads.length,
+			};
+		} finally {
+			await emulatorConfig({ taskMsQueue: [] });
+		}
 	}, 180_000);
 
 	test('when no callback comes before Max Wait, n8n continues with the placeholder that names the task', async () => {

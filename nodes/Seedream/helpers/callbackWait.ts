@@ -10,6 +10,7 @@ import {
 import { getTask } from '../transport';
 import { mapWithConcurrency } from './concurrency';
 import { taskToItems, type ResultOptions } from './results';
+import { taskErrorItem } from './taskErrorItem';
 import { isTerminal, type SeedreamTask } from './task';
 import { CALLBACK_URL_MAX_LENGTH } from './limits';
 import { isInternalHost } from './validate';
@@ -206,7 +207,9 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 				wait.itemIndex,
 			);
 		} catch (error) {
-			return [errorItem(error, taskId, wait.itemIndex)];
+			// A resumed node cannot fail the execution the way a running one does (n8n would drop the run's
+			// earlier data), so a task that failed reports as under Continue On Fail.
+			return [taskErrorItem(error, { id: taskId }, wait.itemIndex)];
 		}
 	});
 	return { noWebhookResponse: true, workflowData: [output.flat() as INodeExecutionData[]] };
@@ -229,22 +232,4 @@ function rememberResume(key: string): void {
 		const oldest = resumesUnderWay.values().next().value;
 		if (oldest !== undefined) resumesUnderWay.delete(oldest);
 	}
-}
-
-/**
- * A task that failed or could not be read after the resume. A resumed node cannot fail the execution the
- * way a running one does (n8n would drop the run's earlier data), so it reports like Continue On Fail.
- */
-function errorItem(error: unknown, taskId: string, itemIndex: number): INodeExecutionData {
-	const { message, description, context } = error as {
-		message?: string;
-		description?: string | null;
-		context?: IDataObject;
-	};
-	const json: IDataObject = { error: message ?? String(error), taskId };
-	if (description) json.description = description;
-	for (const field of ['status', 'errorCode', 'retryable', 'httpCode']) {
-		if (context?.[field] !== undefined) json[field] = context[field];
-	}
-	return { json, pairedItem: { item: itemIndex } };
 }
