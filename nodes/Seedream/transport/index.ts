@@ -55,12 +55,12 @@ const BACKOFF_MAX_MS = 15 * 1000;
 /** Error codes of connections that never carried the request: sending again cannot create a second task. */
 const NOT_SENT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
 
-export async function seedreamCredentials(
+/** Where the credential points. The key itself stays with n8n's authentication, never in node code. */
+export async function seedreamHosts(
 	this: IAllExecuteFunctions,
-): Promise<SeedreamCredentials> {
+): Promise<Pick<SeedreamCredentials, 'baseUrl' | 'filesBaseUrl'>> {
 	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
 	return {
-		apiKey: credentials.apiKey,
 		baseUrl: trimSlashes(credentials.baseUrl || 'https://api.evolink.ai'),
 		filesBaseUrl: trimSlashes(credentials.filesBaseUrl || 'https://files-api.evolink.ai'),
 	};
@@ -83,8 +83,8 @@ export async function apiRequestFull(
 ): Promise<ApiResponse> {
 	const { host = 'api', body, qs, headers, itemIndex } = options;
 	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
-	const credentials = await seedreamCredentials.call(this);
-	const url = `${host === 'files' ? credentials.filesBaseUrl : credentials.baseUrl}${endpoint}`;
+	const hosts = await seedreamHosts.call(this);
+	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
 	const response = await sendWithRetries(
 		this,
 		async () =>

@@ -5,7 +5,7 @@ import {
 	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
-import { createTask, getTask, seedreamCredentials } from '../../transport';
+import { createTask, getTask, seedreamHosts } from '../../transport';
 import { idempotencyKey } from '../../helpers/idempotency';
 import {
 	DEFAULT_MODEL,
@@ -271,7 +271,8 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const param = <T>(name: string, fallback?: T) =>
 		this.getNodeParameter(name, itemIndex, fallback) as T;
 	const entries = param<ReferenceEntry[]>('referenceImages.images', []);
-	const credentials = await seedreamCredentials.call(this);
+	// Callback URL rules relax only when the API itself is not https: a local emulator on this machine.
+	const localApi = !(await seedreamHosts.call(this)).baseUrl.toLowerCase().startsWith('https:');
 	const waitMode = param<string>('waitMode');
 	const body = validator.generate(
 		{
@@ -284,14 +285,13 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
 			referenceCount: entries.length,
 		},
-		// The emulator runs on http://127.0.0.1 and calls back on the same machine.
-		{ allowInternalCallback: !credentials.baseUrl.toLowerCase().startsWith('https:') },
+		{ allowInternalCallback: localApi },
 	);
 	const references = await prepareReferences.call(this, itemIndex, entries, validator);
 	const resumeUrl =
 		waitMode === 'callback' && !isToolCall(this)
 			? resumeUrlFor.call(this, itemIndex, {
-					allowInternal: !credentials.baseUrl.toLowerCase().startsWith('https:'),
+					allowInternal: localApi,
 				})
 			: undefined;
 	return { body, references, resumeUrl };
