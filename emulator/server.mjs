@@ -280,6 +280,12 @@ export async function startEmulator(options = {}) {
 			res.destroy();
 		});
 	});
+	// Node closes idle keep-alive sockets after 5 s, about when clients (undici: the server's hint − 1 s) stop
+	// reusing them; on a loaded machine a client can send on a socket the server is closing (ECONNRESET, seen
+	// once in test/nodes under load). Idle sockets outlive the clients' own timeout by a wide margin instead,
+	// as behind a load balancer; close() still ends them all at once.
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
 	await new Promise((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(opts.port, opts.host, () => resolve(undefined));
