@@ -260,6 +260,28 @@ describe('retries', () => {
 	});
 });
 
+describe('rate limits', () => {
+	test('more items at once than the service takes: 429s are waited out, never shown, order kept', async () => {
+		await suite.emulator.control.config({ maxConcurrentTasks: 3 });
+		const prompts = Array.from({ length: 12 }, (_, i) => `picture number ${i}`);
+		const result = await suite.run(
+			{ ...GENERATE, prompt: '={{ $json.prompt }}', output: 'urls', options: { concurrency: 6 } },
+			{ items: prompts.map((prompt) => ({ json: { prompt } })) },
+		);
+		expect(result.status).toBe('success');
+		const refused = await suite.requests(
+			(/** @type {any} */ r) => r.path === '/v1/images/generations' && r.status === 429,
+		);
+		expect(refused.length).toBeGreaterThan(0);
+		const promptOf = new Map(
+			(await suite.emulator.control.tasks()).map((/** @type {any} */ t) => [t.id, t.prompt]),
+		);
+		const items = result.output('Seedream');
+		expect(items.map((/** @type {any} */ i) => promptOf.get(i.json.taskId))).toEqual(prompts);
+		expect(items.every((/** @type {any} */ i) => i.json.status === 'completed')).toBe(true);
+	});
+});
+
 describe("n8n's Retry On Fail", () => {
 	const RETRY = { retryOnFail: true, maxTries: 2, waitBetweenTries: 0 };
 
