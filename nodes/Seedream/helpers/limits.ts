@@ -43,17 +43,17 @@ export const QUALITIES = ['1K', '2K', '4K'] as const;
 export type Quality = (typeof QUALITIES)[number];
 export const DEFAULT_QUALITY: Quality = '2K';
 
+export const PROMPT_PRIORITIES = ['standard', 'fast'] as const;
+export type PromptPriority = (typeof PROMPT_PRIORITIES)[number];
+
 /** Model-specific narrowing: Seedream 4.5 accepts quality 2K/4K only and prompt priority standard only. */
 export const MODEL_RULES: Record<
 	SeedreamModel,
 	{ qualities: readonly Quality[]; promptPriorities: readonly PromptPriority[] }
 > = {
-	'doubao-seedream-4.0': { qualities: QUALITIES, promptPriorities: ['standard', 'fast'] },
+	'doubao-seedream-4.0': { qualities: QUALITIES, promptPriorities: PROMPT_PRIORITIES },
 	'doubao-seedream-4.5': { qualities: ['2K', '4K'], promptPriorities: ['standard'] },
 };
-
-export const PROMPT_PRIORITIES = ['standard', 'fast'] as const;
-export type PromptPriority = (typeof PROMPT_PRIORITIES)[number];
 
 export const REFERENCES_MAX = 14;
 export const REFERENCE_MAX_BYTES = 10 * 1024 * 1024;
@@ -81,7 +81,7 @@ export const CLIENT_TASK_ERROR_CODES = [
 	'image_dimension_mismatch',
 	'request_cancelled',
 ];
-/** Server-side task error codes: a new task later may succeed. */
+/** Server-side task error codes: a new task later may succeed. Codes in neither list count as these. */
 export const SERVER_TASK_ERROR_CODES = [
 	'generation_failed_no_content',
 	'service_error',
