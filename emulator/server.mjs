@@ -35,6 +35,9 @@ import {
 	FILES_MAX_PER_KEY,
 } from './limits.mjs';
 
+/** Entries kept in the request log. */
+const LOG_LIMIT = 10_000;
+
 /**
  * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
@@ -155,6 +158,9 @@ async function handle(state, control, req, res) {
 		status: null,
 	};
 	state.requests.push(entry);
+	// A demo left polling for hours must not grow without bound: keep the most recent requests.
+	if (state.requests.length > LOG_LIMIT)
+		state.requests.splice(0, state.requests.length - LOG_LIMIT);
 
 	/** @type {Reply} */
 	let reply;
