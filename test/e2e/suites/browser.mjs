@@ -67,9 +67,10 @@ export function browserTests(get) {
 			const node = page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`);
 			await node.waitFor();
 			expect(await node.getAttribute('data-node-type')).toBe(NODE_TYPE);
-			// Its icon is served from the installed package.
+			// Its icon is served from the installed package and loads (a broken image never gets a width).
 			const icon = node.locator('img').first();
-			await expect(icon.evaluate((img) => /** @type {HTMLImageElement} */ (img).naturalWidth)).resolves.toBeGreaterThan(0);
+			expect(await icon.getAttribute('src')).toMatch(/\/icons\/n8n-nodes-seedream\//);
+			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await icon.elementHandle());
 			expect(await page().locator('[data-test-id=canvas-node-status-issues]').count()).toBe(0);
 			await page().locator('[data-test-id=zoom-to-fit]').click();
 			await screenshot(page(), 'workflow-canvas');
