@@ -52,7 +52,7 @@ let stopping = false;
 async function shutdown(/** @type {number} */ code) {
 	if (stopping) return;
 	stopping = true;
-	step('Stopping n8n and the emulator');
+	step(realApi ? 'Stopping n8n' : 'Stopping n8n and the emulator');
 	await instance?.stop();
 	process.exit(code);
 }
@@ -105,7 +105,7 @@ const lines = [
 	`  User folder: ${userFolder}`,
 	`  Logs:        ${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`,
 	'',
-	'Open a workflow and click "Execute workflow". Press Ctrl-C to stop n8n and the emulator.',
+	`Open a workflow and click "Execute workflow". Press Ctrl-C to stop ${realApi ? 'n8n' : 'n8n and the emulator'}.`,
 	'',
 ];
 console.log(lines.join('\n'));
