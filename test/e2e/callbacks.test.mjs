@@ -71,10 +71,15 @@ function generateNode(name, parameters, index) {
 	};
 }
 
-/** Executions of a workflow, newest first, with their data. @param {string} workflowId */
+/** Executions of a workflow, newest first, with their data; none may still be running. @param {string} workflowId */
 async function executionsOf(workflowId) {
-	const { data } = await get().client.api('GET', `/api/v1/executions?workflowId=${workflowId}&includeData=true&limit=100`);
-	return /** @type {any[]} */ (data);
+	/** @type {any[]} */
+	let executions = [];
+	await until(async () => {
+		({ data: executions } = await get().client.api('GET', `/api/v1/executions?workflowId=${workflowId}&includeData=true&limit=100`));
+		return executions.every((execution) => execution.finished || ['success', 'error', 'crashed', 'canceled'].includes(execution.status));
+	}, `the executions of workflow ${workflowId} to finish`);
+	return executions;
 }
 
 /** Polls until `condition` holds (something the system reaches by itself), failing after `timeoutMs`. */
@@ -296,8 +301,8 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 
 	test('two items: the first callback resumes once, the task still running is polled, the later callback changes nothing', async () => {
 		const { client, emulator } = get();
-		// The first task ends fast, the second 3 s later, while the resumed node is finishing it.
-		await emulatorConfig({ taskMsQueue: [300, 3000] });
+		// The first task ends fast, the second well after the first callback, while the resumed node polls it.
+		await emulatorConfig({ taskMsQueue: [300, 10_000] });
 		try {
 			const { nodes, connections } = chain([
 				generateNode('Generate', { prompt: '={{ "a woodcut of " + $json.subject }}', waitMode: 'callback', output: 'urls' }, 0),

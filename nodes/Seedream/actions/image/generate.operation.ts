@@ -204,7 +204,7 @@ const properties: INodeProperties[] = [
 				name: 'Wait for the Callback',
 				value: 'callback',
 				description:
-					"Pause the execution until EvoLink reports the task finished (no polling), then output the images. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
+					"Pause the execution until EvoLink reports the task finished (no polling), then output what Wait for the Result outputs; a failed task comes out as an item with its error. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
 			},
 			{
 				name: "Don't Wait",
