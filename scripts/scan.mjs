@@ -47,7 +47,8 @@ try {
 		tarball = resolve(process.argv[given + 1]);
 	} else {
 		step('Scanner: building and packing the package');
-		tarball = buildAndPack({ outDir: work }).tarball;
+		// Kept in test-results/ (ignored by git): the next scan reuses it when the sources are unchanged.
+		tarball = buildAndPack({ outDir: join(repoRoot, 'test-results', 'pack-scan') }).tarball;
 	}
 	const unpacked = join(work, 'package');
 	mkdirSync(unpacked);

@@ -30,7 +30,8 @@ export async function startE2eInstance() {
 	try {
 		const tarball = process.env.SEEDREAM_TARBALL
 			? resolve(process.env.SEEDREAM_TARBALL)
-			: buildAndPack({ outDir: join(root, 'package') }).tarball;
+			: // Per Jest worker (two test files may pack at once); reused by the next run when the sources are unchanged.
+				buildAndPack({ outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`) }).tarball;
 		const port = await freePort();
 		let brokerPort = await freePort();
 		while (brokerPort === port) brokerPort = await freePort();
