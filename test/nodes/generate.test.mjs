@@ -144,10 +144,12 @@ describe('output shapes', () => {
 	});
 
 	test('an image over the maximum download size is refused, naming the limit', async () => {
-		// A 4K PNG of the emulator weighs several MB; the limit is 1 MB.
-		const result = await suite.run({ ...GENERATE, size: '4K', options: { maxDownloadMB: 1 } });
+		// A 2K PNG of the emulator weighs about 1.5 MB; the limit is 1 MB.
+		const result = await suite.run({ ...GENERATE, size: '2K', options: { maxDownloadMB: 1 } });
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/over the maximum download size of 1 MB/);
+		expect(result.error.message).toMatch(
+			/^Stopped downloading image 0 of task task-unified-\S+: it is 1\.\d MB, over the maximum download size of 1 MB$/,
+		);
 	});
 });
 

@@ -2,6 +2,7 @@
 // Task > Get: reading a task by ID, optionally waiting and downloading, is how a user resumes without paying
 // again. Also the API's read errors and expired result URLs.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { GENERATE, startSuite } from './support.mjs';
 
 const otherKey = `sk-other-${randomBytes(8).toString('hex')}`;
@@ -124,4 +125,53 @@ test('several task IDs in, one result per task out, in order', async () => {
 		[second, 0],
 		[first, 1],
 	]);
+});
+
+test('a download without a declared size is cut off once it passes the maximum', async () => {
+	// A content host that streams 3 MB in chunks without Content-Length, and counts what it sent.
+	let sent = 0;
+	const host = http.createServer((_, res) => {
+		res.writeHead(200, { 'content-type': 'image/png' });
+		const chunk = Buffer.alloc(64 * 1024, 1);
+		const pump = () => {
+			while (sent < 3 * 1024 * 1024) {
+				sent += chunk.length;
+				if (!res.write(chunk)) return void res.once('drain', pump);
+			}
+			res.end();
+		};
+		res.on('close', () => undefined);
+		pump();
+	});
+	await new Promise((resolve) => host.listen(0, '127.0.0.1', () => resolve(undefined)));
+	try {
+		const { port } = /** @type {import('node:net').AddressInfo} */ (host.address());
+		const taskId = await submit();
+		await suite.emulator.control.fault({
+			method: 'GET',
+			path: '/v1/tasks/',
+			action: {
+				type: 'status',
+				status: 200,
+				body: {
+					id: taskId,
+					status: 'completed',
+					progress: 100,
+					results: [`http://127.0.0.1:${port}/big.png`],
+				},
+			},
+		});
+		const result = await suite.run({
+			...GET,
+			taskId,
+			output: 'binaryPerImage',
+			options: { maxDownloadMB: 1 },
+		});
+		expect(result.status).toBe('error');
+		expect(result.error.message).toBe(
+			`Stopped downloading image 0 of task ${taskId}: it is more than 1 MB, over the maximum download size of 1 MB`,
+		);
+	} finally {
+		host.close();
+	}
 });

@@ -340,7 +340,7 @@ function tooLargeError(
 ) {
 	return operationError(
 		context.getNode(),
-		`${what} is ${size}, over the maximum download size of ${mb(maxBytes)} MB`,
+		`Stopped downloading ${what}: it is ${size}, over the maximum download size of ${mb(maxBytes)} MB`,
 		{
 			itemIndex,
 			description:
