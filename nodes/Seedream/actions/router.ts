@@ -1,12 +1,12 @@
 import {
 	NodeApiError,
 	NodeOperationError,
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { isWaitingForCallback, pauseForCallbacks } from '../helpers/callbackWait';
 import { mapWithConcurrency } from '../helpers/concurrency';
+import { errorItem } from '../helpers/errors';
 import * as account from './account';
 import * as image from './image';
 import { DEFAULT_CONCURRENCY } from './shared';
@@ -36,18 +36,6 @@ const operations: Record<string, Record<string, Operation>> = {
 	account: { getCredits: account.getCredits },
 };
 
-/** Facts an error item keeps so a workflow can act on it (resume with Task > Get, retry, report). */
-const ERROR_FIELDS = [
-	'taskId',
-	'status',
-	'errorCode',
-	'retryable',
-	'httpCode',
-	'apiCode',
-	'requestId',
-	'param',
-];
-
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const resource = this.getNodeParameter('resource', 0) as string;
@@ -71,7 +59,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const fail = (itemIndex: number, error: unknown) => {
 		done.add(itemIndex);
 		if (this.continueOnFail()) {
-			outputs[itemIndex] = [{ json: errorJson(error), pairedItem: { item: itemIndex } }];
+			outputs[itemIndex] = [errorItem(error, itemIndex)];
 		} else if (!fatal || itemIndex < fatal.itemIndex) {
 			fatal = { itemIndex, error };
 		}
@@ -116,16 +104,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// Wait for the Callback: one pause for the whole execution, once every item has its task.
 	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
 	return [output];
-}
-
-function errorJson(error: unknown): IDataObject {
-	const json: IDataObject = { error: (error as Error)?.message ?? String(error) };
-	const { description, context } = error as { description?: string | null; context?: IDataObject };
-	if (description) json.description = description;
-	for (const field of ERROR_FIELDS) {
-		if (context?.[field] !== undefined) json[field] = context[field];
-	}
-	return json;
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number) {

@@ -3,6 +3,7 @@ import {
 	NodeOperationError,
 	type IDataObject,
 	type INode,
+	type INodeExecutionData,
 	type JsonObject,
 } from 'n8n-workflow';
 
@@ -53,4 +54,31 @@ function keep<E extends NodeOperationError | NodeApiError>(
 	error.message = message;
 	if (context) Object.assign(error.context, context);
 	return error;
+}
+
+/** Facts an error item keeps so a workflow can act on it (resume with Task > Get, retry, report). */
+const ERROR_ITEM_FIELDS = [
+	'taskId',
+	'status',
+	'errorCode',
+	'retryable',
+	'httpCode',
+	'apiCode',
+	'requestId',
+	'param',
+];
+
+/** An error as an output item (continueOnFail): its message and advice, and the facts in its context. */
+export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+	const { message, description, context } = error as {
+		message?: string;
+		description?: string | null;
+		context?: IDataObject;
+	};
+	const json: IDataObject = { error: message ?? String(error) };
+	if (description) json.description = description;
+	for (const field of ERROR_ITEM_FIELDS) {
+		if (context?.[field] !== undefined) json[field] = context[field];
+	}
+	return { json, pairedItem: { item: itemIndex } };
 }
