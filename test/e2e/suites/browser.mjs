@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { openBrowser } from '../support/browser.mjs';
+import { removeWorkflow, saveVariant } from '../support/run.mjs';
 
 const NODE = 'Generate Images';
 /** Per test: the editor's first loads are slow on a loaded CI machine; these are limits, never assertions. */
@@ -127,6 +128,27 @@ export function browserTests(get) {
 			await edge.first().waitFor();
 			await page().locator('[data-test-id=zoom-to-fit]').click();
 			await screenshot(page(), 'workflow-after-run');
+		}, UI_TIMEOUT);
+
+		test('an invalid size shows in the output panel the way n8n shows node errors, nothing sent', async () => {
+			const instance = get();
+			const workflowId = await saveVariant(instance, 'generate-images.json', 'e2e: invalid size in the editor', (workflow) => {
+				const generate = workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === NODE);
+				Object.assign(generate.parameters, { sizeMode: 'custom', width: 640, height: 480 });
+			});
+			try {
+				await page().goto(`${instance.url}/workflow/${workflowId}`);
+				await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
+				const ndv = page().locator('[data-test-id=ndv]');
+				await ndv.locator('[data-test-id=node-execute-button]').click();
+				const message = ndv.locator('[data-test-id=node-error-message]');
+				await message.waitFor();
+				expect(await message.innerText()).toMatch(/640x480/);
+				expect(await ndv.locator('[data-test-id=node-error-description]').innerText()).toMatch(/nothing was sent/i);
+				await screenshot(page(), 'node-error');
+			} finally {
+				await removeWorkflow(instance, workflowId);
+			}
 		}, UI_TIMEOUT);
 
 		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {

@@ -60,3 +60,28 @@ export async function runTool(instance, workflowId, toolNodeName, args) {
 	});
 	return await instance.client.waitForExecution(String(result.executionId));
 }
+
+/**
+ * Saves a variant of an example as a new workflow (for cases the shipped examples must not contain, such as an
+ * invalid size), with the instance's credential on its Seedream nodes. Remove it with removeWorkflow.
+ * @param {E2eInstance} instance @param {string} file @param {string} name
+ * @param {(workflow: Record<string, any>) => void} change edits the example's JSON in place
+ * @returns {Promise<string>} the new workflow's id
+ */
+export async function saveVariant(instance, file, name, change) {
+	const workflow = structuredClone(example(file));
+	change(workflow);
+	const created = await instance.client.rest('POST', '/rest/workflows', {
+		name,
+		nodes: workflow.nodes.map((/** @type {any} */ n) => (n.credentials ? { ...n, credentials: { seedreamApi: { id: instance.credential.id, name: instance.credential.name } } } : n)),
+		connections: workflow.connections,
+		settings: workflow.settings,
+	});
+	return String(created.id);
+}
+
+/** n8n 2.x deletes only archived workflows: archive, then delete. @param {E2eInstance} instance @param {string} id */
+export async function removeWorkflow(instance, id) {
+	await instance.client.rest('POST', `/rest/workflows/${id}/archive`, {}).catch(() => {});
+	await instance.client.rest('DELETE', `/rest/workflows/${id}`);
+}
