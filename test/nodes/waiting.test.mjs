@@ -77,6 +77,19 @@ describe('maximum wait', () => {
 	});
 });
 
+describe('polling', () => {
+	test('a task read back mid-way (Task > Get) is polled sparingly, not every 100 ms', async () => {
+		await suite.emulator.control.config({ taskMs: 4000 });
+		const submitted = await suite.run({ ...GENERATE, waitMode: 'dontWait' });
+		const taskId = submitted.output('Seedream')[0].json.taskId;
+		const result = await suite.run({ ...GET, taskId, output: 'urls' });
+		expect(result.output('Seedream')[0].json.status).toBe('completed');
+		const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+		// About 4 s of waiting: a poll every 100 ms would be ~40 reads.
+		expect(reads.length).toBeLessThanOrEqual(10);
+	});
+});
+
 describe("n8n's Stop while waiting", () => {
 	test('stops the wait at once: the run ends canceled and no more reads are sent', async () => {
 		await suite.emulator.control.config({ taskMs: 60000 });

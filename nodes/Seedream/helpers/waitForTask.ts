@@ -26,7 +26,7 @@ export interface WaitOptions {
 	/** Give up after this long (the task keeps running at EvoLink). */
 	maxWaitMs: number;
 	itemIndex?: number;
-	/** When the task was submitted, on this machine's clock; defaults to now. */
+	/** When the task was submitted, on this machine's clock, if known (Generate knows; a task read back does not). */
 	submittedAt?: number;
 }
 
@@ -47,9 +47,8 @@ export async function waitForTask(
 	options: WaitOptions,
 ): Promise<WaitResult> {
 	const { maxWaitMs, itemIndex } = options;
-	const start = options.submittedAt ?? Date.now();
 	const deadline = Date.now() + maxWaitMs;
-	const predictor = new EndPredictor(start);
+	const predictor = new EndPredictor(options.submittedAt);
 	let task = initial;
 	let polls = 0;
 	let completedEmptySince: number | undefined;
@@ -93,7 +92,7 @@ class EndPredictor {
 	private overduePolls = 0;
 	private blindPolls = 0;
 
-	constructor(private readonly start: number) {}
+	constructor(private readonly start: number | undefined) {}
 
 	observe(task: SeedreamTask, at: number): void {
 		const progress = Number(task.progress);
@@ -115,7 +114,10 @@ class EndPredictor {
 	nextDelay(now: number): number {
 		const rated = this.rateBasedEnd();
 		if (rated) {
-			const untilWindow = rated.end - rated.uncertainty - now;
+			const remaining = rated.end - now;
+			// Readings a percent or two apart give a rough rate: close in by halves until it firms up.
+			if (rated.uncertainty > remaining / 2 && remaining > 2 * POLL_MIN_MS) return remaining / 2;
+			const untilWindow = remaining - rated.uncertainty;
 			if (untilWindow > POLL_MIN_MS) return untilWindow;
 			if (now <= rated.end + rated.uncertainty) return POLL_MIN_MS;
 			return this.overdueDelay();
@@ -144,10 +146,11 @@ class EndPredictor {
 	private remainingWithoutRate(now: number): number | undefined {
 		const candidates: number[] = [];
 		if (this.estimate) {
-			const base = this.estimateIsTotal ? this.start : this.estimate.at;
+			const base = this.estimateIsTotal && this.start !== undefined ? this.start : this.estimate.at;
 			candidates.push(base + this.estimate.seconds * 1000 - now);
 		}
-		if (this.last) {
+		// One reading extrapolates only from a known start (how long it took to get this far).
+		if (this.last && this.start !== undefined && this.last.at > this.start) {
 			const elapsed = this.last.at - this.start;
 			// Overestimates by the time the task sat in the queue, so the halving stays on the safe side.
 			candidates.push(
