@@ -67,9 +67,9 @@ try {
 
 	let tarball = env.SEEDREAM_TARBALL ? resolve(env.SEEDREAM_TARBALL) : '';
 	if (!tarball) {
-		step('Building and packing the package (n8n-node build, npm pack)');
+		step('Packing the package (n8n-node build, npm pack; skipped when the sources are unchanged)');
 		const packed = buildAndPack({ outDir: join(userFolder, 'package') });
-		if (packed.reused) step('Sources unchanged since the last start: reusing its tarball');
+		step(packed.reused ? 'Sources unchanged since the last start: same tarball' : `Packed ${packed.tarball}`);
 		tarball = packed.tarball;
 	}
 	instance = await startInstance({
