@@ -16,12 +16,14 @@ import { EmulatorControl } from './emulator-control.mjs';
 export async function startE2eInstance() {
 	const root = mkdtempSync(join(tmpdir(), 'seedream-e2e-'));
 	const userFolder = join(root, 'n8n');
-	const logsOut = join(repoRoot, 'test-results', 'e2e-logs');
+	// One folder per Jest worker: test files that start their own n8n must not overwrite each other's logs.
+	const logsOut = join(repoRoot, 'test-results', 'e2e-logs', `worker-${process.env.JEST_WORKER_ID ?? '0'}`);
 	/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
 	let instance;
 	const cleanup = async () => {
 		await instance?.stop();
 		if (existsSync(join(userFolder, 'logs'))) {
+			rmSync(logsOut, { recursive: true, force: true });
 			mkdirSync(logsOut, { recursive: true });
 			cpSync(join(userFolder, 'logs'), logsOut, { recursive: true });
 		}
