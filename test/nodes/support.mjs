@@ -18,15 +18,17 @@ export const GENERATE = Object.freeze({
 /**
  * Starts a harness and an emulator for a test file (call in beforeAll) and resets the emulator before each
  * test (call `reset` in beforeEach).
- * @param {{ binaryMode?: 'default' | 'filesystem', taskMs?: number, allowInsecureCallbacks?: boolean, keys?: string[] }} [options]
+ * @param {{ binaryMode?: 'default' | 'filesystem', engine?: 'legacy' | 'vm', taskMs?: number,
+ *   allowInsecureCallbacks?: boolean, keys?: string[] }} [options]
  */
 export async function startSuite({
 	binaryMode = 'default',
+	engine = 'legacy',
 	taskMs = 300,
 	allowInsecureCallbacks,
 	keys,
 } = {}) {
-	const harness = await createHarness({ binaryMode });
+	const harness = await createHarness({ binaryMode, engine });
 	const emulator = await startTestEmulator({ taskMs, allowInsecureCallbacks, keys });
 	const credentials = { seedreamApi: emulator.credentials };
 
