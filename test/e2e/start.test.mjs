@@ -1,0 +1,132 @@
+// @ts-check
+// `npm start` itself (scripts/start.mjs), as a user runs it: it builds and installs the package, prints the
+// editor URL, the login and the imported examples, answers on the printed URL, stops n8n and the emulator on
+// Ctrl-C (SIGINT to its process group, as a terminal sends it), and a second start reuses the tarball, the
+// install and the imported workflows. Free ports and a temp user folder, so a running `npm start` is untouched.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_OWNER, N8nClient, assertPortFree, freePort, readExamples } from '../../scripts/lib/n8n-instance.mjs';
+import { repoRoot } from '../../scripts/lib/toolchain.mjs';
+
+/** @type {{ port: number, brokerPort: number, emulatorPort: number }} */
+const ports = { port: 0, brokerPort: 0, emulatorPort: 0 };
+const userFolder = mkdtempSync(join(tmpdir(), 'seedream-start-'));
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const running = new Set();
+
+/**
+ * Runs `node scripts/start.mjs` in its own process group until it prints that it is ready.
+ * @returns {Promise<{ child: import('node:child_process').ChildProcess, output: () => string, exit: Promise<number | null> }>}
+ */
+async function start() {
+	const { NODE_ENV, NODE_OPTIONS, JEST_WORKER_ID, ...env } = process.env;
+	const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs')], {
+		cwd: repoRoot,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {
+			...env,
+			SEEDREAM_BOOTSTRAPPED: '1',
+			N8N_PORT: String(ports.port),
+			N8N_RUNNERS_BROKER_PORT: String(ports.brokerPort),
+			EVOLINK_EMULATOR_PORT: String(ports.emulatorPort),
+			SEEDREAM_N8N_USER_FOLDER: userFolder,
+			SEEDREAM_OWNER_EMAIL: '',
+			SEEDREAM_OWNER_PASSWORD: '',
+			EVOLINK_API_KEY: '',
+			SEEDREAM_TARBALL: '',
+		},
+	});
+	running.add(child);
+	let text = '';
+	child.stdout?.on('data', (chunk) => (text += chunk));
+	child.stderr?.on('data', (chunk) => (text += chunk));
+	/** @type {Promise<number | null>} */
+	const exit = new Promise((resolve) => child.once('exit', (code) => (running.delete(child), resolve(code))));
+	await new Promise((resolve, reject) => {
+		const check = () => {
+			if (/is ready \(/.test(text)) resolve(undefined);
+		};
+		child.stdout?.on('data', check);
+		exit.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${text}`)));
+	});
+	return { child, output: () => text, exit };
+}
+
+/** Ctrl-C: SIGINT to the process group, as a terminal sends it. @param {import('node:child_process').ChildProcess} child */
+function interrupt(child) {
+	if (child.pid) process.kill(-child.pid, 'SIGINT');
+}
+
+/** The workflow lines of the banner: name -> id. @param {string} text */
+function workflowsIn(text) {
+	return Object.fromEntries([...text.matchAll(/^ {4}(.+?)\s+http:\/\/127\.0\.0\.1:\d+\/workflow\/(\w+)$/gm)].map((m) => [m[1], m[2]]));
+}
+
+beforeAll(async () => {
+	ports.port = await freePort();
+	do ports.brokerPort = await freePort();
+	while (ports.brokerPort === ports.port);
+	do ports.emulatorPort = await freePort();
+	while ([ports.port, ports.brokerPort].includes(ports.emulatorPort));
+});
+
+afterAll(async () => {
+	// A failed test may leave a start running: stop it the way a user would, so it stops n8n and the emulator.
+	for (const child of running) {
+		interrupt(child);
+		await new Promise((resolve) => child.once('exit', resolve));
+	}
+	rmSync(userFolder, { recursive: true, force: true });
+}, 120_000);
+
+describe('npm start', () => {
+	/** @type {Record<string, string>} */
+	let firstWorkflows = {};
+
+	test('first start: builds, installs, prints the editor URL, the demo login and every example; the URL works; Ctrl-C stops everything', async () => {
+		const run = await start();
+		const text = run.output();
+		const url = `http://127.0.0.1:${ports.port}`;
+		expect(text).toContain(`Editor:      ${url}\n`);
+		expect(text).toContain(`Log in:      ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
+		expect(text).toContain(`the EvoLink emulator at http://127.0.0.1:${ports.emulatorPort}`);
+		expect(text).toMatch(/Packed .*n8n-nodes-seedream-[\d.]+\.tgz/);
+		expect(text).toMatch(/Installed n8n-nodes-seedream@/);
+
+		firstWorkflows = workflowsIn(text);
+		expect(Object.keys(firstWorkflows).sort()).toEqual(readExamples().map((e) => e.workflow.name).sort());
+
+		const client = new N8nClient(url);
+		await client.login(DEMO_OWNER);
+		const saved = await client.listWorkflows();
+		for (const [name, id] of Object.entries(firstWorkflows)) {
+			expect(saved).toContainEqual(expect.objectContaining({ id, name }));
+		}
+
+		interrupt(run.child);
+		expect(await run.exit).toBe(0);
+		expect(run.output()).toContain('Stopping n8n and the emulator');
+		for (const [port, what] of [[ports.port, 'n8n'], [ports.brokerPort, 'broker'], [ports.emulatorPort, 'emulator']]) {
+			await expect(assertPortFree(Number(port), String(what), 'none')).resolves.toBeUndefined();
+		}
+	}, 600_000);
+
+	test('second start: same tarball, nothing reinstalled, the same workflows (no duplicates)', async () => {
+		const run = await start();
+		const text = run.output();
+		expect(text).toContain('Sources unchanged since the last start: same tarball');
+		expect(text).toMatch(/n8n-nodes-seedream@[\d.]+ already installed \(same tarball\)/);
+		expect(workflowsIn(text)).toEqual(firstWorkflows);
+
+		const client = new N8nClient(`http://127.0.0.1:${ports.port}`);
+		await client.login(DEMO_OWNER);
+		expect((await client.listWorkflows()).length).toBe(Object.keys(firstWorkflows).length);
+
+		interrupt(run.child);
+		expect(await run.exit).toBe(0);
+	}, 600_000);
+});
