@@ -1,24 +1,15 @@
 // @ts-check
 // Failures: every task error code, API errors and retries, continueOnFail with pairedItem, no double billing
 // when a create is sent again, and the API key in no output or error.
-import { GENERATE, everything, startImageHost, startSuite } from './support.mjs';
+import { GENERATE, everything, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
-/** @type {Awaited<ReturnType<typeof startImageHost>>} */
-let imageHost;
-let imageHostUrl = '';
 beforeAll(async () => {
-	suite = await startSuite();
-	// Reference URLs live somewhere the service can fetch.
-	imageHost = await startImageHost();
-	imageHostUrl = imageHost.url;
+	suite = await startSuite({ imageHost: true });
 });
 beforeEach(async () => await suite.reset());
-afterAll(async () => {
-	await imageHost?.close();
-	await suite?.close();
-});
+afterAll(async () => await suite?.close());
 
 const CONTINUE = { onError: 'continueRegularOutput' };
 const fault = (/** @type {Record<string, unknown>} */ spec) => suite.emulator.control.fault(spec);
@@ -94,9 +85,9 @@ describe('task error codes', () => {
 describe('continueOnFail', () => {
 	test('the failed item keeps its pairedItem and task ID; the others keep their results', async () => {
 		const refs = [
-			`${imageHostUrl}/a.png`,
+			`${suite.imageHostUrl}/a.png`,
 			'http://127.0.0.1:1/unreachable.png',
-			`${imageHostUrl}/c.png`,
+			`${suite.imageHostUrl}/c.png`,
 		];
 		const result = await suite.run(
 			{
@@ -219,43 +210,20 @@ describe('retries', () => {
 		expect(await suite.requests({ method: 'GET', path: '/v1/tasks/' })).toHaveLength(5);
 	});
 
-	test('a create answered 429 is sent again and creates one task', async () => {
-		await fault({
-			method: 'POST',
-			path: '/v1/images/generations',
-			times: 2,
-			action: { type: 'status', status: 429, retryAfter: 0 },
-		});
-		const result = await suite.run({ ...GENERATE, output: 'urls' });
-		expect(result.status).toBe('success');
-		expect(await suite.emulator.control.tasks()).toHaveLength(1);
-		expect(await reserves()).toHaveLength(1);
-	});
-
-	test('a create whose connection dropped is sent again with the same key and creates one task', async () => {
-		await fault({
-			method: 'POST',
-			path: '/v1/images/generations',
-			times: 1,
-			action: { type: 'drop' },
-		});
+	test.each([
+		['answered 429 (twice)', { times: 2, action: { type: 'status', status: 429, retryAfter: 0 } }],
+		['answered 500', { times: 1, action: { type: 'status', status: 500, retryAfter: 0 } }],
+		['whose connection dropped', { times: 1, action: { type: 'drop' } }],
+	])('a create %s is sent again with the same key and creates one task', async (_, spec) => {
+		await fault({ method: 'POST', path: '/v1/images/generations', ...spec });
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.status).toBe('success');
 		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
-		expect(creates).toHaveLength(2);
-		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
-		expect(await reserves()).toHaveLength(1);
-	});
-
-	test('a create answered 500 is sent again with the same key and creates one task', async () => {
-		await fault({
-			method: 'POST',
-			path: '/v1/images/generations',
-			times: 1,
-			action: { type: 'status', status: 500, retryAfter: 0 },
-		});
-		const result = await suite.run({ ...GENERATE, output: 'urls' });
-		expect(result.status).toBe('success');
+		expect(creates).toHaveLength(1 + spec.times);
+		expect(new Set(creates.map((/** @type {any} */ c) => c.headers['idempotency-key'])).size).toBe(
+			1,
+		);
+		expect(await suite.emulator.control.tasks()).toHaveLength(1);
 		expect(await reserves()).toHaveLength(1);
 	});
 });

@@ -1,24 +1,16 @@
 // @ts-check
 // Reference images: URLs pass through, binary fields are uploaded to EvoLink Files (seen in the emulator's
 // log) and their file URLs sent in image_urls, in the order of the entries.
-import { GENERATE, png, startImageHost, startSuite } from './support.mjs';
+import { GENERATE, png, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
-/** @type {Awaited<ReturnType<typeof startImageHost>>} */
-let imageHost;
-let imageHostUrl = '';
 beforeAll(async () => {
-	suite = await startSuite();
-	// Reference URLs live somewhere the service can fetch.
-	imageHost = await startImageHost();
-	imageHostUrl = imageHost.url;
+	// Reference URLs live somewhere the service can fetch: a plain image host on this machine.
+	suite = await startSuite({ imageHost: true });
 });
 beforeEach(async () => await suite.reset());
-afterAll(async () => {
-	await imageHost?.close();
-	await suite?.close();
-});
+afterAll(async () => await suite?.close());
 
 /** One item with these PNGs in binary fields ref0, ref1, ... */
 async function itemWithPngs(/** @type {number} */ count) {
@@ -49,7 +41,7 @@ async function createBody() {
 }
 
 test('URL references go to image_urls as given, and the task uses them', async () => {
-	const urls = [`${imageHostUrl}/a.png`, `${imageHostUrl}/b.png`];
+	const urls = [`${suite.imageHostUrl}/a.png`, `${suite.imageHostUrl}/b.png`];
 	const result = await suite.run({
 		...GENERATE,
 		sizeMode: 'ratio',
@@ -90,8 +82,8 @@ test('binary references are uploaded to Files and their file URLs sent, byte for
 
 test('URL and binary references mix freely and keep their order', async () => {
 	const { items } = await itemWithPngs(1);
-	const first = `${imageHostUrl}/first.png`;
-	const last = `${imageHostUrl}/last.png`;
+	const first = `${suite.imageHostUrl}/first.png`;
+	const last = `${suite.imageHostUrl}/last.png`;
 	const result = await suite.run(
 		{ ...GENERATE, referenceImages: { images: [urlEntry(first), binaryEntry(0), urlEntry(last)] } },
 		{ items },
@@ -152,7 +144,9 @@ test('a failed upload stops the item before a task is created (nothing billed)',
 test('a reference the service cannot read fails the task with image_processing_error', async () => {
 	const result = await suite.run({
 		...GENERATE,
-		referenceImages: { images: [urlEntry(`${imageHostUrl.replace(/:\d+$/, ':1')}/gone.png`)] },
+		referenceImages: {
+			images: [urlEntry(`${suite.imageHostUrl.replace(/:\d+$/, ':1')}/gone.png`)],
+		},
 	});
 	expect(result.status).toBe('error');
 	expect(result.error.message).toMatch(

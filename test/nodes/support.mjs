@@ -19,7 +19,8 @@ export const GENERATE = Object.freeze({
  * Starts a harness and an emulator for a test file (call in beforeAll) and resets the emulator before each
  * test (call `reset` in beforeEach).
  * @param {{ binaryMode?: 'default' | 'filesystem', engine?: 'legacy' | 'vm', taskMs?: number,
- *   allowInsecureCallbacks?: boolean, keys?: string[] }} [options]
+ *   allowInsecureCallbacks?: boolean, keys?: string[], imageHost?: boolean }} [options]
+ *   imageHost: also serve a PNG on 127.0.0.1 for reference URLs (suite.imageHostUrl)
  */
 export async function startSuite({
 	binaryMode = 'default',
@@ -27,8 +28,10 @@ export async function startSuite({
 	taskMs = 300,
 	allowInsecureCallbacks,
 	keys,
+	imageHost = false,
 } = {}) {
 	const harness = await createHarness({ binaryMode, engine });
+	const host = imageHost ? await startImageHost() : undefined;
 	const emulator = await startTestEmulator({ taskMs, allowInsecureCallbacks, keys });
 	const credentials = { seedreamApi: emulator.credentials };
 
@@ -64,8 +67,11 @@ export async function startSuite({
 		async ledger() {
 			return (await emulator.control.ledger())[emulator.maskKey(emulator.key)];
 		},
+		/** Base URL of the image host (with imageHost: true); every path serves the same 96x64 PNG. */
+		imageHostUrl: host?.url ?? '',
 		reset: () => emulator.control.reset(),
 		async close() {
+			await host?.close();
 			await emulator.close();
 			await harness.close();
 		},
@@ -83,7 +89,7 @@ export async function png(width = 64, height = 64, seed = 'reference') {
  * A plain image host on this machine, where reference URLs can point (the emulator fetches only loopback URLs).
  * Every path serves the same PNG. Returns { url, close }.
  */
-export async function startImageHost(width = 96, height = 64) {
+async function startImageHost(width = 96, height = 64) {
 	const picture = await png(width, height, 'hosted');
 	const server = http.createServer((_, res) =>
 		res.writeHead(200, { 'content-type': 'image/png' }).end(picture),
