@@ -1,25 +1,18 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData } from 'n8n-workflow';
+import { errorItem } from './errors';
 
 /**
- * A task that failed, or whose results could not be fetched, as one output item: what Generate gives under
- * Continue On Fail (message, advice, task ID, status, error code, whether a new task may help). For the
- * places where no node error can be raised: the trigger, and a node resumed by its callback.
+ * A task that failed, or whose results could not be fetched, as one output item, for the places where no node
+ * error can be raised (the trigger, a node resumed by its callback): the Continue On Fail item, which always
+ * names the task, even when the error itself (a download, a read) does not.
  */
 export function taskErrorItem(
 	error: unknown,
 	task: { id: string; status?: string },
 	itemIndex: number,
 ): INodeExecutionData {
-	const { message, description, context } = error as {
-		message?: string;
-		description?: string | null;
-		context?: IDataObject;
-	};
-	const json: IDataObject = { error: message ?? String(error), taskId: task.id };
-	if (task.status !== undefined) json.status = task.status;
-	if (description) json.description = description;
-	for (const field of ['status', 'errorCode', 'retryable', 'httpCode']) {
-		if (context?.[field] !== undefined) json[field] = context[field];
-	}
-	return { json, pairedItem: { item: itemIndex } };
+	const item = errorItem(error, itemIndex);
+	item.json.taskId ??= task.id;
+	if (task.status !== undefined) item.json.status ??= task.status;
+	return item;
 }
