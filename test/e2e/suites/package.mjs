@@ -4,19 +4,27 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CREDENTIAL_TYPE, NODE_TYPE, PACKAGE_NAME, nodesDir } from '../../../scripts/lib/n8n-instance.mjs';
+import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */
 export function packageTests(get) {
 	describe('the package as a community package', () => {
-		test('n8n lists the Seedream node (and its AI-tool variant) under the package name, and the credential type', async () => {
+		test('n8n loads every node package.json declares under the package name, a tool variant of the action node only, and the credential type', async () => {
 			const { client } = get();
 			// The editor's own copy of the node list (needs the session).
 			const read = async (/** @type {string} */ path) => /** @type {Response} */ (await client.rest('GET', path, undefined, { raw: true })).json();
 			const nodes = await read('/types/nodes.json');
 			const ours = nodes.filter((/** @type {{ name: string }} */ n) => n.name.startsWith(`${PACKAGE_NAME}.`));
-			expect(ours.map((/** @type {{ name: string }} */ n) => n.name).sort()).toEqual(
-				expect.arrayContaining([NODE_TYPE, `${NODE_TYPE}Tool`]),
-			);
+			// Every node package.json declares, as <package>.<name> (name = the file's class, first letter lowered).
+			const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+			const declared = manifest.n8n.nodes.map((/** @type {string} */ file) => {
+				const base = /** @type {string} */ (file.split('/').pop()).replace('.node.js', '');
+				return `${PACKAGE_NAME}.${base[0].toLowerCase()}${base.slice(1)}`;
+			});
+			const loaded = ours.map((/** @type {{ name: string }} */ n) => n.name);
+			expect(loaded).toEqual(expect.arrayContaining([...declared, `${NODE_TYPE}Tool`]));
+			// Only action nodes become AI tools; a trigger never does.
+			expect(loaded.filter((/** @type {string} */ name) => name.endsWith('Tool'))).toEqual([`${NODE_TYPE}Tool`]);
 			const seedream = ours.find((/** @type {{ name: string }} */ n) => n.name === NODE_TYPE);
 			expect(seedream.displayName).toBe('Seedream');
 			expect(seedream.credentials).toEqual([expect.objectContaining({ name: CREDENTIAL_TYPE, required: true })]);
