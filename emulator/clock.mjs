@@ -5,7 +5,7 @@
  * also brings due task transitions forward.
  */
 
-/** @typedef {{ time: number, fn: () => void, handle?: NodeJS.Timeout }} Timer */
+/** @typedef {{ time: number, fn: () => void | Promise<void>, handle?: NodeJS.Timeout }} Timer */
 
 export class Clock {
 	constructor() {
@@ -21,7 +21,7 @@ export class Clock {
 	/**
 	 * Runs `fn` when the emulator clock reaches `time`. Returns a cancel function.
 	 * @param {number} time
-	 * @param {() => void} fn
+	 * @param {() => void | Promise<void>} fn
 	 */
 	at(time, fn) {
 		/** @type {Timer} */
@@ -34,10 +34,23 @@ export class Clock {
 		};
 	}
 
-	/** @param {number} ms */
-	advance(ms) {
+	/**
+	 * Moves the clock and runs what became due, in time order, before it resolves: re-armed with
+	 * setTimeout(0) they would fire only after the control call had answered, so a test reading tasks right
+	 * after an advance could still see them pending.
+	 * @param {number} ms
+	 */
+	async advance(ms) {
 		this.offsetMs += ms;
-		for (const timer of [...this.timers]) this.#arm(timer);
+		for (;;) {
+			const now = this.now();
+			const due = [...this.timers].filter((t) => t.time <= now).sort((a, b) => a.time - b.time)[0];
+			if (!due) break;
+			clearTimeout(due.handle);
+			this.timers.delete(due);
+			await due.fn();
+		}
+		for (const timer of this.timers) this.#arm(timer);
 	}
 
 	/** Cancels every timer (reset and close must leave nothing running). */

@@ -64,7 +64,7 @@ export function controlRoutes(state) {
 						param: 'advanceMs',
 					});
 				}
-				state.clock.advance(advanceMs);
+				await state.clock.advance(advanceMs);
 				return json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs });
 			},
 		],

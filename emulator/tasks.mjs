@@ -112,7 +112,7 @@ export class Tasks {
 		this.byId.set(id, task);
 		if (idempotencyKey) this.byIdempotencyKey.set(`${account.key}\n${idempotencyKey}`, id);
 		task.cancels.push(clock.at(task.startAt, () => this.#start(task)));
-		task.cancels.push(clock.at(task.endAt, () => void this.#finish(task)));
+		task.cancels.push(clock.at(task.endAt, () => this.#finish(task)));
 		return task;
 	}
 
