@@ -441,9 +441,14 @@ export function withCredential(workflow, credential) {
 	/** @type {Record<string, any>} */
 	const result = {
 		...workflow,
-		nodes: workflow.nodes.map((node) =>
-			node.credentials?.[CREDENTIAL_TYPE] ? { ...node, credentials: { ...node.credentials, [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } } : node,
-		),
+		nodes: workflow.nodes.map((node) => {
+			const linked = node.credentials?.[CREDENTIAL_TYPE]
+				? { ...node, credentials: { ...node.credentials, [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } }
+				: node;
+			// A webhook's ID is its URL: the shipped examples carry none, so each instance gets its own
+			// unguessable one (the Seedream Trigger uses it as its URL token) instead of one everybody knows.
+			return node.type?.endsWith('.seedreamTrigger') && !node.webhookId ? { ...linked, webhookId: randomUUID() } : linked;
+		}),
 	};
 	return result;
 }

@@ -35,6 +35,14 @@ async function lastSeq(instance) {
 
 /** @param {() => E2eInstance} get */
 export function imageTests(get) {
+	test('the imported Seedream Trigger example gets a webhook ID of its own: its URL token is not one every user shares', async () => {
+		const instance = get();
+		const imported = await instance.client.rest('GET', `/rest/workflows/${instance.workflow('seedream-trigger.json').id}`);
+		const trigger = imported.nodes.find((/** @type {{ type: string }} */ n) => n.type === 'n8n-nodes-seedream.seedreamTrigger');
+		expect(trigger.webhookId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+		expect(example('seedream-trigger.json').nodes.some((/** @type {{ webhookId?: string }} */ n) => n.webhookId)).toBe(false);
+	});
+
 	describe('examples/generate-images.json', () => {
 		test('two 16:9 1K images come out as two items, each a 1280x720 PNG in binary field "data"', async () => {
 			const instance = get();
