@@ -8,10 +8,14 @@ import {
 import { createTask, getTask, seedreamHosts } from '../../transport';
 import { idempotencyKey } from '../../helpers/idempotency';
 import {
+	ASPECT_MAX,
+	CALLBACK_URL_MAX_LENGTH,
 	DEFAULT_MODEL,
 	DEFAULT_QUALITY,
 	N_MAX,
 	N_MIN,
+	PIXELS_MAX,
+	PIXELS_MIN,
 	PRESET_SIZES,
 	PROMPT_MAX_LENGTH,
 	QUALITIES,
@@ -114,8 +118,7 @@ const properties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 16384 },
 		default: 2048,
-		description:
-			'Width x height must be 921,600-16,777,216 pixels (1280x720 to 4096x4096), width / height 1/16 to 16',
+		description: `Width x height must be ${PIXELS_MIN.toLocaleString('en-US')}-${PIXELS_MAX.toLocaleString('en-US')} pixels (1280x720 to 4096x4096), width / height 1/${ASPECT_MAX} to ${ASPECT_MAX}`,
 		displayOptions: { show: { sizeMode: ['custom'] } },
 	},
 	{
@@ -231,8 +234,7 @@ const properties: INodeProperties[] = [
 					type: 'string',
 					default: '',
 					placeholder: 'https://example.com/webhooks/seedream',
-					description:
-						'An HTTPS URL that EvoLink POSTs the finished task to (at most 2048 characters, no internal addresses)',
+					description: `An HTTPS URL that EvoLink POSTs the finished task to (at most ${CALLBACK_URL_MAX_LENGTH} characters, no internal addresses)`,
 					hint: "To start another workflow when the task ends, paste its Seedream Trigger's Production URL here (its Test URL while listening for a test event), e.g. https://n8n.example.com/webhook/TOKEN, or keep it in a variable and use the expression {{ $vars.seedreamCallbackUrl }}",
 					displayOptions: { hide: { '/waitMode': ['callback'] } },
 				},
