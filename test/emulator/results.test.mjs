@@ -35,14 +35,12 @@ async function made(/** @type {Record<string, unknown>} */ body) {
 
 /** Downloads a result without a key and checks it as a decoder would. */
 async function download(/** @type {string} */ url) {
-	const started = performance.now();
 	const response = await fetch(url);
 	const bytes = Buffer.from(await response.arrayBuffer());
-	const ms = performance.now() - started;
 	expect(response.status).toBe(200);
 	expect(response.headers.get('content-type')).toBe('image/png');
 	expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
-	return { png: readPng(bytes), bytes, ms };
+	return { png: readPng(bytes), bytes };
 }
 
 describe('ratio × quality resolves to the table of §2 (transposes included)', () => {
@@ -88,16 +86,13 @@ describe('result files are real PNGs of the exact size', () => {
 		['21:9', '4K', 6240, 2656],
 		['1:1', '4K', 4096, 4096],
 	])(
-		'%s at %s decodes at %ix%i, fast enough and several MB for 4K',
+		'%s at %s decodes at %ix%i, and weighs several MB at 4K',
 		async (size, quality, width, height) => {
 			const { done } = await made({ size, quality });
-			const { png, bytes, ms } = await download(done.results[0]);
+			const { png, bytes } = await download(done.results[0]);
 			expect([png.width, png.height]).toEqual([width, height]);
 			if (quality === '4K') {
 				expect(bytes.length).toBeGreaterThan(2_000_000);
-				// About 1 s on a quiet 2-core machine, 7 s measured with the load of a whole team on it: the bound
-				// only catches a gross regression (e.g. deflate at its default level, or per-pixel work gone slow).
-				expect(ms).toBeLessThan(15000);
 			}
 		},
 	);
