@@ -8,7 +8,7 @@
 // in for the network and storage of files-api.evolink.ai; the loopback figure is shown next to it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../../scripts/lib/toolchain.mjs';
 import { renderPng } from '../../emulator/images.mjs';
 import { assertSucceeded, measureCpu, round } from '../measure.mjs';
 import { baseline, ours } from '../sides.mjs';
@@ -27,7 +27,8 @@ const REFERENCES = [
 	[5300, 9],
 	[4700, 7],
 ];
-const cacheDir = fileURLToPath(new URL('../../bench-results/references/', import.meta.url));
+// Outside the source tree: n8n-node build copies every image it finds there into dist, and so into the package.
+const referencesDir = join(cacheDir(), 'bench-references');
 
 /** @param {import('../run.mjs').Context} context */
 export async function p5({ harness, emulator, log }) {
@@ -103,12 +104,12 @@ export async function p5({ harness, emulator, log }) {
 	}
 }
 
-/** The reference PNGs, rendered once into bench-results/references/ (git-ignored) and read from there after. */
+/** The reference PNGs, rendered once into the tool cache (~/.cache/n8n-nodes-seedream) and read from there after. */
 async function references() {
-	mkdirSync(cacheDir, { recursive: true });
+	mkdirSync(referencesDir, { recursive: true });
 	const files = [];
 	for (const [side, seed] of REFERENCES) {
-		const path = join(cacheDir, `ref-${side}-${seed}.png`);
+		const path = join(referencesDir, `ref-${side}-${seed}.png`);
 		if (!existsSync(path)) writeFileSync(path, await renderPng(side, side, `bench-ref-${seed}`));
 		files.push(readFileSync(path));
 	}
