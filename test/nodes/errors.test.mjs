@@ -1,6 +1,8 @@
 // @ts-check
 // Failures: every task error code, API errors and retries, continueOnFail with pairedItem, no double billing
 // when a create is sent again, and the API key in no output or error.
+import { randomUUID } from 'node:crypto';
+import { seedreamWorkflow } from '../harness/workflows.mjs';
 import { GENERATE, everything, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
@@ -296,6 +298,38 @@ describe("n8n's Retry On Fail", () => {
 		await suite.run({ ...GENERATE, output: 'urls' });
 		await suite.run({ ...GENERATE, output: 'urls' });
 		expect(await suite.emulator.control.tasks()).toHaveLength(2);
+	});
+
+	test('a second run of the node in one execution (a loop, two branches) is a new task', async () => {
+		// Two branches feed the node: n8n runs it twice in the same execution with the same item and
+		// parameters, as runs 0 and 1. Only the run index tells the passes apart.
+		const workflow = seedreamWorkflow({ ...GENERATE, output: 'urls' });
+		const [trigger, seedream] = workflow.nodes;
+		const pass = (/** @type {string} */ name, /** @type {number} */ y) => ({
+			parameters: {},
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [220, y],
+			id: randomUUID(),
+			name,
+		});
+		workflow.nodes.push(pass('First Pass', -100), pass('Second Pass', 100));
+		const to = (/** @type {string} */ node) => ({ main: [[{ node, type: 'main', index: 0 }]] });
+		workflow.connections = {
+			[trigger.name]: { main: [[{ node: 'First Pass', type: 'main', index: 0 }, { node: 'Second Pass', type: 'main', index: 0 }]] },
+			'First Pass': to(seedream.name),
+			'Second Pass': to(seedream.name),
+		};
+		const result = await suite.harness.runWorkflow(workflow, { credentials: suite.credentials });
+		expect(result.status).toBe('success');
+		const runs = [0, 1].map((runIndex) => result.output(seedream.name, 0, runIndex)[0].json.taskId);
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(creates).toHaveLength(2);
+		expect(creates[1].headers['idempotency-key']).not.toBe(creates[0].headers['idempotency-key']);
+		expect(creates.map((/** @type {any} */ c) => c.body)).toEqual([creates[0].body, creates[0].body]);
+		const tasks = await suite.emulator.control.tasks();
+		expect(tasks).toHaveLength(2);
+		expect(new Set(runs)).toEqual(new Set(tasks.map((/** @type {any} */ t) => t.id)));
 	});
 });
 
