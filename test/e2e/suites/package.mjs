@@ -40,7 +40,8 @@ export function packageTests(get) {
 			for (const file of [...manifest.n8n.nodes, ...manifest.n8n.credentials]) {
 				expect(existsSync(join(installed, file))).toBe(true);
 			}
-			for (const absent of ['nodes', 'credentials', 'emulator', 'test', 'scripts', 'examples', 'node_modules/n8n-workflow']) {
+			// (tsc's incremental state stays in the build folder: it means nothing to an installed package.)
+			for (const absent of ['nodes', 'credentials', 'emulator', 'test', 'scripts', 'examples', 'node_modules/n8n-workflow', 'dist/tsconfig.tsbuildinfo']) {
 				expect(existsSync(join(installed, absent))).toBe(false);
 			}
 			expect(manifest.dependencies ?? {}).toEqual({});
