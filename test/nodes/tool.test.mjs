@@ -46,6 +46,28 @@ test('Generate as a tool answers compact JSON: task ID, status, image URLs, expi
 	expect(task.prompt).toBe('two images of a red kite');
 });
 
+test("run by the engine for the agent's tool call (AI Agent v3), it still answers as a tool", async () => {
+	// n8n 2.x's agent asks the engine to run the tool node as an ordinary node, with the call's arguments as its
+	// input item, and marks it by sending its output to the ai_tool connection (core requests-response.ts sets
+	// rewireOutputLogTo on the node). There isToolExecution() is false: this is the path the e2e agent run takes.
+	const workflow = seedreamWorkflow({ ...GENERATE, prompt: "={{ $json.prompt }}" }, { nodeOptions: { rewireOutputLogTo: 'ai_tool' } });
+	const result = await suite.harness.runWorkflow(workflow, {
+		credentials: suite.credentials,
+		items: [{ json: { prompt: 'a kite over the sea', toolCallId: 'call_1' } }],
+	});
+	expect(result.status).toBe('success');
+	const [run] = result.run.data.resultData.runData.Seedream;
+	const [[item]] = /** @type {any} */ (run.data?.ai_tool);
+	expect(item.json).toEqual({
+		taskId: expect.stringMatching(/^task-unified-/),
+		status: 'completed',
+		imageUrls: [expect.any(String)],
+		expiresAt: expect.any(String),
+	});
+	expect(item.binary).toBeUndefined();
+	expect(await suite.requests({ path: '/content/' })).toEqual([]);
+});
+
 test('binary output when asked for', async () => {
 	const { items, error } = await asTool({ ...GENERATE, options: { binaryWhenTool: true } });
 	expect(error).toBeUndefined();

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 import {
 	DEFAULT_BINARY_PROPERTY,
 	DEFAULT_MAX_DOWNLOAD_MB,
@@ -126,9 +126,15 @@ export function readResultOptions(
 	};
 }
 
-/** Whether an AI agent called the node as a tool (older n8n versions lack the method). */
+/**
+ * Whether an AI agent called the node as a tool. Two ways in: n8n runs a tool through `supplyData`, where
+ * `isToolExecution()` says so (older versions lack the method), or (the AI Agent since v3, n8n 2.x) as an
+ * ordinary node the engine schedules for the agent's tool call, where `isToolExecution()` is false and the
+ * engine marks the node by sending its output to the `ai_tool` connection, as n8n's own error handling checks.
+ */
 export function isToolCall(context: IExecuteFunctions): boolean {
-	return typeof context.isToolExecution === 'function' && context.isToolExecution();
+	if (typeof context.isToolExecution === 'function' && context.isToolExecution()) return true;
+	return context.getNode().rewireOutputLogTo === NodeConnectionTypes.AiTool;
 }
 
 export function readMaxWaitMs(this: IExecuteFunctions, itemIndex: number): number {
