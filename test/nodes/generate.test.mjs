@@ -279,7 +279,7 @@ describe('wait modes', () => {
 
 describe('several items', () => {
 	test('run concurrently, come out in input order, each paired with its input', async () => {
-		// The first item's task is the slowest, so it finishes last.
+		// One of the first two tasks (created at once, so which is a race) is the slowest and finishes last.
 		await suite.emulator.control.config({ taskMsQueue: [1200, 200, 200, 200] });
 		const prompts = ['first: a cat', 'second: a dog', 'third: a bird', 'fourth: a fish'];
 		const result = await suite.run(
