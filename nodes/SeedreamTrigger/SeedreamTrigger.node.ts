@@ -7,13 +7,9 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { outputProperty, resultOptions } from '../Seedream/actions/shared';
+import { outputProperty, readDownloadOptions, resultOptions } from '../Seedream/actions/shared';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import {
-	DEFAULT_BINARY_PROPERTY,
-	DEFAULT_MAX_DOWNLOAD_MB,
-	type OutputShape,
-} from '../Seedream/helpers/results';
+import type { OutputShape } from '../Seedream/helpers/results';
 import { receiveCallback } from './callbackReceiver';
 
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
@@ -107,7 +103,9 @@ export class SeedreamTrigger implements INodeType {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const token = String(this.getNodeParameter('token', '') ?? '');
 				const generated = this.getNode().webhookId;
-				if (token === '' ? !generated : token.length < TOKEN_MIN_LENGTH || !TOKEN_PATTERN.test(token)) {
+				if (
+					token === '' ? !generated : token.length < TOKEN_MIN_LENGTH || !TOKEN_PATTERN.test(token)
+				) {
 					throw new NodeOperationError(
 						this.getNode(),
 						`URL Token: set at least ${TOKEN_MIN_LENGTH} random letters, digits, - or _ (or leave it empty to use the node's generated ID)`,
@@ -129,14 +127,9 @@ export class SeedreamTrigger implements INodeType {
 			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
 			verify: this.getNodeParameter('options.verify', true) as boolean,
 			output: this.getNodeParameter('output', 'urls') as OutputShape,
-			binaryPropertyName: this.getNodeParameter(
-				'options.binaryPropertyName',
-				DEFAULT_BINARY_PROPERTY,
-			) as string,
-			maxDownloadBytes:
-				(this.getNodeParameter('options.maxDownloadMB', DEFAULT_MAX_DOWNLOAD_MB) as number) *
-				1024 *
-				1024,
+			...readDownloadOptions(
+				(name, fallback) => this.getNodeParameter(name, fallback) as typeof fallback,
+			),
 		});
 	}
 }

@@ -94,34 +94,32 @@ export const resultOptions: INodeProperties[] = [
 	},
 ];
 
+/** Reads a node parameter with a fallback: `getNodeParameter` of an execute context (per item) or a webhook. */
+export type ParameterReader = <T>(name: string, fallback: T) => T;
+
+/** Where the images go and how big they may be: the options Generate, Task > Get and the trigger share. */
+export function readDownloadOptions(
+	read: ParameterReader,
+): Required<Pick<ResultOptions, 'binaryPropertyName' | 'maxDownloadBytes'>> {
+	return {
+		binaryPropertyName: read('options.binaryPropertyName', DEFAULT_BINARY_PROPERTY),
+		maxDownloadBytes: read('options.maxDownloadMB', DEFAULT_MAX_DOWNLOAD_MB) * 1024 * 1024,
+	};
+}
+
 export function readResultOptions(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	requested?: ResultOptions['requested'],
 ): ResultOptions {
+	const read: ParameterReader = (name, fallback) =>
+		this.getNodeParameter(name, itemIndex, fallback) as typeof fallback;
 	const chosen = this.getNodeParameter('output', itemIndex) as OutputShape;
-	const binaryWhenTool = this.getNodeParameter(
-		'options.binaryWhenTool',
-		itemIndex,
-		false,
-	) as boolean;
-	const asTool = isToolCall(this);
+	const binaryWhenTool = read('options.binaryWhenTool', false);
 	const downloads = chosen === 'binaryPerImage' || chosen === 'binaryPerTask';
 	return {
-		output: asTool && downloads && !binaryWhenTool ? 'compact' : chosen,
-		binaryPropertyName: this.getNodeParameter(
-			'options.binaryPropertyName',
-			itemIndex,
-			DEFAULT_BINARY_PROPERTY,
-		) as string,
-		maxDownloadBytes:
-			(this.getNodeParameter(
-				'options.maxDownloadMB',
-				itemIndex,
-				DEFAULT_MAX_DOWNLOAD_MB,
-			) as number) *
-			1024 *
-			1024,
+		output: isToolCall(this) && downloads && !binaryWhenTool ? 'compact' : chosen,
+		...readDownloadOptions(read),
 		requested,
 	};
 }

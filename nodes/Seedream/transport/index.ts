@@ -107,12 +107,10 @@ export async function apiRequestFull(
 			retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
 			itemIndex,
 			what: `${method} ${endpoint}`,
-			isFailure: (res) => res.statusCode >= 400 || isFilesFailure(res.body),
+			isFailure: isApiFailure,
 		},
 	);
-	if (response.statusCode >= 400 || isFilesFailure(response.body)) {
-		throw apiError(this, response, itemIndex);
-	}
+	if (isApiFailure(response)) throw apiError(this, response, itemIndex);
 	return {
 		body: response.body as IDataObject,
 		headers: (response.headers ?? {}) as IDataObject,
@@ -385,9 +383,15 @@ function asTask(context: IAllExecuteFunctions, body: unknown, itemIndex?: number
 	return task;
 }
 
-/** Upload errors have an unverified shape (spec section 7): `success: false` with `code`/`msg` in a 200. */
-function isFilesFailure(body: unknown): boolean {
-	return !!body && typeof body === 'object' && (body as IDataObject).success === false;
+/**
+ * An error status, or an upload error: those have an unverified shape (spec section 7), `success: false`
+ * with `code`/`msg` in a 200.
+ */
+function isApiFailure(response: IN8nHttpFullResponse): boolean {
+	const { body } = response;
+	const filesFailure =
+		!!body && typeof body === 'object' && (body as IDataObject).success === false;
+	return response.statusCode >= 400 || filesFailure;
 }
 
 function hasIdempotencyKey(headers: IDataObject | undefined): boolean {
