@@ -41,6 +41,32 @@ export async function freePort() {
 }
 
 /**
+ * `count` ports the kernel considers free right now, all different: the servers are open at the same time, so
+ * the kernel cannot hand out one port twice.
+ * @param {number} count @returns {Promise<number[]>}
+ */
+export async function freePorts(count) {
+	/** @type {import('node:net').Server[]} */
+	const servers = [];
+	try {
+		return await Promise.all(
+			Array.from(
+				{ length: count },
+				() =>
+					new Promise((resolve, reject) => {
+						const server = createServer();
+						servers.push(server);
+						server.once('error', reject);
+						server.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port));
+					}),
+			),
+		);
+	} finally {
+		await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(() => resolve(undefined)) : resolve(undefined)))));
+	}
+}
+
+/**
  * Fails early with the variable to change, instead of n8n's stack trace minutes later.
  * @param {number} port @param {string} what @param {string} variable
  */

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_OWNER, N8nClient, assertPortFree, freePort, readExamples } from '../../scripts/lib/n8n-instance.mjs';
+import { DEMO_OWNER, N8nClient, assertPortFree, freePorts, readExamples } from '../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 
 /** @type {{ port: number, brokerPort: number, emulatorPort: number }} */
@@ -67,11 +67,7 @@ function workflowsIn(text) {
 }
 
 beforeAll(async () => {
-	ports.port = await freePort();
-	do ports.brokerPort = await freePort();
-	while (ports.brokerPort === ports.port);
-	do ports.emulatorPort = await freePort();
-	while ([ports.port, ports.brokerPort].includes(ports.emulatorPort));
+	[ports.port, ports.brokerPort, ports.emulatorPort] = await freePorts(3);
 });
 
 afterAll(async () => {

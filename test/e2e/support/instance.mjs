@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildAndPack } from '../../../scripts/lib/pack.mjs';
-import { DEMO_OWNER, freePort, startInstance } from '../../../scripts/lib/n8n-instance.mjs';
+import { DEMO_OWNER, freePorts, startInstance } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { EmulatorControl } from './emulator-control.mjs';
 
@@ -34,11 +34,7 @@ export async function startE2eInstance() {
 			? resolve(process.env.SEEDREAM_TARBALL)
 			: // Per Jest worker (two test files may pack at once); reused by the next run when the sources are unchanged.
 				buildAndPack({ outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`) }).tarball;
-		const port = await freePort();
-		let brokerPort = await freePort();
-		while (brokerPort === port) brokerPort = await freePort();
-		let emulatorPort = await freePort();
-		while (emulatorPort === port || emulatorPort === brokerPort) emulatorPort = await freePort();
+		const [port, brokerPort, emulatorPort] = await freePorts(3);
 		instance = await startInstance({
 			userFolder,
 			tarball,
