@@ -6,31 +6,19 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { waitForListening } from '../scripts/lib/n8n-instance.mjs';
 
 const serverScript = fileURLToPath(new URL('../emulator/server.mjs', import.meta.url));
 
 /**
- * @param {{ allowInsecureCallbacks?: boolean }} [options]
+ * Callbacks to http://127.0.0.1 are allowed (--allow-insecure-callbacks): the callback scenario needs them.
  * @returns {Promise<BenchEmulator>}
  */
-export async function startEmulatorProcess({ allowInsecureCallbacks = false } = {}) {
+export async function startEmulatorProcess() {
 	const key = `sk-bench-${randomBytes(12).toString('hex')}`;
-	const args = [serverScript, '--port', '0', '--keys', key, ...(allowInsecureCallbacks ? ['--allow-insecure-callbacks'] : [])];
+	const args = [serverScript, '--port', '0', '--keys', key, '--allow-insecure-callbacks'];
 	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-	const url = await new Promise((resolve, reject) => {
-		let seen = '';
-		const onData = (/** @type {Buffer} */ chunk) => {
-			seen += chunk.toString('utf8');
-			const match = /listening on (http:\/\/\S+)/.exec(seen);
-			if (match) {
-				child.stdout?.off('data', onData);
-				child.stdout?.resume();
-				resolve(match[1].replace(/\/+$/, ''));
-			}
-		};
-		child.stdout?.on('data', onData);
-		child.once('exit', (code) => reject(new Error(`The emulator exited (${code}) before listening: ${seen}`)));
-	});
+	const url = (await waitForListening(child, ({ code }, seen) => `The emulator exited (${code}) before listening: ${seen}`)).replace(/\/+$/, '');
 
 	// The emulator must not outlive the bench, whatever ends it.
 	const kill = () => child.kill('SIGTERM');

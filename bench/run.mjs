@@ -33,7 +33,7 @@ export async function runBench({ only, quick, full, log }) {
 	// Ctrl-C still runs the 'exit' handlers that stop the emulator child.
 	process.once('SIGINT', () => process.exit(130));
 	const machine = { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
-	const emulator = await startEmulatorProcess({ allowInsecureCallbacks: true });
+	const emulator = await startEmulatorProcess();
 	const harness = await createHarness({ binaryMode: 'filesystem' });
 	registerBaseline(harness);
 	/** @type {Context} */

@@ -179,6 +179,32 @@ export function tail(file, lines = 40) {
 }
 
 /**
+ * Waits for an emulator child (`node emulator/server.mjs`, stdout piped) to print "listening on <url>" and
+ * resolves to that URL. Its stdout listener is removed at that line (the stream keeps flowing, to a log pipe or
+ * nowhere), so the request log that follows is not collected or searched. Rejects if the child exits first, with
+ * the message describeExit makes from the exit and the stdout seen so far.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {(exit: { code: number | null, signal: NodeJS.Signals | null }, seen: string) => string} [describeExit]
+ * @returns {Promise<string>}
+ */
+export function waitForListening(child, describeExit = ({ code, signal }, seen) => `The emulator exited (${code ?? signal}) before listening: ${seen}`) {
+	return new Promise((resolve, reject) => {
+		let seen = '';
+		const onData = (/** @type {Buffer} */ chunk) => {
+			seen += chunk.toString('utf8');
+			const match = /listening on (http:\/\/\S+)/.exec(seen);
+			if (match) {
+				child.stdout?.off('data', onData);
+				child.stdout?.resume();
+				resolve(match[1]);
+			}
+		};
+		child.stdout?.on('data', onData);
+		child.once('exit', (code, signal) => reject(new Error(describeExit({ code, signal }, seen))));
+	});
+}
+
+/**
  * Starts the EvoLink emulator (emulator/server.mjs) as a child process and waits for its "listening" line.
  * @param {{ port: number, logFile: string, taskMs?: number }} options
  * @returns {Promise<Service>}
@@ -187,15 +213,7 @@ export async function startEmulator({ port, logFile, taskMs }) {
 	const args = [join(repoRoot, 'emulator', 'server.mjs'), '--port', String(port), '--allow-insecure-callbacks'];
 	if (taskMs !== undefined) args.push('--task-ms', String(taskMs));
 	const service = spawnService(node24Binary(), args, { cwd: repoRoot, env: childEnv(process.env), logFile });
-	const url = await new Promise((resolve, reject) => {
-		let seen = '';
-		service.child.stdout?.on('data', (chunk) => {
-			seen += chunk;
-			const match = /listening on (http:\/\/\S+)/.exec(seen);
-			if (match) resolve(match[1]);
-		});
-		service.exited.then(({ code, signal }) => reject(new Error(`The emulator exited (${code ?? signal}) before listening:\n${tail(logFile)}`)));
-	});
+	const url = await waitForListening(service.child, ({ code, signal }) => `The emulator exited (${code ?? signal}) before listening:\n${tail(logFile)}`);
 	return { url, pid: service.child.pid, exited: service.exited, stop: () => service.stop(5_000) };
 }
 
