@@ -10,7 +10,7 @@
 import { workflowLib } from '../test/harness/n8n.mjs';
 import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow } from '../test/harness/workflows.mjs';
 
-const { NodeConnectionTypes, NodeHelpers, sleep } = workflowLib;
+const { NodeConnectionTypes, sleep } = workflowLib;
 
 export const BASELINE_TYPE = 'bench.seedreamBaseline';
 export const BASELINE_POLL_MS = 2000;
@@ -93,19 +93,11 @@ class SeedreamBaseline {
 }
 
 /**
- * Adds the baseline to a harness's node types. The harness has no registration call, so its registry's two
- * lookups are wrapped: the baseline type first, everything else as before.
+ * Adds the baseline to a harness's node types.
  * @param {import('../test/harness/index.mjs').Harness} harness
  */
 export function registerBaseline(harness) {
-	const registry = harness.nodeTypes;
-	const baseline = new SeedreamBaseline();
-	const { getByName, getByNameAndVersion } = registry;
-	registry.getByName = (type) => (type === BASELINE_TYPE ? /** @type {any} */ (baseline) : getByName.call(registry, type));
-	registry.getByNameAndVersion = (type, version) =>
-		type === BASELINE_TYPE
-			? NodeHelpers.getVersionedNodeType(/** @type {any} */ (baseline), version)
-			: getByNameAndVersion.call(registry, type, version);
+	harness.registerNodeType(BASELINE_TYPE, /** @type {any} */ (new SeedreamBaseline()));
 }
 
 /** Manual Trigger -> baseline node, with the same credential reference as our node's workflows. */

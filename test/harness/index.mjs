@@ -207,6 +207,15 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		},
 		/** The loaded INodeTypes registry (includes the Manual Trigger and NoOp copies and CUSTOM.* aliases). */
 		nodeTypes: types.nodeTypes,
+		/**
+		 * Adds a node type to this harness's registry under its full type name (e.g. the bench's baseline node),
+		 * so workflows of later runs can use it; getByNameAndVersion picks the version as for the package's nodes.
+		 * @param {string} type e.g. 'n8n-nodes-bench.seedreamBaseline'
+		 * @param {import('n8n-workflow').INodeType | import('n8n-workflow').IVersionedNodeType} nodeType
+		 */
+		registerNodeType(type, nodeType) {
+			types.nodes[type] = nodeType;
+		},
 		startWorkflow,
 		/** @param {any} workflowJson @param {RunOptions} [options] */
 		async runWorkflow(workflowJson, options) {
