@@ -67,5 +67,3 @@ export const round = (/** @type {number} */ value, digits = 0) => {
 	const factor = 10 ** digits;
 	return Math.round(value * factor) / factor;
 };
-
-export const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
