@@ -3,7 +3,7 @@
  * The API's routes (§2, §3, §6, §7) and the content links (§9: plain links, no key): what each path does,
  * on top of the modules that own the rules (validation, tasks, ledger, files, images).
  */
-import { ApiError, bearerKey, parseJsonObject, readBody } from './http.mjs';
+import { ApiError, bearerKey, invalid, parseJsonObject, readBody } from './http.mjs';
 import { renderPng } from './images.mjs';
 import { validateCreate } from './validation.mjs';
 import { IDEMPOTENCY_KEY_PATTERN, MODELS } from './limits.mjs';
@@ -85,13 +85,9 @@ async function createTask(ctx) {
 	const idempotencyKey = req.headers['idempotency-key'];
 	if (idempotencyKey !== undefined) {
 		if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-			throw new ApiError(
-				400,
-				'invalid_request',
+			throw invalid(
+				'Idempotency-Key',
 				'Idempotency-Key must be 16-96 characters of A-Z a-z 0-9 . _ -',
-				{
-					param: 'Idempotency-Key',
-				},
 			);
 		}
 		const earlier = state.tasks.replay(account, idempotencyKey);

@@ -2,7 +2,7 @@
 /**
  * The control surface under /__emulator/ (§8): no auth, JSON in and out, never used by the node.
  */
-import { ApiError, json, parseJsonObject, readBody } from './http.mjs';
+import { invalid, json, parseJsonObject, readBody } from './http.mjs';
 
 const CONTROL_BODY_LIMIT = 1024 * 1024;
 
@@ -28,21 +28,16 @@ export function controlRoutes(state) {
 			/^\/__emulator\/keys$/,
 			async (req) => {
 				const { key, credits, models } = await body(req);
-				if (typeof key !== 'string' || !key)
-					throw new ApiError(400, 'invalid_request', 'key is required', { param: 'key' });
+				if (typeof key !== 'string' || !key) throw invalid('key', 'key is required');
 				if (credits !== undefined && !(typeof credits === 'number' && credits >= 0)) {
-					throw new ApiError(400, 'invalid_request', 'credits must be a number ≥ 0', {
-						param: 'credits',
-					});
+					throw invalid('credits', 'credits must be a number ≥ 0');
 				}
 				if (
 					models !== undefined &&
 					models !== null &&
 					!(Array.isArray(models) && models.every((m) => typeof m === 'string'))
 				) {
-					throw new ApiError(400, 'invalid_request', 'models must be an array of model ids', {
-						param: 'models',
-					});
+					throw invalid('models', 'models must be an array of model ids');
 				}
 				state.ledger.addKey(key, {
 					credits: typeof credits === 'number' ? credits : state.options.credits,
@@ -60,9 +55,7 @@ export function controlRoutes(state) {
 			async (req) => {
 				const { advanceMs } = await body(req);
 				if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) {
-					throw new ApiError(400, 'invalid_request', 'advanceMs must be a number ≥ 0', {
-						param: 'advanceMs',
-					});
+					throw invalid('advanceMs', 'advanceMs must be a number ≥ 0');
 				}
 				await state.clock.advance(advanceMs);
 				return json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs });
@@ -112,10 +105,8 @@ function applyConfig(state, changes) {
 		maxFiles: (v) => Number.isInteger(v) && v >= 0,
 	};
 	for (const [name, value] of Object.entries(changes)) {
-		if (!rules[name])
-			throw new ApiError(400, 'invalid_request', `Unknown config field ${name}`, { param: name });
-		if (!rules[name](value))
-			throw new ApiError(400, 'invalid_request', `Invalid value for ${name}`, { param: name });
+		if (!rules[name]) throw invalid(name, `Unknown config field ${name}`);
+		if (!rules[name](value)) throw invalid(name, `Invalid value for ${name}`);
 	}
 	Object.assign(
 		config,

@@ -4,7 +4,7 @@
  * broken JSON; or shape the next created tasks: fail them with a task error code, or have them report
  * `completed` with empty `results` for a while (§3 says to tolerate that).
  */
-import { ApiError } from './http.mjs';
+import { invalid } from './http.mjs';
 
 /**
  * @typedef {{ type: 'status', status: number, retryAfter?: number, body?: unknown }
@@ -27,37 +27,22 @@ export class Faults {
 	add(body) {
 		const action = body.action;
 		if (!action || !ACTIONS.includes(action.type)) {
-			throw new ApiError(
-				400,
-				'invalid_request',
-				`action.type must be one of ${ACTIONS.join(', ')}`,
-				{
-					param: 'action',
-				},
-			);
+			throw invalid('action', `action.type must be one of ${ACTIONS.join(', ')}`);
 		}
 		if (
 			action.type === 'status' &&
 			!(Number.isInteger(action.status) && action.status >= 100 && action.status <= 599)
 		) {
-			throw new ApiError(400, 'invalid_request', 'action.status must be an HTTP status', {
-				param: 'action',
-			});
+			throw invalid('action', 'action.status must be an HTTP status');
 		}
 		if ((action.type === 'delay' || action.type === 'lateResults') && !(Number(action.ms) >= 0)) {
-			throw new ApiError(400, 'invalid_request', 'action.ms must be a number of milliseconds', {
-				param: 'action',
-			});
+			throw invalid('action', 'action.ms must be a number of milliseconds');
 		}
 		if (action.type === 'taskError' && typeof action.code !== 'string') {
-			throw new ApiError(400, 'invalid_request', 'action.code must be a task error code', {
-				param: 'action',
-			});
+			throw invalid('action', 'action.code must be a task error code');
 		}
 		if (body.times !== undefined && !(Number.isInteger(body.times) && body.times >= 1)) {
-			throw new ApiError(400, 'invalid_request', 'times must be an integer ≥ 1', {
-				param: 'times',
-			});
+			throw invalid('times', 'times must be an integer ≥ 1');
 		}
 		/** @type {Fault} */
 		const fault = {
