@@ -118,7 +118,7 @@ export class Files {
 	 * @param {{ fileName?: string, originalName?: string, uploadPath?: string }} names
 	 */
 	#store(account, entry, data, names) {
-		const format = data.length >= 12 ? sniffFormat(data) : undefined;
+		const format = sniffFormat(data);
 		entry.body = {
 			fileName: names.fileName ?? names.originalName ?? null,
 			size: data.length,
@@ -220,8 +220,10 @@ function safePath(path) {
  * @param {Buffer} body @param {string} boundary
  * @returns {{ name?: string, filename?: string, contentType?: string, data: Buffer }[]}
  */
-export function parseMultipart(body, boundary) {
+function parseMultipart(body, boundary) {
 	const delimiter = Buffer.from(`--${boundary}`);
+	// A part's data ends at CRLF + delimiter.
+	const partEnd = Buffer.concat([Buffer.from('\r\n'), delimiter]);
 	/** @type {{ name?: string, filename?: string, contentType?: string, data: Buffer }[]} */
 	const parts = [];
 	let start = body.indexOf(delimiter);
@@ -231,7 +233,7 @@ export function parseMultipart(body, boundary) {
 		const headerStart = afterDelimiter + 2; // CRLF
 		const headerEnd = body.indexOf('\r\n\r\n', headerStart);
 		if (headerEnd === -1) break;
-		const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
+		const next = body.indexOf(partEnd, headerEnd + 4);
 		if (next === -1) break;
 		const headers = body.subarray(headerStart, headerEnd).toString('utf8');
 		const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';

@@ -5,14 +5,11 @@
 
 /** @typedef {{ format: string, mimeType: string, extension: string }} Format */
 
+const PNG_SIGNATURE = Buffer.from('89504e470d0a1a0a', 'hex');
+
 /** @type {[string, string, string, (b: Buffer) => boolean][]} */
 const SIGNATURES = [
-	[
-		'png',
-		'image/png',
-		'png',
-		(b) => b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')),
-	],
+	['png', 'image/png', 'png', (b) => b.subarray(0, 8).equals(PNG_SIGNATURE)],
 	['jpeg', 'image/jpeg', 'jpg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
 	['gif', 'image/gif', 'gif', (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1'))],
 	[
@@ -34,8 +31,9 @@ const SIGNATURES = [
 
 /** @param {Buffer} buffer @returns {Format | undefined} */
 export function sniffFormat(buffer) {
+	if (buffer.length < 12) return undefined;
 	for (const [format, mimeType, extension, test] of SIGNATURES) {
-		if (buffer.length >= 12 && test(buffer)) return { format, mimeType, extension };
+		if (test(buffer)) return { format, mimeType, extension };
 	}
 	return undefined;
 }

@@ -5,7 +5,6 @@
  */
 
 export const MODELS = /** @type {const} */ (['doubao-seedream-4.0', 'doubao-seedream-4.5']);
-export const DEFAULT_MODEL = 'doubao-seedream-4.0';
 
 // §2: prompt at most 2000 characters, n 1-15, at most 14 references, references + n at most 15.
 export const PROMPT_MAX_CHARS = 2000;

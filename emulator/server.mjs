@@ -65,6 +65,9 @@ function createState(options) {
 	const callbacks = new Callbacks({ config, now: () => clock.now() });
 	const baseUrl = () => state.url;
 	const closing = new AbortController();
+	const seedKeys = () => {
+		for (const key of options.keys) ledger.addKey(key, { credits: options.credits });
+	};
 	const state = {
 		options,
 		url: '',
@@ -106,14 +109,14 @@ function createState(options) {
 			state.seq = 0;
 			clock.clear();
 			clock.offsetMs = 0;
-			state.ledger.accounts.clear();
-			for (const key of options.keys) state.ledger.addKey(key, { credits: options.credits });
+			ledger.accounts.clear();
+			seedKeys();
 			// Mutate in place: tasks, callbacks and files hold this object.
 			for (const name of Object.keys(config)) delete (/** @type {any} */ (config)[name]);
 			Object.assign(config, initialConfig());
 		},
 	};
-	for (const key of options.keys) ledger.addKey(key, { credits: options.credits });
+	seedKeys();
 	return state;
 }
 
@@ -272,12 +275,6 @@ export async function startEmulator(options = {}) {
 		quiet: true,
 		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
 	};
-	// Tolerate the CLI's comma-separated form.
-	if (typeof opts.keys === 'string')
-		opts.keys = String(opts.keys)
-			.split(',')
-			.map((k) => k.trim())
-			.filter(Boolean);
 	const state = createState(opts);
 	const control = controlRoutes(state);
 	const server = http.createServer((req, res) => {
@@ -319,16 +316,20 @@ export async function startEmulator(options = {}) {
 	};
 }
 
+/** `a, b,,c` → `['a', 'b', 'c']`. @param {string} list */
+const splitKeys = (list) =>
+	list
+		.split(',')
+		.map((k) => k.trim())
+		.filter(Boolean);
+
 /** @param {string[]} argv @param {NodeJS.ProcessEnv} env */
-export function parseCli(argv, env) {
+function parseCli(argv, env) {
 	const args = [...argv];
 	/** @type {Partial<EmulatorOptions>} */
 	const options = {
 		port: env.EVOLINK_EMULATOR_PORT !== undefined ? Number(env.EVOLINK_EMULATOR_PORT) : 8787,
-		keys: (env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo')
-			.split(',')
-			.map((k) => k.trim())
-			.filter(Boolean),
+		keys: splitKeys(env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo'),
 		taskMs:
 			env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
 		allowInsecureCallbacks: env.EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS === '1',
@@ -340,11 +341,7 @@ export function parseCli(argv, env) {
 		const value = () => inline ?? args.shift() ?? '';
 		if (flag === '--port') options.port = Number(value());
 		else if (flag === '--task-ms') options.taskMs = Number(value());
-		else if (flag === '--keys')
-			options.keys = value()
-				.split(',')
-				.map((k) => k.trim())
-				.filter(Boolean);
+		else if (flag === '--keys') options.keys = splitKeys(value());
 		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
 		else
 			throw new Error(

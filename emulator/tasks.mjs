@@ -29,6 +29,9 @@ import { unixSeconds } from './clock.mjs';
 const PENDING_SHARE = 0.1;
 const PENDING_MAX_MS = 500;
 
+/** Still running: `pending` or `processing`. @param {Task} task */
+const isActive = (task) => task.status === 'pending' || task.status === 'processing';
+
 const DEFAULT_MESSAGES = /** @type {Record<string, string>} */ ({
 	content_policy_violation: 'Content policy violation: the prompt or a reference was refused',
 	generation_timeout: 'Generation timed out',
@@ -146,7 +149,7 @@ export class Tasks {
 	 */
 	view(task) {
 		const now = this.deps.clock.now();
-		const terminal = task.status !== 'pending' && task.status !== 'processing';
+		const terminal = !isActive(task);
 		/** @type {Record<string, any>} */
 		const body = {
 			created: unixSeconds(task.createdAt),
@@ -217,7 +220,7 @@ export class Tasks {
 	cancel(id) {
 		const task = this.byId.get(id);
 		if (!task) throw new ApiError(404, 'task_not_found', `Task ${id} not found`);
-		if (task.status !== 'pending' && task.status !== 'processing') {
+		if (!isActive(task)) {
 			throw new ApiError(409, 'task_finished', `Task ${id} is already ${task.status}`);
 		}
 		this.#end(task, 'cancelled', 'request_cancelled', 'The task was cancelled');
@@ -228,9 +231,7 @@ export class Tasks {
 	#checkConcurrency(now) {
 		const max = this.deps.config.maxConcurrentTasks;
 		if (max === null || max === undefined) return;
-		const active = [...this.byId.values()].filter(
-			(t) => t.status === 'pending' || t.status === 'processing',
-		);
+		const active = [...this.byId.values()].filter(isActive);
 		if (active.length < max) return;
 		// With a cap of 0 nothing is running: ask for a retry in a second.
 		const soonest = active.length ? Math.min(...active.map((t) => t.endAt)) : now + 1000;

@@ -216,7 +216,7 @@ export function isLoopbackHost(hostname) {
  * §2's internal ranges, plus the unspecified/link-local addresses a careful service would refuse too.
  * @param {string} hostname
  */
-export function isInternalHost(hostname) {
+function isInternalHost(hostname) {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
 	if (isLoopbackHost(host)) return true;
 	const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
@@ -277,7 +277,7 @@ export function outputCount(request) {
 }
 
 /** The nearest listed ratio (in log space) to an aspect. @param {number} aspect */
-export function nearestRatio(aspect) {
+function nearestRatio(aspect) {
 	let best = '1:1';
 	let bestDistance = Infinity;
 	for (const ratio of RATIOS) {
