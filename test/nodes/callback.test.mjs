@@ -3,7 +3,7 @@
 // resume URL, the run pauses (putExecutionToWait) and the emulator's real callback over HTTP resumes it.
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { seedreamWorkflow } from '../harness/workflows.mjs';
-import { GENERATE, startSuite } from './support.mjs';
+import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 const { ExecutionLifecycleHooks, WorkflowExecute } = core;
 const { Workflow } = workflowLib;
@@ -107,7 +107,7 @@ describe('Wait for the Callback', () => {
 		]);
 
 		// The later callbacks find the execution running or finished (n8n answers 409): it resumed once.
-		await waitUntil(async () => (await suite.emulator.control.callbacks()).length >= 3);
+		await waitUntil(async () => (await suite.emulator.control.callbacks()).length >= 3, 'the three callbacks');
 		const callbacks = await suite.emulator.control.callbacks();
 		expect(callbacks.filter((/** @type {any} */ c) => c.status === 200).length).toBe(1);
 	});
@@ -218,13 +218,4 @@ async function continueAfterWaitDate(workflowJson, waiting) {
 		sendDataToUI: () => {},
 	});
 	return await new WorkflowExecute(additionalData, 'manual', structuredClone(waiting.run.data)).processRunExecutionData(workflow);
-}
-
-/** Polls a condition the emulator reaches by itself (its callback retries); not a timed assertion. */
-async function waitUntil(/** @type {() => Promise<boolean>} */ condition, timeoutMs = 20_000) {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error('condition not reached');
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
 }

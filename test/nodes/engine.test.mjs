@@ -8,6 +8,7 @@ import { createHarness } from '../harness/index.mjs';
 import { startTestEmulator } from '../harness/emulator.mjs';
 import { workflowLib } from '../harness/n8n.mjs';
 import { seedreamWorkflow } from '../harness/workflows.mjs';
+import { waitUntil } from './support.mjs';
 
 const getCreditsWorkflow = () => seedreamWorkflow({ resource: 'account', operation: 'getCredits' });
 
@@ -136,7 +137,7 @@ describe('Stop (cancel) while the node waits for EvoLink', () => {
 		const execution = harness.startWorkflow(getCreditsWorkflow(), {
 			credentials: { seedreamApi: { ...emulator.credentials, apiKey: key } },
 		});
-		while ((await requestsWithKey(key)).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+		await waitUntil(async () => (await requestsWithKey(key)).length > 0, 'the credits request');
 		execution.cancel();
 		const result = await execution.result;
 

@@ -2,7 +2,7 @@
 // Image > Generate: every option path, both wait modes and every output shape, through n8n's engine against
 // the emulator.
 import http from 'node:http';
-import { GENERATE, startSuite } from './support.mjs';
+import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
@@ -238,8 +238,7 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 			const result = await suite.run({ ...GENERATE, output: 'urls', options: { callbackUrl } });
 			expect((await createBody()).callback_url).toBe(callbackUrl);
 			const taskId = result.output('Seedream')[0].json.taskId;
-			for (let i = 0; i < 50 && received.length === 0; i++)
-				await new Promise((r) => setTimeout(r, 20));
+			await waitUntil(() => received.length > 0, 'the callback');
 			expect(received).toEqual([expect.objectContaining({ id: taskId, status: 'completed' })]);
 		} finally {
 			receiver.close();

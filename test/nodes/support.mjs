@@ -122,6 +122,21 @@ export async function itemsWithFiles(suite, files, field = 'data') {
 	);
 }
 
+/**
+ * Polls a condition the system under test reaches by itself (a request arriving, a callback retried) until it
+ * holds. Not a timed assertion: the timeout only turns a hang into an error that names what never happened.
+ * @param {() => boolean | Promise<boolean>} condition
+ * @param {string} what
+ * @param {number} [timeoutMs]
+ */
+export async function waitUntil(condition, what, timeoutMs = 20_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
 /** Everything a run left behind, as text: outputs, errors, run data. For "the key appears nowhere". */
 export function everything(/** @type {any} */ result) {
 	const error = result.error;

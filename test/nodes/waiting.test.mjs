@@ -1,7 +1,7 @@
 // @ts-check
 // Waiting for a task: the maximum wait, n8n's Stop while waiting, and what the spec says to tolerate
 // (results as {url} objects, a completed task whose results are briefly empty, `cancelled` as terminal).
-import { GENERATE, startSuite } from './support.mjs';
+import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
@@ -14,12 +14,8 @@ afterAll(async () => await suite?.close());
 const GET = Object.freeze({ resource: 'task', operation: 'get', waitMode: 'wait' });
 
 /** Resolves once the emulator has received a request matching the filter. */
-async function receivedRequest(/** @type {{ method?: string, path?: string }} */ filter) {
-	for (;;) {
-		const found = await suite.requests(filter);
-		if (found.length) return found;
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
+async function receivedRequest(/** @type {{ method: string, path: string }} */ filter) {
+	await waitUntil(async () => (await suite.requests(filter)).length > 0, `${filter.method} ${filter.path}`);
 }
 
 /** A finished task made for real, to read back through injected answers. */
