@@ -16,6 +16,15 @@ afterAll(async () => await suite?.close());
 
 const GET = Object.freeze({ resource: 'task', operation: 'get' });
 
+/**
+ * Moves the emulator's clock past the 300 ms tasks' end: the advance runs the due transitions before it
+ * answers, so the tasks are finished when it resolves (a real sleep would race a loaded machine). The
+ * emulator's reset puts the clock back.
+ */
+async function finishTasks() {
+	await suite.emulator.control.advanceClock(60_000);
+}
+
 /** Creates a task without waiting and returns its ID. */
 async function submit(/** @type {Record<string, unknown>} */ parameters = {}) {
 	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
@@ -38,7 +47,7 @@ test("don't wait on a running task: its status, progress and estimate, nothing d
 
 test('a finished task: URLs by default, one item per image', async () => {
 	const taskId = await submit({ prompt: 'two images of a heron', n: 2 });
-	await new Promise((resolve) => setTimeout(resolve, 600));
+	await finishTasks();
 	const result = await suite.run({ ...GET, taskId });
 	const items = result.output('Seedream');
 	expect(items.map((/** @type {any} */ i) => [i.json.taskId, i.json.imageIndex, i.binary])).toEqual(
@@ -92,7 +101,7 @@ test('a failed task read back: the same error as when waiting for it', async () 
 		action: { type: 'taskError', code: 'content_policy_violation' },
 	});
 	const taskId = await submit();
-	await new Promise((resolve) => setTimeout(resolve, 600));
+	await finishTasks();
 	const result = await suite.run({ ...GET, taskId });
 	expect(result.status).toBe('error');
 	expect(result.error.message).toMatch(
@@ -102,7 +111,7 @@ test('a failed task read back: the same error as when waiting for it', async () 
 
 test('expired result URLs (24 h after completion) fail the download with a clear reason', async () => {
 	const taskId = await submit();
-	await new Promise((resolve) => setTimeout(resolve, 600));
+	await finishTasks();
 	await suite.emulator.control.advanceClock(24 * 3600 * 1000 + 1000);
 	const result = await suite.run({ ...GET, taskId, output: 'binaryPerImage' });
 	expect(result.status).toBe('error');
@@ -115,7 +124,7 @@ test('expired result URLs (24 h after completion) fail the download with a clear
 test('several task IDs in, one result per task out, in order', async () => {
 	const first = await submit({ prompt: 'a crane' });
 	const second = await submit({ prompt: 'a stork' });
-	await new Promise((resolve) => setTimeout(resolve, 600));
+	await finishTasks();
 	const result = await suite.run(
 		{ ...GET, taskId: '={{ $json.id }}', output: 'compact' },
 		{ items: [{ json: { id: second } }, { json: { id: first } }] },
@@ -128,7 +137,7 @@ test('several task IDs in, one result per task out, in order', async () => {
 });
 
 test('a download without a declared size is cut off once it passes the maximum', async () => {
-	// A content host that streams 3 MB in chunks without Content-Length, and counts what it sent.
+	// A content host that streams 3 MB in 64 KB chunks without Content-Length (`sent` says when to stop).
 	let sent = 0;
 	const host = http.createServer((_, res) => {
 		res.writeHead(200, { 'content-type': 'image/png' });
@@ -140,7 +149,6 @@ test('a download without a declared size is cut off once it passes the maximum',
 			}
 			res.end();
 		};
-		res.on('close', () => undefined);
 		pump();
 	});
 	await new Promise((resolve) => host.listen(0, '127.0.0.1', () => resolve(undefined)));
