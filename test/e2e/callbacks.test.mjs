@@ -91,10 +91,6 @@ async function until(/** @type {() => Promise<boolean>} */ condition, /** @type 
 	}
 }
 
-async function emulatorConfig(/** @type {Record<string, unknown>} */ settings) {
-	return await get().emulator.call('POST', 'config', settings);
-}
-
 /** The Task ID of each Generate node's output in an execution. */
 function taskIdsOf(/** @type {any} */ execution, /** @type {string[]} */ nodeNames) {
 	return nodeNames.map((name) => outputOf(execution, name)[0].json.taskId);
@@ -192,7 +188,7 @@ describe('Seedream Trigger in real n8n', () => {
 		// One confirming read per started workflow: the repeats were dropped before reading the API.
 		expect(apiReads).toHaveLength(2);
 		// The emulator logs an attempt once its answer is in, which may be just after the proxy counted it.
-		const ownCallbacks = async () => (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => taskIds.includes(c.taskId));
+		const ownCallbacks = async () => (await emulator.callbacks()).filter((/** @type {any} */ c) => taskIds.includes(c.taskId));
 		await until(async () => (await ownCallbacks()).length >= 4, 'four callback attempts in the log');
 		const callbacks = await ownCallbacks();
 		expect(callbacks.map((/** @type {any} */ c) => c.status).sort()).toEqual([200, 200, 502, 502]);
@@ -225,7 +221,7 @@ describe('Seedream Trigger in real n8n', () => {
 		expect(unknown.status).toBe(200);
 
 		// A task still running, claimed completed.
-		await emulatorConfig({ taskMs: 60_000 });
+		await get().emulator.config({ taskMs: 60_000 });
 		/** @type {string} */
 		let runningId;
 		try {
@@ -244,7 +240,7 @@ describe('Seedream Trigger in real n8n', () => {
 				'the trigger to confirm both with the API',
 			);
 		} finally {
-			await emulatorConfig({ taskMs: 400 });
+			await get().emulator.config({ taskMs: 400 });
 		}
 
 		// A genuine callback afterwards starts exactly one workflow: the forged ones added none.
@@ -267,12 +263,12 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 			generateNode('Generate', { prompt: 'a set of 2 images of lanterns', n: 2, waitMode: 'callback', output: 'binaryPerImage' }, 0),
 		]);
 		const workflow = await createWorkflow('e2e: wait for the callback', nodes, connections);
-		const since = (await emulator.requests()).at(-1)?.seq ?? 0;
+		const since = await emulator.lastSeq();
 		const executionId = await client.runWorkflow(workflow.id, MANUAL_NAME);
 		const execution = await client.waitForExecution(executionId);
 		expect(execution.status).toBe('success');
 
-		const requests = (await emulator.requests()).filter((r) => r.seq > since);
+		const requests = await emulator.requestsSince(since);
 		const creates = requests.filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');
 		expect(creates.length).toBe(1); // (never print the body: its callback_url is signed)
 		// The execution's resume URL (checked by shape, never printed: it carries the resume signature).
@@ -282,7 +278,7 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 		const items = outputOf(execution, 'Generate');
 		expect(items).toHaveLength(2);
 		const taskId = items[0].json.taskId;
-		const callbacks = (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => c.taskId === taskId);
+		const callbacks = (await emulator.callbacks()).filter((/** @type {any} */ c) => c.taskId === taskId);
 		expect(callbacks.map((/** @type {any} */ c) => c.status)).toEqual([200]);
 		const reads = requests.filter((r) => r.method === 'GET' && r.path === `/v1/tasks/${taskId}`);
 		expect(reads.filter((r) => Date.parse(r.time) < Date.parse(callbacks[0].sentAt))).toEqual([]);
@@ -306,7 +302,7 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 	test('two items: the first callback resumes once, the task still running is polled, the later callback changes nothing', async () => {
 		const { client, emulator } = get();
 		// One task ends fast, the other well after the first callback, while the resumed node polls it.
-		await emulatorConfig({ taskMsQueue: [300, 10_000] });
+		await get().emulator.config({ taskMsQueue: [300, 10_000] });
 		try {
 			const { nodes, connections } = chain([
 				generateNode('Generate', { prompt: '={{ "a woodcut of " + $json.subject }}', waitMode: 'callback', output: 'urls' }, 0),
@@ -315,7 +311,7 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 			const created = await createWorkflow('e2e: two items wait for callbacks', nodes, connections, {
 				pinData: { [MANUAL_NAME]: [{ json: { subject: 'an owl' } }, { json: { subject: 'a fox' } }] },
 			});
-			const since = (await emulator.requests()).at(-1)?.seq ?? 0;
+			const since = await emulator.lastSeq();
 			const executionId = await client.runWorkflow(created.id, MANUAL_NAME);
 			const execution = await client.waitForExecution(executionId);
 			expect(execution.status).toBe('success');
@@ -329,8 +325,8 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 			expect(execution.data.resultData.runData.Generate).toHaveLength(1);
 
 			// Both callbacks were sent; only the first resumed the execution (the node has one run).
-			await until(async () => (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId)).length >= 2, 'both callbacks');
-			const callbacks = (await emulator.call('GET', 'callbacks')).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId));
+			await until(async () => (await emulator.callbacks()).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId)).length >= 2, 'both callbacks');
+			const callbacks = (await emulator.callbacks()).filter((/** @type {any} */ c) => tasks.some((t) => t.id === c.taskId));
 			// The two creates run concurrently, so either item's task may have drawn the 300 ms duration:
 			// the fast task is the one whose callback was sent first, the slow one is the other.
 			const first = [...callbacks].sort((/** @type {any} */ a, /** @type {any} */ b) => Date.parse(a.sentAt) - Date.parse(b.sentAt))[0];
@@ -338,7 +334,7 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 			expect(slowId).toBeDefined();
 			// Only this execution's tasks: executions of earlier tests in this n8n may still read theirs.
 			const ownPaths = tasks.map((t) => `/v1/tasks/${t.id}`);
-			const reads = (await emulator.requests()).filter((r) => r.seq > since && r.method === 'GET' && ownPaths.includes(r.path));
+			const reads = (await emulator.requestsSince(since)).filter((r) => r.method === 'GET' && ownPaths.includes(r.path));
 			expect(reads.filter((r) => Date.parse(r.time) < Date.parse(first.sentAt))).toEqual([]);
 			const slowReads = reads.filter((r) => r.path === `/v1/tasks/${slowId}`);
 			expect(slowReads.length).toBeGreaterThan(1);
@@ -351,13 +347,13 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 				apiReadsAfterTheFirstCallback: reads.length,
 			};
 		} finally {
-			await emulatorConfig({ taskMsQueue: [] });
+			await get().emulator.config({ taskMsQueue: [] });
 		}
 	}, 180_000);
 
 	test('when no callback comes before Max Wait, n8n continues with the placeholder that names the task', async () => {
 		const { client, emulator } = get();
-		await emulatorConfig({ taskMs: 600_000 });
+		await get().emulator.config({ taskMs: 600_000 });
 		try {
 			const { nodes, connections } = chain([
 				generateNode('Generate', { prompt: 'a very slow comet', waitMode: 'callback', output: 'urls', options: { maxWaitSeconds: 2 } }, 0),
@@ -375,7 +371,7 @@ describe('Generate > Wait for the Callback in real n8n', () => {
 			expect(item.json.description).toContain('Task > Get');
 			expect((await emulator.requests()).filter((r) => r.method === 'GET' && r.path === `/v1/tasks/${task.id}`)).toEqual([]);
 		} finally {
-			await emulatorConfig({ taskMs: 400 });
+			await get().emulator.config({ taskMs: 400 });
 		}
 	}, 200_000);
 });

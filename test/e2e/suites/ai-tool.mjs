@@ -76,7 +76,7 @@ export function aiToolTests(get) {
 					settings: workflow.settings,
 				});
 				workflowId = String(created.id);
-				const since = (await instance.emulator.requests()).at(-1)?.seq ?? 0;
+				const since = await instance.emulator.lastSeq();
 				const execution = await instance.client.waitForExecution(await instance.client.runWorkflow(workflowId, 'Start'));
 				expect(errorOf(execution)).toBeUndefined();
 				expect(execution.status).toBe('success');
@@ -85,7 +85,7 @@ export function aiToolTests(get) {
 				expect(chatModel.requests).toHaveLength(2);
 				const offered = chatModel.requests[0].tools.map((/** @type {any} */ t) => t.function.name);
 				expect(offered).toContain('Generate_Image');
-				const creates = (await instance.emulator.requests()).filter((r) => r.seq > since && r.method === 'POST' && r.path === '/v1/images/generations');
+				const creates = (await instance.emulator.requestsSince(since)).filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');
 				expect(creates).toHaveLength(1);
 				expect(creates[0].body.prompt).toBe(prompt);
 				// What the model read back is the tool answer (task ID, URLs, expiry), not the item of a workflow run:
@@ -101,7 +101,7 @@ export function aiToolTests(get) {
 					},
 				]);
 				// As a tool it hands over URLs and downloads nothing.
-				const downloads = (await instance.emulator.requests()).filter((r) => r.seq > since && r.method === 'GET' && r.path.startsWith('/content/'));
+				const downloads = (await instance.emulator.requestsSince(since)).filter((r) => r.method === 'GET' && r.path.startsWith('/content/'));
 				expect(downloads).toEqual([]);
 
 				// The agent's answer carries the image URL, and that URL is the task's real 1024x1024 PNG.

@@ -23,16 +23,6 @@ async function expectPngs(instance, items, width, height) {
 	}
 }
 
-/** Requests the emulator received after `since` (its request log is shared by the whole suite). @param {E2eInstance} instance @param {number} since */
-async function requestsSince(instance, since) {
-	return (await instance.emulator.requests()).filter((r) => r.seq > since);
-}
-
-/** @param {E2eInstance} instance */
-async function lastSeq(instance) {
-	return (await instance.emulator.requests()).at(-1)?.seq ?? 0;
-}
-
 /** @param {() => E2eInstance} get */
 export function imageTests(get) {
 	test('the imported Seedream Trigger example gets a webhook ID of its own: its URL token is not one every user shares', async () => {
@@ -46,7 +36,7 @@ export function imageTests(get) {
 	describe('examples/generate-images.json', () => {
 		test('two 16:9 1K images come out as two items, each a 1280x720 PNG in binary field "data"', async () => {
 			const instance = get();
-			const since = await lastSeq(instance);
+			const since = await instance.emulator.lastSeq();
 			const execution = await runExample(instance, 'generate-images.json');
 			expect(errorOf(execution)).toBeUndefined();
 			expect(execution.status).toBe('success');
@@ -66,7 +56,7 @@ export function imageTests(get) {
 				expect(outputOf(execution, name).map((i) => i.json)).toEqual(items.map((i) => i.json));
 			}
 
-			const creates = (await requestsSince(instance, since)).filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');
+			const creates = (await instance.emulator.requestsSince(since)).filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');
 			expect(creates).toHaveLength(1);
 			expect(creates[0].body).toEqual(
 				expect.objectContaining({ model: 'doubao-seedream-4.0', n: 2, size: '16:9', quality: '1K', prompt: example('generate-images.json').nodes[1].parameters.prompt }),
@@ -98,7 +88,7 @@ export function imageTests(get) {
 				Object.assign(generate.parameters, { sizeMode: 'custom', width: 640, height: 480 });
 			});
 			try {
-				const since = await lastSeq(instance);
+				const since = await instance.emulator.lastSeq();
 				const execution = await runExample(instance, 'generate-images.json', { workflowId });
 				expect(execution.status).toBe('error');
 				const error = errorOf(execution);
@@ -106,7 +96,7 @@ export function imageTests(get) {
 				expect(error.node.name).toBe('Generate Images');
 				expect(error.message).toMatch(/640x480/);
 				expect(error.description).toMatch(/nothing was sent/i);
-				const sent = (await requestsSince(instance, since)).filter((r) => r.path === '/v1/images/generations');
+				const sent = (await instance.emulator.requestsSince(since)).filter((r) => r.path === '/v1/images/generations');
 				expect(sent).toEqual([]);
 			} finally {
 				await removeWorkflow(instance, workflowId);
@@ -117,7 +107,7 @@ export function imageTests(get) {
 	describe('examples/edit-with-references.json', () => {
 		test("the first node's image is uploaded and sent as the reference; the edit follows its 4:3 ratio", async () => {
 			const instance = get();
-			const since = await lastSeq(instance);
+			const since = await instance.emulator.lastSeq();
 			const execution = await runExample(instance, 'edit-with-references.json');
 			expect(errorOf(execution)).toBeUndefined();
 
@@ -126,7 +116,7 @@ export function imageTests(get) {
 			expect(edited).toHaveLength(1);
 			await expectPngs(instance, edited, 1152, 864);
 
-			const requests = await requestsSince(instance, since);
+			const requests = await instance.emulator.requestsSince(since);
 			const uploads = requests.filter((r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload/'));
 			expect(uploads).toHaveLength(1);
 			const creates = requests.filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');

@@ -34,8 +34,31 @@ export class EmulatorControl {
 		return this.call('GET', 'requests');
 	}
 
+	/**
+	 * Requests logged after `seq` (the log is shared by every test that uses this emulator).
+	 * @param {number} seq @returns {Promise<Record<string, any>[]>}
+	 */
+	async requestsSince(seq) {
+		return (await this.requests()).filter((r) => r.seq > seq);
+	}
+
+	/** The seq of the last logged request (0 when none), to pass to requestsSince later. @returns {Promise<number>} */
+	async lastSeq() {
+		return (await this.requests()).at(-1)?.seq ?? 0;
+	}
+
 	/** @returns {Promise<Record<string, any>[]>} */
 	tasks() {
 		return this.call('GET', 'tasks');
+	}
+
+	/** Callback attempts the emulator made (task, status, sentAt). @returns {Promise<Record<string, any>[]>} */
+	callbacks() {
+		return this.call('GET', 'callbacks');
+	}
+
+	/** Changes the emulator's settings (e.g. taskMs, taskMsQueue) until changed again. @param {Record<string, unknown>} settings */
+	config(settings) {
+		return this.call('POST', 'config', settings);
 	}
 }
