@@ -105,7 +105,8 @@ function applyConfig(state, changes) {
 		maxFiles: (v) => Number.isInteger(v) && v >= 0,
 	};
 	for (const [name, value] of Object.entries(changes)) {
-		if (!rules[name]) throw invalid(name, `Unknown config field ${name}`);
+		// Own fields only: a name such as toString would otherwise find Object.prototype's function.
+		if (!Object.hasOwn(rules, name)) throw invalid(name, `Unknown config field ${name}`);
 		if (!rules[name](value)) throw invalid(name, `Invalid value for ${name}`);
 	}
 	Object.assign(

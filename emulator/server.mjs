@@ -111,8 +111,8 @@ function createState(options) {
 			clock.offsetMs = 0;
 			ledger.accounts.clear();
 			seedKeys();
-			// Mutate in place: tasks, callbacks and files hold this object.
-			for (const name of Object.keys(config)) delete (/** @type {any} */ (config)[name]);
+			// Mutate in place: tasks, callbacks and files hold this object. applyConfig admits only the fields
+			// initialConfig() has, so assigning those restores every one.
 			Object.assign(config, initialConfig());
 		},
 	};

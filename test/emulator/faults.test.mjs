@@ -125,6 +125,8 @@ describe('config, keys and reset', () => {
 		});
 		for (const body of [
 			{ taskMS: 5 },
+			{ toString: 1 },
+			{ constructor: 2 },
 			{ taskMs: -1 },
 			{ maxConcurrentTasks: 1.5 },
 			{ callbackRetryDelaysMs: 'soon' },
