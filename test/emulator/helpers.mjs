@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import http from 'node:http';
-import { crc32, inflateSync } from 'node:zlib';
 import { startEmulator } from '../../emulator/server.mjs';
 import { renderPng } from '../../emulator/images.mjs';
 
@@ -86,42 +85,8 @@ export function useEmulator(options = {}) {
 export const sleep = (/** @type {number} */ ms) =>
 	new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Reads a PNG the way a decoder does: signature, chunk CRCs, IHDR, inflated IDAT length, filter bytes.
- * @param {Buffer} png
- */
-export function readPng(png) {
-	const signature = Buffer.from('89504e470d0a1a0a', 'hex');
-	if (!png.subarray(0, 8).equals(signature)) throw new Error('bad PNG signature');
-	/** @type {{ type: string, data: Buffer }[]} */
-	const chunks = [];
-	for (let offset = 8; offset < png.length; ) {
-		const length = png.readUInt32BE(offset);
-		const type = png.subarray(offset + 4, offset + 8).toString('latin1');
-		const data = png.subarray(offset + 8, offset + 8 + length);
-		const crc = png.readUInt32BE(offset + 8 + length);
-		if (crc !== crc32(png.subarray(offset + 4, offset + 8 + length)))
-			throw new Error(`bad CRC in ${type}`);
-		chunks.push({ type, data });
-		offset += 12 + length;
-	}
-	if (chunks[0].type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND')
-		throw new Error('IHDR first and IEND last');
-	const ihdr = chunks[0].data;
-	const width = ihdr.readUInt32BE(0);
-	const height = ihdr.readUInt32BE(4);
-	const [bitDepth, colorType] = [ihdr[8], ihdr[9]];
-	const raw = inflateSync(
-		Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)),
-	);
-	const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType] ?? 1;
-	const rowBytes = 1 + width * channels * (bitDepth / 8);
-	if (raw.length !== rowBytes * height)
-		throw new Error(`IDAT inflates to ${raw.length}, expected ${rowBytes * height}`);
-	for (let y = 0; y < height; y++)
-		if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte on row ${y}`);
-	return { width, height, bitDepth, colorType, raw };
-}
+/** The tests' one strict PNG reader (signature, CRCs, IHDR, IDAT length, filter bytes); see its file. */
+export { readPng } from '../e2e/support/png.mjs';
 
 /** A real PNG of a given size (the emulator's renderer), e.g. for references. */
 export const pngOf = (/** @type {number} */ width, /** @type {number} */ height) =>

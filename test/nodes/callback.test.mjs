@@ -2,6 +2,7 @@
 // Generate > Wait Mode > Wait for the Callback, on n8n's engine: the task's callback_url is the execution's
 // resume URL, the run pauses (putExecutionToWait) and the emulator's real callback over HTTP resumes it.
 import { core, workflowLib } from '../harness/n8n.mjs';
+import { readPng } from '../e2e/support/png.mjs';
 import { seedreamWorkflow } from '../harness/workflows.mjs';
 import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
@@ -18,7 +19,6 @@ beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
 
 const CALLBACK = Object.freeze({ ...GENERATE, waitMode: 'callback' });
-const PNG_SIGNATURE = '89504e470d0a1a0a';
 
 /** GET /v1/tasks/... the node sent (polls and re-reads). */
 const taskReads = () => suite.requests({ method: 'GET', path: '/v1/tasks/' });
@@ -55,7 +55,7 @@ describe('Wait for the Callback', () => {
 			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: index, imageCount: 2, url: task.results[index] });
 			expect(item.json.callbackWait).toBeUndefined();
 			const bytes = await suite.harness.binaryBuffer(item.binary.data);
-			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+			expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 		}
 	});
 

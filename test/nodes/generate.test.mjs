@@ -2,6 +2,7 @@
 // Image > Generate: every option path, both wait modes and every output shape, through n8n's engine against
 // the emulator.
 import http from 'node:http';
+import { readPng } from '../e2e/support/png.mjs';
 import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
@@ -12,7 +13,6 @@ beforeAll(async () => {
 beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
 
-const PNG_SIGNATURE = '89504e470d0a1a0a';
 const TASK_ID = /^task-unified-\d+-[a-z0-9]{8}$/;
 
 /** The body of the one create the node sent. */
@@ -21,9 +21,6 @@ async function createBody() {
 	expect(creates).toHaveLength(1);
 	return creates[0].body;
 }
-
-/** Width and height from a PNG's IHDR. @param {Buffer} buffer */
-const pngSize = (buffer) => [buffer.readUInt32BE(16), buffer.readUInt32BE(20)];
 
 describe('output shapes', () => {
 	test('default: one item per image, each image as binary with its task, URL, expiry and usage', async () => {
@@ -59,8 +56,7 @@ describe('output shapes', () => {
 			const binary = item.binary.data;
 			expect(binary).toMatchObject({ mimeType: 'image/png', fileName: `${task.id}-${index}.png` });
 			const bytes = await suite.harness.binaryBuffer(binary);
-			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
-			expect(pngSize(bytes)).toEqual([1024, 1024]);
+			expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 		}
 		// Three different images, downloaded without the API key.
 		const downloads = await suite.requests({ method: 'GET', path: '/content/results/' });
@@ -97,7 +93,7 @@ describe('output shapes', () => {
 		]);
 		for (const field of ['image_0', 'image_1']) {
 			const bytes = await suite.harness.binaryBuffer(item.binary[field]);
-			expect(bytes.subarray(0, 8).toString('hex')).toBe(PNG_SIGNATURE);
+			expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 		}
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
@@ -174,7 +170,7 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect((await createBody()).size).toBe('1280x720');
 		const [item] = result.output('Seedream');
 		expect(item.json.size).toBe('1280x720');
-		expect(pngSize(await suite.harness.binaryBuffer(item.binary.data))).toEqual([1280, 720]);
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
 	});
 
 	test('aspect ratio with quality', async () => {
@@ -188,7 +184,7 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect(body).toMatchObject({ size: '16:9', quality: '1K' });
 		const [item] = result.output('Seedream');
 		expect(item.json).toMatchObject({ size: '16:9', quality: '1K' });
-		expect(pngSize(await suite.harness.binaryBuffer(item.binary.data))).toEqual([1280, 720]);
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
 	});
 
 	test('Seedream 4.5 with a 2K ratio', async () => {

@@ -1,7 +1,9 @@
 // @ts-check
-// A small, strict PNG reader for the tests: proves that bytes are a whole, valid PNG of a given size, not
-// just something that starts with the signature. Checks every chunk's CRC, reads IHDR, inflates the IDAT
-// stream and checks its length against the scanlines IHDR announces.
+// The tests' one PNG reader (the e2e suites, the emulator's conformance tests through test/emulator/helpers.mjs,
+// and the node tests): proves that bytes are a whole, valid PNG of a given size, not just something that starts
+// with the signature. Checks what a decoder checks: every chunk's CRC, IHDR first and IEND last with nothing
+// after it, the IHDR fields, the inflated IDAT length against the scanlines IHDR announces, and each
+// scanline's filter byte.
 import * as zlib from 'node:zlib';
 
 /** zlib.crc32 (Node >= 22; the tests run on Node 24). @type {(data: Buffer) => number} */
@@ -11,10 +13,19 @@ const { inflateSync } = zlib;
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Samples per pixel by PNG colour type. */
 const CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 });
+/** Bit depths PNG allows per colour type. */
+const BIT_DEPTHS = /** @type {Record<number, number[]>} */ ({
+	0: [1, 2, 4, 8, 16],
+	2: [8, 16],
+	3: [1, 2, 4, 8],
+	4: [8, 16],
+	6: [8, 16],
+});
 
 /**
  * @param {Buffer} bytes
- * @returns {{ width: number, height: number, bitDepth: number, colorType: number, chunks: string[] }}
+ * @returns {{ width: number, height: number, bitDepth: number, colorType: number, chunks: string[], raw: Buffer }}
+ *   chunks: the chunk types in order; raw: the inflated image data (each scanline with its filter byte)
  */
 export function readPng(bytes) {
 	if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG: bad signature');
@@ -25,6 +36,7 @@ export function readPng(bytes) {
 	let offset = 8;
 	let header;
 	while (offset < bytes.length) {
+		if (chunks.at(-1) === 'IEND') throw new Error(`${bytes.length - offset} bytes after IEND`);
 		if (offset + 12 > bytes.length) throw new Error(`truncated chunk at byte ${offset}`);
 		const length = bytes.readUInt32BE(offset);
 		const type = bytes.toString('latin1', offset + 4, offset + 8);
@@ -35,30 +47,42 @@ export function readPng(bytes) {
 		const data = bytes.subarray(offset + 8, end);
 		chunks.push(type);
 		if (type === 'IHDR') {
+			if (chunks.length !== 1) throw new Error('IHDR is not the first chunk');
+			if (length !== 13) throw new Error(`IHDR is ${length} bytes, not 13`);
 			header = {
 				width: data.readUInt32BE(0),
 				height: data.readUInt32BE(4),
 				bitDepth: data[8],
 				colorType: data[9],
+				compression: data[10],
+				filter: data[11],
 				interlace: data[12],
 			};
 		} else if (type === 'IDAT') {
 			idat.push(data);
 		}
 		offset = end + 4;
-		if (type === 'IEND') break;
 	}
 	if (chunks[0] !== 'IHDR' || !header) throw new Error('first chunk is not IHDR');
 	if (chunks.at(-1) !== 'IEND') throw new Error('no IEND chunk');
 	if (!idat.length) throw new Error('no IDAT chunk');
-	const channels = CHANNELS[header.colorType];
-	if (!channels) throw new Error(`unknown colour type ${header.colorType}`);
-	if (header.interlace === 0) {
-		const raw = inflateSync(Buffer.concat(idat));
-		const rowBytes = 1 + Math.ceil((header.width * channels * header.bitDepth) / 8);
-		if (raw.length !== rowBytes * header.height) {
-			throw new Error(`image data is ${raw.length} bytes, IHDR announces ${rowBytes * header.height}`);
-		}
+	const { width, height, bitDepth, colorType } = header;
+	if (!width || !height) throw new Error(`IHDR announces an empty image (${width}x${height})`);
+	const channels = CHANNELS[colorType];
+	if (!channels) throw new Error(`unknown colour type ${colorType}`);
+	if (!BIT_DEPTHS[colorType].includes(bitDepth))
+		throw new Error(`bit depth ${bitDepth} is not allowed for colour type ${colorType}`);
+	if (header.compression !== 0 || header.filter !== 0)
+		throw new Error(`unknown compression ${header.compression} or filter method ${header.filter}`);
+	// The tests' PNGs come from the emulator's renderer, which does not interlace: one that does is not its output.
+	if (header.interlace !== 0) throw new Error(`interlace method ${header.interlace}: expected a non-interlaced PNG`);
+	const raw = inflateSync(Buffer.concat(idat));
+	const rowBytes = 1 + Math.ceil((width * channels * bitDepth) / 8);
+	if (raw.length !== rowBytes * height) {
+		throw new Error(`image data is ${raw.length} bytes, IHDR announces ${rowBytes * height}`);
 	}
-	return { width: header.width, height: header.height, bitDepth: header.bitDepth, colorType: header.colorType, chunks };
+	for (let y = 0; y < height; y++) {
+		if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte ${raw[y * rowBytes]} on row ${y}`);
+	}
+	return { width, height, bitDepth, colorType, chunks, raw };
 }
