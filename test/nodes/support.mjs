@@ -103,7 +103,8 @@ async function startImageHost(width = 96, height = 64) {
 }
 
 /**
- * Input items with one PNG each in binary field `data` (stored as the harness's binary mode stores files).
+ * Input items with one file each in binary field `data`, declared image/png whatever the bytes are (stored as
+ * the harness's binary mode stores files).
  * @param {Suite} suite
  * @param {Buffer[]} files
  * @param {string} [field]

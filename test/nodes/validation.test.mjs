@@ -1,7 +1,7 @@
 // @ts-check
 // Every create rule of the spec is checked before anything is sent: each case asserts the message names the
 // field and the allowed range, and that the emulator received no request at all.
-import { GENERATE, startSuite } from './support.mjs';
+import { GENERATE, itemsWithFiles, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
@@ -40,15 +40,6 @@ async function expectRefused(
 	expect(result.error.message).toMatch(message);
 	expect(await suite.requests()).toEqual([]);
 	return result;
-}
-
-/** One input item whose binary field `data` holds these bytes (declared as PNG whatever they are). */
-async function itemWith(/** @type {Buffer} */ bytes) {
-	const data = await suite.harness.storeBinary(bytes, {
-		mimeType: 'image/png',
-		fileName: 'ref.png',
-	});
-	return [{ json: {}, binary: { data } }];
 }
 
 const binaryReference = { images: [{ source: 'binary', binaryPropertyName: 'data' }] };
@@ -261,7 +252,7 @@ describe('reference images', () => {
 				...GENERATE,
 				referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'photo' }] },
 			},
-			{ items: await itemWith(pngHeader(64, 64)) },
+			{ items: await itemsWithFiles(suite, [pngHeader(64, 64)]) },
 		);
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(/photo/);
@@ -301,7 +292,7 @@ describe('reference images', () => {
 		],
 	])('binary: %s', async (_, bytes, message) => {
 		await expectRefused({ ...GENERATE, referenceImages: binaryReference }, message, {
-			items: await itemWith(bytes()),
+			items: await itemsWithFiles(suite, [bytes()]),
 		});
 	});
 });
