@@ -48,22 +48,41 @@ function jestCounts(file) {
 	};
 }
 
-/** @param {string} suite */
-function jest(suite) {
+/** @param {string} suite @param {NodeJS.ProcessEnv} [env] */
+function jest(suite, env = {}) {
 	const output = join(resultsDir, `jest-${suite}.json`);
 	return stage(`Tests: ${suite}`, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`], {
-		env: { SEEDREAM_TEST_SUITE: suite, NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' },
+		env: { SEEDREAM_TEST_SUITE: suite, NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning', ...env },
 		counts: jestCounts(output),
 	});
+}
+
+/**
+ * Builds and packs the package once for the end-to-end tests and the scanner, which would otherwise each pack
+ * the same sources (every e2e Jest worker, then the scanner). If packing fails here they pack for themselves,
+ * and fail in their own stages as before.
+ * @returns {Promise<string | undefined>} the tarball
+ */
+async function packOnce() {
+	step('Packing the package for the end-to-end tests and the scanner');
+	try {
+		const { buildAndPack } = await import('./lib/pack.mjs');
+		return buildAndPack({ outDir: join(resultsDir, 'pack') }).tarball;
+	} catch (error) {
+		console.error(`Packing failed; the end-to-end tests and the scanner will pack themselves:\n${/** @type {Error} */ (error).message ?? error}`);
+		return undefined;
+	}
 }
 
 const built =
 	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
 	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);
 if (built) {
+	const tarball = await packOnce();
 	jest('engine');
-	if (!skipE2e) jest('e2e');
-	stage('Community-package scanner (offline)', process.execPath, [join(repoRoot, 'scripts', 'scan.mjs')]);
+	// A tarball the user chose (SEEDREAM_TARBALL) is still the one the e2e tests install.
+	if (!skipE2e) jest('e2e', tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {});
+	stage('Community-package scanner (offline)', process.execPath, [join(repoRoot, 'scripts', 'scan.mjs'), ...(tarball ? ['--tarball', tarball] : [])]);
 }
 
 const passed = stages.reduce((sum, s) => sum + s.passed, 0);
