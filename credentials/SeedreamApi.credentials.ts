@@ -53,7 +53,7 @@ export class SeedreamApi implements ICredentialType {
 		},
 	};
 
-	// GET /v1/models is free and is EvoLink's documented way to check a key (spec section 6).
+	// GET /v1/models is free and is EvoLink's documented way to check a key (docs/evolink-api.md §6).
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',

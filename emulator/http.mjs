@@ -29,7 +29,7 @@ export class ApiError extends Error {
 	}
 }
 
-// §5: documented codes and types per status.
+// docs/evolink-api.md §5: documented codes and types per status.
 const TYPE_BY_STATUS = /** @type {Record<number, string>} */ ({
 	400: 'invalid_request_error',
 	401: 'authentication_error',

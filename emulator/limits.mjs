@@ -1,19 +1,19 @@
 // @ts-check
 /**
- * The spec's numbers, written once (docs/spec: /work/shared/spec/evolink-api.md).
+ * The spec's numbers, written once (docs/evolink-api.md).
  * Validation, sizing, billing and the emulator's tests all read them from here.
  */
 
 export const MODELS = /** @type {const} */ (['doubao-seedream-4.0', 'doubao-seedream-4.5']);
 
-// §2: prompt at most 2000 characters, n 1-15, at most 14 references, references + n at most 15.
+// docs/evolink-api.md §2: prompt at most 2000 characters, n 1-15, at most 14 references, references + n at most 15.
 export const PROMPT_MAX_CHARS = 2000;
 export const N_MIN = 1;
 export const N_MAX = 15;
 export const MAX_REFERENCES = 14;
 export const MAX_OUTPUTS_WITH_REFERENCES = 15;
 
-// §2: pixel sizes WxH with W*H in [1280x720, 4096x4096] and W/H in [1/16, 16].
+// docs/evolink-api.md §2: pixel sizes WxH with W*H in [1280x720, 4096x4096] and W/H in [1/16, 16].
 export const PIXEL_AREA_MIN = 921600;
 export const PIXEL_AREA_MAX = 16777216;
 export const ASPECT_MIN = 1 / 16;
@@ -24,17 +24,17 @@ export const PRESET_SIZES = /** @type {Record<string, [number, number]>} */ ({
 	'2K': [2048, 2048],
 	'4K': [4096, 4096],
 });
-// §9: omitted size means 2048x2048.
+// docs/evolink-api.md §9: omitted size means 2048x2048.
 export const DEFAULT_SIZE = /** @type {[number, number]} */ ([2048, 2048]);
 
 export const QUALITIES = ['1K', '2K', '4K'];
 export const DEFAULT_QUALITY = '2K';
-// §2: the 4.5 model accepts quality 2K/4K only and prompt_priority standard only.
+// docs/evolink-api.md §2: the 4.5 model accepts quality 2K/4K only and prompt_priority standard only.
 export const QUALITIES_45 = ['2K', '4K'];
 export const PROMPT_PRIORITIES = ['standard', 'fast'];
 export const PROMPT_PRIORITIES_45 = ['standard'];
 
-// §2: ratio x quality -> pixels, landscape (or square) side; the inverse ratios are the transposes.
+// docs/evolink-api.md §2: ratio x quality -> pixels, landscape (or square) side; the inverse ratios are the transposes.
 /** @type {Record<string, Record<string, [number, number]>>} */
 const LANDSCAPE_TABLE = {
 	'1:1': { '1K': [1024, 1024], '2K': [2048, 2048], '4K': [4096, 4096] },
@@ -68,30 +68,30 @@ export const RATIOS = [
 	'9:21',
 ];
 
-// §2 references: at most 10 MB, width and height > 14, W/H in [1/16, 16], at most 6000x6000.
+// docs/evolink-api.md §2 references: at most 10 MB, width and height > 14, W/H in [1/16, 16], at most 6000x6000.
 export const REFERENCE_MAX_BYTES = 10 * 1024 * 1024;
 export const REFERENCE_MIN_SIDE_EXCLUSIVE = 14;
 export const REFERENCE_MAX_SIDE = 6000;
 export const REFERENCE_FORMATS = ['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif'];
 
-// §2 callback_url: at most 2048 characters.
+// docs/evolink-api.md §2 callback_url: at most 2048 characters.
 export const CALLBACK_URL_MAX_CHARS = 2048;
-// §4: 10 s per attempt, retries after 1, 2, 4 s.
+// docs/evolink-api.md §4: 10 s per attempt, retries after 1, 2, 4 s.
 export const CALLBACK_TIMEOUT_MS = 10000;
 export const CALLBACK_RETRY_DELAYS_MS = [1000, 2000, 4000];
 
-// §2 Idempotency-Key: 16-96 chars of [A-Za-z0-9._-].
+// docs/evolink-api.md §2 Idempotency-Key: 16-96 chars of [A-Za-z0-9._-].
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._-]{16,96}$/;
 
-// §9: 1.8 credits per Seedream 4.0 image; each key starts with 10,000 credits.
+// docs/evolink-api.md §9: 1.8 credits per Seedream 4.0 image; each key starts with 10,000 credits.
 export const CREDITS_PER_IMAGE = 1.8;
 export const DEFAULT_CREDITS = 10000;
 
-// §3: result URLs expire 24 h after completion; §7: files 72 h after upload.
+// docs/evolink-api.md §3: result URLs expire 24 h after completion; §7: files 72 h after upload.
 export const RESULT_TTL_MS = 24 * 3600 * 1000;
 export const FILE_TTL_MS = 72 * 3600 * 1000;
 
-// §7: jpeg, png, gif, webp only; per-account quota 2000 files. The per-file byte limit is not
+// docs/evolink-api.md §7: jpeg, png, gif, webp only; per-account quota 2000 files. The per-file byte limit is not
 // documented: the emulator uses the reference limit (10 MB), since uploads exist to become references.
 export const FILE_FORMATS = ['jpeg', 'png', 'gif', 'webp'];
 export const FILE_MAX_BYTES = REFERENCE_MAX_BYTES;

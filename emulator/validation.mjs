@@ -250,7 +250,7 @@ const NUMBER_WORDS = [
 	'fifteen',
 ];
 const NUMBER = `(\\d+|${NUMBER_WORDS.join('|')})`;
-// §9: a number followed within three words by images/pictures/photos/variations/versions,
+// docs/evolink-api.md §9: a number followed within three words by images/pictures/photos/variations/versions,
 // or after "set of" / "series of".
 const COUNT_BEFORE_NOUN = new RegExp(
 	`\\b${NUMBER}\\b(?:\\s+[\\w'-]+){0,2}?\\s+(?:images?|pictures?|photos?|variations?|versions?)\\b`,

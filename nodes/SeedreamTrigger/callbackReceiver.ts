@@ -11,7 +11,7 @@ import { taskFailedError, type SeedreamTask } from '../Seedream/helpers/task';
 import { taskErrorItem } from '../Seedream/helpers/taskErrorItem';
 
 /**
- * A callback (spec section 4) -> at most one workflow start per task and status.
+ * A callback (docs/evolink-api.md §4) -> at most one workflow start per task and status.
  *
  * Callbacks are not signed, so three gates stand before a start: the URL's token (n8n itself answers 404 to
  * any other path), the body's shape, and, by default, the task as the API reports it with the credential:

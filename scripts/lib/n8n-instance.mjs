@@ -3,7 +3,7 @@
 // folder as n8n installs a community package (node types `n8n-nodes-seedream.*`), the local EvoLink emulator
 // runs beside it, the owner comes from the environment, and a Seedream credential and the example workflows are
 // created over n8n's own REST API. Used by `npm start` (scripts/start.mjs) and by the end-to-end tests
-// (test/e2e). Everything listens on 127.0.0.1. Measured facts behind the choices: shared/n8n-runtime.md.
+// (test/e2e). Everything listens on 127.0.0.1. Measured facts behind the choices: docs/n8n-runtime.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

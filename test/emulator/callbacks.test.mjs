@@ -1,5 +1,5 @@
 // @ts-check
-// §4: the task JSON is POSTed on completed/failed after billing; non-2xx or errors retry after 1, 2, 4 s; 10 s timeout.
+// docs/evolink-api.md §4: the task JSON is POSTed on completed/failed after billing; non-2xx or errors retry after 1, 2, 4 s; 10 s timeout.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { localServer, sleep, useEmulator } from './helpers.mjs';
 

@@ -1,5 +1,5 @@
 // @ts-check
-// §2 and §9: every create rule at its boundary, the 200 task object, the §5 error body, Idempotency-Key.
+// docs/evolink-api.md §2 and §9: every create rule at its boundary, the 200 task object, the §5 error body, Idempotency-Key.
 import { describe, expect, test } from '@jest/globals';
 import { useEmulator } from './helpers.mjs';
 import { CALLBACK_URL_MAX_CHARS, PROMPT_MAX_CHARS } from '../../emulator/limits.mjs';

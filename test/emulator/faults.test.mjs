@@ -1,5 +1,5 @@
 // @ts-check
-// §8: injected faults (status with Retry-After, drop, delay, malformed JSON, task errors) and the control surface.
+// docs/evolink-api.md §8: injected faults (status with Retry-After, drop, delay, malformed JSON, task errors) and the control surface.
 import { describe, expect, test } from '@jest/globals';
 import { useEmulator } from './helpers.mjs';
 

@@ -1,5 +1,5 @@
 // @ts-check
-// §7: base64 and multipart uploads, formats by magic bytes, limits, quota, 72 h expiry, file URLs as references.
+// docs/evolink-api.md §7: base64 and multipart uploads, formats by magic bytes, limits, quota, 72 h expiry, file URLs as references.
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { KEY, headerImage, pngOf, useEmulator } from './helpers.mjs';
 

@@ -1,5 +1,5 @@
 // @ts-check
-// §2/§7: formats by magic bytes and dimensions from headers, for the variants the integration tests do not send.
+// docs/evolink-api.md §2/§7: formats by magic bytes and dimensions from headers, for the variants the integration tests do not send.
 import { describe, expect, test } from '@jest/globals';
 import { imageDimensions, sniffFormat } from '../../emulator/formats.mjs';
 import { headerImage, pngOf } from './helpers.mjs';

@@ -1,5 +1,5 @@
 // @ts-check
-// §3, §5, §6, §9: task lifecycle, output count, billing and the ledger, auth and access errors.
+// docs/evolink-api.md §3, §5, §6, §9: task lifecycle, output count, billing and the ledger, auth and access errors.
 import { describe, expect, test } from '@jest/globals';
 import { KEY, useEmulator, sleep } from './helpers.mjs';
 import { countFromPrompt } from '../../emulator/validation.mjs';

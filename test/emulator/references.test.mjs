@@ -1,5 +1,5 @@
 // @ts-check
-// §2, §9: references are fetched when the task runs; limits fail the task with the documented codes.
+// docs/evolink-api.md §2, §9: references are fetched when the task runs; limits fail the task with the documented codes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { headerImage, imageServer, pngOf, useEmulator } from './helpers.mjs';
 

@@ -1,5 +1,5 @@
 // @ts-check
-// §2, §3, §9: result sizes (ratio × quality table, presets, pixels, default, auto), real PNGs, plain links, 24 h expiry.
+// docs/evolink-api.md §2, §3, §9: result sizes (ratio × quality table, presets, pixels, default, auto), real PNGs, plain links, 24 h expiry.
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { useEmulator, readPng } from './helpers.mjs';

@@ -1,6 +1,6 @@
 // @ts-check
 // The EvoLink emulator for a test file: started in-process on 127.0.0.1 with a free port, plus a client for its
-// control surface (/__emulator/*, spec section 8), and the seedreamApi credential data that points at it.
+// control surface (/__emulator/*, docs/evolink-api.md §8), and the seedreamApi credential data that points at it.
 import { randomBytes } from 'node:crypto';
 import { maskKey } from '../../emulator/http.mjs';
 import { startEmulator } from '../../emulator/server.mjs';

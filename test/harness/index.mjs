@@ -1,6 +1,6 @@
 // @ts-check
 // Runs workflow JSON in-process on n8n-core's own engine (WorkflowExecute), with our built package's node types.
-// What to construct and why: /work/shared/n8n-core-harness.md; the gotchas it names (G1-G10) are cited below.
+// What to construct and why: docs/n8n-core-harness.md; the gotchas it names (G1-G10) are cited below.
 import { ensureUserFolder, removeUserFolder, core, di, workflowLib } from './n8n.mjs';
 import { HarnessCredentialsHelper } from './credentials-helper.mjs';
 import { loadNodeTypes } from './node-types.mjs';

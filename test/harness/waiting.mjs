@@ -1,7 +1,7 @@
 // @ts-check
 // Executions paused by putExecutionToWait, and the waiting webhook that resumes them: what n8n's CLI keeps in
 // its database and serves at /webhook-waiting/<executionId>. Optionally served over real HTTP on 127.0.0.1, so
-// the emulator's callbacks (spec section 4) can reach it.
+// the emulator's callbacks (docs/evolink-api.md §4) can reach it.
 import { createServer } from 'node:http';
 import { resumeWaitingExecution } from './resume.mjs';
 

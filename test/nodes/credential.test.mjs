@@ -1,5 +1,5 @@
 // @ts-check
-// The seedreamApi credential's "Test" button (GET /v1/models, spec section 6), run the way n8n's CLI runs it,
+// The seedreamApi credential's "Test" button (GET /v1/models, docs/evolink-api.md §6), run the way n8n's CLI runs it,
 // against the emulator.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';

@@ -36,7 +36,7 @@ async function requestsWithKey(/** @type {string} */ key) {
 	return requests.filter((/** @type {any} */ request) => request.key === emulator.maskKey(key));
 }
 
-/** Get Credits' item for an account of the emulator's ledger: the `data` of GET /v1/credits (spec section 6). */
+/** Get Credits' item for an account of the emulator's ledger: the `data` of GET /v1/credits (docs/evolink-api.md §6). */
 function creditsOf(/** @type {any} */ account) {
 	const balance = { remaining_credits: account.available, used_credits: account.charged };
 	return { token: { ...balance, unlimited_credits: false }, user: balance };

@@ -243,7 +243,7 @@ describe('Seedream Trigger', () => {
 		const started = [];
 		let attempts = 0;
 		// The trigger's URL on 127.0.0.1. The first answer is lost on the way back (500 to the API after the
-		// trigger ran), so the API sends the same callback again, as spec section 4 says it does.
+		// trigger ran), so the API sends the same callback again, as docs/evolink-api.md §4 says it does.
 		const server = createServer(async (req, res) => {
 			const chunks = [];
 			for await (const chunk of req) chunks.push(chunk);

@@ -169,7 +169,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	if (resumesUnderWay.has(resumeKey)) return answer(200);
 	rememberResume(resumeKey);
 
-	// The body is not signed (spec section 4): only the API's own answer counts.
+	// The body is not signed (docs/evolink-api.md §4): only the API's own answer counts.
 	let confirmed: SeedreamTask;
 	try {
 		confirmed = await getTask.call(this, reportedId);

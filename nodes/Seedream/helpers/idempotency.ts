@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 /**
- * The Idempotency-Key of a create (spec section 2: 16-96 characters of [A-Za-z0-9._-]).
+ * The Idempotency-Key of a create (docs/evolink-api.md §2: 16-96 characters of [A-Za-z0-9._-]).
  *
  * It is derived from the execution, the node and its run, the item and what is asked for, so:
  * - n8n's Retry On Fail (same execution, node, run and item) sends the same key and gets the first task

@@ -1,5 +1,5 @@
 /**
- * The EvoLink API's limits for Seedream 4, written once with the numbers of `shared/spec/evolink-api.md`.
+ * The EvoLink API's limits for Seedream 4, written once with the numbers of `docs/evolink-api.md`.
  * Validation, the UI's min/max and the option lists all read from here.
  */
 
@@ -11,7 +11,7 @@ export const PROMPT_MAX_LENGTH = 2000;
 
 export const N_MIN = 1;
 export const N_MAX = 15;
-/** References + n may not exceed this (spec section 2). */
+/** References + n may not exceed this (docs/evolink-api.md §2). */
 export const N_PLUS_REFERENCES_MAX = 15;
 
 export const PRESET_SIZES = ['1K', '2K', '4K'] as const;

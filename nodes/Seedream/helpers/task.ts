@@ -2,7 +2,7 @@ import type { IDataObject, INode, NodeOperationError } from 'n8n-workflow';
 import { operationError } from './errors';
 import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from './limits';
 
-/** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (spec sections 2 and 3). */
+/** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */
 export interface SeedreamTask extends IDataObject {
 	id: string;
 	status: string;
@@ -34,7 +34,7 @@ export function estimatedSeconds(task: SeedreamTask): number | undefined {
 }
 
 /**
- * When the result URLs stop working: 24 h after completion (spec section 3). The task object carries no
+ * When the result URLs stop working: 24 h after completion (docs/evolink-api.md §3). The task object carries no
  * completion time (unverified: a `completed_at`/`finished_at` is read when present), so the fallback is
  * the earliest it can be, 24 h after creation, which never promises a link that is already dead.
  */

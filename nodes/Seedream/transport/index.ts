@@ -45,7 +45,7 @@ export interface ApiResponse {
 	statusCode: number;
 }
 
-// Retry budgets. 429s get a long budget: the service limits per model (unpublished, spec section 5) and a
+// Retry budgets. 429s get a long budget: the service limits per model (unpublished, docs/evolink-api.md §5) and a
 // busy account should slow a workflow down, never fail it. Other transient errors get a short one.
 const RATE_LIMIT_MAX_RETRIES = 30;
 const RATE_LIMIT_MAX_TOTAL_MS = 10 * 60 * 1000;
@@ -102,7 +102,7 @@ export async function apiRequestFull(
 			})) as IN8nHttpFullResponse,
 		{
 			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
-			// Unverified (spec section 2: seen in EvoLink's own client, not documented): were the service to
+			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
 			// ignore the key, only a create whose answer was lost after it was processed could bill twice.
 			retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
 			itemIndex,
@@ -188,7 +188,7 @@ export async function apiRequest(
 	return (await apiRequestFull.call(this, method, endpoint, options)).body;
 }
 
-/** `GET /v1/tasks/{id}` (spec section 3). */
+/** `GET /v1/tasks/{id}` (docs/evolink-api.md §3). */
 export async function getTask(
 	this: IAllExecuteFunctions,
 	taskId: string,
@@ -200,7 +200,7 @@ export async function getTask(
 	return asTask(this, task, itemIndex);
 }
 
-/** `POST /v1/images/generations` (spec section 2); `replayed` when the key matched an earlier task. */
+/** `POST /v1/images/generations` (docs/evolink-api.md §2); `replayed` when the key matched an earlier task. */
 export async function createTask(
 	this: IAllExecuteFunctions,
 	body: IDataObject,
@@ -220,7 +220,7 @@ export async function createTask(
 }
 
 /**
- * `POST {files host}/api/v1/files/upload/stream` (spec section 7), multipart/form-data with the bytes as they
+ * `POST {files host}/api/v1/files/upload/stream` (docs/evolink-api.md §7), multipart/form-data with the bytes as they
  * are. Not the base64 JSON form: for an 8 MB reference, JSON.stringify of its 11 MB base64 string alone took
  * 60-100 ms of n8n's only thread (bench P5), so ten references uploaded "in parallel" queued behind each other.
  * The multipart body is built by hand (community nodes may not import an encoder). An upload is retried like a
@@ -270,7 +270,7 @@ export interface Download {
 }
 
 /**
- * Fetches a result or file URL. These are plain links on a content host (spec section 9), so they are fetched
+ * Fetches a result or file URL. These are plain links on a content host (docs/evolink-api.md §9), so they are fetched
  * WITHOUT the credential: the API key never leaves for another host. The body streams (never a whole image in
  * memory); a declared size over `maxBytes` is refused at once, and an undeclared one is cut off when it passes.
  */
@@ -384,7 +384,7 @@ function asTask(context: IAllExecuteFunctions, body: unknown, itemIndex?: number
 }
 
 /**
- * An error status, or an upload error: those have an unverified shape (spec section 7), `success: false`
+ * An error status, or an upload error: those have an unverified shape (docs/evolink-api.md §7), `success: false`
  * with `code`/`msg` in a 200.
  */
 function isApiFailure(response: IN8nHttpFullResponse): boolean {
@@ -483,7 +483,7 @@ const STATUS_HINTS: Record<number, string> = {
 	429: 'Rate limited by EvoLink, still after retrying: lower the concurrency or try again later.',
 };
 
-/** Turns a spec section 5 error body (`code` string or integer) into an error users can act on. */
+/** Turns a docs/evolink-api.md §5 error body (`code` string or integer) into an error users can act on. */
 function apiError(
 	context: IAllExecuteFunctions,
 	response: IN8nHttpFullResponse,

@@ -20,7 +20,7 @@ export class EmulatorControl {
 		return text ? JSON.parse(text) : {};
 	}
 
-	/** Fails the next created task(s) with a task error code (spec section 3). @param {string} code @param {number} [times] */
+	/** Fails the next created task(s) with a task error code (docs/evolink-api.md §3). @param {string} code @param {number} [times] */
 	failNextTask(code, times = 1) {
 		return this.call('POST', 'faults', { action: { type: 'taskError', code }, times });
 	}
