@@ -36,6 +36,36 @@ export function run(command, args, options = {}) {
 	}
 }
 
+/**
+ * Runs a long, quiet install (npm prints nothing for minutes without a terminal) with a heartbeat: a small
+ * process that says every 20 s how far it got (packages in `modulesDir`) until the install ends.
+ * @param {string} label @param {string} modulesDir @param {string} command @param {string[]} args
+ * @param {import('node:child_process').SpawnOptions} options
+ */
+function runWithProgress(label, modulesDir, command, args, options) {
+	const heartbeat = spawn(
+		process.execPath,
+		[
+			'-e',
+			`const fs = require('fs'); const t0 = Date.now();
+			setInterval(() => {
+				let n = 0;
+				try { for (const e of fs.readdirSync(process.argv[1])) n += e.startsWith('@') ? fs.readdirSync(process.argv[1] + '/' + e).length : 1; } catch {}
+				const s = Math.round((Date.now() - t0) / 1000);
+				process.stderr.write('  ... ' + process.argv[2] + ': ' + n + ' packages so far, ' + Math.floor(s / 60) + ' min ' + (s % 60) + ' s\n');
+			}, 20000);`,
+			modulesDir,
+			label,
+		],
+		{ stdio: ['ignore', 'ignore', 'inherit'] },
+	);
+	try {
+		run(command, args, options);
+	} finally {
+		heartbeat.kill();
+	}
+}
+
 /** Seconds this process spent installing, for the summaries of `npm test` and `npm start`. */
 let installSeconds = 0;
 
@@ -88,7 +118,10 @@ export function ensureDevDependencies() {
 	if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return;
 	step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
 	const started = Date.now();
-	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repoRoot, env: node24Env() });
+	runWithProgress('dev dependencies', join(repoRoot, 'node_modules'), 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: repoRoot,
+		env: node24Env(),
+	});
 	writeFileSync(marker, hash + '\n');
 	installSeconds += (Date.now() - started) / 1000;
 }
@@ -100,11 +133,10 @@ export function n8nHome() {
 		const env = node24Env();
 		// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
 		// natives n8n needs from source (docs/n8n-runtime.md).
-		run('npm', ['install', `n8n@${N8N_VERSION}`, '--save-exact', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-			cwd: dir,
-			env,
-		});
-		run('npm', ['rebuild', 'sqlite3', 'isolated-vm'], { cwd: dir, env });
+		const args = ['install', `n8n@${N8N_VERSION}`, '--save-exact', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+		runWithProgress(`n8n ${N8N_VERSION}`, join(dir, 'node_modules'), 'npm', args, { cwd: dir, env });
+		step('Building n8n\'s native modules sqlite3 and isolated-vm from source (about 2 minutes)');
+		run('npm', ['rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], { cwd: dir, env });
 	});
 	return dir;
 }
