@@ -60,7 +60,7 @@ export function defaultError(status, message = `Emulated ${status} response`) {
 	return new ApiError(status, CODE_BY_STATUS[status] ?? String(status), message);
 }
 
-/** 400 naming the field (§2: "naming the field in param and the allowed range in the message"). */
+/** 400 naming the field in `param` (the §5 body) and the allowed range in the message, as §9 does for callback_url. */
 export const invalid = (/** @type {string} */ param, /** @type {string} */ message) =>
 	new ApiError(400, 'invalid_request', message, { param });
 
