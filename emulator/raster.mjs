@@ -76,31 +76,43 @@ function decodePng(bytes) {
 		const filter = raw[y * (stride + 1)];
 		const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
 		unfilter(filter, line, previous, bytesPerPixel);
-		for (let x = 0; x < width; x++) {
-			// 16-bit samples keep their high byte.
-			const sample = (/** @type {number} */ c) => line[(x * channels + c) * (depth / 8)];
-			const out = (y * width + x) * 4;
-			if (colorType === 3) {
-				const index = sample(0);
-				palette?.copy(rgba, out, index * 3, index * 3 + 3);
-				rgba[out + 3] = transparency && index < transparency.length ? transparency[index] : 255;
-			} else if (colorType === 0 || colorType === 4) {
-				rgba.fill(sample(0), out, out + 3);
-				rgba[out + 3] = colorType === 4 ? sample(1) : 255;
-			} else {
-				rgba[out] = sample(0);
-				rgba[out + 1] = sample(1);
-				rgba[out + 2] = sample(2);
-				rgba[out + 3] = colorType === 6 ? sample(3) : 255;
-			}
-		}
+		expandRow(line, rgba, y * width * 4, width, colorType, depth / 8, palette, transparency);
 		previous = line;
 	}
 	return { width, height, data: rgba };
 }
 
+/**
+ * One unfiltered PNG row to RGBA (16-bit samples keep their high byte).
+ * @param {Buffer} line @param {Buffer} rgba @param {number} out @param {number} width @param {number} colorType
+ * @param {number} step bytes per sample @param {Buffer | undefined} palette @param {Buffer | undefined} transparency
+ */
+function expandRow(line, rgba, out, width, colorType, step, palette, transparency) {
+	const channels = CHANNELS[colorType];
+	for (let x = 0, i = 0, o = out; x < width; x++, i += channels * step, o += 4) {
+		if (colorType === 6 || colorType === 2) {
+			rgba[o] = line[i];
+			rgba[o + 1] = line[i + step];
+			rgba[o + 2] = line[i + 2 * step];
+			rgba[o + 3] = colorType === 6 ? line[i + 3 * step] : 255;
+		} else if (colorType === 3) {
+			const index = line[i];
+			if (palette) {
+				rgba[o] = palette[index * 3];
+				rgba[o + 1] = palette[index * 3 + 1];
+				rgba[o + 2] = palette[index * 3 + 2];
+			}
+			rgba[o + 3] = transparency && index < transparency.length ? transparency[index] : 255;
+		} else {
+			rgba[o] = rgba[o + 1] = rgba[o + 2] = line[i];
+			rgba[o + 3] = colorType === 4 ? line[i + step] : 255;
+		}
+	}
+}
+
 /** PNG filters 0-4, in place. @param {number} filter @param {Buffer} line @param {Buffer} above @param {number} bpp */
 function unfilter(filter, line, above, bpp) {
+	if (filter === 0) return;
 	for (let i = 0; i < line.length; i++) {
 		const left = i >= bpp ? line[i - bpp] : 0;
 		const up = above[i];
