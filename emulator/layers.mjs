@@ -73,9 +73,16 @@ export function planLayers(requested, count, width, height, seed) {
 export function baseImage(input, width, height) {
 	const rgba = resample(input, 4, width, height);
 	const rgb = Buffer.alloc(width * height * 3);
-	for (let i = 0, o = 0; i < rgba.data.length; i += 4, o += 3) {
-		const a = rgba.data[i + 3];
-		for (let c = 0; c < 3; c++) rgb[o + c] = Math.round((rgba.data[i + c] * a + 255 * (255 - a)) / 255);
+	const from = rgba.data;
+	for (let i = 0, o = 0; i < from.length; i += 4, o += 3) {
+		const a = from[i + 3];
+		if (a === 255) {
+			rgb[o] = from[i];
+			rgb[o + 1] = from[i + 1];
+			rgb[o + 2] = from[i + 2];
+		} else {
+			for (let c = 0; c < 3; c++) rgb[o + c] = Math.round((from[i + c] * a + 255 * (255 - a)) / 255);
+		}
 	}
 	return { width, height, data: rgb };
 }

@@ -139,12 +139,16 @@ function unfilter(filter, line, above, bpp) {
  */
 export function resample(source, channels, width, height) {
 	const data = Buffer.alloc(width * height * channels);
-	for (let y = 0; y < height; y++) {
+	const columns = Int32Array.from({ length: width }, (_, x) =>
+		Math.min(source.width - 1, Math.floor(((x + 0.5) * source.width) / width)),
+	);
+	const from = source.data;
+	for (let y = 0, to = 0; y < height; y++) {
 		const sy = Math.min(source.height - 1, Math.floor(((y + 0.5) * source.height) / height));
+		const row = sy * source.width;
 		for (let x = 0; x < width; x++) {
-			const sx = Math.min(source.width - 1, Math.floor(((x + 0.5) * source.width) / width));
-			const from = (sy * source.width + sx) * channels;
-			data.set(source.data.subarray(from, from + channels), (y * width + x) * channels);
+			// Byte by byte: a subarray per pixel costs ten times more.
+			for (let c = 0, i = (row + columns[x]) * channels; c < channels; c++) data[to++] = from[i + c];
 		}
 	}
 	return { width, height, data };

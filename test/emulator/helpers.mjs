@@ -111,14 +111,15 @@ export function pngPixels(bytes) {
 			const a = i >= channels ? data[y * stride + i - channels] : 0;
 			const b = y ? data[(y - 1) * stride + i] : 0;
 			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
-			const p = a + b - c;
-			const paeth =
-				Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
-					? a
-					: Math.abs(p - b) <= Math.abs(p - c)
-						? b
-						: c;
-			const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
+			let predictor = 0;
+			if (filter === 1) predictor = a;
+			else if (filter === 2) predictor = b;
+			else if (filter === 3) predictor = (a + b) >> 1;
+			else if (filter === 4) {
+				const p = a + b - c;
+				const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+				predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+			}
 			data[y * stride + i] = (raw + predictor) & 0xff;
 		}
 	}
