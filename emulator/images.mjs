@@ -203,7 +203,9 @@ export async function renderPng(width, height, seed) {
  */
 export async function renderPicture({ width, height, seed, format, alpha }) {
 	if (alpha === undefined) {
-		return format === 'jpeg' ? encodeJpeg(paintRgb(width, height, seed)) : renderPng(width, height, seed);
+		return format === 'jpeg'
+			? encodeJpeg(paintRgb(width, height, seed))
+			: renderPng(width, height, seed);
 	}
 	const rgb = paintRgb(width, height, seed).data;
 	const mask = alpha ? resample(alpha, 4, width, height).data : null;

@@ -54,7 +54,9 @@ export function planLayers(requested, count, width, height, seed) {
 	return boxes.map(({ label, box }, i) => ({
 		zIndex: i + 1,
 		name: label || `element ${i + 1}`,
-		description: label ? `the ${label} region of the image` : `a major element of the image (${i + 1})`,
+		description: label
+			? `the ${label} region of the image`
+			: `a major element of the image (${i + 1})`,
 		absolute: box,
 		normalized: /** @type {[number, number, number, number]} */ ([
 			Math.round((box[0] * 1000) / width),
@@ -81,14 +83,16 @@ export function baseImage(input, width, height) {
 			rgb[o + 1] = from[i + 1];
 			rgb[o + 2] = from[i + 2];
 		} else {
-			for (let c = 0; c < 3; c++) rgb[o + c] = Math.round((from[i + c] * a + 255 * (255 - a)) / 255);
+			for (let c = 0; c < 3; c++)
+				rgb[o + c] = Math.round((from[i + c] * a + 255 * (255 - a)) / 255);
 		}
 	}
 	return { width, height, data: rgb };
 }
 
 /** @param {Raster} base RGB @param {'png' | 'jpeg'} format */
-export const encodeBase = (base, format) => (format === 'jpeg' ? encodeJpeg(base) : encodePng(base, 3));
+export const encodeBase = (base, format) =>
+	format === 'jpeg' ? encodeJpeg(base) : encodePng(base, 3);
 
 /**
  * A layer's PNG: the base's pixels inside the box, opaque inside the ellipse inscribed in it (and on its middle

@@ -64,7 +64,9 @@ function decodePng(bytes) {
 	const { width, height, depth, colorType, interlace } = header;
 	const channels = CHANNELS[colorType];
 	if (!channels || !(depth === 8 || depth === 16) || interlace !== 0) {
-		throw new Error(`unsupported PNG (colour type ${colorType}, depth ${depth}, interlace ${interlace})`);
+		throw new Error(
+			`unsupported PNG (colour type ${colorType}, depth ${depth}, interlace ${interlace})`,
+		);
 	}
 	const bytesPerPixel = (channels * depth) / 8;
 	const stride = width * bytesPerPixel;
@@ -148,7 +150,8 @@ export function resample(source, channels, width, height) {
 		const row = sy * source.width;
 		for (let x = 0; x < width; x++) {
 			// Byte by byte: a subarray per pixel costs ten times more.
-			for (let c = 0, i = (row + columns[x]) * channels; c < channels; c++) data[to++] = from[i + c];
+			for (let c = 0, i = (row + columns[x]) * channels; c < channels; c++)
+				data[to++] = from[i + c];
 		}
 	}
 	return { width, height, data };
@@ -157,7 +160,8 @@ export function resample(source, channels, width, height) {
 /** Every pixel the same: nothing for layerize to split (docs/evolink-seedream-5.md §7). @param {Raster} rgba */
 export function isUniform(rgba) {
 	const first = rgba.data.readUInt32BE(0);
-	for (let i = 4; i < rgba.data.length; i += 4) if (rgba.data.readUInt32BE(i) !== first) return false;
+	for (let i = 4; i < rgba.data.length; i += 4)
+		if (rgba.data.readUInt32BE(i) !== first) return false;
 	return true;
 }
 
@@ -183,7 +187,8 @@ export async function encodePng(image, channels) {
 		const out = y * (stride + 1);
 		raw[out] = 2;
 		const row = y * stride;
-		for (let i = 0; i < stride; i++) raw[out + 1 + i] = data[row + i] - (y ? data[row - stride + i] : 0);
+		for (let i = 0; i < stride; i++)
+			raw[out + 1 + i] = data[row + i] - (y ? data[row - stride + i] : 0);
 	}
 	const ihdr = Buffer.alloc(13);
 	ihdr.writeUInt32BE(width, 0);
@@ -193,7 +198,12 @@ export async function encodePng(image, channels) {
 	const idat = await new Promise((resolve, reject) =>
 		zlib.deflate(raw, { level: 1 }, (error, out) => (error ? reject(error) : resolve(out))),
 	);
-	return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+	return Buffer.concat([
+		PNG_SIGNATURE,
+		chunk('IHDR', ihdr),
+		chunk('IDAT', idat),
+		chunk('IEND', Buffer.alloc(0)),
+	]);
 }
 
 /** A baseline JPEG (quality 90) of an RGB image. @param {Raster} rgb */

@@ -101,7 +101,8 @@ const PNG_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 
 export function pngPixels(bytes) {
 	const png = readPngStrict(bytes);
 	const channels = PNG_CHANNELS[png.colorType];
-	if (!channels || png.bitDepth !== 8) throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
+	if (!channels || png.bitDepth !== 8)
+		throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
 	const stride = png.width * channels;
 	const data = Buffer.alloc(stride * png.height);
 	for (let y = 0; y < png.height; y++) {
@@ -127,8 +128,9 @@ export function pngPixels(bytes) {
 		...png,
 		channels,
 		data,
-		at: (/** @type {number} */ x, /** @type {number} */ y) =>
-			[...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels)],
+		at: (/** @type {number} */ x, /** @type {number} */ y) => [
+			...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels),
+		],
 	};
 }
 
@@ -138,7 +140,8 @@ export function pngPixels(bytes) {
  */
 export function readJpeg(bytes) {
 	if (bytes.readUInt16BE(0) !== 0xffd8) throw new Error('not a JPEG: no SOI marker');
-	if (bytes.readUInt16BE(bytes.length - 2) !== 0xffd9) throw new Error('truncated JPEG: no EOI marker');
+	if (bytes.readUInt16BE(bytes.length - 2) !== 0xffd9)
+		throw new Error('truncated JPEG: no EOI marker');
 	const image = jpeg.decode(bytes, { formatAsRGBA: true, tolerantDecoding: false });
 	return { width: image.width, height: image.height, data: image.data };
 }
@@ -158,7 +161,7 @@ export function rgbaPng(width, height, pixel) {
 export function realJpeg(width, height) {
 	const data = Buffer.alloc(width * height * 4, 255);
 	for (let i = 0; i < width * height; i++) {
-		data[i * 4] = (i % width) & 255;
+		data[i * 4] = i % width & 255;
 		data[i * 4 + 1] = Math.floor(i / width) & 255;
 	}
 	return jpeg.encode({ width, height, data }, 80).data;

@@ -51,19 +51,32 @@ beforeAll(async () => {
 afterAll(() => images.close());
 
 /** Runs a layerize task on one input; returns the final task and the emulator's internal view. */
-async function split(/** @type {string} */ path, /** @type {Record<string, unknown>} */ extra = {}) {
-	const { json, status } = await emu.create({ model: LAYERIZE, image_urls: [images.url + path], ...extra });
+async function split(
+	/** @type {string} */ path,
+	/** @type {Record<string, unknown>} */ extra = {},
+) {
+	const { json, status } = await emu.create({
+		model: LAYERIZE,
+		image_urls: [images.url + path],
+		...extra,
+	});
 	expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
 	const done = await emu.waitFor(json.id);
-	const internal = (await emu.control('GET', 'tasks')).find((/** @type {any} */ t) => t.id === json.id);
+	const internal = (await emu.control('GET', 'tasks')).find(
+		(/** @type {any} */ t) => t.id === json.id,
+	);
 	return { done, internal, size: `${internal.width}x${internal.height}` };
 }
 const download = async (/** @type {string} */ url) => {
 	const response = await fetch(url);
 	expect(response.status).toBe(200);
-	return { type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+	return {
+		type: response.headers.get('content-type'),
+		bytes: Buffer.from(await response.arrayBuffer()),
+	};
 };
-const ledger = async () => /** @type {any} */ (Object.values(await emu.control('GET', 'ledger'))[0]);
+const ledger = async () =>
+	/** @type {any} */ (Object.values(await emu.control('GET', 'ledger'))[0]);
 
 describe('the result: a base and alpha layers (§4, §7)', () => {
 	test('by default 2 layers plus the base; results and result_data in z_index order, as §4 describes', async () => {
@@ -80,8 +93,18 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 				name: expect.any(String),
 				description: expect.any(String),
 				bounding_box: {
-					absolute: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)],
-					normalized: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)],
+					absolute: [
+						expect.any(Number),
+						expect.any(Number),
+						expect.any(Number),
+						expect.any(Number),
+					],
+					normalized: [
+						expect.any(Number),
+						expect.any(Number),
+						expect.any(Number),
+						expect.any(Number),
+					],
 				},
 			});
 		}
@@ -98,13 +121,15 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 		expect(readPng(layer.bytes).colorType).toBe(6);
 	});
 
-	test('each layer is the crop of the base over its box, with alpha, and the box is its visible pixels\' bounding box', async () => {
+	test("each layer is the crop of the base over its box, with alpha, and the box is its visible pixels' bounding box", async () => {
 		const { done } = await split('/photo.png', { output_format: 'png' });
 		const base = pngPixels((await download(done.results[0])).bytes);
 		expect(base).toMatchObject({ width: 1024, height: 1024, colorType: 2 });
 		for (const item of done.result_data.slice(1)) {
 			const [x1, y1, x2, y2] = item.bounding_box.absolute;
-			expect(0 <= x1 && x1 < x2 && x2 <= base.width && 0 <= y1 && y1 < y2 && y2 <= base.height).toBe(true);
+			expect(
+				0 <= x1 && x1 < x2 && x2 <= base.width && 0 <= y1 && y1 < y2 && y2 <= base.height,
+			).toBe(true);
 			// normalized is absolute in thousandths of the base.
 			expect(item.bounding_box.normalized).toEqual([
 				Math.round((x1 * 1000) / base.width),
@@ -129,7 +154,8 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 					maxX = Math.max(maxX, x);
 					maxY = Math.max(maxY, y);
 					const inBase = ((y1 + y) * base.width + x1 + x) * 3;
-					for (let c = 0; c < 3; c++) if (layer.data[at + c] !== base.data[inBase + c]) mismatched++;
+					for (let c = 0; c < 3; c++)
+						if (layer.data[at + c] !== base.data[inBase + c]) mismatched++;
 				}
 			}
 			expect([minX, minY, maxX + 1, maxY + 1]).toEqual([0, 0, layer.width, layer.height]);
@@ -138,7 +164,7 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 		}
 	});
 
-	test('one layer per <bbox> tag, named by its label, at the box\'s pixels in the base', async () => {
+	test("one layer per <bbox> tag, named by its label, at the box's pixels in the base", async () => {
 		const prompt = 'title text<bbox>179 58 809 197</bbox>, logo<bbox>0 500 250 1000</bbox>';
 		const { done } = await split('/photo.png', { prompt });
 		expect(done.results).toHaveLength(3);
@@ -160,7 +186,10 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 	});
 
 	test('17 <bbox> tags make 16 layers: 17 images at most, all charged', async () => {
-		const prompt = Array.from({ length: 17 }, (_, i) => `part ${i}<bbox>${i * 50} 0 ${i * 50 + 40} 900</bbox>`).join(' ');
+		const prompt = Array.from(
+			{ length: 17 },
+			(_, i) => `part ${i}<bbox>${i * 50} 0 ${i * 50 + 40} 900</bbox>`,
+		).join(' ');
 		const { done } = await split('/512.png', { prompt });
 		expect(done.results).toHaveLength(17);
 		expect(done.result_data.at(-1)).toMatchObject({ z_index: 16, name: 'part 15' });
@@ -171,12 +200,15 @@ describe('the result: a base and alpha layers (§4, §7)', () => {
 		[0, 1],
 		[1, 2],
 		[16, 17],
-	])('layerizeLayers %p (the control surface) → %p image(s) without <bbox>', async (layers, count) => {
-		await emu.control('POST', 'config', { layerizeLayers: layers });
-		const { done } = await split('/512.png');
-		expect(done.results).toHaveLength(count);
-		expect(done.usage.credits_used).toBe(Math.round(count * PRICE * 1000) / 1000);
-	});
+	])(
+		'layerizeLayers %p (the control surface) → %p image(s) without <bbox>',
+		async (layers, count) => {
+			await emu.control('POST', 'config', { layerizeLayers: layers });
+			const { done } = await split('/512.png');
+			expect(done.results).toHaveLength(count);
+			expect(done.usage.credits_used).toBe(Math.round(count * PRICE * 1000) / 1000);
+		},
+	);
 });
 
 describe('quality (§4, §7)', () => {
@@ -193,7 +225,8 @@ describe('quality (§4, §7)', () => {
 		const base = readPng((await download(done.results[0])).bytes);
 		expect(`${base.width}x${base.height}`).toBe(expected);
 	});
-	test('quality defaults to auto', async () => expect((await split('/x-720x1078.png')).size).toBe('832x1248'));
+	test('quality defaults to auto', async () =>
+		expect((await split('/x-720x1078.png')).size).toBe('832x1248'));
 });
 
 describe('the input: exactly one png or jpeg image within the limits (§4)', () => {
@@ -210,7 +243,12 @@ describe('the input: exactly one png or jpeg image within the limits (§4)', () 
 		['W/H over 16', 'invalid_parameters', '/17to1.png', '1/16 to 16'],
 		['30 MB + 1 byte', 'invalid_parameters', '/30mb+1.png', '30 MB'],
 		['a WebP', 'invalid_parameters', '/ok.webp', 'png, jpeg'],
-		['a JPEG that cannot be decoded', 'image_processing_error', '/header-only.jpg', 'cannot be decoded'],
+		[
+			'a JPEG that cannot be decoded',
+			'image_processing_error',
+			'/header-only.jpg',
+			'cannot be decoded',
+		],
 		['a missing file', 'image_processing_error', '/missing.png', 'HTTP 404'],
 	])('%s fails the task with %s', async (_, code, path, fragment) => {
 		const { done } = await split(path);
@@ -243,7 +281,10 @@ describe('failures and billing (§4, §7)', () => {
 	});
 	test('an image with nothing to split (uniform) fails with generation_failed_no_content, nothing charged', async () => {
 		const { done } = await split('/uniform.png');
-		expect(done).toMatchObject({ status: 'failed', error: { code: 'generation_failed_no_content' } });
+		expect(done).toMatchObject({
+			status: 'failed',
+			error: { code: 'generation_failed_no_content' },
+		});
 		expect(await ledger()).toMatchObject({ reserved: 0, charged: 0 });
 	});
 	test('while running, estimated_time says about 120 s and falls with the configured duration', async () => {
