@@ -3,7 +3,7 @@
  * Shared helpers of the emulator's conformance tests: a started emulator with a small API client,
  * polling, a PNG reader that checks what a decoder checks, tiny test images, and a local receiver.
  */
-import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import jpeg from 'jpeg-js';
 import { startEmulator } from '../../emulator/server.mjs';
@@ -57,6 +57,22 @@ export async function emulator(options = {}) {
 				body: { model: 'doubao-seedream-4.0', ...body },
 				...init,
 			}),
+		/**
+		 * Creates with this body and expects a §5 400 invalid_request naming `param`, with `fragment` in the message.
+		 * @param {Record<string, unknown>} body @param {string} param
+		 */
+		async rejects(body, param, fragment = '') {
+			const { status, json } = await this.create(body);
+			expect({ status, param: json?.error?.param }).toEqual({ status: 400, param });
+			expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
+			expect(json.error.message).toContain(fragment);
+		},
+		/** Creates with this body and expects a 200 task; returns it. @param {Record<string, unknown>} body */
+		async accepts(body) {
+			const { status, json } = await this.create(body);
+			expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
+			return json;
+		},
 		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
 		async waitFor(id, key = KEY, timeoutMs = 10000) {
 			const deadline = Date.now() + timeoutMs;
