@@ -62,12 +62,13 @@ export async function checkReferences(urls, rules, { signal, pixels } = {}) {
 				`${name} is ${format.format}, which has no alpha channel: background transparent keeps the reference's alpha (use png, webp, gif, tiff or heic)`,
 			);
 		}
-		// Alpha is read from PNGs; other formats with alpha (gif, webp, tiff, heic) the emulator cannot decode:
-		// their output is opaque.
+		// Alpha is read from PNGs; what the emulator cannot decode (gif, webp, tiff, heic, an interlaced or
+		// sub-byte PNG) gives an opaque result rather than failing a reference the service would take.
 		if ((pixels === 'alpha' && format.format === 'png') || pixels === 'rgba') {
 			try {
 				result.pixels = decodeRgba(fetched.body, format.format);
 			} catch (error) {
+				if (pixels === 'alpha') continue;
 				return fail(
 					'image_processing_error',
 					`${name}: the ${format.format} image cannot be decoded (${/** @type {Error} */ (error).message})`,

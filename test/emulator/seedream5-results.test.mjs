@@ -50,6 +50,12 @@ beforeAll(async () => {
 		// Left half transparent, right half opaque: the alpha a transparent result must keep.
 		'/half-alpha.png': await rgbaPng(64, 32, (x) => [200, 40, 40, x < 32 ? 0 : 255]),
 		'/real.jpg': realJpeg(64, 64),
+		// IHDR says Adam7 interlacing, which the emulator's decoder does not read.
+		'/interlaced.png': await (async () => {
+			const png = Buffer.from(await pngOf(64, 48));
+			png[28] = 1;
+			return png;
+		})(),
 	});
 });
 afterAll(() => images.close());
@@ -255,12 +261,11 @@ describe(`${PRO}: background transparent keeps the reference's alpha (§3, §7)`
 			expect(await ledger()).toMatchObject({ reserved: 0, charged: 0 });
 		},
 	);
-	test('a WebP reference (alpha the emulator cannot decode) → an opaque RGBA PNG', async () => {
-		const { done } = await made({
-			model: PRO,
-			background: 'transparent',
-			image_urls: [ref('/ok.webp')],
-		});
+	test.each([
+		['a WebP', '/ok.webp'],
+		['an interlaced PNG', '/interlaced.png'],
+	])('%s reference (alpha the emulator cannot decode) → an opaque RGBA PNG', async (_, path) => {
+		const { done } = await made({ model: PRO, background: 'transparent', image_urls: [ref(path)] });
 		const png = pngPixels((await download(done.results[0])).bytes);
 		expect(png).toMatchObject({ colorType: 6, width: 1152, height: 864 });
 		expect(png.at(0, 0)[3]).toBe(255);
