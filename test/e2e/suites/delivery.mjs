@@ -24,6 +24,8 @@ const MAIL_TO = 'team@n8n-nodes-seedream.test';
 const UNFAKED_HTTPS = 'https://example.com/';
 const UNFAKED_HTTP = 'http://example.com/';
 
+mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+
 /** @param {Buffer} bytes */
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -40,12 +42,13 @@ async function createCredential(instance, type, name, data) {
  * The example with Slack and Drive enabled, and Send Email and Write/Read Files from Disk beside them.
  * @param {E2eInstance} instance @param {string} name
  * @param {{ slackApi: { id: string, name: string }, googleApi: { id: string, name: string }, smtp: { id: string, name: string } }} credentials
- * @param {{ continueOnFail?: boolean }} [options]
+ * @param {{ continueOnFail?: boolean, generate?: Record<string, unknown> }} [options] generate: parameters to change on Generate Images
  */
 function saveDeliveryWorkflow(instance, name, credentials, options = {}) {
 	return saveVariant(instance, 'generate-images.json', name, (workflow) => {
 		/** @param {string} nodeName */
 		const node = (nodeName) => workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === nodeName);
+		Object.assign(node('Generate Images').parameters, options.generate);
 		const onError = options.continueOnFail ? { onError: 'continueRegularOutput' } : {};
 		const slack = node('Post to Slack');
 		delete slack.disabled;
@@ -207,7 +210,6 @@ export function deliveryTests(get) {
 				expect(proxy.refused.slice(before.refused)).toEqual([]);
 
 				// What each receiver got, for the note.
-				mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
 				const figures = {
 					images,
 					slack: slackUploads.map((u) => ({ name: u.filename, size: u.bytes.length, contentType: u.contentType, channel: u.channelId })),
@@ -216,6 +218,40 @@ export function deliveryTests(get) {
 					disk: onDisk.map((name) => ({ name, size: readFileSync(join(instance.filesDir, name)).length })),
 				};
 				writeFileSync(join(repoRoot, 'test-results', 'delivery-figures.json'), JSON.stringify(figures, null, 2));
+			} finally {
+				await removeWorkflow(instance, workflowId);
+			}
+		}, RUN_TIMEOUT);
+
+		test("a 4K image, larger than the Drive node's 2 MiB chunk, reaches Drive through a resumable upload in several chunks and Slack in one piece", async () => {
+			const instance = get();
+			const { slack, google } = instance.outside;
+			const before = { slack: slack.uploads.length, drive: google.files.length };
+			const workflowId = await saveDeliveryWorkflow(instance, 'e2e: deliver a 4K image', credentials, {
+				generate: { n: 1, prompt: 'A detailed watercolor map of Lisbon', sizeMode: 'preset', size: '4K' },
+			});
+			try {
+				const execution = await runExample(instance, 'generate-images.json', { workflowId });
+				expect(errorOf(execution)).toBeUndefined();
+				const [image, ...more] = outputOf(execution, 'Generate Images');
+				expect(more).toEqual([]);
+				const bytes = await instance.client.binaryBytes(/** @type {NonNullable<typeof image.binary>} */ (image.binary).data);
+				expect(readPng(bytes)).toEqual(expect.objectContaining({ width: 4096, height: 4096 }));
+				expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+
+				const [file, ...otherFiles] = google.files.slice(before.drive);
+				expect(otherFiles).toEqual([]);
+				expect(file.uploadType).toBe('resumable');
+				expect(file.chunks).toBe(Math.ceil(bytes.length / (2 * 1024 * 1024)));
+				expect(sha256(file.bytes)).toBe(sha256(bytes));
+				const [upload, ...otherUploads] = slack.uploads.slice(before.slack);
+				expect(otherUploads).toEqual([]);
+				expect(sha256(upload.bytes)).toBe(sha256(bytes));
+				expect(upload.declaredLength).toBe(bytes.length);
+				writeFileSync(
+					join(repoRoot, 'test-results', 'delivery-figures-4k.json'),
+					JSON.stringify({ name: file.name, size: bytes.length, driveChunks: file.chunks, slackSize: upload.bytes.length }, null, 2),
+				);
 			} finally {
 				await removeWorkflow(instance, workflowId);
 			}
