@@ -15,13 +15,13 @@ beforeAll(async () => {
 	types = await loadNodeTypes();
 });
 
-/** @param {string} name */
-const descriptionOf = (name) => types.nodeTypes.getByName(`${types.packageName}.${name}`).description;
+/** @param {string} name @returns {import('n8n-workflow').INodeTypeDescription} */
+const descriptionOf = (name) => /** @type {any} */ (types.nodeTypes.getByName(`${types.packageName}.${name}`)).description;
 
 /**
  * The subtitle as the editor computes it (NodeHelpers.getNodeSubtitle: the description's subtitle, evaluated
  * for the node with its parameters by the workflow's expression engine).
- * @param {Record<string, unknown>} parameters
+ * @param {import('n8n-workflow').INodeParameters} parameters
  */
 async function subtitleFor(parameters) {
 	const node = { id: 'subtitle', name: 'Seedream', type: `${types.packageName}.seedream`, typeVersion: 1, position: /** @type {[number, number]} */ ([0, 0]), parameters };

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 
-/** @typedef {(req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>} Handler */
+/** @typedef {(req: http.IncomingMessage, res: http.ServerResponse) => unknown} Handler */
 
 /**
  * @param {Record<string, { key: Buffer, cert: Buffer, handler: Handler }>} hosts faked host name -> its TLS identity and fake
@@ -33,7 +33,7 @@ export async function startInterceptingProxy(hosts) {
 		},
 		(req, res) => {
 			const host = (req.headers.host ?? '').replace(/:443$/, '');
-			const servername = /** @type {import('node:tls').TLSSocket} */ (req.socket).servername;
+			const servername = /** @type {import('node:tls').TLSSocket & { servername?: string }} */ (req.socket).servername;
 			const fake = hosts[host];
 			// A request for one host inside a tunnel opened for another is not something a real client does.
 			if (!fake || host !== servername) {
