@@ -34,6 +34,14 @@ describe('GitHub workflows', () => {
 		]);
 	});
 
+	test('a release whose publish command the README does not give is reported', async () => {
+		const other = { ...release, text: release.text.replace('run: npm publish --provenance --access public', 'run: npm publish --access public') };
+		expect(await lintWorkflows([other], readme)).toEqual([
+			'.github/workflows/release.yml: runs `npm publish --access public`, which the README does not give',
+			'.github/workflows/release.yml: the release must run `npm publish --provenance --access public`',
+		]);
+	});
+
 	test('a release that publishes before testing, or without id-token: write, is reported', async () => {
 		const reordered = { ...release, text: release.text.replace('run: npm test', 'run: echo skipped') + '      - run: npm test\n' };
 		expect(await lintWorkflows([reordered], readme)).toEqual(['.github/workflows/release.yml: the release must run `npm test` before publishing']);
