@@ -42,7 +42,8 @@ async function createCredential(instance, type, name, data) {
  * The example with Slack and Drive enabled, and Send Email and Write/Read Files from Disk beside them.
  * @param {E2eInstance} instance @param {string} name
  * @param {{ slackApi: { id: string, name: string }, googleApi: { id: string, name: string }, smtp: { id: string, name: string } }} credentials
- * @param {{ continueOnFail?: boolean, generate?: Record<string, unknown> }} [options] generate: parameters to change on Generate Images
+ * @param {{ continueOnFail?: boolean, generate?: Record<string, unknown>, slackVersion?: number }} [options]
+ *   generate: parameters to change on Generate Images; slackVersion: the Slack node's typeVersion (the example's otherwise)
  */
 function saveDeliveryWorkflow(instance, name, credentials, options = {}) {
 	return saveVariant(instance, 'generate-images.json', name, (workflow) => {
@@ -53,6 +54,7 @@ function saveDeliveryWorkflow(instance, name, credentials, options = {}) {
 		const slack = node('Post to Slack');
 		delete slack.disabled;
 		slack.parameters.options.channelId = CHANNEL;
+		if (options.slackVersion) slack.typeVersion = options.slackVersion;
 		Object.assign(slack, { credentials: { slackApi: credentials.slackApi }, ...onError });
 		const drive = node('Upload to Google Drive');
 		delete drive.disabled;
@@ -252,6 +254,25 @@ export function deliveryTests(get) {
 					join(repoRoot, 'test-results', 'delivery-figures-4k.json'),
 					JSON.stringify({ name: file.name, size: bytes.length, driveChunks: file.chunks, slackSize: upload.bytes.length }, null, 2),
 				);
+			} finally {
+				await removeWorkflow(instance, workflowId);
+			}
+		}, RUN_TIMEOUT);
+
+		test('the Slack node as the editor adds it today (typeVersion 2.7) uploads the image the same way', async () => {
+			const instance = get();
+			const { slack } = instance.outside;
+			const before = slack.uploads.length;
+			const workflowId = await saveDeliveryWorkflow(instance, 'e2e: deliver with Slack 2.7', credentials, { generate: { n: 1 }, slackVersion: 2.7 });
+			try {
+				const execution = await runExample(instance, 'generate-images.json', { workflowId });
+				expect(errorOf(execution)).toBeUndefined();
+				const [image] = outputOf(execution, 'Generate Images');
+				const binary = /** @type {NonNullable<typeof image.binary>} */ (image.binary).data;
+				const bytes = await instance.client.binaryBytes(binary);
+				const uploads = slack.uploads.slice(before);
+				expect(uploads.map((u) => ({ name: u.filename, channelId: u.channelId, sha: sha256(u.bytes) }))).toEqual([{ name: binary.fileName, channelId: CHANNEL, sha: sha256(bytes) }]);
+				expect(outputOf(execution, 'Post to Slack').map((i) => i.json.id)).toEqual([uploads[0].fileId]);
 			} finally {
 				await removeWorkflow(instance, workflowId);
 			}
