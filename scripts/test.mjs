@@ -81,6 +81,9 @@ if (!skipE2e) {
 	ensureEndToEndTools();
 }
 
+// The GitHub workflows cannot run here: actionlint and the project's rules for them (scripts/lint-workflows.mjs).
+stage('GitHub workflows (actionlint)', process.execPath, [join(repoRoot, 'scripts', 'lint-workflows.mjs')]);
+
 const built =
 	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
 	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);

@@ -18,7 +18,10 @@ export class Seedream implements INodeType {
 		icon: { light: 'file:../../icons/seedream.svg', dark: 'file:../../icons/seedream.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// Sentence case from the values, no table to keep in step: generate + image -> "Generate image",
+		// getCredits -> "Get credits" (an operation of two words already names its object).
+		subtitle:
+			'={{ $parameter["operation"].charAt(0).toUpperCase() + $parameter["operation"].slice(1).replace(/([A-Z])/g, " $1").toLowerCase() + (/[A-Z]/.test($parameter["operation"]) ? "" : " " + $parameter["resource"]) }}',
 		description:
 			'Generate and edit images with ByteDance Seedream 4 through the EvoLink API: text to image, editing and multi-reference generation, up to 15 images per task',
 		defaults: { name: 'Seedream' },

@@ -27,6 +27,12 @@ export class SeedreamTrigger implements INodeType {
 		description:
 			'Starts the workflow when EvoLink reports a Seedream task finished (the callback URL of Seedream > Generate)',
 		defaults: { name: 'Seedream Trigger' },
+		// What the editor says while it listens for a test event and when the workflow is activated, as n8n's
+		// own webhook triggers do.
+		eventTriggerDescription:
+			'Waiting for EvoLink to call the Test URL: run a Seedream > Generate with it as Callback URL',
+		activationMessage:
+			'EvoLink callbacks to the Production URL now start this workflow. Put that URL in Seedream > Generate > Options > Callback URL.',
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'seedreamApi', required: true }],

@@ -11,6 +11,7 @@ import { accountTests } from './suites/account.mjs';
 import { imageTests } from './suites/images.mjs';
 import { aiToolTests } from './suites/ai-tool.mjs';
 import { browserTests } from './suites/browser.mjs';
+import { deliveryTests } from './suites/delivery.mjs';
 
 /** @type {import('./support/instance.mjs').E2eInstance | undefined} */
 let instance;
@@ -33,4 +34,6 @@ accountTests(get);
 imageTests(get);
 aiToolTests(get);
 browserTests(get);
+// Last: its final test checks what went through the proxy over the whole run.
+deliveryTests(get);
 // Seedream Trigger (issue 5): triggerTests(get) from ./suites/trigger.mjs, with examples/trigger-*.json.

@@ -36,10 +36,13 @@ async function requestsWithKey(/** @type {string} */ key) {
 	return requests.filter((/** @type {any} */ request) => request.key === emulator.maskKey(key));
 }
 
-/** Get Credits' item for an account of the emulator's ledger: the `data` of GET /v1/credits (docs/evolink-api.md §6). */
+/**
+ * Get Credits' item for an account of the emulator's ledger: the `data` of GET /v1/credits (docs/evolink-api.md
+ * §6) and the one balance the node adds.
+ */
 function creditsOf(/** @type {any} */ account) {
 	const balance = { remaining_credits: account.available, used_credits: account.charged };
-	return { token: { ...balance, unlimited_credits: false }, user: balance };
+	return { remainingCredits: account.available, token: { ...balance, unlimited_credits: false }, user: balance };
 }
 
 describe.each([

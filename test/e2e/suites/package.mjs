@@ -28,6 +28,11 @@ export function packageTests(get) {
 			const seedream = ours.find((/** @type {{ name: string }} */ n) => n.name === NODE_TYPE);
 			expect(seedream.displayName).toBe('Seedream');
 			expect(seedream.credentials).toEqual([expect.objectContaining({ name: CREDENTIAL_TYPE, required: true })]);
+			// What the editor shows: the codex aliases the node panel searches, the trigger's listening and activation texts.
+			expect(seedream.codex.alias).toEqual(expect.arrayContaining(['ByteDance', 'Doubao', 'text to image', 'EvoLink']));
+			const trigger = ours.find((/** @type {{ name: string }} */ n) => n.name === `${PACKAGE_NAME}.seedreamTrigger`);
+			expect(trigger.eventTriggerDescription).toMatch(/^Waiting for EvoLink to call the Test URL/);
+			expect(trigger.activationMessage).toMatch(/Production URL/);
 
 			const credentials = await read('/types/credentials.json');
 			expect(credentials.map((/** @type {{ name: string }} */ c) => c.name)).toContain(CREDENTIAL_TYPE);

@@ -63,7 +63,8 @@ export async function runTool(instance, workflowId, toolNodeName, args) {
 
 /**
  * Saves a variant of an example as a new workflow (for cases the shipped examples must not contain, such as an
- * invalid size), with the instance's credential on its Seedream nodes. Remove it with removeWorkflow.
+ * invalid size), with the instance's credential on its Seedream nodes (other nodes keep the credentials the
+ * change gave them). Remove it with removeWorkflow.
  * @param {E2eInstance} instance @param {string} file @param {string} name
  * @param {(workflow: Record<string, any>) => void} change edits the example's JSON in place
  * @returns {Promise<string>} the new workflow's id
@@ -73,7 +74,9 @@ export async function saveVariant(instance, file, name, change) {
 	change(workflow);
 	const created = await instance.client.rest('POST', '/rest/workflows', {
 		name,
-		nodes: workflow.nodes.map((/** @type {any} */ n) => (n.credentials ? { ...n, credentials: { seedreamApi: { id: instance.credential.id, name: instance.credential.name } } } : n)),
+		nodes: workflow.nodes.map((/** @type {any} */ n) =>
+			n.credentials?.seedreamApi ? { ...n, credentials: { ...n.credentials, seedreamApi: { id: instance.credential.id, name: instance.credential.name } } } : n,
+		),
 		connections: workflow.connections,
 		settings: workflow.settings,
 	});
