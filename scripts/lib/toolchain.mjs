@@ -122,3 +122,23 @@ export async function reexecUnderNode24(scriptUrl) {
 	);
 	process.exit(code);
 }
+
+/**
+ * Debian packages the queue-mode cluster needs (Postgres, Redis), installed once with apt-get (progress shown)
+ * when one is missing. What is installed is the marker: a package found in place is not looked up again.
+ * Nothing here starts a service (without systemd the packages' units do not run; the cluster starts its own).
+ * @param {{ name: string, installed: () => boolean }[]} packages
+ */
+export function ensureDebianPackages(packages) {
+	const missing = packages.filter((p) => !p.installed()).map((p) => p.name);
+	if (missing.length === 0) return;
+	if (process.getuid?.() !== 0) {
+		throw new Error(`Missing ${missing.join(', ')}: install with \`sudo apt-get install -y ${missing.join(' ')}\`, then run this again.`);
+	}
+	step(`Installing ${missing.join(', ')} from Debian's packages (apt-get, once; later runs reuse them)`);
+	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	run('apt-get', ['update'], { env });
+	run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+	const still = packages.filter((p) => !p.installed()).map((p) => p.name);
+	if (still.length) throw new Error(`apt-get install ${missing.join(' ')} succeeded, but ${still.join(', ')} is still not in place`);
+}
