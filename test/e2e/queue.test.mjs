@@ -231,7 +231,8 @@ describe('one callback delivered to two processes at once', () => {
 			node('Seedream Trigger', TRIGGER, { token, statuses: ['completed', 'failed', 'cancelled'], output: 'urls' }, { webhookId: randomUUID() }),
 			node('Count Deliveries', 'n8n-nodes-base.redis', { operation: 'incr', key, expire: true, ttl: 7 * 24 * 3600 }),
 			node('First Delivery Only', 'n8n-nodes-base.if', { conditions: { number: [{ value1: '={{ Object.values($json)[0] }}', operation: 'equal', value2: 1 }] } }),
-			node('Use the Images', 'n8n-nodes-base.noOp', {}),
+			// The effect: reads the trigger's item behind the gate, as the README's recipe says.
+			node('Use the Images', 'n8n-nodes-base.set', { keepOnlySet: true, values: { string: [{ name: 'taskId', value: "={{ $('Seedream Trigger').item.json.taskId }}" }] }, options: {} }),
 		]);
 		const workflow = await createWorkflow('queue: a callback delivered twice at once', nodes, connections, { redis: { id: redis.id, name: redis.name } });
 		await client.api('POST', `/api/v1/workflows/${workflow.id}/activate`);
@@ -259,6 +260,7 @@ describe('one callback delivered to two processes at once', () => {
 		const effects = executions.filter((e) => (e.data.resultData.runData['Use the Images']?.[0]?.data?.main?.[0] ?? []).length > 0);
 		expect(effects).toHaveLength(1);
 		expect(outputOf(effects[0], 'Seedream Trigger')[0].json.taskId).toBe(taskId);
+		expect(outputOf(effects[0], 'Use the Images').map((i) => i.json)).toEqual([{ taskId }]);
 		const reads = (await emulator.requestsSince(since)).filter((r) => r.method === 'GET' && r.path === `/v1/tasks/${taskId}`);
 		figures.doubleDelivery = { deliveries: 2, workflowsStarted: executions.length, effects: effects.length, apiReads: reads.length, replies };
 		await client.api('POST', `/api/v1/workflows/${workflow.id}/deactivate`);
