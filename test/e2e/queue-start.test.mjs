@@ -4,12 +4,11 @@
 // as a terminal sends it) stopping every process it printed. Free ports and a temp user folder.
 // Left out by `npm test -- --skip-queue` with the other queue-mode file (never under CI=true).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_OWNER, N8nClient, assertPortFree, freePorts, readExamples } from '../../scripts/lib/n8n-instance.mjs';
-import { repoRoot } from '../../scripts/lib/toolchain.mjs';
+import { interrupt, startCommand } from './support/start-command.mjs';
 
 const root = mkdtempSync(join(tmpdir(), 'seedream-start-queue-'));
 chmodSync(root, 0o755); // Postgres runs as its own user and must reach its folder under here
@@ -23,8 +22,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	if (child && child.exitCode === null && child.signalCode === null && child.pid) {
-		process.kill(-child.pid, 'SIGINT');
+	if (child && child.exitCode === null && child.signalCode === null) {
+		interrupt(child);
 		await new Promise((resolve) => child?.once('exit', resolve));
 	}
 	rmSync(root, { recursive: true, force: true });
@@ -41,33 +40,10 @@ function alive(pid) {
 }
 
 test('npm start -- --queue: prints the editor, login, workflows and each process; the editor works; Ctrl-C stops every process it started', async () => {
-	const { NODE_ENV, NODE_OPTIONS, JEST_WORKER_ID, ...env } = process.env;
-	const started = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs'), '--queue'], {
-		cwd: repoRoot,
-		detached: true,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: {
-			...env,
-			SEEDREAM_BOOTSTRAPPED: '1',
-			N8N_PORT: String(ports.port),
-			N8N_RUNNERS_BROKER_PORT: String(ports.brokerPort),
-			EVOLINK_EMULATOR_PORT: String(ports.emulatorPort),
-			SEEDREAM_N8N_USER_FOLDER: join(root, 'user'),
-			SEEDREAM_OWNER_EMAIL: '',
-			SEEDREAM_OWNER_PASSWORD: '',
-			EVOLINK_API_KEY: '',
-		},
-	});
-	child = started;
-	let text = '';
-	started.stdout?.on('data', (chunk) => (text += chunk));
-	started.stderr?.on('data', (chunk) => (text += chunk));
-	/** @type {Promise<number | null>} */
-	const exit = new Promise((resolve) => started.once('exit', (code) => resolve(code)));
-	await new Promise((resolve, reject) => {
-		started.stdout?.on('data', () => /is ready in queue mode \(/.test(text) && resolve(undefined));
-		exit.then((code) => reject(new Error(`npm start -- --queue exited (${code}) before it was ready:\n${text}`)));
-	});
+	const run = await startCommand({ ...ports, userFolder: join(root, 'user'), args: ['--queue'] });
+	child = run.child;
+	const text = run.output();
+	expect(text).toMatch(/is ready in queue mode \(/);
 
 	const url = `http://127.0.0.1:${ports.port}`;
 	expect(text).toContain(`Editor:      ${url}\n`);
@@ -86,9 +62,9 @@ test('npm start -- --queue: prints the editor, login, workflows and each process
 	await client.login(DEMO_OWNER);
 	expect((await client.listWorkflows()).length).toBe(workflows.length);
 
-	process.kill(-(/** @type {number} */ (started.pid)), 'SIGINT');
-	expect(await exit).toBe(0);
-	expect(text).toContain('Stopping the cluster');
+	interrupt(run.child);
+	expect(await run.exit).toBe(0);
+	expect(run.output()).toContain('Stopping the cluster');
 	for (const [name, { pid, port }] of Object.entries(processes)) {
 		expect([name, alive(pid)]).toEqual([name, false]);
 		await expect(assertPortFree(port, name, 'none')).resolves.toBeUndefined();
