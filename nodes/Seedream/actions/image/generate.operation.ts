@@ -358,7 +358,11 @@ async function submit(
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
 	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
-	const acrossExecutions = this.getNodeParameter('options.reuseRecentTask', itemIndex, false) as boolean;
+	const acrossExecutions = this.getNodeParameter(
+		'options.reuseRecentTask',
+		itemIndex,
+		false,
+	) as boolean;
 
 	let task: SeedreamTask | undefined;
 	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {
