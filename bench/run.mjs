@@ -13,6 +13,7 @@ import { p2 } from './scenarios/p2-throughput.mjs';
 import { p3 } from './scenarios/p3-memory.mjs';
 import { p4 } from './scenarios/p4-callback.mjs';
 import { p5 } from './scenarios/p5-uploads.mjs';
+import { q1 } from './scenarios/q1-queue.mjs';
 
 /**
  * @typedef {{ harness: import('../test/harness/index.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
@@ -23,7 +24,9 @@ import { p5 } from './scenarios/p5-uploads.mjs';
  */
 
 /** @type {Record<string, (context: Context) => Promise<ScenarioResult>>} */
-export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4 };
+export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4, Q1: q1 };
+/** Scenarios that start their own n8n (a queue-mode cluster) and use neither the harness nor the bench emulator. */
+const OWN_N8N = new Set(['Q1']);
 
 /**
  * @param {{ only: string[], quick: boolean, full: boolean, log: (message: string) => void }} options
@@ -33,9 +36,10 @@ export async function runBench({ only, quick, full, log }) {
 	// Ctrl-C still runs the 'exit' handlers that stop the emulator child.
 	process.once('SIGINT', () => process.exit(130));
 	const machine = { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
-	const emulator = await startEmulatorProcess();
-	const harness = await createHarness({ binaryMode: 'filesystem' });
-	registerBaseline(harness);
+	const needsHarness = only.some((id) => !OWN_N8N.has(id));
+	const emulator = needsHarness ? await startEmulatorProcess() : /** @type {any} */ (undefined);
+	const harness = needsHarness ? await createHarness({ binaryMode: 'filesystem' }) : /** @type {any} */ (undefined);
+	if (needsHarness) registerBaseline(harness);
 	/** @type {Context} */
 	const context = { harness, emulator, quick, full, log, results: {} };
 	/** @type {Row[]} */
@@ -43,7 +47,7 @@ export async function runBench({ only, quick, full, log }) {
 	/** @type {Record<string, any>} */
 	const figures = {};
 	try {
-		await warmUp(context);
+		if (needsHarness) await warmUp(context);
 		for (const [id, scenario] of Object.entries(SCENARIOS)) {
 			if (!only.includes(id)) continue;
 			const t = Date.now();
@@ -55,8 +59,8 @@ export async function runBench({ only, quick, full, log }) {
 			log(`${id} done in ${figures[id].seconds} s`);
 		}
 	} finally {
-		await harness.close();
-		await emulator.close();
+		await harness?.close();
+		await emulator?.close();
 	}
 	const run = {
 		date: new Date().toISOString(),

@@ -3,7 +3,7 @@
 // same process on the same emulator (issue 6). Not part of `npm test`: timings belong on a quiet machine.
 //   npm run bench                     all scenarios (a few minutes)
 //   npm run bench -- --quick          fewer tasks and items, for development
-//   npm run bench -- --only P1,P3     some scenarios
+//   npm run bench -- --only P1,P3     some scenarios (--only Q1: queue mode alone, on a cluster of its own)
 //   npm run bench -- --full           the P2 baseline on all 60 items instead of 10 scaled (adds ~3 minutes)
 //   npm run bench -- --update-reference   also write bench/reference-results.json
 import { spawnSync } from 'node:child_process';

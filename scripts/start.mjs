@@ -4,7 +4,9 @@
 // the tarball into the instance's user folder the way n8n installs a community package, starts the EvoLink
 // emulator and n8n on 127.0.0.1, logs in as the owner from the environment, points the "Seedream account"
 // credential at the emulator (or at the real API when EVOLINK_API_KEY is set) and imports examples/*.json.
-// Ctrl-C stops both. Settings (environment):
+// Ctrl-C stops both. `npm start -- --queue`: the same as a queue-mode cluster (scripts/lib/queue-cluster.mjs:
+// Postgres and Redis from Debian, installed once; main, two workers, a webhook processor), its data under
+// <user folder>/queue; Ctrl-C stops every process it started. Settings (environment):
 //   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (N8N_PORT + 1), EVOLINK_EMULATOR_PORT (8787),
 //   SEEDREAM_N8N_USER_FOLDER (<clone>/.n8n-dev), SEEDREAM_CACHE_DIR (~/.cache/n8n-nodes-seedream),
 //   SEEDREAM_OWNER_EMAIL / SEEDREAM_OWNER_PASSWORD (a documented demo login), EVOLINK_API_KEY (+ optional
@@ -16,8 +18,15 @@ await reexecUnderNode24(import.meta.url);
 
 const { buildAndPack } = await import('./lib/pack.mjs');
 const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import('./lib/n8n-instance.mjs');
+const { startCluster } = await import('./lib/queue-cluster.mjs');
 
 const env = process.env;
+const queue = process.argv.includes('--queue');
+const unknown = process.argv.slice(2).filter((arg) => arg !== '--queue');
+if (unknown.length) {
+	console.error(`Unknown argument ${unknown.join(' ')}: npm start takes only --queue`);
+	process.exit(2);
+}
 
 /** @param {string} name @param {number} fallback */
 function portFrom(name, fallback) {
@@ -45,13 +54,16 @@ if (port === brokerPort) {
 	process.exit(2);
 }
 
-/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
+/** @type {Awaited<ReturnType<typeof startInstance>> | Awaited<ReturnType<typeof startCluster>> | undefined} */
 let instance;
+/** @type {Awaited<ReturnType<typeof startCluster>> | undefined} */
+let cluster;
+const what = queue ? 'the cluster' : realApi ? 'n8n' : 'n8n and the emulator';
 let stopping = false;
 async function shutdown(/** @type {number} */ code) {
 	if (stopping) return;
 	stopping = true;
-	step(realApi ? 'Stopping n8n' : 'Stopping n8n and the emulator');
+	step(`Stopping ${what}`);
 	await instance?.stop();
 	process.exit(code);
 }
@@ -71,16 +83,9 @@ try {
 		step(packed.reused ? 'Sources unchanged since the last start: same tarball' : `Packed ${packed.tarball}`);
 		tarball = packed.tarball;
 	}
-	instance = await startInstance({
-		userFolder,
-		tarball,
-		port,
-		brokerPort,
-		emulatorPort,
-		owner,
-		realApi,
-		onStep: step,
-	});
+	const common = { tarball, port, brokerPort, emulatorPort, owner, realApi, onStep: step };
+	if (queue) instance = cluster = await startCluster({ ...common, folder: join(userFolder, 'queue') });
+	else instance = await startInstance({ ...common, userFolder });
 } catch (error) {
 	console.error(`\n${/** @type {Error} */ (error).message}`);
 	await instance?.stop();
@@ -95,19 +100,29 @@ const password = env.SEEDREAM_OWNER_PASSWORD ? '(the password in SEEDREAM_OWNER_
 const target = realApi
 	? `the EvoLink API at ${realApi.baseUrl ?? 'https://api.evolink.ai'} (key from EVOLINK_API_KEY)`
 	: `the EvoLink emulator at ${instance.emulatorUrl} (key ${EMULATOR_KEY}; control surface ${instance.emulatorUrl}/__emulator/)`;
+const logFiles = cluster
+	? `${instance.logs}/ (${[...cluster.processes.map((p) => p.name), ...cluster.infrastructure.map((p) => p.name)].join(', ')}).log`
+	: `${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`;
 const lines = [
 	'',
-	`n8n ${N8N_VERSION} with n8n-nodes-seedream@${instance.install.version} is ready (${seconds} s${installed}).`,
+	`n8n ${N8N_VERSION} with n8n-nodes-seedream@${instance.install.version} is ready${cluster ? ' in queue mode' : ''} (${seconds} s${installed}).`,
 	'',
 	`  Editor:      ${instance.url}`,
 	`  Log in:      ${owner.email} / ${password}`,
 	`  Credential:  "${CREDENTIAL_NAME}" -> ${target}`,
 	'  Workflows:',
 	...instance.workflows.map((w) => `    ${w.name.padEnd(54)} ${instance?.url}/workflow/${w.id}`),
-	`  User folder: ${userFolder}`,
-	`  Logs:        ${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`,
+	`  User folder: ${cluster ? join(userFolder, 'queue') : userFolder}`,
+	`  Logs:        ${logFiles}`,
+	...(cluster
+		? [
+				`  Webhooks:    ${cluster.webhookUrl}/ (WEBHOOK_URL of every process: production webhooks and resumes go to the webhook processor)`,
+				'  Processes:',
+				...[...cluster.processes, ...cluster.infrastructure].map((p) => `    ${p.role.padEnd(9)} ${p.name.padEnd(10)} 127.0.0.1:${String(p.port).padEnd(6)} pid ${p.pid}`),
+			]
+		: []),
 	'',
-	`Open a workflow and click "Execute workflow". Press Ctrl-C to stop ${realApi ? 'n8n' : 'n8n and the emulator'}.`,
+	`Open a workflow and click "Execute workflow". Press Ctrl-C to stop ${what}.`,
 	'',
 ];
 console.log(lines.join('\n'));

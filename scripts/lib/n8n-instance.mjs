@@ -130,10 +130,11 @@ export function installPackage(userFolder, tarball) {
 
 /**
  * Starts a child in its own process group (n8n starts a task runner of its own) and returns a stop() that
- * ends the group: SIGTERM, then SIGKILL if it has not exited after `graceMs`.
- * @param {string} command @param {string[]} args @param {{ env: NodeJS.ProcessEnv, cwd: string, logFile: string }} options
+ * ends the group: `stopSignal` (SIGTERM), then SIGKILL if it has not exited after `graceMs`.
+ * @param {string} command @param {string[]} args
+ * @param {{ env: NodeJS.ProcessEnv, cwd: string, logFile: string, stopSignal?: NodeJS.Signals }} options
  */
-function spawnService(command, args, options) {
+export function spawnService(command, args, options) {
 	const log = createWriteStream(options.logFile, { flags: 'a' });
 	const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 	child.stdout?.pipe(log, { end: false });
@@ -158,7 +159,7 @@ function spawnService(command, args, options) {
 		stop(graceMs = 15_000) {
 			stopping ??= (async () => {
 				if (child.exitCode === null && child.signalCode === null) {
-					killGroup('SIGTERM');
+					killGroup(options.stopSignal ?? 'SIGTERM');
 					const timer = setTimeout(() => killGroup('SIGKILL'), graceMs);
 					await exited;
 					clearTimeout(timer);
@@ -237,15 +238,19 @@ function bcryptHash(/** @type {string} */ password) {
 }
 
 /**
- * Starts `n8n start` on loopback and resolves when /healthz/readiness answers 200 (migrations done).
- * @param {{ userFolder: string, port: number, brokerPort: number, owner: Owner, logFile: string, env?: NodeJS.ProcessEnv, readyTimeoutMs?: number }} options
+ * Starts `n8n start` (or `n8n worker`, `n8n webhook`: `command`) on loopback and resolves when its readiness URL
+ * (/healthz/readiness on `port`, or `readyUrl`: a worker's health server) answers 200 (migrations done).
+ * @param {{
+ *   userFolder: string, port: number, brokerPort: number, owner: Owner, logFile: string, env?: NodeJS.ProcessEnv,
+ *   readyTimeoutMs?: number, command?: 'start' | 'worker' | 'webhook', args?: string[], readyUrl?: string,
+ * }} options
  * @returns {Promise<Service>}
  */
-export async function startN8n({ userFolder, port, brokerPort, owner, logFile, env = {}, readyTimeoutMs = 180_000 }) {
+export async function startN8n({ userFolder, port, brokerPort, owner, logFile, env = {}, readyTimeoutMs = 180_000, command = 'start', args = [], readyUrl }) {
 	if (port === brokerPort) throw new Error(`n8n's port and its task-runner broker port are both ${port}`);
 	const url = `http://127.0.0.1:${port}`;
 	// n8n 2.x refuses Node < 24: run it with the cached Node 24 whatever runs this script.
-	const service = spawnService(node24Binary(), [n8nBinary(), 'start'], {
+	const service = spawnService(node24Binary(), [n8nBinary(), command, ...args], {
 		cwd: userFolder,
 		logFile,
 		env: {
@@ -294,7 +299,7 @@ export async function startN8n({ userFolder, port, brokerPort, owner, logFile, e
 			throw new Error(`n8n exited (${exited.code ?? exited.signal}) before it was ready. Last lines of ${logFile}:\n${tail(logFile)}`);
 		}
 		try {
-			const response = await fetch(`${url}/healthz/readiness`);
+			const response = await fetch(readyUrl ?? `${url}/healthz/readiness`);
 			if (response.ok) break;
 		} catch {
 			// Not listening yet.
@@ -519,6 +524,24 @@ export async function importExamples(client, credential) {
 }
 
 /**
+ * What `npm start` sets up in a running n8n (single or the main of a cluster): the owner's session and an API
+ * key, the Seedream credential pointing at the emulator (or the real API), the examples.
+ * @param {string} url n8n's editor URL
+ * @param {{ owner: Owner, realApi?: { apiKey: string, baseUrl?: string, filesBaseUrl?: string }, emulatorUrl?: string }} options
+ */
+export async function setUpDemo(url, { owner, realApi, emulatorUrl }) {
+	const client = new N8nClient(url);
+	await client.login(owner);
+	await client.createApiKey();
+	const credentialData = realApi
+		? { apiKey: realApi.apiKey, baseUrl: realApi.baseUrl ?? REAL_API.baseUrl, filesBaseUrl: realApi.filesBaseUrl ?? REAL_API.filesBaseUrl }
+		: { apiKey: EMULATOR_KEY, baseUrl: String(emulatorUrl), filesBaseUrl: String(emulatorUrl) };
+	const credential = await client.upsertCredential(credentialData);
+	const workflows = await importExamples(client, credential);
+	return { client, credential, workflows };
+}
+
+/**
  * The whole instance: emulator, n8n with the package installed, owner login, API key, credential, examples.
  * @param {{
  *   userFolder: string, tarball: string, port: number, brokerPort: number, emulatorPort: number,
@@ -560,18 +583,7 @@ export async function startInstance(options) {
 		});
 		services.push(n8n);
 
-		const client = new N8nClient(n8n.url);
-		await client.login(owner);
-		await client.createApiKey();
-		const credentialData = options.realApi
-			? {
-					apiKey: options.realApi.apiKey,
-					baseUrl: options.realApi.baseUrl ?? REAL_API.baseUrl,
-					filesBaseUrl: options.realApi.filesBaseUrl ?? REAL_API.filesBaseUrl,
-				}
-			: { apiKey: EMULATOR_KEY, baseUrl: /** @type {Service} */ (emulator).url, filesBaseUrl: /** @type {Service} */ (emulator).url };
-		const credential = await client.upsertCredential(credentialData);
-		const workflows = await importExamples(client, credential);
+		const { client, credential, workflows } = await setUpDemo(n8n.url, { owner, realApi: options.realApi, emulatorUrl: emulator?.url });
 		/** Resolves when n8n or the emulator ends by itself (a crash): `npm start` reports it instead of hanging. */
 		const ended = Promise.race(
 			[['n8n', n8n], ['the emulator', emulator]].filter(([, s]) => s).map(([name, s]) => /** @type {Service} */ (s).exited.then((how) => ({ name: String(name), ...how }))),

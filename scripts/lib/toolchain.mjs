@@ -145,22 +145,10 @@ export function n8nHome() {
 export const CHROMIUM = '/usr/bin/chromium';
 
 export function ensureChromium() {
-	const started = Date.now();
-	const installed = installOnce({
-		lockDir: join(cacheDir(), 'chromium.lock'),
-		label: "Debian's chromium package (for the browser test)",
-		say: step,
-		isComplete: () => existsSync(CHROMIUM),
-		install: () => {
-			step("Installing Debian's chromium package for the browser test (apt-get; once per machine)");
-			aptGet(['update', '-q']);
-			aptGet(['install', '-y', '-q', '--no-install-recommends', 'chromium']);
-		},
-	});
-	if (installed) installSeconds += (Date.now() - started) / 1000;
+	ensureDebianPackages([{ name: 'chromium', installed: () => existsSync(CHROMIUM) }]);
 }
 
-/** @param {string[]} args */
+/** apt-get as root, or through passwordless sudo. @param {string[]} args */
 function aptGet(args) {
 	const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 	const [command, ...rest] = asRoot ? ['apt-get', ...args] : ['sudo', '-n', 'apt-get', ...args];
@@ -209,4 +197,30 @@ export async function reexecUnderNode24(scriptUrl) {
 		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
 	);
 	process.exit(code);
+}
+
+/**
+ * Debian packages the queue-mode cluster needs (Postgres, Redis), installed once with apt-get (progress shown)
+ * when one is missing. What is installed is the marker: a package found in place is not looked up again.
+ * Nothing here starts a service (without systemd the packages' units do not run; the cluster starts its own).
+ * @param {{ name: string, installed: () => boolean }[]} packages
+ */
+export function ensureDebianPackages(packages) {
+	const missing = () => packages.filter((p) => !p.installed()).map((p) => p.name);
+	const names = packages.map((p) => p.name).join(', ');
+	const started = Date.now();
+	// One apt lock in the cache for every Debian install: apt-get refuses a second apt-get rather than wait.
+	const installed = installOnce({
+		lockDir: join(cacheDir(), 'apt.lock'),
+		label: `Debian's ${names}`,
+		say: step,
+		isComplete: () => missing().length === 0,
+		install: () => {
+			const wanted = missing();
+			step(`Installing ${wanted.join(', ')} from Debian's packages (apt-get, once per machine)`);
+			aptGet(['update', '-q']);
+			aptGet(['install', '-y', '-q', '--no-install-recommends', ...wanted]);
+		},
+	});
+	if (installed) installSeconds += (Date.now() - started) / 1000;
 }

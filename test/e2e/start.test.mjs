@@ -4,12 +4,11 @@
 // Ctrl-C (SIGINT to its process group, as a terminal sends it), and a second start reuses the tarball, the
 // install and the imported workflows. Free ports and a temp user folder, so a running `npm start` is untouched.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_OWNER, N8nClient, assertPortFree, freePorts, readExamples } from '../../scripts/lib/n8n-instance.mjs';
-import { repoRoot } from '../../scripts/lib/toolchain.mjs';
+import { interrupt, startCommand } from './support/start-command.mjs';
 
 /** @type {{ port: number, brokerPort: number, emulatorPort: number }} */
 const ports = { port: 0, brokerPort: 0, emulatorPort: 0 };
@@ -17,48 +16,12 @@ const userFolder = mkdtempSync(join(tmpdir(), 'seedream-start-'));
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const running = new Set();
 
-/**
- * Runs `node scripts/start.mjs` in its own process group until it prints that it is ready.
- * @returns {Promise<{ child: import('node:child_process').ChildProcess, output: () => string, exit: Promise<number | null> }>}
- */
+/** `npm start` on this file's ports and folder, tracked so that afterAll can stop a start a failed test left. */
 async function start() {
-	const { NODE_ENV, NODE_OPTIONS, JEST_WORKER_ID, ...env } = process.env;
-	const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs')], {
-		cwd: repoRoot,
-		detached: true,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: {
-			...env,
-			SEEDREAM_BOOTSTRAPPED: '1',
-			N8N_PORT: String(ports.port),
-			N8N_RUNNERS_BROKER_PORT: String(ports.brokerPort),
-			EVOLINK_EMULATOR_PORT: String(ports.emulatorPort),
-			SEEDREAM_N8N_USER_FOLDER: userFolder,
-			SEEDREAM_OWNER_EMAIL: '',
-			SEEDREAM_OWNER_PASSWORD: '',
-			EVOLINK_API_KEY: '',
-			SEEDREAM_TARBALL: '',
-		},
-	});
-	running.add(child);
-	let text = '';
-	child.stdout?.on('data', (chunk) => (text += chunk));
-	child.stderr?.on('data', (chunk) => (text += chunk));
-	/** @type {Promise<number | null>} */
-	const exit = new Promise((resolve) => child.once('exit', (code) => (running.delete(child), resolve(code))));
-	await new Promise((resolve, reject) => {
-		const check = () => {
-			if (/is ready \(/.test(text)) resolve(undefined);
-		};
-		child.stdout?.on('data', check);
-		exit.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${text}`)));
-	});
-	return { child, output: () => text, exit };
-}
-
-/** Ctrl-C: SIGINT to the process group, as a terminal sends it. @param {import('node:child_process').ChildProcess} child */
-function interrupt(child) {
-	if (child.pid) process.kill(-child.pid, 'SIGINT');
+	const run = await startCommand({ ...ports, userFolder });
+	running.add(run.child);
+	run.exit.then(() => running.delete(run.child));
+	return run;
 }
 
 /** The workflow lines of the banner: name -> id. @param {string} text */

@@ -300,6 +300,30 @@ describe("n8n's Retry On Fail", () => {
 		expect(await suite.emulator.control.tasks()).toHaveLength(2);
 	});
 
+	test('Reuse Identical Recent Task: a new execution of the same request gets the first task back, billed once', async () => {
+		// One saved workflow (same workflow and node IDs), run by two executions.
+		const workflow = seedreamWorkflow({ ...GENERATE, output: 'urls', options: { reuseRecentTask: true } });
+		const run = (/** @type {string} */ executionId) => suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId });
+		const first = await run('execution-that-crashed');
+		const second = await run('execution-run-again');
+		expect([first.status, second.status]).toEqual(['success', 'success']);
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(creates).toHaveLength(2);
+		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
+		expect(await suite.emulator.control.tasks()).toHaveLength(1);
+		expect(await reserves()).toHaveLength(1);
+		expect(second.output('Seedream').map((/** @type {any} */ i) => i.json.url)).toEqual(first.output('Seedream').map((/** @type {any} */ i) => i.json.url));
+	});
+
+	test('Reuse Identical Recent Task: a changed request is a new task', async () => {
+		const workflow = seedreamWorkflow({ ...GENERATE, output: 'urls', options: { reuseRecentTask: true } });
+		await suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId: 'execution-1' });
+		workflow.nodes[1].parameters.prompt = 'another prompt';
+		await suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId: 'execution-2' });
+		expect(await suite.emulator.control.tasks()).toHaveLength(2);
+		expect(await reserves()).toHaveLength(2);
+	});
+
 	test('a second run of the node in one execution (a loop, two branches) is a new task', async () => {
 		// Two branches feed the node: n8n runs it twice in the same execution with the same item and
 		// parameters, as runs 0 and 1. Only the run index tells the passes apart.

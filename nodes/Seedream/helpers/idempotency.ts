@@ -10,6 +10,10 @@ import type { IDataObject } from 'n8n-workflow';
  * - a new execution, another pass of a loop through the node, another item or changed parameters make a
  *   new key, hence a new task.
  * `attempt` > 0 moves past an earlier task of the same key that failed server-side (see generate).
+ *
+ * `acrossExecutions` (Generate's "Reuse Identical Recent Task") leaves the execution out: a new execution of
+ * the same workflow, node, run, item and request then gets the task an earlier one created, e.g. after a
+ * worker died mid-task in queue mode (docs/n8n-queue-mode.md: without it, running again paid twice).
  */
 export function idempotencyKey(
 	scope: {
@@ -21,10 +25,13 @@ export function idempotencyKey(
 	},
 	request: IDataObject,
 	attempt = 0,
+	acrossExecutions = false,
 ): string {
 	// Without an execution ID (not seen in n8n 2.x, but typed optional) a key could replay another run's
 	// task; a random one instead only gives up the replay on Retry On Fail.
-	const execution = scope.executionId || `no-execution-${randomUUID()}`;
+	const execution = acrossExecutions
+		? 'any-execution'
+		: scope.executionId || `no-execution-${randomUUID()}`;
 	const digest = createHash('sha256')
 		.update(stableJson({ ...scope, executionId: execution, request }))
 		.digest('hex')

@@ -239,6 +239,14 @@ const properties: INodeProperties[] = [
 					displayOptions: { hide: { '/waitMode': ['callback'] } },
 				},
 				{
+					displayName: 'Reuse Identical Recent Task',
+					name: 'reuseRecentTask',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether running this node again with the same request (same workflow, node, item and parameters) gets back the task an earlier execution already paid for instead of creating a new one, e.g. after n8n crashed mid-task. Results are kept 24 hours after a task ends: a later re-run may get expired images instead of new ones (change the request, or turn this off). Off: every execution makes new images.',
+				},
+				{
 					displayName: 'Prompt Priority',
 					name: 'promptPriority',
 					type: 'options',
@@ -313,11 +321,12 @@ export async function execute(
 	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
 
 	const submittedAt = Date.now();
-	const task = await submit.call(this, itemIndex, plan);
+	const { task, reused } = await submit.call(this, itemIndex, plan);
 	if (!results) {
 		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
 	}
-	if (plan.resumeUrl && !isTerminal(task)) {
+	// A task reused from another execution calls back that execution, not this one: poll it instead.
+	if (plan.resumeUrl && !isTerminal(task) && !reused) {
 		// The router pauses the execution once every item has its task (helpers/callbackWait.ts).
 		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
@@ -334,7 +343,7 @@ async function submit(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	plan: GeneratePlan,
-): Promise<SeedreamTask> {
+): Promise<{ task: SeedreamTask; reused: boolean }> {
 	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
 	const body: IDataObject = { ...plan.body };
 	if (imageUrls.length) body.image_urls = imageUrls;
@@ -349,23 +358,29 @@ async function submit(
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
 	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
+	const acrossExecutions = this.getNodeParameter(
+		'options.reuseRecentTask',
+		itemIndex,
+		false,
+	) as boolean;
 
 	let task: SeedreamTask | undefined;
 	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {
 		const created = await createTask.call(
 			this,
 			body,
-			idempotencyKey(scope, intent, attempt),
+			idempotencyKey(scope, intent, attempt, acrossExecutions),
 			itemIndex,
 		);
 		task = created.task;
-		if (!created.replayed) return task;
+		if (!created.replayed) return { task, reused: false };
 		// A replay means this item already has a task from an earlier try of this execution (n8n's Retry On
 		// Fail). Use it, unless it failed for a reason a new task can fix: then step to the next key.
 		if (!isTerminal(task)) task = await getTask.call(this, task.id, itemIndex);
-		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code))) return task;
+		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code)))
+			return { task, reused: acrossExecutions };
 	}
-	return task as SeedreamTask;
+	return { task: task as SeedreamTask, reused: acrossExecutions };
 }
 
 function readSize(param: <T>(name: string, fallback?: T) => T): SizeChoice {
