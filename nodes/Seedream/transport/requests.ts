@@ -1,4 +1,5 @@
 import {
+	NodeOperationError,
 	sleep,
 	type IAllExecuteFunctions,
 	type IDataObject,
@@ -68,16 +69,22 @@ export async function apiRequestFull(
 	const response = await sendWithRetries(
 		this,
 		async () =>
-			(await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-				method,
-				url,
-				body,
-				qs,
-				headers,
-				json: true,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-			})) as IN8nHttpFullResponse,
+			await sendSameOrigin(this, url, (target) =>
+				this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
+					method,
+					url: target,
+					body,
+					qs,
+					headers,
+					json: true,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+					// axios) send the Authorization header on to whatever host a redirect names.
+					disableFollowRedirect: true,
+					timeout: REQUEST_TIMEOUT_MS,
+				}) as Promise<IN8nHttpFullResponse>,
+			),
 		{
 			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
 			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
@@ -105,6 +112,46 @@ export async function apiRequest(
 	return (await apiRequestFull.call(this, method, endpoint, options)).body;
 }
 
+/** A stalled answer ends an attempt (and is retried where safe) instead of holding the run for minutes. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/**
+ * Sends a request with the credential, following redirects only to the same origin: the key never travels to
+ * another host. A redirect elsewhere is an error that names both origins (never the key).
+ */
+async function sendSameOrigin(
+	context: IAllExecuteFunctions,
+	url: string,
+	send: (url: string) => Promise<IN8nHttpFullResponse>,
+): Promise<IN8nHttpFullResponse> {
+	let target = url;
+	for (let hop = 0; ; hop++) {
+		const response = await send(target);
+		const location = (response.headers ?? {}).location;
+		if (!REDIRECT_STATUSES.includes(response.statusCode) || typeof location !== 'string') {
+			return response;
+		}
+		const next = new URL(location, target);
+		const origin = new URL(target).origin;
+		if (next.origin !== origin || hop >= MAX_REDIRECTS) {
+			throw operationError(
+				context.getNode(),
+				next.origin !== origin
+					? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
+					: `EvoLink's address ${origin} redirected more than ${MAX_REDIRECTS} times`,
+				{
+					description:
+						"Set the Seedream API credential's base URLs to the address the service answers on.",
+					context: { httpCode: response.statusCode },
+				},
+			);
+		}
+		target = next.href;
+	}
+}
+
 /**
  * Sends a request until it succeeds, fails for good, or the retry budget is spent; returns the last response
  * (success or failure) for the caller to read. Network errors that outlive the budget become NodeApiErrors.
@@ -129,6 +176,8 @@ export async function sendWithRetries(
 			response = await send();
 		} catch (error) {
 			if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex);
+			// Our own refusal (a redirect to another origin), not a network failure.
+			if (error instanceof NodeOperationError) throw error;
 			const code = networkErrorCode(error);
 			const waitMs = schedule.next({ kind: 'network', code }, Date.now());
 			if (waitMs === undefined) throw networkError(context.getNode(), code, what, itemIndex);
