@@ -8,7 +8,7 @@ import { mapWithConcurrency } from '../helpers/concurrency';
 import { errorItem } from '../helpers/errors';
 import * as account from './account';
 import * as image from './image';
-import { DEFAULT_CONCURRENCY } from './shared';
+import { readConcurrency } from './shared';
 import * as task from './task';
 
 /**
@@ -48,11 +48,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			`The operation "${operationName}" of "${resource}" is not supported`,
 		);
 	}
-	const concurrency = this.getNodeParameter(
-		'options.concurrency',
-		0,
-		DEFAULT_CONCURRENCY,
-	) as number;
+	const concurrency = readConcurrency.call(this);
 
 	const outputs: INodeExecutionData[][] = items.map(() => []);
 	const done = new Set<number>();

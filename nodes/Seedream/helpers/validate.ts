@@ -59,6 +59,12 @@ export interface GenerateBody extends IDataObject {
 	callback_url?: string;
 }
 
+export interface NumberRange {
+	min: number;
+	max?: number;
+	integer?: boolean;
+}
+
 export class Validator {
 	constructor(
 		private readonly node: INode,
@@ -288,6 +294,31 @@ export class Validator {
 			);
 		}
 		return url;
+	}
+
+	/**
+	 * A number option, which an expression can make anything: a finite number (or a numeric string) in range,
+	 * checked before anything is sent, like the main parameters.
+	 */
+	numberOption(field: string, value: unknown, range: NumberRange): number {
+		const number =
+			typeof value === 'number'
+				? value
+				: typeof value === 'string' && value.trim() !== ''
+					? Number(value)
+					: Number.NaN;
+		const { min, max, integer } = range;
+		if (
+			!Number.isFinite(number) ||
+			number < min ||
+			(max !== undefined && number > max) ||
+			(integer && !Number.isInteger(number))
+		) {
+			const kind = integer ? 'a whole number' : 'a number';
+			const bounds = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
+			this.fail(field, `must be ${kind} ${bounds}; got "${String(value).slice(0, 100)}"`);
+		}
+		return number;
 	}
 
 	taskId(taskId: unknown): string {

@@ -270,6 +270,9 @@ export interface GeneratePlan {
 	references: PreparedReference[];
 	/** Wait for the Callback: `$execution.resumeUrl`, sent as `callback_url` (never logged: it is signed). */
 	resumeUrl?: string;
+	/** How results come out; none with Don't Wait. */
+	results?: ResultOptions;
+	maxWaitMs: number;
 }
 
 /** Reads and checks everything for one item; nothing is sent. */
@@ -301,7 +304,14 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 					allowInternal: localApi,
 				})
 			: undefined;
-	return { body, references, resumeUrl };
+	// Options too are checked now, before any item has paid for a task.
+	const requested = { size: body.size, quality: body.quality, n: body.n };
+	const results =
+		waitMode === 'wait' || waitMode === 'callback'
+			? readResultOptions.call(this, itemIndex, requested)
+			: undefined;
+	const maxWaitMs = results ? readMaxWaitMs.call(this, itemIndex) : 0;
+	return { body, references, resumeUrl, results, maxWaitMs };
 }
 
 export async function execute(
@@ -309,14 +319,8 @@ export async function execute(
 	itemIndex: number,
 	plan: GeneratePlan,
 ): Promise<INodeExecutionData[]> {
-	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
+	const { results, maxWaitMs } = plan;
 	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
-	const results: ResultOptions | undefined =
-		waitMode === 'wait' || waitMode === 'callback'
-			? readResultOptions.call(this, itemIndex, requested)
-			: undefined;
-	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
-
 	const submittedAt = Date.now();
 	const task = await submit.call(this, itemIndex, plan);
 	if (!results) {
