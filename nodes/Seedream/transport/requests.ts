@@ -1,11 +1,11 @@
 import {
-	NodeOperationError,
 	sleep,
 	type IAllExecuteFunctions,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IHttpRequestMethods,
 	type IN8nHttpFullResponse,
+	type INode,
 } from 'n8n-workflow';
 import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, responseError } from './errors';
@@ -77,7 +77,7 @@ export async function apiRequestFull(
 	const response = await sendWithRetries(
 		this,
 		async () =>
-			await sendSameOrigin(this, url, (target) =>
+			await sendSameOrigin(url, (target) =>
 				this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
 					method,
 					url: target,
@@ -104,6 +104,7 @@ export async function apiRequestFull(
 		},
 	);
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	if (redirectTarget(response, url)) throw redirectError(this.getNode(), response, url);
 	return {
 		body: response.body as IDataObject,
 		headers: (response.headers ?? {}) as IDataObject,
@@ -126,38 +127,45 @@ const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
 /**
- * Sends a request with the credential, following redirects only to the same origin: the key never travels to
- * another host. A redirect elsewhere is an error that names both origins (never the key).
+ * Sends a request with the credential, following redirects only within the origin: the key never travels to
+ * another host. A redirect elsewhere (or one too many) is returned as it is, for redirectError.
  */
 async function sendSameOrigin(
-	context: IAllExecuteFunctions,
 	url: string,
 	send: (url: string) => Promise<IN8nHttpFullResponse>,
 ): Promise<IN8nHttpFullResponse> {
 	let target = url;
 	for (let hop = 0; ; hop++) {
 		const response = await send(target);
-		const location = (response.headers ?? {}).location;
-		if (!REDIRECT_STATUSES.includes(response.statusCode) || typeof location !== 'string') {
-			return response;
-		}
-		const next = new URL(location, target);
-		const origin = new URL(target).origin;
-		if (next.origin !== origin || hop >= MAX_REDIRECTS) {
-			throw operationError(
-				context.getNode(),
-				next.origin !== origin
-					? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
-					: `EvoLink's address ${origin} redirected more than ${MAX_REDIRECTS} times`,
-				{
-					description:
-						"Set the Seedream API credential's base URLs to the address the service answers on.",
-					context: { httpCode: response.statusCode },
-				},
-			);
-		}
+		const next = redirectTarget(response, target);
+		if (!next || next.origin !== new URL(target).origin || hop >= MAX_REDIRECTS) return response;
 		target = next.href;
 	}
+}
+
+function redirectTarget(response: IN8nHttpFullResponse, from: string): URL | undefined {
+	const location = (response.headers ?? {}).location;
+	if (!REDIRECT_STATUSES.includes(response.statusCode) || typeof location !== 'string') {
+		return undefined;
+	}
+	return new URL(location, from);
+}
+
+/** A redirect that was not followed: it names both origins, never the key. */
+function redirectError(node: INode, response: IN8nHttpFullResponse, url: string) {
+	const origin = new URL(url).origin;
+	const next = redirectTarget(response, url);
+	return operationError(
+		node,
+		next && next.origin !== origin
+			? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
+			: `EvoLink's address ${origin} redirected more than ${MAX_REDIRECTS} times`,
+		{
+			description:
+				"Set the Seedream API credential's base URLs to the address the service answers on.",
+			context: { httpCode: response.statusCode },
+		},
+	);
 }
 
 /**
@@ -184,8 +192,6 @@ export async function sendWithRetries(
 			response = await send();
 		} catch (error) {
 			if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex);
-			// Our own refusal (a redirect to another origin), not a network failure.
-			if (error instanceof NodeOperationError) throw error;
 			const code = networkErrorCode(error);
 			const waitMs = schedule.next({ kind: 'network', code }, Date.now());
 			if (waitMs === undefined) throw networkError(context.getNode(), code, what, itemIndex);
