@@ -1,4 +1,4 @@
-import type { INode, INodeExecutionData, NodeOperationError } from 'n8n-workflow';
+import type { INode, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { errorItem, operationError } from '../helpers/errors';
 import { isRetryableTaskError, type SeedreamTask } from './task';
 
@@ -60,4 +60,24 @@ export function taskErrorItem(
 	item.json.taskId ??= task.id;
 	if (task.status !== undefined) item.json.status ??= task.status;
 	return item;
+}
+
+/**
+ * The node's error when one item failed without Continue On Fail, with the tasks other items had already
+ * created (and EvoLink billed): their IDs, to pick the results up with Task > Get instead of paying again.
+ */
+export function withCreatedTasks<E extends NodeApiError | NodeOperationError>(
+	error: E,
+	created: Array<{ itemIndex: number; taskId: string }>,
+): E {
+	if (created.length === 0) return error;
+	const list = created.map(({ itemIndex, taskId }) => `item ${itemIndex}: ${taskId}`).join(', ');
+	error.description = [
+		error.description,
+		`Other items had already created tasks, which EvoLink keeps and bills: ${list}. Pick up their results with Seedream > Task > Get and these task IDs (reading a task is free), or turn on Continue On Fail to keep them in the output.`,
+	]
+		.filter(Boolean)
+		.join(' ');
+	error.context.createdTaskIds = created.map(({ taskId }) => taskId);
+	return error;
 }

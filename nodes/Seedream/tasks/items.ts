@@ -7,7 +7,8 @@ import type {
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
-import { FILE_EXTENSIONS } from '../helpers/imageInfo';
+import { operationError } from '../helpers/errors';
+import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
@@ -136,20 +137,23 @@ async function downloadImage(
 		what: `image ${imageIndex} of task ${task.id}`,
 		itemIndex,
 	});
-	const mimeType = imageMimeType(download.mimeType, url);
+	// By the bytes, never by the declared type or the URL: a host's error page served as image/png is no image.
+	const mimeType = imageInfo(download.head)?.mimeType;
+	if (!mimeType) {
+		download.stream.destroy();
+		throw operationError(
+			this.getNode(),
+			`Image ${imageIndex} of task ${task.id} is not an image: its first bytes match no image format (served as ${download.mimeType ?? 'no type'})`,
+			{
+				itemIndex,
+				description: `The content host answered ${url} with something else. Read the task again later with Task > Get and the task ID ${task.id}.`,
+				context: { taskId: task.id, status: task.status },
+			},
+		);
+	}
 	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
 	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
 	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
-}
-
-/** The served type when it names an image; else the URL's extension; results are PNG when nothing says. */
-function imageMimeType(served: string | undefined, url: string): string {
-	if (served && FILE_EXTENSIONS[served]) return served;
-	const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-	const byExtension = Object.entries(FILE_EXTENSIONS).find(
-		([, ext]) => ext === extension || (extension === 'jpeg' && ext === 'jpg'),
-	);
-	return byExtension?.[0] ?? 'image/png';
 }
 
 function requestedFields(requested: ResultOptions['requested']): IDataObject {

@@ -59,8 +59,14 @@ export type ByteStream = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStre
 
 export interface Download {
 	stream: ByteStream;
+	/** The type the host declared (unchecked). */
 	mimeType?: string;
+	/** The first bytes (up to HEAD_BYTES), still in `stream`: what the file really is. */
+	head: Buffer;
 }
+
+/** Enough for every image signature and the PNG/GIF/BMP header sizes. */
+const HEAD_BYTES = 32;
 
 /**
  * Fetches a result or file URL. These are plain links on a content host (docs/evolink-api.md §9), so they are fetched
@@ -114,7 +120,41 @@ export async function downloadFile(
 	}) as ByteStream;
 	const contentType =
 		typeof headers['content-type'] === 'string' ? headers['content-type'] : undefined;
-	return { stream: capped, mimeType: contentType?.split(';')[0].trim().toLowerCase() };
+	const head = await peek(capped, HEAD_BYTES);
+	return { stream: capped, mimeType: contentType?.split(';')[0].trim().toLowerCase(), head };
+}
+
+/** Reads the first `bytes` of a stream and puts them back (`unshift`), so the stream is still whole. */
+async function peek(stream: ByteStream, bytes: number): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	while (length < bytes) {
+		const chunk = stream.read() as Buffer | null;
+		if (chunk !== null) {
+			chunks.push(chunk);
+			length += chunk.length;
+			continue;
+		}
+		if (stream.readableEnded || stream.destroyed) break;
+		await new Promise<void>((resolve, reject) => {
+			const settle = (error?: Error) => {
+				stream.off('readable', onReadable);
+				stream.off('end', onEnd);
+				stream.off('error', settle);
+				if (error) reject(error);
+				else resolve();
+			};
+			const onReadable = () => settle();
+			const onEnd = () => settle();
+			stream.on('readable', onReadable);
+			stream.on('end', onEnd);
+			stream.on('error', settle);
+		});
+	}
+	const head = Buffer.concat(chunks);
+	// A body shorter than `bytes` has ended: nothing is left to read, and no image is that small.
+	if (head.length > 0 && !stream.readableEnded) stream.unshift(head);
+	return head.subarray(0, bytes);
 }
 
 function discard(body: unknown): void {

@@ -29,6 +29,8 @@ export interface ApiRequestOptions {
 	headers?: IDataObject;
 	retry?: RetryPolicy;
 	itemIndex?: number;
+	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
+	isComplete?: (body: unknown) => boolean;
 }
 
 export interface ApiResponse {
@@ -101,6 +103,8 @@ export async function apiRequestFull(
 			itemIndex,
 			what: `${method} ${endpoint}`,
 			isFailure: isApiFailure,
+			isMalformed: (response) =>
+				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
 		},
 	);
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
@@ -180,6 +184,7 @@ export async function sendWithRetries(
 		itemIndex?: number;
 		what: string;
 		isFailure: (response: IN8nHttpFullResponse) => boolean;
+		isMalformed?: (response: IN8nHttpFullResponse) => boolean;
 		onDiscard?: (response: IN8nHttpFullResponse) => void;
 	},
 ): Promise<IN8nHttpFullResponse> {
@@ -198,13 +203,16 @@ export async function sendWithRetries(
 			await pause(context, waitMs, itemIndex);
 			continue;
 		}
-		if (!options.isFailure(response)) return response;
+		const malformed = options.isMalformed?.(response) ?? false;
+		if (!malformed && !options.isFailure(response)) return response;
 		const waitMs = schedule.next(
-			{
-				kind: 'status',
-				statusCode: response.statusCode,
-				headers: (response.headers ?? {}) as IDataObject,
-			},
+			malformed
+				? { kind: 'malformed' }
+				: {
+						kind: 'status',
+						statusCode: response.statusCode,
+						headers: (response.headers ?? {}) as IDataObject,
+					},
 			Date.now(),
 		);
 		if (waitMs === undefined) return response;
@@ -222,6 +230,10 @@ function isApiFailure(response: IN8nHttpFullResponse): boolean {
 	const filesFailure =
 		!!body && typeof body === 'object' && (body as IDataObject).success === false;
 	return response.statusCode >= 400 || filesFailure;
+}
+
+function isJsonObject(body: unknown): boolean {
+	return !!body && typeof body === 'object';
 }
 
 function hasIdempotencyKey(headers: IDataObject | undefined): boolean {
