@@ -366,7 +366,9 @@ function isInternalIPv6(host: string): boolean {
 	if (host === '::' || host === '::1') return true;
 	if (/^f[cd][0-9a-f]{0,2}:|^fe[89ab][0-9a-f]:/.test(host)) return true;
 	// IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms, dotted or in hex.
-	const embedded = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(host);
+	const embedded = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(
+		host,
+	);
 	if (!embedded) return false;
 	if (embedded[1]) return isInternalIPv4(embedded[1].split('.').map(Number));
 	const high = parseInt(embedded[2], 16);

@@ -71,7 +71,10 @@ export async function confirmCallback(
 function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 	const results = Array.isArray(task.results) ? task.results : [];
 	if (results.length > N_MAX) {
-		return refuse(400, `A task holds at most ${N_MAX} results; this callback has ${results.length}`);
+		return refuse(
+			400,
+			`A task holds at most ${N_MAX} results; this callback has ${results.length}`,
+		);
 	}
 	for (const url of resultUrls(task)) {
 		let parsed: URL | undefined;
@@ -80,7 +83,11 @@ function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 		} catch {
 			parsed = undefined;
 		}
-		if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || isInternalHost(parsed.hostname)) {
+		if (
+			!parsed ||
+			!['http:', 'https:'].includes(parsed.protocol) ||
+			isInternalHost(parsed.hostname)
+		) {
 			return refuse(400, 'A result URL is not a public http(s) address');
 		}
 	}

@@ -25,7 +25,12 @@ export function taskFailedError(
 	});
 }
 
-export function timeoutError(node: INode, task: SeedreamTask, maxWaitMs: number, itemIndex?: number) {
+export function timeoutError(
+	node: INode,
+	task: SeedreamTask,
+	maxWaitMs: number,
+	itemIndex?: number,
+) {
 	const progress = task.progress !== undefined ? `, ${task.progress}%` : '';
 	return operationError(
 		node,

@@ -9,13 +9,7 @@ import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { operationError } from '../helpers/errors';
 import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
-import {
-	isTerminal,
-	resultsExpireAt,
-	resultUrls,
-	taskSummary,
-	type SeedreamTask,
-} from './task';
+import { isTerminal, resultsExpireAt, resultUrls, taskSummary, type SeedreamTask } from './task';
 import { taskFailedError } from './errors';
 
 /**

@@ -51,7 +51,10 @@ export async function createTask(
 function isTaskShaped(body: unknown): boolean {
 	const task = body as SeedreamTask | undefined;
 	return (
-		!!task && typeof task === 'object' && typeof task.id === 'string' && typeof task.status === 'string'
+		!!task &&
+		typeof task === 'object' &&
+		typeof task.id === 'string' &&
+		typeof task.status === 'string'
 	);
 }
 

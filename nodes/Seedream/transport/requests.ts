@@ -10,6 +10,7 @@ import {
 import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
+import type { ByteStream } from './files';
 
 /** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
@@ -23,8 +24,11 @@ export interface SeedreamCredentials extends ICredentialDataDecryptedObject {
 
 export interface ApiRequestOptions {
 	host?: 'api' | 'files';
-	/** JSON, or a ready-made body (a Buffer) whose Content-Type is in `headers`. */
-	body?: IDataObject | Buffer;
+	/**
+	 * JSON, or a ready-made body whose Content-Type is in `headers`: a Buffer, or a function that makes the
+	 * body for each attempt (a stream can be sent only once).
+	 */
+	body?: IDataObject | Buffer | (() => Promise<Buffer | ByteStream>);
 	qs?: IDataObject;
 	headers?: IDataObject;
 	retry?: RetryPolicy;
@@ -79,21 +83,29 @@ export async function apiRequestFull(
 	const response = await sendWithRetries(
 		this,
 		async () =>
-			await sendSameOrigin(url, (target) =>
-				this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-					method,
-					url: target,
-					body,
-					qs,
-					headers,
-					json: true,
-					returnFullResponse: true,
-					ignoreHttpStatusErrors: true,
-					// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
-					// axios) send the Authorization header on to whatever host a redirect names.
-					disableFollowRedirect: true,
-					timeout: REQUEST_TIMEOUT_MS,
-				}, { credentialsDecrypted }) as Promise<IN8nHttpFullResponse>,
+			await sendSameOrigin(
+				url,
+				async (target) =>
+					(await this.helpers.httpRequestWithAuthentication.call(
+						this,
+						CREDENTIAL_TYPE,
+						{
+							method,
+							url: target,
+							// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
+							body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
+							qs,
+							headers,
+							json: true,
+							returnFullResponse: true,
+							ignoreHttpStatusErrors: true,
+							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+							// axios) send the Authorization header on to whatever host a redirect names.
+							disableFollowRedirect: true,
+							timeout: REQUEST_TIMEOUT_MS,
+						},
+						{ credentialsDecrypted },
+					)) as IN8nHttpFullResponse,
 			),
 		{
 			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.

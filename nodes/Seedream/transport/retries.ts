@@ -21,7 +21,13 @@ export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_MAX_MS = 15 * 1000;
 
 /** Error codes of connections that never carried the request: sending again cannot create a second task. */
-export const NOT_SENT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+export const NOT_SENT_CODES = [
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+];
 
 /** What came back from one attempt, as far as retrying is concerned. */
 export type Outcome =

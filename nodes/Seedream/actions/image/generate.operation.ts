@@ -30,12 +30,7 @@ import {
 	type ReferenceEntry,
 } from '../../helpers/references';
 import { taskToItems, type ResultOptions } from '../../tasks/items';
-import {
-	isRetryableTaskError,
-	isTerminal,
-	taskSummary,
-	type SeedreamTask,
-} from '../../tasks/task';
+import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from '../../tasks/task';
 import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
 import { waitForTask } from '../../tasks/wait';
 import {
