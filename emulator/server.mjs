@@ -62,7 +62,7 @@ function createState(options) {
 	const config = initialConfig();
 	const ledger = new Ledger(() => clock.now());
 	const faults = new Faults();
-	const callbacks = new Callbacks({ config, now: () => clock.now() });
+	const callbacks = new Callbacks({ config, clock });
 	const baseUrl = () => state.url;
 	const closing = new AbortController();
 	const seedKeys = () => {
