@@ -86,3 +86,18 @@ export function withCreatedTasks<E extends NodeApiError | NodeOperationError>(
 	error.context.createdTaskIds = created.map(({ taskId }) => taskId);
 	return error;
 }
+
+/**
+ * An error met while a task exists (a read while waiting, a download), made to name the task: its ID in the
+ * context (an error item's taskId) and in the description, with where to pick it up.
+ */
+export function namingTask(error: unknown, taskId: string): unknown {
+	const failure = error as { context?: Record<string, unknown>; description?: string | null };
+	if (!failure || typeof failure !== 'object') return error;
+	if (failure.context) failure.context.taskId ??= taskId;
+	if (!String(failure.description ?? '').includes(taskId)) {
+		failure.description =
+			`${failure.description ?? ''} The task ${taskId} may still be running or have results at EvoLink: read it later with Task > Get.`.trim();
+	}
+	return failure;
+}

@@ -10,7 +10,7 @@ import { mapWithConcurrency } from '../helpers/concurrency';
 import { operationError } from '../helpers/errors';
 import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
 import { isTerminal, resultsExpireAt, resultUrls, taskSummary, type SeedreamTask } from './task';
-import { taskFailedError } from './errors';
+import { namingTask, taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
@@ -126,11 +126,16 @@ async function downloadImage(
 	maxBytes: number,
 	itemIndex: number,
 ): Promise<IBinaryData> {
-	const download = await downloadFile.call(this, url, {
-		maxBytes,
-		what: `image ${imageIndex} of task ${task.id}`,
-		itemIndex,
-	});
+	let download;
+	try {
+		download = await downloadFile.call(this, url, {
+			maxBytes,
+			what: `image ${imageIndex} of task ${task.id}`,
+			itemIndex,
+		});
+	} catch (error) {
+		throw namingTask(error, task.id);
+	}
 	// By the bytes, never by the declared type or the URL: a host's error page served as image/png is no image.
 	const mimeType = imageInfo(download.head)?.mimeType;
 	if (!mimeType) {
