@@ -69,6 +69,13 @@ describe('retry schedule', () => {
 		expect(waits('read', [{ kind: 'malformed' }, { kind: 'network', code: 'ECONNRESET' }])).toEqual([125, 250]);
 	});
 
+	test('a budget stops retries that would start after it (a callback must be answered within 10 s)', () => {
+		const schedule = new RetrySchedule('read', 0, () => 0, 6000);
+		expect(schedule.next(status(503), 4000)).toBe(125);
+		expect(schedule.next(status(503), 5800)).toBeUndefined();
+		expect(new RetrySchedule('read', 0, () => 0, 6000).next(status(429, { 'retry-after': '10' }), 0)).toBeUndefined();
+	});
+
 	test('4xx other than 429, and 501, are final; policy none never retries', () => {
 		expect(waits('read', [status(400)])).toEqual([undefined]);
 		expect(waits('read', [status(404)])).toEqual([undefined]);
