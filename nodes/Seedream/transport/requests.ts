@@ -105,8 +105,8 @@ export async function apiRequestFull(
 							// axios) send the Authorization header on to whatever host a redirect names.
 							disableFollowRedirect: true,
 							timeout:
-						options.deadline?.timeoutMs ??
-						(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+								options.deadline?.timeoutMs ??
+								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
 						},
 						{ credentialsDecrypted },
 					)) as IN8nHttpFullResponse,
