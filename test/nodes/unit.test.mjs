@@ -15,6 +15,16 @@ const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
 
 const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
 
+/**
+ * The least of an n8n context the transport uses, with `send` standing for n8n's authenticated request.
+ * @param {(options: any) => Promise<unknown>} send
+ */
+const contextSending = (send) => ({
+	getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
+	getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
+	helpers: { httpRequestWithAuthentication: async (/** @type {string} */ _type, /** @type {any} */ options) => await send(options) },
+});
+
 describe('retry schedule', () => {
 	/** The waits of one request's schedule for these outcomes, with jitter at its lowest (random = 0). */
 	const waits = (/** @type {string} */ policy, /** @type {any[]} */ outcomes, random = () => 0) => {
@@ -156,20 +166,13 @@ describe('upload', () => {
 	function fakeContext() {
 		/** @type {{ body: unknown, headers: Record<string, string>, produced: number }[]} */
 		const sent = [];
-		const context = {
-			getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
-			getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
-			helpers: {
-				/** @param {string} _type @param {any} options */
-				async httpRequestWithAuthentication(_type, options) {
-					sent.push({ body: options.body, headers: options.headers, produced });
-					const chunks = [];
-					for await (const chunk of options.body) chunks.push(Buffer.from(chunk));
-					sent[sent.length - 1].body = Buffer.concat(chunks);
-					return { statusCode: 200, headers: {}, body: { success: true, data: { file_url: 'https://files.example/f.png' } } };
-				},
-			},
-		};
+		const context = contextSending(async (options) => {
+			sent.push({ body: options.body, headers: options.headers, produced });
+			const chunks = [];
+			for await (const chunk of options.body) chunks.push(Buffer.from(chunk));
+			sent[sent.length - 1].body = Buffer.concat(chunks);
+			return { statusCode: 200, headers: {}, body: { success: true, data: { file_url: 'https://files.example/f.png' } } };
+		});
 		let produced = 0;
 		/** A 16 MB file as a stream of 64 KB chunks, made as they are read. */
 		function* chunks() {
@@ -208,19 +211,12 @@ describe('attempt timeout', () => {
 	test('each read carries the node\'s own timeout (30 s), and a read that timed out is sent again', async () => {
 		/** @type {any[]} */
 		const sent = [];
-		const context = {
-			getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
-			getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
-			helpers: {
-				/** @param {string} _type @param {any} options */
-				async httpRequestWithAuthentication(_type, options) {
-					sent.push(options);
-					// What n8n throws when axios gives up on an attempt after `timeout` ms.
-					if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
-					return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
-				},
-			},
-		};
+		const context = contextSending(async (options) => {
+			sent.push(options);
+			// What n8n throws when axios gives up on an attempt after `timeout` ms.
+			if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
+			return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
+		});
 		const task = await getTask.call(context, 'task-unified-1-abcdefgh', 0);
 		expect(task.status).toBe('processing');
 		expect(sent.map((options) => options.timeout)).toEqual([REQUEST_TIMEOUT_MS.read, REQUEST_TIMEOUT_MS.read]);
