@@ -1,6 +1,7 @@
 // @ts-check
 // Pure logic of the node, on a virtual clock (times are passed in, randomness fixed): the retry schedule, the
 // end predictor, internal hosts, option ranges, and the streamed multipart upload. Runs the built code (dist/).
+import { jest } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 
@@ -11,6 +12,7 @@ const { EndPredictor, POLL_MIN_MS } = dist('tasks/predictor.js');
 const { isInternalHost, Validator } = dist('helpers/validate.js');
 const { uploadFile } = dist('transport/files.js');
 const { getTask } = dist('transport/index.js');
+const { waitForTask, EMPTY_RESULTS_GRACE_MS } = dist('tasks/wait.js');
 const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
 
 const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
@@ -221,5 +223,45 @@ describe('attempt timeout', () => {
 		expect(task.status).toBe('processing');
 		expect(sent.map((options) => options.timeout)).toEqual([REQUEST_TIMEOUT_MS.read, REQUEST_TIMEOUT_MS.read]);
 		expect(REQUEST_TIMEOUT_MS.read).toBe(30_000);
+	});
+});
+
+describe('waiting for a task (jest fake timers: n8n\'s sleep and Date.now on a virtual clock)', () => {
+	const id = 'task-unified-1-abcdefgh';
+	afterEach(() => jest.useRealTimers());
+
+	/** Waits for a task the API always answers with `body`; resolves to the outcome and the read times. */
+	async function waitAgainst(/** @type {Record<string, unknown>} */ body, /** @type {number} */ maxWaitMs) {
+		jest.useFakeTimers({ now: 0 });
+		/** @type {number[]} */
+		const reads = [];
+		const context = contextSending(async () => {
+			reads.push(Date.now());
+			return { statusCode: 200, headers: {}, body: { id, ...body } };
+		});
+		const outcome = waitForTask
+			.call(context, { id, status: 'pending' }, { maxWaitMs, itemIndex: 0 })
+			.then((/** @type {any} */ result) => result, (/** @type {Error} */ error) => error);
+		await jest.advanceTimersByTimeAsync(maxWaitMs + 60_000);
+		return { outcome: await outcome, reads };
+	}
+
+	test('Max Wait passes: the reads follow the blind schedule, the last at the deadline, then an error naming the task', async () => {
+		const { outcome, reads } = await waitAgainst({ status: 'processing' }, 10_000);
+		expect(outcome).toBeInstanceOf(Error);
+		expect(outcome.message).toBe(`Task ${id} did not finish within 10 s (status processing)`);
+		expect(outcome.context.taskId).toBe(id);
+		// 500 ms, then x1.5 up to 3 s, the last wait cut to the deadline.
+		expect(reads).toEqual([500, 1250, 2375, 4062.5, 6593.75, 9593.75, 10_000].map(Math.floor));
+	});
+
+	test('completed with no results: read every 500 ms for the 15 s grace, then an error naming the task', async () => {
+		const { outcome, reads } = await waitAgainst({ status: 'completed', results: [] }, 600_000);
+		expect(outcome.message).toBe(`Task ${id} completed but returned no image URLs`);
+		expect(outcome.context.taskId).toBe(id);
+		// The first read finds it completed (at 500 ms); the grace runs from there.
+		expect(reads[0]).toBe(500);
+		expect(reads.at(-1) - reads[0]).toBe(EMPTY_RESULTS_GRACE_MS);
+		expect(reads.slice(1).every((at, index) => at - reads[index] === 500)).toBe(true);
 	});
 });
