@@ -108,8 +108,13 @@ async function expectSound(/** @type {any[]} */ items, /** @type {any} */ result
 			expect(item.json.taskId).toBe(own[0].id);
 		}
 	}
-	const reserves = (await suite.ledger()).entries.filter((/** @type {any} */ e) => e.type === 'reserve');
-	expect(reserves.map((/** @type {any} */ e) => e.taskId).sort()).toEqual(tasks.map((/** @type {any} */ t) => t.id).sort());
+	// Each task reserved once, and charged (or released) at most once.
+	const { entries } = await suite.ledger();
+	const ofType = (/** @type {string[]} */ types) =>
+		entries.filter((/** @type {any} */ e) => types.includes(e.type)).map((/** @type {any} */ e) => e.taskId).sort();
+	expect(ofType(['reserve'])).toEqual(tasks.map((/** @type {any} */ t) => t.id).sort());
+	const settled = ofType(['settle', 'release']);
+	expect(new Set(settled).size).toBe(settled.length);
 	expect(everything(result)).not.toContain(suite.emulator.key);
 }
 
