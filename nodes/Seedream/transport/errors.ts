@@ -66,6 +66,28 @@ export function networkError(node: INode, code: string, what: string, itemIndex?
 	);
 }
 
+/** A redirect that was not followed: it names both origins, never the key. */
+export function redirectError(
+	node: INode,
+	statusCode: number,
+	url: string,
+	next: URL,
+	maxRedirects: number,
+) {
+	const origin = new URL(url).origin;
+	return operationError(
+		node,
+		next.origin !== origin
+			? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
+			: `EvoLink's address ${origin} redirected more than ${maxRedirects} times`,
+		{
+			description:
+				"Set the Seedream API credential's base URLs to the address the service answers on.",
+			context: { httpCode: statusCode },
+		},
+	);
+}
+
 export function cancelledError(node: INode, itemIndex?: number, taskId?: string) {
 	if (!taskId) return operationError(node, 'The execution was cancelled', { itemIndex });
 	return operationError(node, `The execution was cancelled while waiting for task ${taskId}`, {

@@ -5,10 +5,9 @@ import {
 	type IDataObject,
 	type IHttpRequestMethods,
 	type IN8nHttpFullResponse,
-	type INode,
 } from 'n8n-workflow';
 import { operationError } from '../helpers/errors';
-import { cancelledError, networkError, responseError } from './errors';
+import { cancelledError, networkError, redirectError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
 import type { ByteStream } from './files';
 
@@ -125,7 +124,9 @@ export async function apiRequestFull(
 		},
 	);
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
-	if (redirectTarget(response, url)) throw redirectError(this.getNode(), response, url);
+	const redirect = redirectTarget(response, url);
+	if (redirect)
+		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
 	return {
 		body: response.body as IDataObject,
 		headers: (response.headers ?? {}) as IDataObject,
@@ -173,23 +174,6 @@ function redirectTarget(response: IN8nHttpFullResponse, from: string): URL | und
 		return undefined;
 	}
 	return new URL(location, from);
-}
-
-/** A redirect that was not followed: it names both origins, never the key. */
-function redirectError(node: INode, response: IN8nHttpFullResponse, url: string) {
-	const origin = new URL(url).origin;
-	const next = redirectTarget(response, url);
-	return operationError(
-		node,
-		next && next.origin !== origin
-			? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
-			: `EvoLink's address ${origin} redirected more than ${MAX_REDIRECTS} times`,
-		{
-			description:
-				"Set the Seedream API credential's base URLs to the address the service answers on.",
-			context: { httpCode: response.statusCode },
-		},
-	);
 }
 
 /**
