@@ -1,15 +1,22 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { outputProperty, readDownloadOptions, resultOptions } from '../Seedream/actions/shared';
+import {
+	outputProperty,
+	readDownloadOptions,
+	resultOptions,
+	type ParameterReader,
+} from '../Seedream/actions/shared';
+import { Validator } from '../Seedream/helpers/validate';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import type { OutputShape } from '../Seedream/helpers/results';
+import type { OutputShape } from '../Seedream/tasks/items';
 import { receiveCallback } from './callbackReceiver';
 
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
@@ -89,7 +96,7 @@ export class SeedreamTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature: without this, a forged body could start the workflow with any URLs.',
+							"Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than 15 results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.",
 					},
 					// Shared with Generate, so the two output the same way.
 					...resultOptions.filter((option) =>
@@ -129,13 +136,16 @@ export class SeedreamTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		// Per callback, as few parameter reads as can be: each one resolves the node's parameters, and n8n 2.x's
+		// expression engine makes that dear at 20 callbacks a second. The options are read once, as a whole.
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const read: ParameterReader = (name, fallback) =>
+			(options[name.replace(/^options\./, '')] ?? fallback) as typeof fallback;
 		return await receiveCallback.call(this, {
 			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
-			verify: this.getNodeParameter('options.verify', true) as boolean,
+			verify: options.verify !== false,
 			output: this.getNodeParameter('output', 'urls') as OutputShape,
-			...readDownloadOptions(
-				(name, fallback) => this.getNodeParameter(name, fallback) as typeof fallback,
-			),
+			...readDownloadOptions(read, new Validator(this.getNode(), 0)),
 		});
 	}
 }

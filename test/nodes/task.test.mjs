@@ -61,6 +61,16 @@ test('a finished task: URLs by default, one item per image', async () => {
 	expect(items[0].json.size).toBeUndefined();
 });
 
+test("don't wait on a completed task whose results are briefly empty: its images, after the same grace as polling", async () => {
+	await suite.emulator.control.fault({ action: { type: 'lateResults', ms: 1500 }, times: 1 });
+	const taskId = await submit();
+	await finishTasks();
+	const result = await suite.run({ ...GET, taskId });
+	const [item] = result.output('Seedream');
+	expect(item.json).toMatchObject({ taskId, status: 'completed', imageIndex: 0 });
+	expect(item.json.url).toMatch(new RegExp(`/content/results/${taskId}/0\\.png$`));
+});
+
 test('wait and download: resumes a task without creating (or paying for) another', async () => {
 	await suite.emulator.control.config({ taskMs: 800 });
 	const taskId = await submit();
@@ -138,11 +148,13 @@ test('several task IDs in, one result per task out, in order', async () => {
 });
 
 test('a download without a declared size is cut off once it passes the maximum', async () => {
-	// A content host that streams 3 MB in 64 KB chunks without Content-Length (`sent` says when to stop).
+	// A content host that streams 3 MB in 64 KB chunks without Content-Length (`sent` says when to stop), each
+	// starting with PNG's signature, so the download is taken for an image until its size stops it.
 	let sent = 0;
 	const host = http.createServer((_, res) => {
 		res.writeHead(200, { 'content-type': 'image/png' });
 		const chunk = Buffer.alloc(64 * 1024, 1);
+		Buffer.from('89504e470d0a1a0a', 'hex').copy(chunk);
 		const pump = () => {
 			while (sent < 3 * 1024 * 1024) {
 				sent += chunk.length;

@@ -29,16 +29,16 @@ import {
 	type PreparedReference,
 	type ReferenceEntry,
 } from '../../helpers/references';
-import { taskToItems, type ResultOptions } from '../../helpers/results';
-import {
-	isRetryableTaskError,
-	isTerminal,
-	taskSummary,
-	type SeedreamTask,
-} from '../../helpers/task';
+import { taskToItems, type ResultOptions } from '../../tasks/items';
+import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from '../../tasks/task';
 import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
-import { waitForTask } from '../../helpers/waitForTask';
-import { callbackPlaceholder, resumeUrlFor } from '../../helpers/callbackWait';
+import { waitForTask } from '../../tasks/wait';
+import {
+	callbackPlaceholder,
+	isWaitingForCallback,
+	pauseForCallbacks,
+	resumeUrlFor,
+} from '../../tasks/callbackWait';
 import {
 	isToolCall,
 	outputProperty,
@@ -273,6 +273,9 @@ export interface GeneratePlan {
 	references: PreparedReference[];
 	/** Wait for the Callback: `$execution.resumeUrl`, sent as `callback_url` (never logged: it is signed). */
 	resumeUrl?: string;
+	/** How results come out; none with Don't Wait. */
+	results?: ResultOptions;
+	maxWaitMs: number;
 }
 
 /** Reads and checks everything for one item; nothing is sent. */
@@ -304,7 +307,14 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 					allowInternal: localApi,
 				})
 			: undefined;
-	return { body, references, resumeUrl };
+	// Options too are checked now, before any item has paid for a task.
+	const requested = { size: body.size, quality: body.quality, n: body.n };
+	const results =
+		waitMode === 'wait' || waitMode === 'callback'
+			? readResultOptions.call(this, itemIndex, requested)
+			: undefined;
+	const maxWaitMs = results ? readMaxWaitMs.call(this, itemIndex) : 0;
+	return { body, references, resumeUrl, results, maxWaitMs };
 }
 
 export async function execute(
@@ -312,14 +322,8 @@ export async function execute(
 	itemIndex: number,
 	plan: GeneratePlan,
 ): Promise<INodeExecutionData[]> {
-	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
+	const { results, maxWaitMs } = plan;
 	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
-	const results: ResultOptions | undefined =
-		waitMode === 'wait' || waitMode === 'callback'
-			? readResultOptions.call(this, itemIndex, requested)
-			: undefined;
-	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
-
 	const submittedAt = Date.now();
 	const { task, reused } = await submit.call(this, itemIndex, plan);
 	if (!results) {
@@ -327,7 +331,7 @@ export async function execute(
 	}
 	// A task reused from another execution calls back that execution, not this one: poll it instead.
 	if (plan.resumeUrl && !isTerminal(task) && !reused) {
-		// The router pauses the execution once every item has its task (helpers/callbackWait.ts).
+		// afterAll pauses the execution once every item has its task (tasks/callbackWait.ts).
 		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
 	const { task: finished } = await waitForTask.call(this, task, {
@@ -336,6 +340,14 @@ export async function execute(
 		submittedAt,
 	});
 	return await taskToItems.call(this, finished, results, itemIndex);
+}
+
+/** Wait for the Callback: one pause for the whole execution, once every item has its task. */
+export async function afterAll(
+	this: IExecuteFunctions,
+	output: INodeExecutionData[],
+): Promise<void> {
+	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
 }
 
 /** Uploads binary references, then creates the task once per Idempotency-Key. */

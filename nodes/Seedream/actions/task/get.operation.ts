@@ -5,9 +5,10 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { getTask } from '../../transport';
-import { taskToItems } from '../../helpers/results';
+import { taskToItems, type ResultOptions } from '../../tasks/items';
 import { Validator } from '../../helpers/validate';
-import { waitForTask } from '../../helpers/waitForTask';
+import { isTerminal } from '../../tasks/task';
+import { EMPTY_RESULTS_GRACE_MS, waitForTask } from '../../tasks/wait';
 import {
 	outputProperty,
 	readMaxWaitMs,
@@ -63,26 +64,35 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<string> {
-	return new Validator(this.getNode(), itemIndex).taskId(
+interface GetPlan {
+	taskId: string;
+	results: ResultOptions;
+	maxWaitMs?: number;
+}
+
+/** Reads and checks the task ID and the options; nothing is sent. */
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<GetPlan> {
+	const taskId = new Validator(this.getNode(), itemIndex).taskId(
 		this.getNodeParameter('taskId', itemIndex),
 	);
+	const wait = this.getNodeParameter('waitMode', itemIndex) === 'wait';
+	return {
+		taskId,
+		results: readResultOptions.call(this, itemIndex),
+		maxWaitMs: wait ? readMaxWaitMs.call(this, itemIndex) : undefined,
+	};
 }
 
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	taskId: string,
+	plan: GetPlan,
 ): Promise<INodeExecutionData[]> {
-	const results = readResultOptions.call(this, itemIndex);
-	let task = await getTask.call(this, taskId, itemIndex);
-	if (this.getNodeParameter('waitMode', itemIndex) === 'wait') {
-		task = (
-			await waitForTask.call(this, task, {
-				maxWaitMs: readMaxWaitMs.call(this, itemIndex),
-				itemIndex,
-			})
-		).task;
+	let task = await getTask.call(this, plan.taskId, itemIndex);
+	// Don't Wait still gives a finished task the grace for results listed late (docs/evolink-api.md §3).
+	const maxWaitMs = plan.maxWaitMs ?? (isTerminal(task) ? EMPTY_RESULTS_GRACE_MS : undefined);
+	if (maxWaitMs !== undefined) {
+		task = (await waitForTask.call(this, task, { maxWaitMs, itemIndex })).task;
 	}
-	return await taskToItems.call(this, task, results, itemIndex);
+	return await taskToItems.call(this, task, plan.results, itemIndex);
 }

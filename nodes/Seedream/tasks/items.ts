@@ -6,16 +6,10 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
-import { mapWithConcurrency } from './concurrency';
-import { FILE_EXTENSIONS } from './imageInfo';
-import {
-	isTerminal,
-	resultsExpireAt,
-	resultUrls,
-	taskFailedError,
-	taskSummary,
-	type SeedreamTask,
-} from './task';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
+import { isTerminal, resultsExpireAt, resultUrls, taskSummary, type SeedreamTask } from './task';
+import { namingTask, notAnImageError, taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
@@ -131,25 +125,25 @@ async function downloadImage(
 	maxBytes: number,
 	itemIndex: number,
 ): Promise<IBinaryData> {
-	const download = await downloadFile.call(this, url, {
-		maxBytes,
-		what: `image ${imageIndex} of task ${task.id}`,
-		itemIndex,
-	});
-	const mimeType = imageMimeType(download.mimeType, url);
+	let download;
+	try {
+		download = await downloadFile.call(this, url, {
+			maxBytes,
+			what: `image ${imageIndex} of task ${task.id}`,
+			itemIndex,
+		});
+	} catch (error) {
+		throw namingTask(error, task.id);
+	}
+	// By the bytes, never by the declared type or the URL: a host's error page served as image/png is no image.
+	const mimeType = imageInfo(download.head)?.mimeType;
+	if (!mimeType) {
+		download.stream.destroy();
+		throw notAnImageError(this.getNode(), task, imageIndex, download.mimeType, url, itemIndex);
+	}
 	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
 	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
 	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
-}
-
-/** The served type when it names an image; else the URL's extension; results are PNG when nothing says. */
-function imageMimeType(served: string | undefined, url: string): string {
-	if (served && FILE_EXTENSIONS[served]) return served;
-	const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-	const byExtension = Object.entries(FILE_EXTENSIONS).find(
-		([, ext]) => ext === extension || (extension === 'jpeg' && ext === 'jpg'),
-	);
-	return byExtension?.[0] ?? 'image/png';
 }
 
 function requestedFields(requested: ResultOptions['requested']): IDataObject {

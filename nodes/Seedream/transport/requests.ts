@@ -1,0 +1,273 @@
+import {
+	sleep,
+	type IAllExecuteFunctions,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type IHttpRequestMethods,
+	type IN8nHttpFullResponse,
+} from 'n8n-workflow';
+import { operationError } from '../helpers/errors';
+import { cancelledError, networkError, redirectError, responseError } from './errors';
+import { RetrySchedule, type RetryPolicy } from './retries';
+import type { ByteStream } from './files';
+
+/** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
+
+export const CREDENTIAL_TYPE = 'seedreamApi';
+
+export interface SeedreamCredentials extends ICredentialDataDecryptedObject {
+	apiKey: string;
+	baseUrl: string;
+	filesBaseUrl: string;
+}
+
+export interface ApiRequestOptions {
+	host?: 'api' | 'files';
+	/**
+	 * JSON, or a ready-made body whose Content-Type is in `headers`: a Buffer, or a function that makes the
+	 * body for each attempt (a stream can be sent only once).
+	 */
+	body?: IDataObject | Buffer | (() => Promise<Buffer | ByteStream>);
+	qs?: IDataObject;
+	headers?: IDataObject;
+	retry?: RetryPolicy;
+	itemIndex?: number;
+	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
+	isComplete?: (body: unknown) => boolean;
+	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
+	deadline?: { timeoutMs: number; budgetMs: number };
+}
+
+export interface ApiResponse {
+	body: IDataObject;
+	headers: IDataObject;
+	statusCode: number;
+}
+
+/** Where the credential points. The key itself stays with n8n's authentication, never in node code. */
+export async function seedreamHosts(
+	this: IAllExecuteFunctions,
+): Promise<Pick<SeedreamCredentials, 'baseUrl' | 'filesBaseUrl'>> {
+	return hostsOf(await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE));
+}
+
+function hostsOf(credentials: SeedreamCredentials) {
+	return {
+		baseUrl: trimSlashes(credentials.baseUrl || 'https://api.evolink.ai'),
+		filesBaseUrl: trimSlashes(credentials.filesBaseUrl || 'https://files-api.evolink.ai'),
+	};
+}
+
+function trimSlashes(url: string): string {
+	return url.trim().replace(/\/+$/, '');
+}
+
+/** The execution's cancel signal, where the context has one (webhook and trigger contexts do not). */
+export function cancelSignal(context: IAllExecuteFunctions): AbortSignal | undefined {
+	return 'getExecutionCancelSignal' in context ? context.getExecutionCancelSignal() : undefined;
+}
+
+export async function apiRequestFull(
+	this: IAllExecuteFunctions,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions = {},
+): Promise<ApiResponse> {
+	const { host = 'api', body, qs, headers, itemIndex } = options;
+	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
+	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
+	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
+	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
+	const hosts = hostsOf(credentials);
+	const credentialsDecrypted = { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials };
+	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
+	const response = await sendWithRetries(
+		this,
+		async () =>
+			await sendSameOrigin(
+				url,
+				async (target) =>
+					(await this.helpers.httpRequestWithAuthentication.call(
+						this,
+						CREDENTIAL_TYPE,
+						{
+							method,
+							url: target,
+							// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
+							body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
+							qs,
+							headers,
+							json: true,
+							returnFullResponse: true,
+							ignoreHttpStatusErrors: true,
+							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+							// axios) send the Authorization header on to whatever host a redirect names.
+							disableFollowRedirect: true,
+							timeout:
+								options.deadline?.timeoutMs ??
+								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+						},
+						{ credentialsDecrypted },
+					)) as IN8nHttpFullResponse,
+			),
+		{
+			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
+			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
+			// ignore the key, only a create whose answer was lost after it was processed could bill twice.
+			retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
+			itemIndex,
+			what: `${method} ${endpoint}`,
+			isFailure: isApiFailure,
+			budgetMs: options.deadline?.budgetMs,
+			isMalformed: (response) =>
+				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
+		},
+	);
+	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	const redirect = redirectTarget(response, url);
+	if (redirect)
+		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
+	return {
+		body: response.body as IDataObject,
+		headers: (response.headers ?? {}) as IDataObject,
+		statusCode: response.statusCode,
+	};
+}
+
+export async function apiRequest(
+	this: IAllExecuteFunctions,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions = {},
+): Promise<IDataObject> {
+	return (await apiRequestFull.call(this, method, endpoint, options)).body;
+}
+
+/**
+ * A stalled answer ends an attempt (and is retried where safe) instead of holding the run for n8n's default of
+ * 300 s per attempt. A read is a small JSON answer; a create or an upload (up to 10 MB) gets longer.
+ */
+export const REQUEST_TIMEOUT_MS = { read: 30_000, send: 120_000 };
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/**
+ * Sends a request with the credential, following redirects only within the origin: the key never travels to
+ * another host. A redirect elsewhere (or one too many) is returned as it is, for redirectError.
+ */
+async function sendSameOrigin(
+	url: string,
+	send: (url: string) => Promise<IN8nHttpFullResponse>,
+): Promise<IN8nHttpFullResponse> {
+	let target = url;
+	for (let hop = 0; ; hop++) {
+		const response = await send(target);
+		const next = redirectTarget(response, target);
+		if (!next || next.origin !== new URL(target).origin || hop >= MAX_REDIRECTS) return response;
+		target = next.href;
+	}
+}
+
+function redirectTarget(response: IN8nHttpFullResponse, from: string): URL | undefined {
+	const location = (response.headers ?? {}).location;
+	if (!REDIRECT_STATUSES.includes(response.statusCode) || typeof location !== 'string') {
+		return undefined;
+	}
+	return new URL(location, from);
+}
+
+/**
+ * Sends a request until it succeeds, fails for good, or the retry budget is spent; returns the last response
+ * (success or failure) for the caller to read. Network errors that outlive the budget become NodeApiErrors.
+ */
+export async function sendWithRetries(
+	context: IAllExecuteFunctions,
+	send: () => Promise<IN8nHttpFullResponse>,
+	options: {
+		retry: RetryPolicy;
+		budgetMs?: number;
+		itemIndex?: number;
+		what: string;
+		isFailure: (response: IN8nHttpFullResponse) => boolean;
+		isMalformed?: (response: IN8nHttpFullResponse) => boolean;
+		onDiscard?: (response: IN8nHttpFullResponse) => void;
+	},
+): Promise<IN8nHttpFullResponse> {
+	const { itemIndex, what } = options;
+	const signal = cancelSignal(context);
+	const schedule = new RetrySchedule(options.retry, Date.now(), Math.random, options.budgetMs);
+	for (;;) {
+		let response: IN8nHttpFullResponse;
+		try {
+			response = await send();
+		} catch (error) {
+			if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex);
+			const code = networkErrorCode(error);
+			const waitMs = schedule.next({ kind: 'network', code }, Date.now());
+			if (waitMs === undefined) throw networkError(context.getNode(), code, what, itemIndex);
+			await pause(context, waitMs, itemIndex);
+			continue;
+		}
+		const malformed = options.isMalformed?.(response) ?? false;
+		if (!malformed && !options.isFailure(response)) return response;
+		const waitMs = schedule.next(
+			malformed
+				? { kind: 'malformed' }
+				: {
+						kind: 'status',
+						statusCode: response.statusCode,
+						headers: (response.headers ?? {}) as IDataObject,
+					},
+			Date.now(),
+		);
+		if (waitMs === undefined) return response;
+		options.onDiscard?.(response);
+		await pause(context, waitMs, itemIndex);
+	}
+}
+
+/**
+ * An error status, or an upload error: those have an unverified shape (docs/evolink-api.md §7), `success: false`
+ * with `code`/`msg` in a 200.
+ */
+function isApiFailure(response: IN8nHttpFullResponse): boolean {
+	const { body } = response;
+	const filesFailure =
+		!!body && typeof body === 'object' && (body as IDataObject).success === false;
+	return response.statusCode >= 400 || filesFailure;
+}
+
+function isJsonObject(body: unknown): boolean {
+	return !!body && typeof body === 'object';
+}
+
+function hasIdempotencyKey(headers: IDataObject | undefined): boolean {
+	return !!headers && typeof headers['Idempotency-Key'] === 'string';
+}
+
+function networkErrorCode(error: unknown): string {
+	const candidates = [error as IDataObject, (error as { cause?: IDataObject })?.cause];
+	for (const candidate of candidates) {
+		const code = candidate?.code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+	}
+	const message = String((error as Error)?.message ?? '');
+	return /ECONN[A-Z]+|ETIMEDOUT|EPIPE|socket hang up/.exec(message)?.[0] ?? 'ENETWORK';
+}
+
+/** n8n's `sleep`, ended early by the execution's cancel signal (n8n's Stop). */
+export async function pause(
+	context: IAllExecuteFunctions,
+	ms: number,
+	itemIndex?: number,
+	taskId?: string,
+): Promise<void> {
+	const signal = cancelSignal(context);
+	if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex, taskId);
+	try {
+		await sleep(Math.max(0, ms), signal);
+	} catch (error) {
+		if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex, taskId);
+		throw operationError(context.getNode(), (error as Error).message, { itemIndex });
+	}
+}
