@@ -13,6 +13,8 @@ import { p2 } from './scenarios/p2-throughput.mjs';
 import { p3 } from './scenarios/p3-memory.mjs';
 import { p4 } from './scenarios/p4-callback.mjs';
 import { p5 } from './scenarios/p5-uploads.mjs';
+import { p6 } from './scenarios/p6-uploads.mjs';
+import { t1 } from './scenarios/t1-trigger.mjs';
 
 /**
  * @typedef {{ harness: import('../test/harness/index.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
@@ -23,7 +25,9 @@ import { p5 } from './scenarios/p5-uploads.mjs';
  */
 
 /** @type {Record<string, (context: Context) => Promise<ScenarioResult>>} */
-export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4 };
+export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4, P6: p6, T1: t1 };
+/** Scenarios that start their own real n8n and use neither the harness nor the shared emulator. */
+const OWN_INSTANCE = ['T1'];
 
 /**
  * @param {{ only: string[], quick: boolean, full: boolean, log: (message: string) => void }} options
@@ -43,7 +47,7 @@ export async function runBench({ only, quick, full, log }) {
 	/** @type {Record<string, any>} */
 	const figures = {};
 	try {
-		await warmUp(context);
+		if (only.some((id) => !OWN_INSTANCE.includes(id))) await warmUp(context);
 		for (const [id, scenario] of Object.entries(SCENARIOS)) {
 			if (!only.includes(id)) continue;
 			const t = Date.now();
