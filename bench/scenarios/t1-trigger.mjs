@@ -128,6 +128,8 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 			N8N_METRICS_INCLUDE_DEFAULT_METRICS: 'false',
 			// BENCH_T1_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile n8n during the run.
 			...(process.env.BENCH_T1_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_T1_NODE_OPTIONS } : {}),
+			// BENCH_T1_N8N_ENV, JSON: n8n settings to try, e.g. {"N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE":"true"}.
+			...JSON.parse(process.env.BENCH_T1_N8N_ENV || '{}'),
 		},
 	});
 	try {
