@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { workflowLib } from '../test/harness/n8n.mjs';
 import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow } from '../test/harness/workflows.mjs';
+import { seedreamApi } from './baseline-node.mjs';
 
 const { NodeConnectionTypes } = workflowLib;
 
@@ -39,11 +40,7 @@ class SeedreamUploadBaseline {
 	/** @this {import('n8n-workflow').IExecuteFunctions} */
 	async execute() {
 		const items = this.getInputData();
-		const credentials = await this.getCredentials('seedreamApi');
-		const baseUrl = String(credentials.baseUrl).replace(/\/+$/, '');
-		const filesBaseUrl = String(credentials.filesBaseUrl || credentials.baseUrl).replace(/\/+$/, '');
-		/** @param {import('n8n-workflow').IHttpRequestOptions} options */
-		const api = (options) => this.helpers.httpRequestWithAuthentication.call(this, 'seedreamApi', options);
+		const { baseUrl, filesBaseUrl, api } = await seedreamApi(this);
 
 		/** @param {number} itemIndex @param {string} field */
 		const upload = async (itemIndex, field) => {
@@ -64,7 +61,6 @@ class SeedreamUploadBaseline {
 				url: `${filesBaseUrl}/api/v1/files/upload/stream`,
 				body,
 				headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-				json: true,
 			});
 			return /** @type {string} */ (answer.data.file_url);
 		};
@@ -84,7 +80,6 @@ class SeedreamUploadBaseline {
 					method: 'POST',
 					url: `${baseUrl}/v1/images/generations`,
 					body: { model: 'doubao-seedream-4.0', prompt: this.getNodeParameter('prompt', itemIndex), n: 1, size: '1K', image_urls: imageUrls },
-					json: true,
 				});
 				outputs[itemIndex] = [{ json: { taskId: task.id, status: task.status }, pairedItem: { item: itemIndex } }];
 			}

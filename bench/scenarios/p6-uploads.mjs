@@ -6,7 +6,6 @@
 // growth against the bytes uploaded, the latter read from the emulator's log of the uploads it received.
 // Baseline: bench/baseline-upload-node.mjs, each reference read whole and copied into a multipart buffer (the
 // node's way before streaming).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../../scripts/lib/toolchain.mjs';
 import { renderPng } from '../../emulator/images.mjs';
-import { round } from '../measure.mjs';
+import { round, runChild } from '../measure.mjs';
 
 const childScript = fileURLToPath(new URL('./p6-child.mjs', import.meta.url));
 const MB = 1024 * 1024;
@@ -41,7 +40,7 @@ export async function p6({ emulator, quick, log }) {
 		// Tasks stay pending/processing long after the run: the emulator's reading of the references (§9) is
 		// its own CPU, not n8n's, but there is no need for it to compete with the uploads.
 		await emulator.config({ taskMs: 600_000 });
-		const measured = await runChild({ side, credentials: emulator.credentials, items, files: files.big, warmUpFile: files.warmUp });
+		const measured = await runChild(childScript, 'BENCH_P6_JOB', { side, credentials: emulator.credentials, items, files: files.big, warmUpFile: files.warmUp });
 		const uploads = (await emulator.requests()).filter((r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload') && r.status === 200);
 		// The warm-up's one small upload is in the log too: count the measured run's only.
 		const measuredUploads = uploads.filter((r) => r.body?.fileName !== 'warm.png');
@@ -120,22 +119,4 @@ function padPng(png, bytes) {
 	randomBytes(length).copy(chunk, 8);
 	chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + length)) >>> 0, 8 + length);
 	return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
-}
-
-/** @param {Record<string, unknown>} job @returns {Promise<any>} */
-function runChild(job) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--expose-gc', childScript], {
-			env: { ...process.env, BENCH_P6_JOB: JSON.stringify(job) },
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
-		let out = '';
-		child.stdout.on('data', (chunk) => (out += chunk));
-		child.once('error', reject);
-		child.once('exit', (code) => {
-			const line = out.trim().split('\n').at(-1) ?? '';
-			if (code !== 0) return reject(new Error(`P6 child (${job.side}) exited ${code}: ${out}`));
-			resolve(JSON.parse(line));
-		});
-	});
 }
