@@ -39,11 +39,7 @@ class SeedreamBaseline {
 	/** @this {import('n8n-workflow').IExecuteFunctions} */
 	async execute() {
 		const items = this.getInputData();
-		const credentials = await this.getCredentials('seedreamApi');
-		const baseUrl = String(credentials.baseUrl).replace(/\/+$/, '');
-		const filesBaseUrl = String(credentials.filesBaseUrl || credentials.baseUrl).replace(/\/+$/, '');
-		/** @param {import('n8n-workflow').IHttpRequestOptions} options */
-		const api = (options) => this.helpers.httpRequestWithAuthentication.call(this, 'seedreamApi', { json: true, ...options });
+		const { baseUrl, filesBaseUrl, api } = await seedreamApi(this);
 		/** @type {import('n8n-workflow').INodeExecutionData[]} */
 		const output = [];
 
@@ -90,6 +86,21 @@ class SeedreamBaseline {
 		}
 		return [output];
 	}
+}
+
+/**
+ * The credential's two base URLs, and a JSON request to EvoLink with the credential (n8n's authentication), as a
+ * baseline node sends it.
+ * @param {import('n8n-workflow').IExecuteFunctions} context
+ */
+export async function seedreamApi(context) {
+	const credentials = await context.getCredentials('seedreamApi');
+	return {
+		baseUrl: String(credentials.baseUrl).replace(/\/+$/, ''),
+		filesBaseUrl: String(credentials.filesBaseUrl || credentials.baseUrl).replace(/\/+$/, ''),
+		/** @param {import('n8n-workflow').IHttpRequestOptions} options */
+		api: (options) => context.helpers.httpRequestWithAuthentication.call(context, 'seedreamApi', { json: true, ...options }),
+	};
 }
 
 /**

@@ -1,6 +1,7 @@
 // @ts-check
 // Small measuring tools shared by the scenarios: percentiles, when a node produced its output, the emulator's
-// request log by kind, and the CPU time of this process around a run.
+// request log by kind, the CPU time of this process around a run, and a side run in a child process.
+import { spawn } from 'node:child_process';
 
 /** @param {number[]} values @param {number} p 0..100, nearest-rank */
 export function percentile(values, p) {
@@ -67,3 +68,25 @@ export const round = (/** @type {number} */ value, digits = 0) => {
 	const factor = 10 ** digits;
 	return Math.round(value * factor) / factor;
 };
+
+/**
+ * Runs one side of a memory scenario in a fresh Node.js process (`--expose-gc`, its job as JSON in the
+ * environment variable `jobVariable`) and resolves to the JSON of the last line it prints.
+ * @param {string} script @param {string} jobVariable @param {Record<string, unknown>} job @returns {Promise<any>}
+ */
+export function runChild(script, jobVariable, job) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--expose-gc', script], {
+			env: { ...process.env, [jobVariable]: JSON.stringify(job) },
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
+		let out = '';
+		child.stdout.on('data', (chunk) => (out += chunk));
+		child.once('error', reject);
+		child.once('exit', (code) => {
+			const line = out.trim().split('\n').at(-1) ?? '';
+			if (code !== 0) return reject(new Error(`${script} (${job.side}) exited ${code}: ${out}`));
+			resolve(JSON.parse(line));
+		});
+	});
+}

@@ -6,7 +6,7 @@ import { baselineWorkflow } from './baseline-node.mjs';
 
 /**
  * @typedef {{ prompt: string, n?: number, size?: '1K' | '2K' | '4K', output?: 'binary' | 'urls',
- *   references?: string[], concurrency?: number, waitMode?: 'wait' | 'callback' }} Request
+ *   references?: string[], concurrency?: number, waitMode?: 'wait' | 'callback' | 'dontWait' }} Request
  * @typedef {{ name: 'ours' | 'baseline', nodeName: string, workflow: (request: Request) => any }} Side
  */
 

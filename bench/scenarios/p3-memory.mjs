@@ -7,9 +7,8 @@
 // V8 frees only at its next collection, which its external-memory heuristic puts off for ~64 MB: streaming 80 MB
 // of images shows ~64 MB of RSS growth whatever the node keeps. The live figure is what the node decides; a third
 // child ("floor") reads the same images with bare node:http and keeps nothing, to show that growth in this run.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { round } from '../measure.mjs';
+import { round, runChild } from '../measure.mjs';
 import { sides } from '../sides.mjs';
 
 const childScript = fileURLToPath(new URL('./p3-child.mjs', import.meta.url));
@@ -32,7 +31,7 @@ export async function p3({ emulator, quick, log }) {
 			const emulatorCpu = emulator.cpuMs();
 			// The live figure does not grow with n (nothing is kept per image), so fewer images keep the slowed run short.
 			const images = mode === 'live' ? Math.min(n, LIVE_IMAGES) : n;
-			const measured = await runChild({ side: side.name, n: images, credentials: emulator.credentials, gcEveryMs });
+			const measured = await runChild(childScript, 'BENCH_P3_JOB', { side: side.name, n: images, credentials: emulator.credentials, gcEveryMs });
 			measured.emulatorCpuMs = emulator.cpuMs() - emulatorCpu;
 			figures[side.name] = { ...figures[side.name], [mode]: measured };
 		}
@@ -41,7 +40,7 @@ export async function p3({ emulator, quick, log }) {
 	}
 	await emulator.reset();
 	await emulator.config({ taskMs: 1000 });
-	figures.floor = { rss: await runChild({ side: 'floor', n, credentials: emulator.credentials, gcEveryMs: 0 }) };
+	figures.floor = { rss: await runChild(childScript, 'BENCH_P3_JOB', { side: 'floor', n, credentials: emulator.credentials, gcEveryMs: 0 }) };
 	log(`  P3 floor (a bare client keeping no byte): RSS +${mb(figures.floor.rss.growthBytes)} MB`);
 	const image = Math.max(...sides.flatMap((side) => [figures[side.name].rss.largestImageBytes, figures[side.name].live.largestImageBytes]));
 	figures.imageBytes = image;
@@ -80,21 +79,3 @@ export async function p3({ emulator, quick, log }) {
 }
 
 const mb = (/** @type {number} */ bytes) => round(bytes / MB, 1);
-
-/** @param {{ side: string, n: number, credentials: Record<string, string>, gcEveryMs: number }} job @returns {Promise<any>} */
-function runChild(job) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--expose-gc', childScript], {
-			env: { ...process.env, BENCH_P3_JOB: JSON.stringify(job) },
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
-		let out = '';
-		child.stdout.on('data', (chunk) => (out += chunk));
-		child.once('error', reject);
-		child.once('exit', (code) => {
-			const line = out.trim().split('\n').at(-1) ?? '';
-			if (code !== 0) return reject(new Error(`P3 child (${job.side}) exited ${code}: ${out}`));
-			resolve(JSON.parse(line));
-		});
-	});
-}

@@ -588,7 +588,7 @@ export async function startInstance(options) {
 		const ended = Promise.race(
 			[['n8n', n8n], ['the emulator', emulator]].filter(([, s]) => s).map(([name, s]) => /** @type {Service} */ (s).exited.then((how) => ({ name: String(name), ...how }))),
 		);
-		return { url: n8n.url, emulatorUrl: emulator?.url, owner, client, credential, workflows, install, logs, ended, stop };
+		return { url: n8n.url, n8nPid: n8n.pid, emulatorUrl: emulator?.url, owner, client, credential, workflows, install, logs, ended, stop };
 	} catch (error) {
 		await stop();
 		throw error;
