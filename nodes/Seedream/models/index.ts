@@ -1,0 +1,32 @@
+import { seedream40 } from './seedream40';
+import { seedream45 } from './seedream45';
+import { seedream50Lite } from './seedream50Lite';
+import { seedream50Pro } from './seedream50Pro';
+import { seedream50ProLayerize } from './seedream50ProLayerize';
+import type { ModelRules } from './types';
+
+export type { FieldPlace, ModelRules, PixelTable } from './types';
+export { LAYERS_MAX } from './seedream50ProLayerize';
+
+/** Every model the node knows, in the order the UI lists them. Adding a model: its table here, plus its tests. */
+export const MODEL_TABLES: readonly ModelRules[] = [
+	seedream40,
+	seedream45,
+	seedream50Lite,
+	seedream50Pro,
+	seedream50ProLayerize,
+];
+
+/** Existing workflows keep 4.0: it stays the default of Image > Generate. */
+export const DEFAULT_MODEL = seedream40.id;
+
+export function modelsFor(operation: ModelRules['operation']): ModelRules[] {
+	return MODEL_TABLES.filter((model) => model.operation === operation);
+}
+
+export function modelRules(id: string | undefined): ModelRules | undefined {
+	return MODEL_TABLES.find((model) => model.id === id);
+}
+
+/** The Files API takes these only (docs/evolink-api.md §7), so other formats reach a model by URL only. */
+export const UPLOAD_FORMATS = ['jpeg', 'png', 'gif', 'webp'] as const;
