@@ -170,11 +170,17 @@ describe('model rules', () => {
 		);
 	});
 
-	test('Seedream 4.5 takes prompt priority standard only', async () => {
-		await expectRefused(
-			{ ...GENERATE, model: 'doubao-seedream-4.5', size: '2K', options: { promptPriority: 'fast' } },
-			/^Prompt Priority \(prompt_priority\): must be standard with doubao-seedream-4.5; got "fast"/,
-		);
+	test('Seedream 4.5 takes prompt priority standard only: the option is not offered, standard is sent', async () => {
+		const result = await suite.run({
+			...GENERATE,
+			model: 'doubao-seedream-4.5',
+			size: '2K',
+			waitMode: 'dontWait',
+			options: { promptPriority: 'fast' },
+		});
+		expect(result.status).toBe('success');
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(create.body.prompt_priority).toBe('standard');
 	});
 });
 
