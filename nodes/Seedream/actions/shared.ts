@@ -7,7 +7,7 @@ import {
 	DEFAULT_MAX_DOWNLOAD_MB,
 	type OutputShape,
 	type ResultOptions,
-} from '../helpers/results';
+} from '../tasks/items';
 
 /** Parameters the operations share: how a task is waited for, how results come out. */
 

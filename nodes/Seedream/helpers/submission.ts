@@ -1,14 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { createTask, getTask, seedreamHosts } from '../transport';
 import { isToolCall, readMaxWaitMs, readResultOptions } from '../actions/shared';
-import { callbackPlaceholder, resumeUrlFor } from './callbackWait';
+import {
+	callbackPlaceholder,
+	isWaitingForCallback,
+	pauseForCallbacks,
+	resumeUrlFor,
+} from '../tasks/callbackWait';
+import { taskToItems, type ResultOptions } from '../tasks/items';
+import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from '../tasks/task';
+import { waitForTask } from '../tasks/wait';
 import { idempotencyKey } from './idempotency';
 import { referenceIdentity, referenceUrls, type PreparedReference } from './references';
-import type { ResultOptions } from './results';
-import { taskToItems } from './results';
-import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from './task';
 import type { CreateBody } from './validate';
-import { waitForTask } from './waitForTask';
 
 /**
  * What Generate and Decompose Layers share once a request is checked: uploading binary images, creating the
@@ -63,7 +67,7 @@ export async function runCreate(
 		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
 	}
 	if (plan.resumeUrl && !isTerminal(task)) {
-		// The router pauses the execution once every item has its task (helpers/callbackWait.ts).
+		// afterAllCreates pauses the execution once every item has its task (tasks/callbackWait.ts).
 		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
 	const { task: finished } = await waitForTask.call(this, task, {
@@ -72,6 +76,14 @@ export async function runCreate(
 		submittedAt,
 	});
 	return await taskToItems.call(this, finished, results, itemIndex);
+}
+
+/** Wait for the Callback: one pause for the whole execution, once every item has its task. */
+export async function afterAllCreates(
+	this: IExecuteFunctions,
+	output: INodeExecutionData[],
+): Promise<void> {
+	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
 }
 
 /** Uploads binary images, then creates the task once per Idempotency-Key. */

@@ -384,15 +384,24 @@ export class Validator {
 	}
 }
 
-/** The spec's internal ranges, plus loopback/unspecified/link-local forms no public service would call. */
+/**
+ * The spec's internal ranges, plus loopback/unspecified/link-local forms no public service would call. Takes a
+ * URL's `hostname`, where WHATWG URL has already turned integer and hex IPv4 forms into dotted ones and written
+ * an IPv4-mapped IPv6 address (`[::ffff:127.0.0.1]`) in hex (`[::ffff:7f00:1]`).
+ */
 export function isInternalHost(hostname: string): boolean {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	if (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '::')
-		return true;
-	if (/^f[cd]|^fe80:/.test(host)) return true;
+	// A trailing dot names the same host (`localhost.`).
+	const host = hostname
+		.replace(/^\[|\]$/g, '')
+		.toLowerCase()
+		.replace(/\.$/, '');
+	if (host === 'localhost' || host.endsWith('.localhost')) return true;
+	if (host.includes(':')) return isInternalIPv6(host);
 	const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
-	if (!octets) return false;
-	const [a, b] = octets;
+	return !!octets && isInternalIPv4(octets);
+}
+
+function isInternalIPv4([a, b]: number[]): boolean {
 	return (
 		a === 127 ||
 		a === 10 ||
@@ -422,6 +431,18 @@ function pixelsExample(pixels: number): string {
 	const side = Math.sqrt(pixels);
 	if (Number.isInteger(side)) return `${side}x${side}`;
 	return `about ${Math.round(side)}x${Math.round(side)}`;
+}
+
+/** IPv6 literals only (a domain such as fdic.gov is not internal): ::, ::1, fc00::/7, fe80::/10, IPv4 inside. */
+function isInternalIPv6(host: string): boolean {
+	if (host === '::' || host === '::1') return true;
+	if (/^f[cd][0-9a-f]{0,2}:|^fe[89ab][0-9a-f]:/.test(host)) return true;
+	// IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms, dotted or in hex.
+	const embedded = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(host);
+	if (!embedded) return false;
+	if (embedded[1]) return isInternalIPv4(embedded[1].split('.').map(Number));
+	const high = parseInt(embedded[2], 16);
+	return isInternalIPv4([high >> 8, high & 0xff]);
 }
 
 function round(value: number): number {

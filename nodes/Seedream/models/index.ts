@@ -2,11 +2,11 @@ import { seedream40 } from './seedream40';
 import { seedream45 } from './seedream45';
 import { seedream50Lite } from './seedream50Lite';
 import { seedream50Pro } from './seedream50Pro';
-import { seedream50ProLayerize } from './seedream50ProLayerize';
+import { LAYERS_MAX, seedream50ProLayerize } from './seedream50ProLayerize';
 import type { ModelRules } from './types';
 
 export type { FieldPlace, ModelRules, PixelTable } from './types';
-export { LAYERS_MAX } from './seedream50ProLayerize';
+export { LAYERS_MAX };
 
 /** Every model the node knows, in the order the UI lists them. Adding a model: its table here, plus its tests. */
 export const MODEL_TABLES: readonly ModelRules[] = [
@@ -16,6 +16,12 @@ export const MODEL_TABLES: readonly ModelRules[] = [
 	seedream50Pro,
 	seedream50ProLayerize,
 ];
+
+/** The most images one task of any model can hold: a `results` or `result_data` longer than this is not a task's. */
+export const RESULTS_MAX = Math.max(
+	LAYERS_MAX,
+	...MODEL_TABLES.map((model) => model.n?.max ?? 1),
+);
 
 /** Existing workflows keep 4.0: it stays the default of Image > Generate. */
 export const DEFAULT_MODEL = seedream40.id;

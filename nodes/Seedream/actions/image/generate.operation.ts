@@ -8,6 +8,7 @@ import {
 import { byModel } from '../../helpers/byModel';
 import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
 import {
+	afterAllCreates,
 	isLocalApi,
 	resumeUrlIfWaiting,
 	runCreate,
@@ -366,6 +367,8 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	return await runCreate.call(this, itemIndex, plan);
 }
+
+export const afterAll = afterAllCreates;
 
 function readSize(
 	param: <T>(name: string, fallback?: T) => T,

@@ -6,17 +6,17 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
-import { mapWithConcurrency } from './concurrency';
-import { FILE_EXTENSIONS, imageFormat, mimeTypeOf } from './imageInfo';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { FILE_EXTENSIONS, imageFormat, mimeTypeOf } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
-	taskFailedError,
 	taskImages,
 	taskSummary,
 	type SeedreamTask,
 	type TaskLayer,
 } from './task';
+import { taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
