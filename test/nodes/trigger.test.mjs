@@ -305,14 +305,26 @@ describe('Seedream Trigger', () => {
 			}
 		});
 
-		test('refuses more results than a task can hold (15)', async () => {
+		test('refuses more results than a task of its model can hold (15 for 4.0)', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-4.0';
 			const results = Array.from({ length: 16 }, (_, index) => `https://images.example/${index}.png`);
-			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', results });
+			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', model, results });
 			expect(answer.status).toBe(400);
 			expect(answer.items).toBeUndefined();
-			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', results: results.slice(0, 15) });
+			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', model, results: results.slice(0, 15) });
 			expect(fifteen.items).toHaveLength(15);
+		});
+
+		test('a layer task holds up to 17 images (docs/evolink-seedream-5.md §4): 17 start the workflow, 18 are refused', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-5.0-pro-layerize';
+			const results = Array.from({ length: 18 }, (_, index) => `https://images.example/${index}.png`);
+			const over = await trigger.deliver({ id: 'task-unified-1757165031-forged05', status: 'completed', model, results });
+			expect(over.status).toBe(400);
+			const seventeen = await trigger.deliver({ id: 'task-unified-1757165031-forged06', status: 'completed', model, results: results.slice(0, 17) });
+			expect(seventeen.items).toHaveLength(17);
+			expect(seventeen.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([...Array(17).keys()]);
 		});
 
 		test('a completed task without results yet is answered 503 (EvoLink sends it again), not started empty', async () => {

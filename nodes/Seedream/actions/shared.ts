@@ -1,5 +1,5 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
-import { byModel } from '../helpers/byModel';
+import { byModel, fromTable } from '../helpers/byModel';
 import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
 import type { ModelRules } from '../models';
 import {
@@ -204,7 +204,7 @@ function promptPriorityOption(rules: ModelRules): INodeProperties | undefined {
 		displayName: 'Prompt Priority',
 		name: 'promptPriority',
 		type: 'options',
-		default: rules.promptPriorities[0],
+		default: fromTable(rules.promptPriorities[0]),
 		options: rules.promptPriorities.map((value) => ({
 			name: value === 'fast' ? 'Fast' : 'Standard',
 			value,

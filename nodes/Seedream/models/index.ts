@@ -17,11 +17,16 @@ export const MODEL_TABLES: readonly ModelRules[] = [
 	seedream50ProLayerize,
 ];
 
-/** The most images one task of any model can hold: a `results` or `result_data` longer than this is not a task's. */
-export const RESULTS_MAX = Math.max(
-	LAYERS_MAX,
-	...MODEL_TABLES.map((model) => model.n?.max ?? 1),
-);
+/**
+ * The most images one task of this model can hold (its `n`, 1 without, 17 for layers); for a model the node does
+ * not know, the most of any model. A callback listing more is not a task's.
+ */
+export function resultsMax(id: string | undefined): number {
+	const rules = modelRules(id);
+	const most = (model: ModelRules) =>
+		model.results === 'layers' ? LAYERS_MAX : (model.n?.max ?? 1);
+	return rules ? most(rules) : Math.max(...MODEL_TABLES.map(most));
+}
 
 /** Existing workflows keep 4.0: it stays the default of Image > Generate. */
 export const DEFAULT_MODEL = seedream40.id;

@@ -1,6 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../helpers/limits';
-import { RESULTS_MAX } from '../models';
+import { resultsMax } from '../models';
 import { isInternalHost } from '../helpers/validate';
 import { getTask } from '../transport';
 import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
@@ -41,7 +41,7 @@ export function isCallbackShaped(body: unknown): body is SeedreamTask {
 
 /**
  * Whether a callback may start anything, and with which task. `verify: false` (the trigger's option) trusts
- * the body, but still refuses what no task can hold: more than RESULTS_MAX results, or URLs to internal hosts that
+ * the body, but still refuses what no task can hold: more results than its model makes, or URLs to internal hosts that
  * n8n would fetch for the sender.
  */
 export async function confirmCallback(
@@ -72,8 +72,9 @@ export async function confirmCallback(
 function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 	const listed = Array.isArray(task.results) ? task.results.length : 0;
 	const count = Math.max(listed, resultUrls(task).length);
-	if (count > RESULTS_MAX) {
-		return refuse(400, `A task holds at most ${RESULTS_MAX} results; this callback has ${count}`);
+	const max = resultsMax(task.model);
+	if (count > max) {
+		return refuse(400, `A task holds at most ${max} results; this callback has ${count}`);
 	}
 	for (const url of resultUrls(task)) {
 		let parsed: URL | undefined;

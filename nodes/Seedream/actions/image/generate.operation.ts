@@ -5,7 +5,7 @@ import {
 	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
-import { byModel } from '../../helpers/byModel';
+import { byModel, fromTable } from '../../helpers/byModel';
 import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
 import {
 	afterAllCreates,
@@ -90,7 +90,7 @@ const properties: INodeProperties[] = [
 					name: 'n',
 					type: 'number',
 					typeOptions: { minValue: n.min, maxValue: n.max },
-					default: n.default,
+					default: fromTable(n.default),
 					description: `Upper bound on the images made (${n.min}-${n.max}); credits are reserved for this many and settled on the images actually made`,
 					hint: `An upper bound only: the prompt must also ask for several images (e.g. "a set of 4 images"). With reference images, Max Images + references may be at most ${n.maxWithReferences}.`,
 				}
@@ -102,7 +102,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Size',
 					name: 'sizeMode',
 					type: 'options',
-					default: size.defaultMode,
+					default: fromTable(size.defaultMode),
 					options: [
 						...(size.presets.length
 							? [
@@ -166,7 +166,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Aspect Ratio',
 					name: 'aspectRatio',
 					type: 'options',
-					default: rules.size.defaultRatio,
+					default: fromTable(rules.size.defaultRatio),
 					options: rules.size.ratios.map((ratio) => ({
 						name: ratioName(ratio, rules),
 						value: ratio,
@@ -179,7 +179,7 @@ const properties: INodeProperties[] = [
 		displayName: 'Quality',
 		name: 'quality',
 		type: 'options',
-		default: rules.quality.default,
+		default: fromTable(rules.quality.default),
 		options: rules.quality.values.map((value) => ({
 			name: value,
 			value,
@@ -237,7 +237,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Background',
 					name: 'background',
 					type: 'options',
-					default: extras.background.default,
+					default: fromTable(extras.background.default),
 					options: extras.background.values.map((value) => ({
 						name: value === 'transparent' ? 'Transparent' : 'Opaque',
 						value,
@@ -252,7 +252,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Output Format',
 					name: 'outputFormat',
 					type: 'options',
-					default: extras.outputFormat.default,
+					default: fromTable(extras.outputFormat.default),
 					options: extras.outputFormat.values.map((value) => ({
 						name: value.toUpperCase(),
 						value,
@@ -269,7 +269,8 @@ const properties: INodeProperties[] = [
 					displayName: 'Watermark',
 					name: 'watermark',
 					type: 'boolean',
-					default: extras.watermark.default,
+					// n8n's lint wants a boolean literal here; the table's default is false too (docs/evolink-seedream-5.md §3).
+					default: false,
 					description: 'Whether to add a watermark to the images',
 				}
 			: undefined,
