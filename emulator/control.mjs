@@ -161,6 +161,7 @@ function applyConfig(state, changes) {
  */
 function mergePrices(prices, changes) {
 	const merged = { ...prices };
-	for (const [model, price] of Object.entries(changes)) merged[model] = { ...prices[model], ...price };
+	for (const [model, price] of Object.entries(changes))
+		merged[model] = { ...prices[model], ...price };
 	return merged;
 }
