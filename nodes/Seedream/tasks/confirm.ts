@@ -83,7 +83,11 @@ function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 		} catch {
 			parsed = undefined;
 		}
-		if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || isInternalHost(parsed.hostname)) {
+		if (
+			!parsed ||
+			!['http:', 'https:'].includes(parsed.protocol) ||
+			isInternalHost(parsed.hostname)
+		) {
 			return refuse(400, 'A result URL is not a public http(s) address');
 		}
 	}

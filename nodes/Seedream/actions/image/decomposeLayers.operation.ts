@@ -9,6 +9,7 @@ import { prepareReferences, type ReferenceEntry } from '../../helpers/references
 import {
 	afterAllCreates,
 	isLocalApi,
+	readDelivery,
 	resumeUrlIfWaiting,
 	runCreate,
 	type CreatePlan,
@@ -159,11 +160,13 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		RULES,
 		() => 'Input Image',
 	);
+	const requested = { quality: body.quality };
 	return {
 		body,
 		references,
 		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
-		requested: { quality: body.quality },
+		requested,
+		...readDelivery.call(this, itemIndex, waitMode, requested),
 	};
 }
 

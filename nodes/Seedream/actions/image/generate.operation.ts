@@ -10,6 +10,7 @@ import { prepareReferences, type ReferenceEntry } from '../../helpers/references
 import {
 	afterAllCreates,
 	isLocalApi,
+	readDelivery,
 	resumeUrlIfWaiting,
 	runCreate,
 	type CreatePlan,
@@ -358,6 +359,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		references,
 		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
 		requested,
+		...readDelivery.call(this, itemIndex, waitMode, requested),
 	};
 }
 
