@@ -10,6 +10,8 @@ const { RetrySchedule, TRANSIENT_MAX_RETRIES, RATE_LIMIT_MAX_RETRIES } = dist('t
 const { EndPredictor, POLL_MIN_MS } = dist('tasks/predictor.js');
 const { isInternalHost, Validator } = dist('helpers/validate.js');
 const { uploadFile } = dist('transport/files.js');
+const { getTask } = dist('transport/index.js');
+const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
 
 const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
 
@@ -192,5 +194,29 @@ describe('upload', () => {
 		expect(file.length).toBe(size);
 		expect(file[0]).toBe(0);
 		expect(file[size - 1]).toBe(255);
+	});
+});
+
+describe('attempt timeout', () => {
+	test('each read carries the node\'s own timeout (30 s), and a read that timed out is sent again', async () => {
+		/** @type {any[]} */
+		const sent = [];
+		const context = {
+			getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
+			getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
+			helpers: {
+				/** @param {string} _type @param {any} options */
+				async httpRequestWithAuthentication(_type, options) {
+					sent.push(options);
+					// What n8n throws when axios gives up on an attempt after `timeout` ms.
+					if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
+					return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
+				},
+			},
+		};
+		const task = await getTask.call(context, 'task-unified-1-abcdefgh', 0);
+		expect(task.status).toBe('processing');
+		expect(sent.map((options) => options.timeout)).toEqual([REQUEST_TIMEOUT_MS.read, REQUEST_TIMEOUT_MS.read]);
+		expect(REQUEST_TIMEOUT_MS.read).toBe(30_000);
 	});
 });

@@ -51,6 +51,26 @@ export function emptyResultsError(node: INode, task: SeedreamTask, itemIndex?: n
 	});
 }
 
+/** A result whose first bytes are no image format: a host's error page, say, served as image/png. */
+export function notAnImageError(
+	node: INode,
+	task: SeedreamTask,
+	imageIndex: number,
+	served: string | undefined,
+	url: string,
+	itemIndex?: number,
+) {
+	return operationError(
+		node,
+		`Image ${imageIndex} of task ${task.id} is not an image: its first bytes match no image format (served as ${served ?? 'no type'})`,
+		{
+			itemIndex,
+			description: `The content host answered ${url} with something else. Read the task again later with Task > Get and the task ID ${task.id}.`,
+			context: { taskId: task.id, status: task.status },
+		},
+	);
+}
+
 /**
  * A task that failed, or whose results could not be fetched, as one output item, for the places where no node
  * error can be raised (the trigger, a node resumed by its callback): the Continue On Fail item, which always

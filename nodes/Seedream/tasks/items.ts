@@ -7,7 +7,6 @@ import type {
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
-import { operationError } from '../helpers/errors';
 import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
 import {
 	isTerminal,
@@ -17,7 +16,7 @@ import {
 	type SeedreamTask,
 	type TaskLayer,
 } from './task';
-import { namingTask, taskFailedError } from './errors';
+import { namingTask, notAnImageError, taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
@@ -159,15 +158,7 @@ async function downloadImage(
 	const mimeType = imageInfo(download.head)?.mimeType;
 	if (!mimeType) {
 		download.stream.destroy();
-		throw operationError(
-			this.getNode(),
-			`Image ${imageIndex} of task ${task.id} is not an image: its first bytes match no image format (served as ${download.mimeType ?? 'no type'})`,
-			{
-				itemIndex,
-				description: `The content host answered ${url} with something else. Read the task again later with Task > Get and the task ID ${task.id}.`,
-				context: { taskId: task.id, status: task.status },
-			},
-		);
+		throw notAnImageError(this.getNode(), task, imageIndex, download.mimeType, url, itemIndex);
 	}
 	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
 	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.

@@ -102,7 +102,7 @@ export async function apiRequestFull(
 							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
 							// axios) send the Authorization header on to whatever host a redirect names.
 							disableFollowRedirect: true,
-							timeout: REQUEST_TIMEOUT_MS,
+							timeout: method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send,
 						},
 						{ credentialsDecrypted },
 					)) as IN8nHttpFullResponse,
@@ -137,8 +137,11 @@ export async function apiRequest(
 	return (await apiRequestFull.call(this, method, endpoint, options)).body;
 }
 
-/** A stalled answer ends an attempt (and is retried where safe) instead of holding the run for minutes. */
-export const REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * A stalled answer ends an attempt (and is retried where safe) instead of holding the run for n8n's default of
+ * 300 s per attempt. A read is a small JSON answer; a create or an upload (up to 10 MB) gets longer.
+ */
+export const REQUEST_TIMEOUT_MS = { read: 30_000, send: 120_000 };
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
