@@ -86,8 +86,35 @@ export const waitModeProperty: INodeProperties = {
 	],
 };
 
+/**
+ * The end of an operation that creates a task: Wait Mode, Output (for `noun`s: images or layers) and Options
+ * (callback URL, prompt priority by model, waiting and results).
+ */
+export function deliveryProperties(
+	models: readonly ModelRules[],
+	noun: 'image' | 'layer',
+): INodeProperties[] {
+	return [
+		waitModeProperty,
+		{
+			...outputProperty('binaryPerImage', noun),
+			displayOptions: { show: { waitMode: ['wait', 'callback'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [...createOptions(models), ...waitOptions, ...resultOptions].sort((a, b) =>
+				a.displayName.localeCompare(b.displayName),
+			),
+		},
+	];
+}
+
 /** The options of an operation that creates a task: where to report back, and prompt priority by model. */
-export function createOptions(models: readonly ModelRules[]): INodeProperties[] {
+function createOptions(models: readonly ModelRules[]): INodeProperties[] {
 	return [
 		{
 			displayName: 'Callback URL',

@@ -16,13 +16,7 @@ import {
 } from '../../helpers/submission';
 import { Validator } from '../../helpers/validate';
 import { LAYERS_MAX, modelsFor, UPLOAD_FORMATS } from '../../models';
-import {
-	createOptions,
-	outputProperty,
-	resultOptions,
-	waitModeProperty,
-	waitOptions,
-} from '../shared';
+import { deliveryProperties } from '../shared';
 
 /**
  * Image > Decompose Layers (doubao-seedream-5.0-pro-layerize, docs/evolink-seedream-5.md §4): one image in, a base
@@ -107,21 +101,7 @@ const properties: INodeProperties[] = [
 				} satisfies INodeProperties,
 			]
 		: []),
-	waitModeProperty,
-	{
-		...outputProperty('binaryPerImage', 'layer'),
-		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...createOptions(MODELS), ...waitOptions, ...resultOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
-	},
+	...deliveryProperties(MODELS, 'layer'),
 ];
 
 export const description = updateDisplayOptions(

@@ -17,13 +17,7 @@ import {
 } from '../../helpers/submission';
 import { Validator, type CreateInput, type SizeChoice } from '../../helpers/validate';
 import { DEFAULT_MODEL, modelsFor, UPLOAD_FORMATS, type ModelRules } from '../../models';
-import {
-	createOptions,
-	outputProperty,
-	resultOptions,
-	waitModeProperty,
-	waitOptions,
-} from '../shared';
+import { deliveryProperties } from '../shared';
 
 /**
  * Image > Generate: every generation model, each field shown and sent only for the models whose table
@@ -288,21 +282,7 @@ const properties: INodeProperties[] = [
 				}
 			: undefined,
 	),
-	waitModeProperty,
-	{
-		...outputProperty('binaryPerImage'),
-		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...createOptions(MODELS), ...waitOptions, ...resultOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
-	},
+	...deliveryProperties(MODELS, 'image'),
 ];
 
 export const description = updateDisplayOptions(
