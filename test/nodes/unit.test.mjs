@@ -1,6 +1,7 @@
 // @ts-check
 // Pure logic of the node, on a virtual clock (times are passed in, randomness fixed): the retry schedule, the
 // end predictor, internal hosts, option ranges, and the streamed multipart upload. Runs the built code (dist/).
+import { jest } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 
@@ -11,9 +12,20 @@ const { EndPredictor, POLL_MIN_MS } = dist('tasks/predictor.js');
 const { isInternalHost, Validator } = dist('helpers/validate.js');
 const { uploadFile } = dist('transport/files.js');
 const { getTask } = dist('transport/index.js');
+const { waitForTask, EMPTY_RESULTS_GRACE_MS } = dist('tasks/wait.js');
 const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
 
 const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
+
+/**
+ * The least of an n8n context the transport uses, with `send` standing for n8n's authenticated request.
+ * @param {(options: any) => Promise<unknown>} send
+ */
+const contextSending = (send) => ({
+	getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
+	getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
+	helpers: { httpRequestWithAuthentication: async (/** @type {string} */ _type, /** @type {any} */ options) => await send(options) },
+});
 
 describe('retry schedule', () => {
 	/** The waits of one request's schedule for these outcomes, with jitter at its lowest (random = 0). */
@@ -67,6 +79,13 @@ describe('retry schedule', () => {
 
 	test('a read whose answer was cut short (malformed) is sent again like a lost one', () => {
 		expect(waits('read', [{ kind: 'malformed' }, { kind: 'network', code: 'ECONNRESET' }])).toEqual([125, 250]);
+	});
+
+	test('a budget stops retries that would start after it (a callback must be answered within 10 s)', () => {
+		const schedule = new RetrySchedule('read', 0, () => 0, 6000);
+		expect(schedule.next(status(503), 4000)).toBe(125);
+		expect(schedule.next(status(503), 5800)).toBeUndefined();
+		expect(new RetrySchedule('read', 0, () => 0, 6000).next(status(429, { 'retry-after': '10' }), 0)).toBeUndefined();
 	});
 
 	test('4xx other than 429, and 501, are final; policy none never retries', () => {
@@ -149,20 +168,13 @@ describe('upload', () => {
 	function fakeContext() {
 		/** @type {{ body: unknown, headers: Record<string, string>, produced: number }[]} */
 		const sent = [];
-		const context = {
-			getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
-			getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
-			helpers: {
-				/** @param {string} _type @param {any} options */
-				async httpRequestWithAuthentication(_type, options) {
-					sent.push({ body: options.body, headers: options.headers, produced });
-					const chunks = [];
-					for await (const chunk of options.body) chunks.push(Buffer.from(chunk));
-					sent[sent.length - 1].body = Buffer.concat(chunks);
-					return { statusCode: 200, headers: {}, body: { success: true, data: { file_url: 'https://files.example/f.png' } } };
-				},
-			},
-		};
+		const context = contextSending(async (options) => {
+			sent.push({ body: options.body, headers: options.headers, produced });
+			const chunks = [];
+			for await (const chunk of options.body) chunks.push(Buffer.from(chunk));
+			sent[sent.length - 1].body = Buffer.concat(chunks);
+			return { statusCode: 200, headers: {}, body: { success: true, data: { file_url: 'https://files.example/f.png' } } };
+		});
 		let produced = 0;
 		/** A 16 MB file as a stream of 64 KB chunks, made as they are read. */
 		function* chunks() {
@@ -201,22 +213,55 @@ describe('attempt timeout', () => {
 	test('each read carries the node\'s own timeout (30 s), and a read that timed out is sent again', async () => {
 		/** @type {any[]} */
 		const sent = [];
-		const context = {
-			getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
-			getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
-			helpers: {
-				/** @param {string} _type @param {any} options */
-				async httpRequestWithAuthentication(_type, options) {
-					sent.push(options);
-					// What n8n throws when axios gives up on an attempt after `timeout` ms.
-					if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
-					return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
-				},
-			},
-		};
+		const context = contextSending(async (options) => {
+			sent.push(options);
+			// What n8n throws when axios gives up on an attempt after `timeout` ms.
+			if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
+			return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
+		});
 		const task = await getTask.call(context, 'task-unified-1-abcdefgh', 0);
 		expect(task.status).toBe('processing');
 		expect(sent.map((options) => options.timeout)).toEqual([REQUEST_TIMEOUT_MS.read, REQUEST_TIMEOUT_MS.read]);
 		expect(REQUEST_TIMEOUT_MS.read).toBe(30_000);
+	});
+});
+
+describe('waiting for a task (jest fake timers: n8n\'s sleep and Date.now on a virtual clock)', () => {
+	const id = 'task-unified-1-abcdefgh';
+	afterEach(() => jest.useRealTimers());
+
+	/** Waits for a task the API always answers with `body`; resolves to the outcome and the read times. */
+	async function waitAgainst(/** @type {Record<string, unknown>} */ body, /** @type {number} */ maxWaitMs) {
+		jest.useFakeTimers({ now: 0 });
+		/** @type {number[]} */
+		const reads = [];
+		const context = contextSending(async () => {
+			reads.push(Date.now());
+			return { statusCode: 200, headers: {}, body: { id, ...body } };
+		});
+		const outcome = waitForTask
+			.call(context, { id, status: 'pending' }, { maxWaitMs, itemIndex: 0 })
+			.then((/** @type {any} */ result) => result, (/** @type {Error} */ error) => error);
+		await jest.advanceTimersByTimeAsync(maxWaitMs + 60_000);
+		return { outcome: await outcome, reads };
+	}
+
+	test('Max Wait passes: the reads follow the blind schedule, the last at the deadline, then an error naming the task', async () => {
+		const { outcome, reads } = await waitAgainst({ status: 'processing' }, 10_000);
+		expect(outcome).toBeInstanceOf(Error);
+		expect(outcome.message).toBe(`Task ${id} did not finish within 10 s (status processing)`);
+		expect(outcome.context.taskId).toBe(id);
+		// 500 ms, then x1.5 up to 3 s, the last wait cut to the deadline.
+		expect(reads).toEqual([500, 1250, 2375, 4062.5, 6593.75, 9593.75, 10_000].map(Math.floor));
+	});
+
+	test('completed with no results: read every 500 ms for the 15 s grace, then an error naming the task', async () => {
+		const { outcome, reads } = await waitAgainst({ status: 'completed', results: [] }, 600_000);
+		expect(outcome.message).toBe(`Task ${id} completed but returned no image URLs`);
+		expect(outcome.context.taskId).toBe(id);
+		// The first read finds it completed (at 500 ms); the grace runs from there.
+		expect(reads[0]).toBe(500);
+		expect(reads.at(-1) - reads[0]).toBe(EMPTY_RESULTS_GRACE_MS);
+		expect(reads.slice(1).every((at, index) => at - reads[index] === 500)).toBe(true);
 	});
 });

@@ -1,7 +1,7 @@
 import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
 import type { SeedreamTask } from '../tasks/task';
 import { malformedError } from './errors';
-import { apiRequest, apiRequestFull } from './requests';
+import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
 
 /**
  * The only code that talks HTTP to EvoLink, usable from any n8n context (execute, webhook, trigger...):
@@ -18,10 +18,12 @@ export async function getTask(
 	this: IAllExecuteFunctions,
 	taskId: string,
 	itemIndex?: number,
+	deadline?: ApiRequestOptions['deadline'],
 ): Promise<SeedreamTask> {
 	const task = await apiRequest.call(this, 'GET', `/v1/tasks/${encodeURIComponent(taskId)}`, {
 		itemIndex,
 		isComplete: isTaskShaped,
+		deadline,
 	});
 	return asTask(this, task, itemIndex);
 }

@@ -35,6 +35,8 @@ export interface ApiRequestOptions {
 	itemIndex?: number;
 	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
 	isComplete?: (body: unknown) => boolean;
+	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
+	deadline?: { timeoutMs: number; budgetMs: number };
 }
 
 export interface ApiResponse {
@@ -102,7 +104,9 @@ export async function apiRequestFull(
 							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
 							// axios) send the Authorization header on to whatever host a redirect names.
 							disableFollowRedirect: true,
-							timeout: method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send,
+							timeout:
+								options.deadline?.timeoutMs ??
+								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
 						},
 						{ credentialsDecrypted },
 					)) as IN8nHttpFullResponse,
@@ -115,6 +119,7 @@ export async function apiRequestFull(
 			itemIndex,
 			what: `${method} ${endpoint}`,
 			isFailure: isApiFailure,
+			budgetMs: options.deadline?.budgetMs,
 			isMalformed: (response) =>
 				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
 		},
@@ -196,6 +201,7 @@ export async function sendWithRetries(
 	send: () => Promise<IN8nHttpFullResponse>,
 	options: {
 		retry: RetryPolicy;
+		budgetMs?: number;
 		itemIndex?: number;
 		what: string;
 		isFailure: (response: IN8nHttpFullResponse) => boolean;
@@ -205,7 +211,7 @@ export async function sendWithRetries(
 ): Promise<IN8nHttpFullResponse> {
 	const { itemIndex, what } = options;
 	const signal = cancelSignal(context);
-	const schedule = new RetrySchedule(options.retry, Date.now());
+	const schedule = new RetrySchedule(options.retry, Date.now(), Math.random, options.budgetMs);
 	for (;;) {
 		let response: IN8nHttpFullResponse;
 		try {

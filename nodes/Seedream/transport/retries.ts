@@ -45,10 +45,17 @@ export class RetrySchedule {
 		private readonly policy: RetryPolicy,
 		private readonly startedAt: number,
 		private readonly random: () => number = Math.random,
+		/** No retry starts later than this after the first attempt (a caller with a deadline of its own). */
+		private readonly budgetMs = Number.POSITIVE_INFINITY,
 	) {}
 
 	/** Milliseconds to wait before the next attempt, or undefined when this outcome is final. */
 	next(outcome: Outcome, now: number): number | undefined {
+		const wait = this.wait(outcome, now);
+		return wait !== undefined && now - this.startedAt + wait <= this.budgetMs ? wait : undefined;
+	}
+
+	private wait(outcome: Outcome, now: number): number | undefined {
 		const { policy } = this;
 		if (policy === 'none') return undefined;
 		if (outcome.kind !== 'status') {
