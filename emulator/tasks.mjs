@@ -53,7 +53,8 @@ export class Tasks {
 	 *   clock: import('./clock.mjs').Clock,
 	 *   ledger: import('./ledger.mjs').Ledger,
 	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null,
-	 *     prices: Record<string, Price>, layerizeLayers: number },
+	 *     prices: Record<string, Price>, layerizeLayers: number,
+	 *     layerizeEstimatedSeconds: number | null },
 	 *   takeTaskFault: import('./faults.mjs').Faults['takeTaskFault'],
 	 *   checkReferences: (urls: string[], rules: import('./models.mjs').ReferenceRules,
 	 *     options: { pixels?: 'alpha' | 'rgba' }) => Promise<ReferenceCheck>,
@@ -274,7 +275,8 @@ export class Tasks {
 	 * @param {Task} task @param {number} now
 	 */
 	#estimatedSeconds(task, now) {
-		const typical = task.request.rules.estimatedSeconds;
+		const documented = task.request.rules.estimatedSeconds;
+		const typical = documented ? (this.deps.config.layerizeEstimatedSeconds ?? documented) : documented;
 		if (!typical) return Math.max(1, Math.ceil((task.endAt - now) / 1000));
 		const left = task.durationMs > 0 ? (task.endAt - now) / task.durationMs : 1;
 		return Math.max(1, Math.ceil(typical * Math.min(1, left)));

@@ -40,9 +40,9 @@ export function run(command, args, options = {}) {
  * Runs a long, quiet install (npm prints nothing for minutes without a terminal) with a heartbeat: a small
  * process that says every 20 s how far it got (packages in `modulesDir`) until the install ends.
  * @param {string} label @param {string} modulesDir @param {string} command @param {string[]} args
- * @param {import('node:child_process').SpawnOptions} options
+ * @param {import('node:child_process').SpawnOptions} options @param {number} [everyMs]
  */
-function runWithProgress(label, modulesDir, command, args, options) {
+export function runWithProgress(label, modulesDir, command, args, options, everyMs = 20_000) {
 	const heartbeat = spawn(
 		process.execPath,
 		[
@@ -52,10 +52,11 @@ function runWithProgress(label, modulesDir, command, args, options) {
 				let n = 0;
 				try { for (const e of fs.readdirSync(process.argv[1])) n += e.startsWith('@') ? fs.readdirSync(process.argv[1] + '/' + e).length : 1; } catch {}
 				const s = Math.round((Date.now() - t0) / 1000);
-				process.stderr.write('  ... ' + process.argv[2] + ': ' + n + ' packages so far, ' + Math.floor(s / 60) + ' min ' + (s % 60) + ' s\n');
-			}, 20000);`,
+				process.stderr.write('  ... ' + process.argv[2] + ': ' + n + ' packages so far, ' + Math.floor(s / 60) + ' min ' + (s % 60) + ' s\\n');
+			}, Number(process.argv[3]));`,
 			modulesDir,
 			label,
+			String(everyMs),
 		],
 		{ stdio: ['ignore', 'ignore', 'inherit'] },
 	);

@@ -297,6 +297,17 @@ describe('failures and billing (§4, §7)', () => {
 		await emu.control('POST', 'clock', { advanceMs: 300_000 });
 		expect((await emu.waitFor(json.id)).status).toBe('completed');
 	});
+	test('config layerizeEstimatedSeconds replaces the documented 120 s (for pollers under test); null restores it', async () => {
+		await emu.control('POST', 'config', { taskMs: 600_000, layerizeEstimatedSeconds: 2 });
+		const { json } = await emu.create({ model: LAYERIZE, image_urls: [`${images.url}/photo.png`] });
+		expect(json.task_info).toEqual({ can_cancel: true, estimated_time: 2 });
+		await emu.control('POST', 'config', { layerizeEstimatedSeconds: null });
+		const again = await emu.create({ model: LAYERIZE, image_urls: [`${images.url}/photo.png`] });
+		expect(again.json.task_info).toEqual({ can_cancel: true, estimated_time: 120 });
+		const refused = await emu.request('POST', '/__emulator/config', { body: { layerizeEstimatedSeconds: 0 }, key: null });
+		expect(refused.status).toBe(400);
+		await emu.control('POST', 'clock', { advanceMs: 600_000 });
+	});
 	test('results and result_data stay empty while results are late (lateResults fault)', async () => {
 		await emu.control('POST', 'faults', { action: { type: 'lateResults', ms: 60_000 } });
 		const { done } = await split('/photo.png');

@@ -8,7 +8,7 @@ import { readPng } from '../e2e/support/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
-import { GENERATE, startSuite, waitUntil } from './support.mjs';
+import { GENERATE, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
 
 const { WebhookContext, HookContext } = core;
 const { Workflow } = workflowLib;
@@ -191,6 +191,27 @@ describe('Seedream Trigger', () => {
 		expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 	});
 
+	test('a Decompose Layers task starts the workflow with its layers, base first, as Decompose Layers outputs them', async () => {
+		const items = await itemsWithFiles(suite, [await png(512, 512, 'poster')]);
+		const started = await suite.run(
+			{ resource: 'image', operation: 'decomposeLayers', imageSource: 'binary', waitMode: 'dontWait' },
+			{ items },
+		);
+		expect(started.error?.message).toBeUndefined();
+		await suite.emulator.control.advanceClock(600_000);
+		const task = await apiTask(started.output('Seedream')[0].json.taskId);
+		expect(task.status).toBe('completed');
+		const trigger = createTrigger({ output: 'binaryPerImage' });
+		const delivered = await trigger.deliver(task);
+		expect(delivered.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual(
+			task.result_data.map((/** @type {any} */ layer) => layer.z_index),
+		);
+		const [base, layer] = delivered.items ?? [];
+		expect(base.json).toMatchObject({ zIndex: 0, boundingBox: null, mimeType: 'image/jpeg' });
+		expect(layer.json).toMatchObject({ zIndex: 1, name: task.result_data[1].name, boundingBox: task.result_data[1].bounding_box, mimeType: 'image/png' });
+		expect(readPng(await suite.harness.binaryBuffer(layer.binary.data)).colorType).toBe(6);
+	});
+
 	test('a forged body cannot inject URLs: the workflow gets the API\'s task', async () => {
 		const task = await finishedTask();
 		const trigger = createTrigger({ output: 'compact' });
@@ -324,14 +345,26 @@ describe('Seedream Trigger', () => {
 			}
 		});
 
-		test('refuses more results than a task can hold (15)', async () => {
+		test('refuses more results than a task of its model can hold (15 for 4.0)', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-4.0';
 			const results = Array.from({ length: 16 }, (_, index) => `https://images.example/${index}.png`);
-			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', results });
+			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', model, results });
 			expect(answer.status).toBe(400);
 			expect(answer.items).toBeUndefined();
-			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', results: results.slice(0, 15) });
+			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', model, results: results.slice(0, 15) });
 			expect(fifteen.items).toHaveLength(15);
+		});
+
+		test('a layer task holds up to 17 images (docs/evolink-seedream-5.md §4): 17 start the workflow, 18 are refused', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-5.0-pro-layerize';
+			const results = Array.from({ length: 18 }, (_, index) => `https://images.example/${index}.png`);
+			const over = await trigger.deliver({ id: 'task-unified-1757165031-forged05', status: 'completed', model, results });
+			expect(over.status).toBe(400);
+			const seventeen = await trigger.deliver({ id: 'task-unified-1757165031-forged06', status: 'completed', model, results: results.slice(0, 17) });
+			expect(seventeen.items).toHaveLength(17);
+			expect(seventeen.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([...Array(17).keys()]);
 		});
 
 		test('a completed task without results yet is answered 503 (EvoLink sends it again), not started empty', async () => {

@@ -108,3 +108,23 @@ test('a lock held by a live process on this host is waited for, not broken', asy
 	expect(result.stderr).toContain(`Waiting for process ${process.pid}, which is installing held`);
 	expect(pidsOf(log, 'installed')).toEqual([child.child.pid]);
 });
+
+test('a long install shows a heartbeat with the packages installed so far, and the heartbeat ends with it', async () => {
+	const modules = join(root, 'node_modules');
+	mkdirSync(join(modules, '@scope', 'a'), { recursive: true });
+	mkdirSync(join(modules, '@scope', 'b'), { recursive: true });
+	mkdirSync(join(modules, 'plain'), { recursive: true });
+	const toolchain = fileURLToPath(new URL('../../scripts/lib/toolchain.mjs', import.meta.url));
+	// The "install" is a process that lasts 1 s; the heartbeat every 200 ms.
+	const script = `import(${JSON.stringify(toolchain)}).then((t) => t.runWithProgress('thing 1.0', ${JSON.stringify(modules)}, process.execPath, ['-e', 'setTimeout(() => {}, 1000)'], {}, 200))`;
+	const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const code = await new Promise((resolve) => child.on('exit', resolve));
+
+	expect(code).toBe(0);
+	expect(stderr).toMatch(/^ {2}\.\.\. thing 1\.0: 3 packages so far, 0 min \d+ s$/m);
+	const beats = stderr.split('\n').filter((l) => l.includes('packages so far')).length;
+	const afterExit = await new Promise((resolve) => setTimeout(() => resolve(stderr.split('\n').filter((l) => l.includes('packages so far')).length), 600));
+	expect(afterExit).toBe(beats);
+});

@@ -1,4 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import { byModel, fromTable } from '../helpers/byModel';
+import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
+import type { ModelRules } from '../models';
 import {
 	DEFAULT_BINARY_PROPERTY,
 	DEFAULT_MAX_DOWNLOAD_MB,
@@ -7,7 +10,7 @@ import {
 } from '../tasks/items';
 import { Validator, type NumberRange } from '../helpers/validate';
 
-/** Parameters Generate and Task > Get share: how results come out and how long to wait. */
+/** Parameters the operations share: how a task is waited for, how results come out. */
 
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
 export const DEFAULT_CONCURRENCY = 5;
@@ -19,39 +22,124 @@ export const OPTION_RANGES = {
 	maxDownloadMB: { min: 1 },
 } satisfies Record<string, NumberRange>;
 
-export function outputProperty(defaultShape: OutputShape): INodeProperties {
+/** How results come out; `noun` says what a task makes: images, or (Decompose Layers) layers. */
+export function outputProperty(
+	defaultShape: OutputShape,
+	noun: 'image' | 'layer' = 'image',
+): INodeProperties {
+	const [one, Ones] = noun === 'layer' ? ['layer', 'Layers'] : ['image', 'Images'];
+	const layerFacts = noun === 'layer' ? ', z-index, name, description and bounding box' : '';
 	return {
 		displayName: 'Output',
 		name: 'output',
 		type: 'options',
 		default: defaultShape,
-		description:
-			'How the finished images come out. Result URLs expire 24 hours after the task completes.',
+		description: `How the finished ${one}s come out. Result URLs expire 24 hours after the task completes.`,
 		options: [
 			{
-				name: 'One Item per Image (Binary)',
+				name: `One Item per ${noun === 'layer' ? 'Layer' : 'Image'} (Binary)`,
 				value: 'binaryPerImage',
-				description:
-					'Download each image into its own item, with the task ID, URL and expiry in the JSON',
+				description: `Download each ${one} into its own item, with the task ID, URL and expiry${layerFacts} in the JSON`,
 			},
 			{
-				name: 'All Images on One Item (Binary)',
+				name: `All ${Ones} on One Item (Binary)`,
 				value: 'binaryPerTask',
-				description:
-					'Download all images of a task onto one item, in binary fields image_0, image_1 and so on',
+				description: `Download all ${one}s of a task onto one item, in binary fields image_0, image_1 and so on`,
 			},
 			{
 				name: 'URLs Only',
 				value: 'urls',
-				description: 'One item per image with its URL, nothing downloaded',
+				description: `One item per ${one} with its URL, nothing downloaded`,
 			},
 			{
 				name: 'Compact Summary',
 				value: 'compact',
-				description: 'One item per task: task ID, status, image URLs and when they expire',
+				description: `One item per task: task ID, status, ${one} URLs and when they expire`,
 			},
 		],
 	};
+}
+
+/** How an operation that creates a task waits for it. */
+export const waitModeProperty: INodeProperties = {
+	displayName: 'Wait Mode',
+	name: 'waitMode',
+	type: 'options',
+	default: 'wait',
+	options: [
+		{
+			name: 'Wait for the Result',
+			value: 'wait',
+			description: 'Poll the task until it ends, then output the images',
+		},
+		{
+			name: 'Wait for the Callback',
+			value: 'callback',
+			description:
+				"Pause the execution until EvoLink reports the task finished (no polling), then output what Wait for the Result outputs; a failed task comes out as an item with its error. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
+		},
+		{
+			name: "Don't Wait",
+			value: 'dontWait',
+			description: 'Output the task ID and status at once; read it later with Task > Get',
+		},
+	],
+};
+
+/**
+ * The end of an operation that creates a task: Wait Mode, Output (for `noun`s: images or layers) and Options
+ * (callback URL, prompt priority by model, waiting and results).
+ */
+export function deliveryProperties(
+	models: readonly ModelRules[],
+	noun: 'image' | 'layer',
+): INodeProperties[] {
+	return [
+		waitModeProperty,
+		{
+			...outputProperty('binaryPerImage', noun),
+			displayOptions: { show: { waitMode: ['wait', 'callback'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [...createOptions(models), ...waitOptions, ...resultOptions].sort((a, b) =>
+				a.displayName.localeCompare(b.displayName),
+			),
+		},
+	];
+}
+
+/** The options of an operation that creates a task: where to report back, and prompt priority by model. */
+function createOptions(models: readonly ModelRules[]): INodeProperties[] {
+	return [
+		{
+			displayName: 'Callback URL',
+			name: 'callbackUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://example.com/webhooks/seedream',
+			description: `An HTTPS URL that EvoLink POSTs the finished task to (at most ${CALLBACK_URL_MAX_LENGTH} characters, no internal addresses)`,
+			hint: "To start another workflow when the task ends, paste its Seedream Trigger's Production URL here (its Test URL while listening for a test event), e.g. https://n8n.example.com/webhook/TOKEN, or keep it in a variable and use the expression {{ $vars.seedreamCallbackUrl }}",
+			displayOptions: { hide: { '/waitMode': ['callback'] } },
+		},
+		{
+			displayName: 'Reuse Identical Recent Task',
+			name: 'reuseRecentTask',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether running this node again with the same request (same workflow, node, item and parameters) gets back the task an earlier execution already paid for instead of creating a new one, e.g. after n8n crashed mid-task. Results are kept 24 hours after a task ends: a later re-run may get expired images instead of new ones (change the request, or turn this off). Off: every execution makes new images.',
+		},
+		// Only where there is a choice: a model that takes `standard` alone gets it without asking. An operation
+		// with one model has no model parameter to show it by.
+		...(models.length === 1
+			? [promptPriorityOption(models[0])].filter((option) => option !== undefined)
+			: byModel(models, promptPriorityOption, '/model')),
+	];
 }
 
 export const waitOptions: INodeProperties[] = [
@@ -168,4 +256,19 @@ export function readConcurrency(this: IExecuteFunctions): number {
 		this.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY),
 		OPTION_RANGES.concurrency,
 	);
+}
+
+function promptPriorityOption(rules: ModelRules): INodeProperties | undefined {
+	if (rules.promptPriorities.length < 2) return undefined;
+	return {
+		displayName: 'Prompt Priority',
+		name: 'promptPriority',
+		type: 'options',
+		default: fromTable(rules.promptPriorities[0]),
+		options: rules.promptPriorities.map((value) => ({
+			name: value === 'fast' ? 'Fast' : 'Standard',
+			value,
+			description: value === 'fast' ? 'Faster' : 'Better results',
+		})),
+	};
 }

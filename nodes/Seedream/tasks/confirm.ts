@@ -1,5 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
-import { N_MAX, TASK_ID_PREFIX, TERMINAL_STATUSES } from '../helpers/limits';
+import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../helpers/limits';
+import { resultsMax } from '../models';
 import { isInternalHost } from '../helpers/validate';
 import { getTask } from '../transport';
 import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
@@ -46,7 +47,7 @@ export function isCallbackShaped(body: unknown): body is SeedreamTask {
 
 /**
  * Whether a callback may start anything, and with which task. `verify: false` (the trigger's option) trusts
- * the body, but still refuses what no task can hold: more than N_MAX results, or URLs to internal hosts that
+ * the body, but still refuses what no task can hold: more results than its model makes, or URLs to internal hosts that
  * n8n would fetch for the sender.
  */
 export async function confirmCallback(
@@ -75,12 +76,11 @@ export async function confirmCallback(
 }
 
 function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
-	const results = Array.isArray(task.results) ? task.results : [];
-	if (results.length > N_MAX) {
-		return refuse(
-			400,
-			`A task holds at most ${N_MAX} results; this callback has ${results.length}`,
-		);
+	const listed = Array.isArray(task.results) ? task.results.length : 0;
+	const count = Math.max(listed, resultUrls(task).length);
+	const max = resultsMax(task.model);
+	if (count > max) {
+		return refuse(400, `A task holds at most ${max} results; this callback has ${count}`);
 	}
 	for (const url of resultUrls(task)) {
 		let parsed: URL | undefined;

@@ -8,7 +8,14 @@ import type {
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
-import { isTerminal, resultsExpireAt, resultUrls, taskSummary, type SeedreamTask } from './task';
+import {
+	isTerminal,
+	resultsExpireAt,
+	taskImages,
+	taskSummary,
+	type SeedreamTask,
+	type TaskLayer,
+} from './task';
 import { namingTask, notAnImageError, taskFailedError } from './errors';
 
 /**
@@ -20,6 +27,8 @@ import { namingTask, notAnImageError, taskFailedError } from './errors';
  * - `urls`: one item per image, JSON only (no download).
  * - `compact`: one item per task: task ID, status, image URLs, expiry (what an AI agent needs).
  * A task that has not ended gives one item with its summary (task ID, status, progress, estimated time).
+ * A layer task (Decompose Layers) gives its layers, base first, each with `zIndex`, `name`, `description` and
+ * `boundingBox`: per image the same shapes, one item per layer or all layers on one item.
  */
 
 export const OUTPUT_SHAPES = ['binaryPerImage', 'binaryPerTask', 'urls', 'compact'] as const;
@@ -50,7 +59,9 @@ export async function taskToItems(
 	const pairedItem = { item: itemIndex };
 	if (isTerminal(task) && task.status !== 'completed')
 		throw taskFailedError(this.getNode(), task, itemIndex);
-	const urls = resultUrls(task);
+	const images = taskImages(task);
+	const urls = images.map((image) => image.url);
+	const layerOf = (imageIndex: number): IDataObject => layerFields(images[imageIndex].layer);
 	if (task.status !== 'completed' || urls.length === 0) {
 		return [{ json: { ...taskSummary(task), imageUrls: urls }, pairedItem }];
 	}
@@ -73,13 +84,19 @@ export async function taskToItems(
 					status: task.status,
 					imageUrls: urls,
 					expiresAt: common.expiresAt,
+					...(images.some((image) => image.layer)
+						? { layers: images.map((image, i) => ({ url: image.url, ...layerOf(i) })) }
+						: {}),
 				},
 				pairedItem,
 			},
 		];
 	}
 	if (options.output === 'urls') {
-		return urls.map((url, imageIndex) => ({ json: { ...common, imageIndex, url }, pairedItem }));
+		return urls.map((url, imageIndex) => ({
+			json: { ...common, imageIndex, url, ...layerOf(imageIndex) },
+			pairedItem,
+		}));
 	}
 
 	const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_MB * 1024 * 1024;
@@ -98,6 +115,7 @@ export async function taskToItems(
 				binaryProperty,
 				fileName: file.fileName,
 				mimeType: file.mimeType,
+				...layerOf(imageIndex),
 			};
 		});
 		return [{ json: { ...common, imageUrls: urls, images }, binary, pairedItem }];
@@ -111,6 +129,7 @@ export async function taskToItems(
 			url: urls[imageIndex],
 			fileName: file.fileName,
 			mimeType: file.mimeType,
+			...layerOf(imageIndex),
 		},
 		binary: { [binaryProperty]: file },
 		pairedItem,
@@ -144,6 +163,16 @@ async function downloadImage(
 	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
 	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
 	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
+}
+
+function layerFields(layer: TaskLayer | undefined): IDataObject {
+	if (!layer) return {};
+	return {
+		zIndex: layer.zIndex,
+		name: layer.name,
+		description: layer.description,
+		boundingBox: layer.boundingBox as IDataObject | null,
+	};
 }
 
 function requestedFields(requested: ResultOptions['requested']): IDataObject {
