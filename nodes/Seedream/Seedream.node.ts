@@ -8,7 +8,7 @@ import {
 import * as account from './actions/account';
 import * as image from './actions/image';
 import { router } from './actions/router';
-import { resumeFromCallback, resumeWebhooks } from './helpers/callbackWait';
+import { resumeFromCallback, resumeWebhooks } from './tasks/callbackWait';
 import * as task from './actions/task';
 
 export class Seedream implements INodeType {

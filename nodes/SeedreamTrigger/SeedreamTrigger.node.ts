@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 import { outputProperty, readDownloadOptions, resultOptions } from '../Seedream/actions/shared';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import type { OutputShape } from '../Seedream/helpers/results';
+import type { OutputShape } from '../Seedream/tasks/items';
 import { receiveCallback } from './callbackReceiver';
 
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */

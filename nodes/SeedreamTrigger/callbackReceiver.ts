@@ -6,9 +6,9 @@ import type {
 } from 'n8n-workflow';
 import { getTask } from '../Seedream/transport';
 import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import { taskToItems, type OutputShape } from '../Seedream/helpers/results';
-import { taskFailedError, type SeedreamTask } from '../Seedream/helpers/task';
-import { taskErrorItem } from '../Seedream/helpers/taskErrorItem';
+import { taskToItems, type OutputShape } from '../Seedream/tasks/items';
+import type { SeedreamTask } from '../Seedream/tasks/task';
+import { taskErrorItem, taskFailedError } from '../Seedream/tasks/errors';
 
 /**
  * A callback (docs/evolink-api.md §4) -> at most one workflow start per task and status.

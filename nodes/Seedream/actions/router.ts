@@ -4,7 +4,6 @@ import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
-import { isWaitingForCallback, pauseForCallbacks } from '../helpers/callbackWait';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { errorItem } from '../helpers/errors';
 import * as account from './account';
@@ -28,6 +27,8 @@ interface Operation {
 		itemIndex: number,
 		plan: never,
 	) => Promise<INodeExecutionData[]>;
+	/** Runs once every item has its output (Generate pauses here for its callbacks). */
+	afterAll?: (this: IExecuteFunctions, output: INodeExecutionData[]) => Promise<void>;
 }
 
 const operations: Record<string, Record<string, Operation>> = {
@@ -101,8 +102,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		throw nodeError;
 	}
 	const output = outputs.flat();
-	// Wait for the Callback: one pause for the whole execution, once every item has its task.
-	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
+	await operation.afterAll?.call(this, output);
 	return [output];
 }
 

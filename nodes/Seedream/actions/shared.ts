@@ -4,7 +4,7 @@ import {
 	DEFAULT_MAX_DOWNLOAD_MB,
 	type OutputShape,
 	type ResultOptions,
-} from '../helpers/results';
+} from '../tasks/items';
 
 /** Parameters Generate and Task > Get share: how results come out and how long to wait. */
 

@@ -29,16 +29,21 @@ import {
 	type PreparedReference,
 	type ReferenceEntry,
 } from '../../helpers/references';
-import { taskToItems, type ResultOptions } from '../../helpers/results';
+import { taskToItems, type ResultOptions } from '../../tasks/items';
 import {
 	isRetryableTaskError,
 	isTerminal,
 	taskSummary,
 	type SeedreamTask,
-} from '../../helpers/task';
+} from '../../tasks/task';
 import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
-import { waitForTask } from '../../helpers/waitForTask';
-import { callbackPlaceholder, resumeUrlFor } from '../../helpers/callbackWait';
+import { waitForTask } from '../../tasks/wait';
+import {
+	callbackPlaceholder,
+	isWaitingForCallback,
+	pauseForCallbacks,
+	resumeUrlFor,
+} from '../../tasks/callbackWait';
 import {
 	isToolCall,
 	outputProperty,
@@ -318,7 +323,7 @@ export async function execute(
 		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
 	}
 	if (plan.resumeUrl && !isTerminal(task)) {
-		// The router pauses the execution once every item has its task (helpers/callbackWait.ts).
+		// afterAll pauses the execution once every item has its task (tasks/callbackWait.ts).
 		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
 	const { task: finished } = await waitForTask.call(this, task, {
@@ -327,6 +332,14 @@ export async function execute(
 		submittedAt,
 	});
 	return await taskToItems.call(this, finished, results, itemIndex);
+}
+
+/** Wait for the Callback: one pause for the whole execution, once every item has its task. */
+export async function afterAll(
+	this: IExecuteFunctions,
+	output: INodeExecutionData[],
+): Promise<void> {
+	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
 }
 
 /** Uploads binary references, then creates the task once per Idempotency-Key. */

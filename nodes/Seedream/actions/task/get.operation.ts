@@ -5,9 +5,9 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { getTask } from '../../transport';
-import { taskToItems } from '../../helpers/results';
+import { taskToItems } from '../../tasks/items';
 import { Validator } from '../../helpers/validate';
-import { waitForTask } from '../../helpers/waitForTask';
+import { waitForTask } from '../../tasks/wait';
 import {
 	outputProperty,
 	readMaxWaitMs,

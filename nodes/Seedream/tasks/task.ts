@@ -1,6 +1,5 @@
-import type { IDataObject, INode, NodeOperationError } from 'n8n-workflow';
-import { operationError } from './errors';
-import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from './limits';
+import type { IDataObject } from 'n8n-workflow';
+import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from '../helpers/limits';
 
 /** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */
 export interface SeedreamTask extends IDataObject {
@@ -62,25 +61,4 @@ export function taskSummary(task: SeedreamTask): IDataObject {
 	if (task.created !== undefined) summary.createdAt = new Date(task.created * 1000).toISOString();
 	if (task.usage !== undefined) summary.usage = task.usage;
 	return summary;
-}
-
-/** A failed or cancelled task as an error: the task ID, the API's code and message, and whether a new task may help. */
-export function taskFailedError(
-	node: INode,
-	task: SeedreamTask,
-	itemIndex?: number,
-): NodeOperationError {
-	const code =
-		task.error?.code ?? (task.status === 'cancelled' ? 'request_cancelled' : 'unknown_error');
-	const apiMessage = task.error?.message ?? `The task ended with status ${task.status}`;
-	const retryable = isRetryableTaskError(code);
-	const advice = retryable
-		? 'A server-side failure: the same request may succeed as a new task later (nothing was charged for this one).'
-		: 'The request itself was refused: running it again unchanged will fail again. Change the prompt or the references.';
-	const suggestion = task.error?.suggestion ? ` ${task.error.suggestion}` : '';
-	return operationError(node, `Seedream task ${task.id} ${task.status}: ${code}: ${apiMessage}`, {
-		itemIndex,
-		description: `${advice}${suggestion}`,
-		context: { taskId: task.id, status: task.status, errorCode: code, retryable },
-	});
 }

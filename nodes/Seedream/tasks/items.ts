@@ -6,16 +6,16 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
-import { mapWithConcurrency } from './concurrency';
-import { FILE_EXTENSIONS } from './imageInfo';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { FILE_EXTENSIONS } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
 	resultUrls,
-	taskFailedError,
 	taskSummary,
 	type SeedreamTask,
 } from './task';
+import { taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).

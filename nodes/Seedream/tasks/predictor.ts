@@ -1,11 +1,8 @@
-import type { IAllExecuteFunctions } from 'n8n-workflow';
-import { getTask, pause } from '../transport';
-import { operationError } from './errors';
-import { estimatedSeconds, isTerminal, resultUrls, type SeedreamTask } from './task';
+import { estimatedSeconds, type SeedreamTask } from './task';
 
 /**
- * Waits for a task to end by polling `GET /v1/tasks/{id}`, guided by what the task says of itself: little
- * polling while the end is far, close watching around the predicted end.
+ * When to read a task next, guided by what the task says of itself: little polling while the end is far,
+ * close watching around the predicted end. Pure (times are passed in), so it is tested on a virtual clock.
  *
  * The prediction: with two progress readings the rate is known and the end can be extrapolated (linear
  * progress, as EvoLink reports it); with one reading or only `estimated_time`, a share of the predicted
@@ -14,76 +11,18 @@ import { estimatedSeconds, isTerminal, resultUrls, type SeedreamTask } from './t
  */
 
 export const POLL_MIN_MS = 100;
-const POLL_MAX_OVERDUE_MS = 2000;
+export const POLL_MAX_OVERDUE_MS = 2000;
 /** Without estimate or progress: start soon, then every few seconds. */
-const POLL_BLIND_MIN_MS = 500;
-const POLL_BLIND_MAX_MS = 3000;
-/** Spec section 3: a completed task's `results` can be empty for a few seconds on gateways of this family. */
-const EMPTY_RESULTS_GRACE_MS = 15_000;
-const EMPTY_RESULTS_POLL_MS = 500;
-
-export interface WaitOptions {
-	/** Give up after this long (the task keeps running at EvoLink). */
-	maxWaitMs: number;
-	itemIndex?: number;
-	/** When the task was submitted, on this machine's clock, if known (Generate knows; a task read back does not). */
-	submittedAt?: number;
-}
-
-export interface WaitResult {
-	task: SeedreamTask;
-	/** How many times the task was read while waiting. */
-	polls: number;
-}
+export const POLL_BLIND_MIN_MS = 500;
+export const POLL_BLIND_MAX_MS = 3000;
 
 interface ProgressSample {
 	at: number;
 	progress: number;
 }
 
-export async function waitForTask(
-	this: IAllExecuteFunctions,
-	initial: SeedreamTask,
-	options: WaitOptions,
-): Promise<WaitResult> {
-	const { maxWaitMs, itemIndex } = options;
-	const deadline = Date.now() + maxWaitMs;
-	const predictor = new EndPredictor(options.submittedAt);
-	let task = initial;
-	let polls = 0;
-	let completedEmptySince: number | undefined;
-	predictor.observe(task, Date.now());
-
-	for (;;) {
-		const now = Date.now();
-		if (isTerminal(task)) {
-			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
-			completedEmptySince ??= now;
-			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
-				throw operationError(
-					this.getNode(),
-					`Task ${task.id} completed but returned no image URLs`,
-					{
-						itemIndex,
-						description: `Read it again later with Task > Get and the task ID ${task.id}.`,
-						context: { taskId: task.id, status: task.status },
-					},
-				);
-			}
-		}
-		if (now >= deadline) throw timeoutError(this, task, maxWaitMs, itemIndex);
-
-		const delay =
-			completedEmptySince !== undefined ? EMPTY_RESULTS_POLL_MS : predictor.nextDelay(now);
-		await pause(this, Math.min(delay, deadline - now), itemIndex, task.id);
-		task = await readWhileWaiting(this, task.id, itemIndex);
-		polls++;
-		predictor.observe(task, Date.now());
-	}
-}
-
 /** Predicts when a task ends from its `progress` readings and `estimated_time`. */
-class EndPredictor {
+export class EndPredictor {
 	private first?: ProgressSample;
 	private last?: ProgressSample;
 	private estimate?: { at: number; seconds: number };
@@ -165,33 +104,3 @@ class EndPredictor {
 	}
 }
 
-/** A failed read while waiting keeps the task ID, so a continueOnFail item or the error says what to resume. */
-async function readWhileWaiting(context: IAllExecuteFunctions, taskId: string, itemIndex?: number) {
-	try {
-		return await getTask.call(context, taskId, itemIndex);
-	} catch (error) {
-		const failure = error as { context?: Record<string, unknown>; description?: string | null };
-		if (failure.context) failure.context.taskId ??= taskId;
-		failure.description =
-			`${failure.description ?? ''} The task ${taskId} may still be running at EvoLink: read it later with Task > Get.`.trim();
-		throw failure;
-	}
-}
-
-function timeoutError(
-	context: IAllExecuteFunctions,
-	task: SeedreamTask,
-	maxWaitMs: number,
-	itemIndex?: number,
-) {
-	const progress = task.progress !== undefined ? `, ${task.progress}%` : '';
-	return operationError(
-		context.getNode(),
-		`Task ${task.id} did not finish within ${maxWaitMs / 1000} s (status ${task.status}${progress})`,
-		{
-			itemIndex,
-			description: `The task keeps running at EvoLink and waiting longer costs nothing. Read it later with Seedream > Task > Get and the task ID ${task.id}, or raise Options > Max Wait.`,
-			context: { taskId: task.id, status: task.status },
-		},
-	);
-}

@@ -8,13 +8,13 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import { getTask } from '../transport';
-import { mapWithConcurrency } from './concurrency';
-import { taskToItems, type ResultOptions } from './results';
-import { taskErrorItem } from './taskErrorItem';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { taskToItems, type ResultOptions } from './items';
+import { taskErrorItem } from './errors';
 import { isTerminal, type SeedreamTask } from './task';
-import { CALLBACK_URL_MAX_LENGTH } from './limits';
-import { isInternalHost } from './validate';
-import { waitForTask } from './waitForTask';
+import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
+import { isInternalHost } from '../helpers/validate';
+import { waitForTask } from './wait';
 
 /**
  * Generate's "Wait for the Callback" mode: the task's `callback_url` is this execution's resume URL, the
