@@ -7,7 +7,15 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { outputProperty, readDownloadOptions, resultOptions } from '../Seedream/actions/shared';
+import {
+	CURRENT_NODE_VERSION,
+	DOWNLOAD_OPTION_NAMES,
+	NODE_VERSIONS,
+	outputProperty,
+	readDownloadOptions,
+	resultOptions,
+	withVersionedDefault,
+} from '../Seedream/actions/shared';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
 import type { OutputShape } from '../Seedream/tasks/items';
 import { receiveCallback } from './callbackReceiver';
@@ -22,7 +30,8 @@ export class SeedreamTrigger implements INodeType {
 		name: 'seedreamTrigger',
 		icon: { light: 'file:../../icons/seedream.svg', dark: 'file:../../icons/seedream.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		version: NODE_VERSIONS,
+		defaultVersion: CURRENT_NODE_VERSION,
 		subtitle: '={{"On task " + ($parameter["statuses"] || []).join(", ")}}',
 		description:
 			'Starts the workflow when EvoLink reports a Seedream task finished (the callback URL of Seedream > Generate)',
@@ -69,7 +78,11 @@ export class SeedreamTrigger implements INodeType {
 				description:
 					'Which task endings start the workflow. A failed or cancelled task comes out as Generate reports one under Continue On Fail: error, taskId, status, errorCode.',
 			},
-			outputProperty('urls'),
+			// Version 1 output URLs; from 1.1 Generate's shape, binary by default (see shared.ts).
+			...withVersionedDefault(outputProperty('binaryPerImage'), {
+				v1: 'urls',
+				current: 'binaryPerImage',
+			}),
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -86,9 +99,7 @@ export class SeedreamTrigger implements INodeType {
 							'Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature: without this, a forged body could start the workflow with any URLs.',
 					},
 					// Shared with Generate, so the two output the same way.
-					...resultOptions.filter((option) =>
-						['binaryPropertyName', 'maxDownloadMB'].includes(option.name),
-					),
+					...resultOptions.filter((option) => DOWNLOAD_OPTION_NAMES.includes(option.name)),
 				],
 			},
 		],
@@ -126,7 +137,7 @@ export class SeedreamTrigger implements INodeType {
 		return await receiveCallback.call(this, {
 			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
 			verify: this.getNodeParameter('options.verify', true) as boolean,
-			output: this.getNodeParameter('output', 'urls') as OutputShape,
+			output: this.getNodeParameter('output') as OutputShape,
 			...readDownloadOptions(
 				(name, fallback) => this.getNodeParameter(name, fallback) as typeof fallback,
 			),

@@ -11,6 +11,35 @@ import {
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
 export const DEFAULT_CONCURRENCY = 5;
 
+/**
+ * Node versions. n8n saves only the parameters that differ from their defaults, so a changed default would
+ * silently change every saved workflow: defaults change only with a new version, and a node saved at an older
+ * version keeps that version's defaults (as n8n's own nodes do).
+ * - 1.1: Task > Get waits and outputs binary, like Generate; the trigger outputs binary, Generate's shape;
+ *   Generate asks for several images in the prompt when Max Images > 1.
+ */
+export const NODE_VERSIONS = [1, 1.1];
+export const CURRENT_NODE_VERSION = 1.1;
+
+/** The same parameter twice: version 1's default, and the default of 1.1 on. */
+export function withVersionedDefault<T extends INodeProperties['default']>(
+	property: INodeProperties,
+	defaults: { v1: T; current: T },
+): INodeProperties[] {
+	const at = (version: INodeProperties['displayOptions']) => ({
+		...(property.displayOptions ?? {}),
+		show: { ...(property.displayOptions?.show ?? {}), ...version?.show },
+	});
+	return [
+		{ ...property, default: defaults.v1, displayOptions: at({ show: { '@version': [1] } }) },
+		{
+			...property,
+			default: defaults.current,
+			displayOptions: at({ show: { '@version': [{ _cnd: { gte: CURRENT_NODE_VERSION } }] } }),
+		},
+	];
+}
+
 export function outputProperty(defaultShape: OutputShape): INodeProperties {
 	return {
 		displayName: 'Output',
@@ -58,6 +87,9 @@ export const waitOptions: INodeProperties[] = [
 	},
 ];
 
+/** Outputs that download nothing: the download options do not apply to them. */
+const NO_DOWNLOAD_OUTPUTS: OutputShape[] = ['urls', 'compact'];
+
 export const resultOptions: INodeProperties[] = [
 	{
 		displayName: 'Binary Output When Used as a Tool',
@@ -83,6 +115,7 @@ export const resultOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_MAX_DOWNLOAD_MB,
 		description: 'Refuse to download an image larger than this',
+		displayOptions: { hide: { '/output': NO_DOWNLOAD_OUTPUTS } },
 	},
 	{
 		displayName: 'Put Output File in Field',
@@ -91,8 +124,12 @@ export const resultOptions: INodeProperties[] = [
 		default: DEFAULT_BINARY_PROPERTY,
 		description:
 			'The binary field of each output item that holds its image (One Item per Image output). All Images on One Item uses image_0, image_1, ...',
+		displayOptions: { hide: { '/output': NO_DOWNLOAD_OUTPUTS } },
 	},
 ];
+
+/** The options above that only matter when images are downloaded (hidden for the other outputs). */
+export const DOWNLOAD_OPTION_NAMES = ['binaryPropertyName', 'maxDownloadMB'];
 
 /** Reads a node parameter with a fallback: `getNodeParameter` of an execute context (per item) or a webhook. */
 export type ParameterReader = <T>(name: string, fallback: T) => T;

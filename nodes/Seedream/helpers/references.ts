@@ -17,7 +17,14 @@ export interface ReferenceEntry {
 
 export type PreparedReference =
 	| { kind: 'url'; url: string }
-	| { kind: 'binary'; propertyName: string; mimeType: string; fileName: string; digest: string };
+	| {
+			kind: 'binary';
+			propertyName: string;
+			mimeType: string;
+			fileName: string;
+			digest: string;
+			bytes: number;
+	  };
 
 /** Checks every entry without sending anything: URL syntax; binary format by magic bytes, size and pixels. */
 export async function prepareReferences(
@@ -53,6 +60,7 @@ export async function prepareReferences(
 			mimeType: info.mimeType,
 			fileName: `${baseName}.${extension}`,
 			digest: sha256(data),
+			bytes: data.length,
 		});
 	}
 	return prepared;

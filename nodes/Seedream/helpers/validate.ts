@@ -111,6 +111,18 @@ export class Validator {
 		return prompt;
 	}
 
+	/** The prompt the node would send after adding to it (Ask for Them in the Prompt): still within the limit. */
+	promptSent(prompt: string): string {
+		const length = [...prompt].length;
+		if (length > PROMPT_MAX_LENGTH) {
+			this.fail(
+				'Prompt (prompt)',
+				`with the sentence the node adds to ask for the images it has ${length} characters, more than ${PROMPT_MAX_LENGTH}: shorten it by ${length - PROMPT_MAX_LENGTH}, or choose How to Get Several Images > Exactly N or As the Prompt Says`,
+			);
+		}
+		return prompt;
+	}
+
 	n(n: unknown): number {
 		if (typeof n !== 'number' || !Number.isInteger(n) || n < N_MIN || n > N_MAX) {
 			this.fail(

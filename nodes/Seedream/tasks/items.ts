@@ -7,11 +7,13 @@ import type {
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
+import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
 import { FILE_EXTENSIONS } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
 	resultUrls,
+	taskCredits,
 	taskSummary,
 	type SeedreamTask,
 } from './task';
@@ -43,6 +45,8 @@ export interface ResultOptions {
 	maxDownloadBytes?: number;
 	/** What was asked for, echoed in the JSON when known (Generate knows; a task read back does not). */
 	requested?: { size?: string; quality?: string; n?: number };
+	/** Facts Generate adds to every item of the task (how its images were asked for: helpers/imageCount.ts). */
+	annotations?: IDataObject;
 }
 
 export type ResultContext = IExecuteFunctions | IWebhookFunctions;
@@ -58,7 +62,7 @@ export async function taskToItems(
 		throw taskFailedError(this.getNode(), task, itemIndex);
 	const urls = resultUrls(task);
 	if (task.status !== 'completed' || urls.length === 0) {
-		return [{ json: { ...taskSummary(task), imageUrls: urls }, pairedItem }];
+		return [{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem }];
 	}
 
 	const common: IDataObject = {
@@ -68,7 +72,10 @@ export async function taskToItems(
 		imageCount: urls.length,
 		expiresAt: resultsExpireAt(task),
 		usage: task.usage,
+		...taskCredits(task),
 		...requestedFields(options.requested),
+		...options.annotations,
+		...shortfall(options.annotations, urls.length),
 	};
 
 	if (options.output === 'compact') {
@@ -79,6 +86,9 @@ export async function taskToItems(
 					status: task.status,
 					imageUrls: urls,
 					expiresAt: common.expiresAt,
+					...taskCredits(task),
+					...options.annotations,
+					...shortfall(options.annotations, urls.length),
 				},
 				pairedItem,
 			},
@@ -150,6 +160,14 @@ function imageMimeType(served: string | undefined, url: string): string {
 		([, ext]) => ext === extension || (extension === 'jpeg' && ext === 'jpg'),
 	);
 	return byExtension?.[0] ?? 'image/png';
+}
+
+/** One task that asked for several images: say so when fewer came (Exactly N counts across its tasks). */
+function shortfall(annotations: IDataObject | undefined, made: number): IDataObject {
+	const mode = annotations?.imagesMode as ImagesMode | undefined;
+	if (!mode || mode === 'exactly' || typeof annotations?.maxImages !== 'number') return {};
+	const note = imagesMadeNote(made, annotations.maxImages, mode);
+	return note ? { imagesNote: note } : {};
 }
 
 function requestedFields(requested: ResultOptions['requested']): IDataObject {

@@ -6,7 +6,16 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { createTask, getTask, seedreamHosts } from '../../transport';
+import { errorItem } from '../../helpers/errors';
 import { idempotencyKey } from '../../helpers/idempotency';
+import { limiterOf } from '../../helpers/concurrency';
+import {
+	countInstruction,
+	imagesMadeNote,
+	promptAskingFor,
+	type ImagesMode,
+} from '../../helpers/imageCount';
+import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from '../../helpers/validateOnly';
 import {
 	ASPECT_MAX,
 	CALLBACK_URL_MAX_LENGTH,
@@ -45,12 +54,15 @@ import {
 	resumeUrlFor,
 } from '../../tasks/callbackWait';
 import {
+	DEFAULT_CONCURRENCY,
+	DOWNLOAD_OPTION_NAMES,
 	isToolCall,
 	outputProperty,
 	readMaxWaitMs,
 	readResultOptions,
 	resultOptions,
 	waitOptions,
+	withVersionedDefault,
 } from '../shared';
 
 /** How many earlier tasks of the same key that failed server-side a re-run steps over (see createOnce). */
@@ -92,8 +104,39 @@ const properties: INodeProperties[] = [
 		typeOptions: { minValue: N_MIN, maxValue: N_MAX },
 		default: 1,
 		description: `Upper bound on the images made (${N_MIN}-${N_MAX}); credits are reserved for this many and settled on the images actually made`,
-		hint: 'An upper bound only: the prompt must also ask for several images (e.g. "a set of 4 images"). With reference images, Max Images + references may be at most 15.',
+		hint: 'An upper bound only: the service makes as many images as the prompt asks for. With reference images, Max Images + references may be at most 15.',
 	},
+	// Version 1 sent the prompt as written; from 1.1 the node asks for the images in the prompt (shared.ts).
+	...withVersionedDefault(
+		{
+			displayName: 'How to Get Several Images',
+			name: 'imagesMode',
+			type: 'options',
+			default: 'askInPrompt',
+			description:
+				'Max Images is only a ceiling: EvoLink makes as many images as the prompt asks for, one if it names no number',
+			options: [
+				{
+					name: 'Ask for Them in the Prompt',
+					value: 'askInPrompt',
+					description: `One task; unless the prompt already asks for a number of images, the node adds "${countInstruction(4).replace('4', 'N')}" to it (the output shows the prompt sent)`,
+				},
+				{
+					name: 'Exactly N (One Task per Image)',
+					value: 'exactly',
+					description:
+						'Max Images tasks of one image each, sent together within Options > Concurrency; each is paid as one image',
+				},
+				{
+					name: 'As the Prompt Says (Up to N)',
+					value: 'asWritten',
+					description: 'One task with the prompt as written: as many images as it asks for, at most Max Images',
+				},
+			],
+			displayOptions: { show: { n: [{ _cnd: { gt: 1 } }] } },
+		},
+		{ v1: 'asWritten', current: 'askInPrompt' },
+	),
 	{
 		displayName: 'Size',
 		name: 'sizeMode',
@@ -253,9 +296,27 @@ const properties: INodeProperties[] = [
 						{ name: 'Fast', value: 'fast', description: 'Faster; Seedream 4.0 only' },
 					],
 				},
+				{
+					displayName: 'Validate Only',
+					name: 'validateOnly',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to check everything and output the request body that would be sent and the credits it would reserve, uploading and sending nothing. Prices are EvoLink figures the docs do not all confirm: the output says which are unverified.',
+				},
 			] satisfies INodeProperties[]),
 			...waitOptions,
-			...resultOptions,
+			// A Don't Wait run downloads nothing, so the download options do not apply to it either.
+			...resultOptions.map((option) =>
+				DOWNLOAD_OPTION_NAMES.includes(option.name)
+					? {
+							...option,
+							displayOptions: {
+								hide: { ...option.displayOptions?.hide, '/waitMode': ['dontWait'] },
+							},
+						}
+					: option,
+			),
 		].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	},
 ];
@@ -265,9 +326,18 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
+/** How the item's images are asked for (helpers/imageCount.ts); absent when Max Images is 1. */
+export interface ImagesPlan {
+	mode: ImagesMode;
+	maxImages: number;
+	/** Tasks to create: Max Images in `exactly`, else 1. */
+	tasks: number;
+}
+
 export interface GeneratePlan {
 	body: GenerateBody;
 	references: PreparedReference[];
+	images?: ImagesPlan;
 	/** Wait for the Callback: `$execution.resumeUrl`, sent as `callback_url` (never logged: it is signed). */
 	resumeUrl?: string;
 }
@@ -281,11 +351,14 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	// Callback URL rules relax only when the API itself is not https: a local emulator on this machine.
 	const localApi = !(await seedreamHosts.call(this)).baseUrl.toLowerCase().startsWith('https:');
 	const waitMode = param<string>('waitMode');
+	const maxImages = validator.n(param<number>('n'));
+	const mode = maxImages > 1 ? param<ImagesMode>('imagesMode', 'asWritten') : undefined;
 	const body = validator.generate(
 		{
 			model: param<string>('model'),
 			prompt: param<string>('prompt'),
-			n: param<number>('n'),
+			// Exactly N: each task asks for one image.
+			n: mode === 'exactly' ? 1 : maxImages,
 			size: readSize(param),
 			promptPriority: param<string>('options.promptPriority', 'standard'),
 			// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
@@ -294,6 +367,8 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		},
 		{ allowInternalCallback: localApi },
 	);
+	const images = mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined;
+	if (mode === 'askInPrompt') body.prompt = validator.promptSent(promptAskingFor(body.prompt, maxImages));
 	const references = await prepareReferences.call(this, itemIndex, entries, validator);
 	const resumeUrl =
 		waitMode === 'callback' && !isToolCall(this)
@@ -301,7 +376,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 					allowInternal: localApi,
 				})
 			: undefined;
-	return { body, references, resumeUrl };
+	return { body, references, resumeUrl, images };
 }
 
 export async function execute(
@@ -309,18 +384,68 @@ export async function execute(
 	itemIndex: number,
 	plan: GeneratePlan,
 ): Promise<INodeExecutionData[]> {
+	const annotations = imagesAnnotations(plan);
+	if (this.getNodeParameter('options.validateOnly', itemIndex, false) as boolean) {
+		const body = plan.resumeUrl ? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER } : plan.body;
+		return [
+			validateOnlyItem(
+				{ body, references: plan.references },
+				plan.images?.tasks ?? 1,
+				itemIndex,
+				annotations,
+			),
+		];
+	}
+	if (plan.images?.mode !== 'exactly') {
+		return await runTask.call(this, itemIndex, plan, annotations);
+	}
+
+	// Exactly N: N tasks of one image, together within the node's concurrency (one pool for the whole run).
+	const limiter = limiterOf(
+		this,
+		this.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY) as number,
+	);
+	const settled = await Promise.allSettled(
+		Array.from({ length: plan.images.tasks }, (_, part) =>
+			limiter.run(async () => await runTask.call(this, itemIndex, plan, annotations, part)),
+		),
+	);
+	return exactlyOutput(this, settled, plan.images, itemIndex);
+}
+
+/** The mode, the ceiling and (asking in the prompt) the prompt actually sent, on every item of the task. */
+function imagesAnnotations(plan: GeneratePlan): IDataObject {
+	if (!plan.images) return {};
+	const annotations: IDataObject = {
+		imagesMode: plan.images.mode,
+		maxImages: plan.images.maxImages,
+	};
+	if (plan.images.mode === 'askInPrompt') annotations.promptSent = plan.body.prompt;
+	return annotations;
+}
+
+/** One task: create it (once per Idempotency-Key), then wait for it as the Wait Mode says. */
+async function runTask(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	plan: GeneratePlan,
+	annotations: IDataObject,
+	part?: number,
+): Promise<INodeExecutionData[]> {
 	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
 	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
 	const results: ResultOptions | undefined =
 		waitMode === 'wait' || waitMode === 'callback'
-			? readResultOptions.call(this, itemIndex, requested)
+			? { ...readResultOptions.call(this, itemIndex, requested), annotations }
 			: undefined;
 	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
 
 	const submittedAt = Date.now();
-	const task = await submit.call(this, itemIndex, plan);
+	const task = await submit.call(this, itemIndex, plan, part);
 	if (!results) {
-		return [{ json: { ...taskSummary(task), ...requested }, pairedItem: { item: itemIndex } }];
+		return [
+			{ json: { ...taskSummary(task), ...requested, ...annotations }, pairedItem: { item: itemIndex } },
+		];
 	}
 	if (plan.resumeUrl && !isTerminal(task)) {
 		// afterAll pauses the execution once every item has its task (tasks/callbackWait.ts).
@@ -332,6 +457,39 @@ export async function execute(
 		submittedAt,
 	});
 	return await taskToItems.call(this, finished, results, itemIndex);
+}
+
+/**
+ * The items of N one-image tasks: the images numbered across the set, and a note when fewer than N came.
+ * A task that failed fails the item (its error names the task, and the others' IDs stay readable with
+ * Task > Get), or under Continue On Fail becomes an error item beside the images.
+ */
+function exactlyOutput(
+	context: IExecuteFunctions,
+	settled: Array<PromiseSettledResult<INodeExecutionData[]>>,
+	images: ImagesPlan,
+	itemIndex: number,
+): INodeExecutionData[] {
+	const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+	if (failures.length && !context.continueOnFail()) throw failures[0];
+	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+	// Per-image items (One Item per Image, URLs Only) are numbered across the set.
+	const perImage = made.filter((item) => typeof item.json.url === 'string');
+	perImage.forEach((item, imageIndex) => {
+		item.json.imageIndex = imageIndex;
+		item.json.imageCount = perImage.length;
+	});
+	// Only once every task has ended is the count known (not with Don't Wait or while awaiting callbacks).
+	if (made.every((item) => item.json.status === 'completed')) {
+		const count = made.reduce(
+			(sum, item) =>
+				sum + (Array.isArray(item.json.imageUrls) ? item.json.imageUrls.length : item.json.url ? 1 : 0),
+			0,
+		);
+		const note = imagesMadeNote(count, images.maxImages, 'exactly');
+		if (note) for (const item of made) item.json.imagesNote = note;
+	}
+	return [...made, ...failures.map((error) => errorItem(error, itemIndex))];
 }
 
 /** Wait for the Callback: one pause for the whole execution, once every item has its task. */
@@ -347,6 +505,7 @@ async function submit(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	plan: GeneratePlan,
+	part?: number,
 ): Promise<SeedreamTask> {
 	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
 	const body: IDataObject = { ...plan.body };
@@ -359,6 +518,8 @@ async function submit(
 		// A retry re-runs the same run; a loop through the node makes a new one.
 		runIndex: Number(this.getWorkflowDataProxy(itemIndex).$thisRunIndex) || 0,
 		itemIndex,
+		// Exactly N: each of the item's tasks has a key of its own (absent otherwise: keys stay as they were).
+		part,
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
 	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
