@@ -32,14 +32,14 @@ const NUMBER_WORDS = [
 ];
 const PICTURE_NOUNS =
 	'images?|pictures?|photos?|photographs?|illustrations?|drawings?|paintings?|renders?|variations?|versions?|variants?|options?|shots?|frames?|panels?|posters?|icons?|logos?|designs?|scenes?|views?|portraits?|sketches?|stickers?|cards?|postcards?|wallpapers?';
-const NUMBER = `(?:\\d{1,2}|${NUMBER_WORDS.join('|')}|a (?:pair|couple) of|several|multiple)`;
+const NUMBER = `(?:\\d{1,2}|one|a single|${NUMBER_WORDS.join('|')}|a (?:pair|couple) of|several|multiple)`;
 
 /**
  * The node's own reading of whether a prompt already asks for a number of images (English only), used to
  * decide whether to add the instruction. It is deliberately broad, because adding a second, different
- * count to a prompt that has one would confuse the model:
- * - a number (digits, or two..fifteen in words, or "a pair of", "several", "multiple") followed within three
- *   words by a picture noun (images, photos, variations, versions, shots, panels, posters...): "4 different
+ * count to a prompt that has one (even "one image") would contradict it:
+ * - a number (digits, one..fifteen in words, "a single", "a pair of", "several", "multiple") followed within
+ *   three words by a picture noun (images, photos, variations, versions, shots, panels, posters...): "4 different
  *   images", "three watercolor postcards";
  * - "a set of", "a series of", "a sequence of", "a collection of", "a batch of" or "a grid of";
  * - a count in Chinese: a number followed by 张 or 幅 (the measure words for pictures).
