@@ -4,9 +4,9 @@
  * on top of the modules that own the rules (validation, tasks, ledger, files, images).
  */
 import { ApiError, bearerKey, invalid, parseJsonObject, readBody } from './http.mjs';
-import { renderPng } from './images.mjs';
-import { validateCreate } from './validation.mjs';
-import { IDEMPOTENCY_KEY_PATTERN, MODELS } from './limits.mjs';
+import { unlistedFields, validateCreate } from './validation.mjs';
+import { IDEMPOTENCY_KEY_PATTERN } from './limits.mjs';
+import { MODELS } from './models.mjs';
 
 const API_BODY_LIMIT = 1024 * 1024;
 
@@ -47,7 +47,7 @@ export const API_ROUTES = [
 	// §9: result and file URLs are plain links, no key needed.
 	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
 	['GET', /^\/content\/files\/([^/]+)\/[^/]+$/, (ctx, [id]) => serveFile(ctx, id)],
-	['GET', /^\/content\/results\/([^/]+)\/(\d+)\.png$/, serveResult],
+	['GET', /^\/content\/results\/([^/]+)\/(\d+)\.(png|jpeg)$/, serveResult],
 ];
 
 /** @param {Context} ctx */
@@ -81,6 +81,10 @@ async function createTask(ctx) {
 	entry.body = raw.toString('utf8');
 	const body = parseJsonObject(raw);
 	entry.body = body;
+	// docs/evolink-seedream-5.md §7: fields the model does not list are accepted and ignored, but logged
+	// (GET /__emulator/ignored-fields), so tests can check the node never sends them.
+	const ignored = unlistedFields(body);
+	if (ignored.length) entry.ignoredFields = ignored;
 	const account = authenticate(ctx);
 	const idempotencyKey = req.headers['idempotency-key'];
 	if (idempotencyKey !== undefined) {
@@ -109,20 +113,19 @@ async function createTask(ctx) {
 }
 
 /** @param {Context} ctx @param {string[]} params @returns {Promise<Reply>} */
-async function serveResult(ctx, [id, index]) {
+async function serveResult(ctx, [id, index, extension]) {
 	const found = ctx.state.tasks.result(id, Number(index));
-	if (!found) throw new ApiError(404, 'not_found', 'No such result image');
+	if (!found || found.image.format !== extension)
+		throw new ApiError(404, 'not_found', 'No such result image');
 	if (found.expired)
 		throw new ApiError(
 			404,
 			'expired',
 			'This result URL has expired (24 hours after the task completed)',
 		);
-	const { task, seed } = found;
-	const png = await ctx.state.images.get(`${id}/${index}`, () =>
-		renderPng(task.width, task.height, seed),
-	);
-	return { status: 200, raw: png, headers: { 'content-type': 'image/png' }, taskId: id };
+	const { image } = found;
+	const bytes = await ctx.state.images.get(`${id}/${index}`, async () => image.render());
+	return { status: 200, raw: bytes, headers: { 'content-type': `image/${image.format}` }, taskId: id };
 }
 
 /** @param {Context} ctx @param {string} id @returns {Reply} */

@@ -3,6 +3,7 @@
  * The control surface under /__emulator/ (§8): no auth, JSON in and out, never used by the node.
  */
 import { invalid, json, parseJsonObject, readBody } from './http.mjs';
+import { LAYERIZE_MAX_IMAGES, MODELS } from './models.mjs';
 
 const CONTROL_BODY_LIMIT = 1024 * 1024;
 
@@ -67,6 +68,24 @@ export function controlRoutes(state) {
 			() => json(200, { now: state.clock.now(), offsetMs: state.clock.offsetMs }),
 		],
 		['GET', /^\/__emulator\/requests$/, () => json(200, state.requests)],
+		[
+			'GET',
+			/^\/__emulator\/ignored-fields$/,
+			() =>
+				json(
+					200,
+					state.requests
+						.filter((entry) => entry.ignoredFields?.length)
+						.map(({ seq, time, body, status, taskId, ignoredFields }) => ({
+							seq,
+							time,
+							model: body?.model ?? null,
+							status,
+							taskId: taskId ?? null,
+							fields: ignoredFields,
+						})),
+				),
+		],
 		['GET', /^\/__emulator\/callbacks$/, () => json(200, state.callbacks.log)],
 		['GET', /^\/__emulator\/ledger$/, () => json(200, state.ledger.snapshot())],
 		[
@@ -103,6 +122,25 @@ function applyConfig(state, changes) {
 		callbackTimeoutMs: isMs,
 		callbackRetryDelaysMs: (v) => Array.isArray(v) && v.every(isMs),
 		maxFiles: (v) => Number.isInteger(v) && v >= 0,
+		// docs/evolink-seedream-5.md §7: layers made when the prompt has no <bbox> tag (0-16; the base is one more).
+		layerizeLayers: (v) => Number.isInteger(v) && v >= 0 && v <= LAYERIZE_MAX_IMAGES - 1,
+		// Per model: { perImage?, webSearch?, reserveImages? }; what is not named keeps its price.
+		prices: (v) =>
+			v !== null &&
+			typeof v === 'object' &&
+			Object.entries(v).every(
+				([model, price]) =>
+					MODELS.includes(model) &&
+					price !== null &&
+					typeof price === 'object' &&
+					Object.entries(price).every(
+						([name, value]) =>
+							['perImage', 'webSearch', 'reserveImages'].includes(name) &&
+							typeof value === 'number' &&
+							value >= 0 &&
+							Number.isFinite(value),
+					),
+			),
 	};
 	for (const [name, value] of Object.entries(changes)) {
 		// Own fields only: a name such as toString would otherwise find Object.prototype's function.
@@ -113,6 +151,16 @@ function applyConfig(state, changes) {
 		config,
 		changes,
 		changes.taskMsQueue ? { taskMsQueue: [...changes.taskMsQueue] } : {},
+		changes.prices ? { prices: mergePrices(config.prices, changes.prices) } : {},
 	);
 	return config;
+}
+
+/**
+ * @param {Record<string, Record<string, number>>} prices @param {Record<string, Record<string, number>>} changes
+ */
+function mergePrices(prices, changes) {
+	const merged = { ...prices };
+	for (const [model, price] of Object.entries(changes)) merged[model] = { ...prices[model], ...price };
+	return merged;
 }

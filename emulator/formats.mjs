@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * Image formats by magic bytes, and their dimensions from the headers (references §2/§9, uploads §7).
+ * Image formats by magic bytes, and their dimensions from the headers (references §2/§9, uploads §7;
+ * HEIC/HEIF for 5.0 Pro, docs/evolink-seedream-5.md §3).
  */
 
 /** @typedef {{ format: string, mimeType: string, extension: string }} Format */
@@ -27,7 +28,16 @@ const SIGNATURES = [
 		'tiff',
 		(b) => ['49492a00', '4d4d002a'].includes(b.subarray(0, 4).toString('hex')),
 	],
+	['heic', 'image/heic', 'heic', (b) => isoBrand(b, HEIC_BRANDS)],
+	['heif', 'image/heif', 'heif', (b) => isoBrand(b, HEIF_BRANDS)],
 ];
+
+// ISO BMFF `ftyp` major brands: HEVC-coded images (HEIC) and the generic HEIF image brands.
+const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs'];
+const HEIF_BRANDS = ['mif1', 'msf1', 'mif2'];
+/** @param {Buffer} b @param {string[]} brands */
+const isoBrand = (b, brands) =>
+	b.subarray(4, 8).toString('latin1') === 'ftyp' && brands.includes(b.subarray(8, 12).toString('latin1'));
 
 /** @param {Buffer} buffer @returns {Format | undefined} */
 export function sniffFormat(buffer) {
@@ -62,6 +72,9 @@ export function imageDimensions(b, format) {
 				return webpDimensions(b);
 			case 'tiff':
 				return tiffDimensions(b);
+			case 'heic':
+			case 'heif':
+				return heifDimensions(b);
 		}
 	} catch {
 		return undefined;
@@ -124,4 +137,15 @@ function tiffDimensions(b) {
 		tags[tag] = u16(entry + 2) === 3 ? u16(entry + 8) : u32(entry + 8);
 	}
 	return tags[256] && tags[257] ? { width: tags[256], height: tags[257] } : undefined;
+}
+
+/**
+ * The first `ispe` (image spatial extents) property of a HEIF file: version/flags, then width and height
+ * (32-bit each). The primary image's comes first in the files encoders write.
+ * @param {Buffer} b
+ */
+function heifDimensions(b) {
+	const at = b.indexOf('ispe', 8, 'latin1');
+	if (at < 4 || at + 16 > b.length) return undefined;
+	return { width: b.readUInt32BE(at + 8), height: b.readUInt32BE(at + 12) };
 }

@@ -1,14 +1,16 @@
 // @ts-check
 /**
- * Keys and credits. Billing follows §2/§9: reserve n × 1.8 at creation, settle the images made and
- * release the rest at completion, release everything on failure. Amounts are kept in hundredths so
- * the arithmetic tests read exact numbers.
+ * Keys and credits. Billing follows §2/§9: reserve at creation (n × the model's price; layerize 17 ×,
+ * docs/evolink-seedream-5.md §7), settle the images made and release the rest at completion, release everything
+ * on failure. Amounts are kept in thousandths so the arithmetic tests read exact numbers.
  */
 import { ApiError, maskKey } from './http.mjs';
-import { DEFAULT_CREDITS, MODELS } from './limits.mjs';
+import { DEFAULT_CREDITS } from './limits.mjs';
+import { MODELS } from './models.mjs';
 
-const toCents = (/** @type {number} */ credits) => Math.round(credits * 100);
-const fromCents = (/** @type {number} */ cents) => cents / 100;
+// Thousandths: 5.0 Pro's 2.304 credits per image (docs/evolink-seedream-5.md §7) has three decimals.
+const toMilli = (/** @type {number} */ credits) => Math.round(credits * 1000);
+const fromMilli = (/** @type {number} */ milli) => milli / 1000;
 
 /**
  * @typedef {{ time: string, type: 'reserve' | 'settle' | 'release', taskId: string, credits: number }} Entry
@@ -32,7 +34,7 @@ export class Ledger {
 		this.accounts.set(key, {
 			key,
 			models: models ? [...models] : null,
-			initial: toCents(credits),
+			initial: toMilli(credits),
 			charged: 0,
 			reserved: 0,
 			entries: [],
@@ -68,7 +70,7 @@ export class Ledger {
 
 	/** Credits still spendable: initial − charged − reserved. @param {Account} account */
 	available(account) {
-		return fromCents(account.initial - account.charged - account.reserved);
+		return fromMilli(account.initial - account.charged - account.reserved);
 	}
 
 	/**
@@ -76,16 +78,16 @@ export class Ledger {
 	 * @param {Account} account @param {string} taskId @param {number} credits
 	 */
 	reserve(account, taskId, credits) {
-		const cents = toCents(credits);
-		if (account.initial - account.charged - account.reserved < cents) {
+		const milli = toMilli(credits);
+		if (account.initial - account.charged - account.reserved < milli) {
 			throw new ApiError(
 				402,
 				'insufficient_quota',
 				`Insufficient credits: ${credits} needed, ${this.available(account)} available`,
 			);
 		}
-		account.reserved += cents;
-		this.#entry(account, 'reserve', taskId, cents);
+		account.reserved += milli;
+		this.#entry(account, 'reserve', taskId, milli);
 	}
 
 	/**
@@ -93,19 +95,19 @@ export class Ledger {
 	 * @param {Account} account @param {string} taskId @param {number} reserved @param {number} used
 	 */
 	settle(account, taskId, reserved, used) {
-		const reservedCents = toCents(reserved);
-		const usedCents = Math.min(toCents(used), reservedCents);
-		account.reserved -= reservedCents;
-		account.charged += usedCents;
-		if (usedCents > 0) this.#entry(account, 'settle', taskId, usedCents);
-		if (reservedCents > usedCents)
-			this.#entry(account, 'release', taskId, reservedCents - usedCents);
+		const reservedMilli = toMilli(reserved);
+		const usedMilli = Math.min(toMilli(used), reservedMilli);
+		account.reserved -= reservedMilli;
+		account.charged += usedMilli;
+		if (usedMilli > 0) this.#entry(account, 'settle', taskId, usedMilli);
+		if (reservedMilli > usedMilli)
+			this.#entry(account, 'release', taskId, reservedMilli - usedMilli);
 	}
 
 	/** §6 `GET /v1/credits`. @param {Account} account */
 	credits(account) {
 		const remaining = this.available(account);
-		const used = fromCents(account.charged);
+		const used = fromMilli(account.charged);
 		return {
 			data: {
 				token: { remaining_credits: remaining, unlimited_credits: false, used_credits: used },
@@ -122,10 +124,10 @@ export class Ledger {
 			[...this.accounts.values()].map((account) => [
 				maskKey(account.key),
 				{
-					initial: fromCents(account.initial),
-					balance: fromCents(account.initial - account.charged),
-					reserved: fromCents(account.reserved),
-					charged: fromCents(account.charged),
+					initial: fromMilli(account.initial),
+					balance: fromMilli(account.initial - account.charged),
+					reserved: fromMilli(account.reserved),
+					charged: fromMilli(account.charged),
 					available: this.available(account),
 					models: account.models ?? [...MODELS],
 					entries: account.entries.map((entry) => ({ ...entry })),
@@ -134,13 +136,13 @@ export class Ledger {
 		);
 	}
 
-	/** @param {Account} account @param {Entry['type']} type @param {string} taskId @param {number} cents */
-	#entry(account, type, taskId, cents) {
+	/** @param {Account} account @param {Entry['type']} type @param {string} taskId @param {number} milli */
+	#entry(account, type, taskId, milli) {
 		account.entries.push({
 			time: new Date(this.now()).toISOString(),
 			type,
 			taskId,
-			credits: fromCents(cents),
+			credits: fromMilli(milli),
 		});
 	}
 }

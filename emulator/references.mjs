@@ -1,71 +1,91 @@
 // @ts-check
 /**
  * Reference images, checked when the task runs (§9): the emulator fetches each URL (loopback hosts only,
- * since it stands in for a service on the public internet and must not reach out), then applies §2's limits.
+ * since it stands in for a service on the public internet and must not reach out), then applies the model's
+ * limits (docs/evolink-api.md §2; docs/evolink-seedream-5.md §2-§5).
  * Unreachable or unreadable → image_processing_error; outside a limit → invalid_parameters naming the rule.
  */
 import http from 'node:http';
 import https from 'node:https';
-import {
-	ASPECT_MAX,
-	ASPECT_MIN,
-	REFERENCE_FORMATS,
-	REFERENCE_MAX_BYTES,
-	REFERENCE_MAX_SIDE,
-	REFERENCE_MIN_SIDE_EXCLUSIVE,
-} from './limits.mjs';
 import { imageDimensions, sniffFormat } from './formats.mjs';
+import { decodeRgba } from './raster.mjs';
 import { isLoopbackHost } from './validation.mjs';
 
 const FETCH_TIMEOUT_MS = 10000;
+// docs/evolink-seedream-5.md §7: with background transparent, a reference in a format without alpha fails the task.
+const FORMATS_WITHOUT_ALPHA = ['jpeg', 'bmp'];
 
 /**
  * @param {string[]} urls
- * @param {AbortSignal} [signal] aborted when the emulator closes
+ * @param {import('./models.mjs').ReferenceRules} rules the model's reference limits
+ * @param {{ signal?: AbortSignal, pixels?: 'alpha' | 'rgba' }} [options] signal: aborted when the emulator
+ *   closes; pixels: also decode the first reference, `alpha` for 5.0 Pro transparent (a format without alpha
+ *   fails the task), `rgba` for layerize (an image that cannot be decoded fails it)
  * @returns {Promise<import('./tasks.mjs').ReferenceCheck>}
  */
-export async function checkReferences(urls, signal) {
-	/** @type {{ width: number, height: number } | undefined} */
-	let first;
+export async function checkReferences(urls, rules, { signal, pixels } = {}) {
+	/** @type {import('./tasks.mjs').ReferenceCheck & { ok: true }} */
+	const result = { ok: true };
 	for (const [index, url] of urls.entries()) {
 		const name = `image_urls[${index}]`;
-		const fetched = await fetchLimited(url, signal);
+		const fetched = await fetchLimited(url, rules.maxBytes, signal);
 		if ('error' in fetched) {
 			return fail(fetched.code ?? 'image_processing_error', `${name} (${url}): ${fetched.error}`);
 		}
 		const format = sniffFormat(fetched.body);
-		if (!format || !REFERENCE_FORMATS.includes(format.format)) {
+		if (!format) {
+			return fail('image_processing_error', `${name}: not a readable image (${rules.formats.join(', ')})`);
+		}
+		if (!rules.formats.includes(format.format)) {
 			return fail(
-				'image_processing_error',
-				`${name}: not a readable image (${REFERENCE_FORMATS.join(', ')})`,
+				'invalid_parameters',
+				`${name} is ${format.format}: this model takes ${rules.formats.join(', ')}`,
 			);
 		}
 		const dimensions = imageDimensions(fetched.body, format.format);
 		if (!dimensions)
 			return fail('image_processing_error', `${name}: the ${format.format} header cannot be read`);
-		const { width, height } = dimensions;
-		if (width <= REFERENCE_MIN_SIDE_EXCLUSIVE || height <= REFERENCE_MIN_SIDE_EXCLUSIVE) {
+		const broken = brokenLimit(dimensions, rules);
+		if (broken) return fail('invalid_parameters', `${name} is ${dimensions.width}x${dimensions.height}: ${broken}`);
+		if (index > 0) continue;
+		result.first = dimensions;
+		if (pixels === 'alpha' && FORMATS_WITHOUT_ALPHA.includes(format.format)) {
 			return fail(
 				'invalid_parameters',
-				`${name} is ${width}x${height}: width and height must be greater than ${REFERENCE_MIN_SIDE_EXCLUSIVE} px`,
+				`${name} is ${format.format}, which has no alpha channel: background transparent keeps the reference's alpha (use png, webp, gif, tiff or heic)`,
 			);
 		}
-		if (width > REFERENCE_MAX_SIDE || height > REFERENCE_MAX_SIDE) {
-			return fail(
-				'invalid_parameters',
-				`${name} is ${width}x${height}: at most ${REFERENCE_MAX_SIDE}x${REFERENCE_MAX_SIDE} pixels`,
-			);
+		// Alpha is read from PNGs; other formats with alpha (gif, webp, tiff, heic) the emulator cannot decode:
+		// their output is opaque.
+		if ((pixels === 'alpha' && format.format === 'png') || pixels === 'rgba') {
+			try {
+				result.pixels = decodeRgba(fetched.body, format.format);
+			} catch (error) {
+				return fail('image_processing_error', `${name}: the ${format.format} image cannot be decoded (${/** @type {Error} */ (error).message})`);
+			}
 		}
-		const aspect = width / height;
-		if (aspect < ASPECT_MIN || aspect > ASPECT_MAX) {
-			return fail(
-				'invalid_parameters',
-				`${name} is ${width}x${height}: W/H must be from 1/16 to 16`,
-			);
-		}
-		first ??= dimensions;
 	}
-	return { ok: true, first };
+	return result;
+}
+
+/**
+ * The first reference limit a size breaks, if any: sides > 14 px, at most 6000×6000 (sides for 4.x and Lite,
+ * pixels for Pro and layerize), W/H in [1/16, 16].
+ * @param {{ width: number, height: number }} size @param {import('./models.mjs').ReferenceRules} rules
+ */
+function brokenLimit({ width, height }, rules) {
+	const { minSideExclusive, maxSide, areaMin, areaMax, aspect } = rules;
+	if (minSideExclusive && (width <= minSideExclusive || height <= minSideExclusive)) {
+		return `width and height must be greater than ${minSideExclusive} px`;
+	}
+	if (maxSide && (width > maxSide || height > maxSide)) return `at most ${maxSide}x${maxSide} pixels`;
+	const area = width * height;
+	if (areaMin !== undefined && areaMax !== undefined && (area < areaMin || area > areaMax)) {
+		return `${area} pixels; W*H must be from ${areaMin} to ${areaMax}`;
+	}
+	const ratio = width / height;
+	if (ratio < aspect[0] || ratio > aspect[1]) return 'W/H must be from 1/16 to 16';
+	return undefined;
 }
 
 /** @param {string} code @param {string} message @returns {import('./tasks.mjs').ReferenceCheck} */
@@ -74,10 +94,11 @@ const fail = (code, message) => ({ ok: false, code, message });
 /**
  * GET a URL, stopping past the size limit.
  * @param {string} url
+ * @param {number} maxBytes
  * @param {AbortSignal} [signal]
  * @returns {Promise<{ body: Buffer } | { error: string, code?: string }>}
  */
-function fetchLimited(url, signal) {
+function fetchLimited(url, maxBytes, signal) {
 	const target = new URL(url);
 	if (!isLoopbackHost(target.hostname)) {
 		return Promise.resolve({
@@ -99,12 +120,9 @@ function fetchLimited(url, signal) {
 				let size = 0;
 				response.on('data', (/** @type {Buffer} */ chunk) => {
 					size += chunk.length;
-					if (size > REFERENCE_MAX_BYTES) {
+					if (size > maxBytes) {
 						request.destroy();
-						resolve({
-							code: 'invalid_parameters',
-							error: `larger than ${REFERENCE_MAX_BYTES / 1024 / 1024} MB`,
-						});
+						resolve({ code: 'invalid_parameters', error: `larger than ${maxBytes / 1024 / 1024} MB` });
 						return;
 					}
 					chunks.push(chunk);

@@ -34,6 +34,7 @@ import {
 	DEFAULT_CREDITS,
 	FILES_MAX_PER_KEY,
 } from './limits.mjs';
+import { LAYERIZE_DEFAULT_LAYERS, initialPrices } from './models.mjs';
 
 /** Entries kept in the request log. */
 const LOG_LIMIT = 10_000;
@@ -41,7 +42,8 @@ const LOG_LIMIT = 10_000;
 /**
  * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
- *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number }} EmulatorConfig
+ *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number,
+ *   prices: Record<string, import('./tasks.mjs').Price>, layerizeLayers: number }} EmulatorConfig
  * @typedef {ReturnType<typeof createState>} EmulatorState
  * @typedef {import('./http.mjs').Reply} Reply
  */
@@ -58,6 +60,8 @@ function createState(options) {
 		callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
 		callbackRetryDelaysMs: [...CALLBACK_RETRY_DELAYS_MS],
 		maxFiles: FILES_MAX_PER_KEY,
+		prices: initialPrices(),
+		layerizeLayers: LAYERIZE_DEFAULT_LAYERS,
 	});
 	const config = initialConfig();
 	const ledger = new Ledger(() => clock.now());
@@ -89,7 +93,8 @@ function createState(options) {
 			config,
 			takeTaskFault: (type) => faults.takeTaskFault(type),
 			// Reference downloads in flight are aborted on close, so nothing outlives the emulator.
-			checkReferences: (urls) => checkReferences(urls, closing.signal),
+			checkReferences: (urls, rules, { pixels }) =>
+				checkReferences(urls, rules, { signal: closing.signal, pixels }),
 			baseUrl,
 			onTerminal: (task) => {
 				// A task from before a reset or close must not call anyone back.

@@ -1,18 +1,26 @@
 // @ts-check
 /**
  * The task lifecycle (§2-§4, §9): create with billing and idempotency, pending → processing (progress rising,
- * estimated_time in seconds) → completed | failed on the emulator clock, then the callback.
+ * estimated_time in seconds) → completed | failed on the emulator clock, then the callback. What a task makes
+ * follows its model's table (models.mjs): pictures of the resolved size and format, or layerize's base and
+ * layers (docs/evolink-seedream-5.md §4).
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError, maskKey } from './http.mjs';
-import { CREDITS_PER_IMAGE, RESULT_TTL_MS, TASK_ID_PREFIX } from './limits.mjs';
+import { RESULT_TTL_MS, TASK_ID_PREFIX } from './limits.mjs';
 import { outputCount, resolveSize } from './validation.mjs';
 import { unixSeconds } from './clock.mjs';
+import { renderPicture } from './images.mjs';
+import { isUniform } from './raster.mjs';
+import { baseImage, encodeBase, encodeLayer, planLayers } from './layers.mjs';
 
 /**
  * @typedef {import('./validation.mjs').CreateRequest} CreateRequest
  * @typedef {import('./ledger.mjs').Account} Account
- * @typedef {{ ok: true, first?: { width: number, height: number } } | { ok: false, code: string, message: string }} ReferenceCheck
+ * @typedef {{ ok: true, first?: { width: number, height: number }, pixels?: import('./raster.mjs').Raster }
+ *   | { ok: false, code: string, message: string }} ReferenceCheck pixels: the first reference as RGBA, when asked
+ * @typedef {{ format: 'png' | 'jpeg', render: () => Promise<Buffer> | Buffer }} ResultImage
+ * @typedef {{ perImage: number, webSearch?: number, reserveImages?: number }} Price
  * @typedef {{
  *   id: string, account: Account, request: CreateRequest, idempotencyKey?: string,
  *   status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled',
@@ -22,6 +30,7 @@ import { unixSeconds } from './clock.mjs';
  *   results: string[], error: { code: string, message: string } | null,
  *   injectedError: { code: string, message?: string } | null, lateResultsMs: number,
  *   referenceCheck?: Promise<ReferenceCheck>, cancels: (() => void)[],
+ *   price: Price, images: ResultImage[], layers: import('./layers.mjs').Layer[],
  * }} Task
  */
 
@@ -43,9 +52,11 @@ export class Tasks {
 	 * @param {{
 	 *   clock: import('./clock.mjs').Clock,
 	 *   ledger: import('./ledger.mjs').Ledger,
-	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null },
+	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null,
+	 *     prices: Record<string, Price>, layerizeLayers: number },
 	 *   takeTaskFault: import('./faults.mjs').Faults['takeTaskFault'],
-	 *   checkReferences: (urls: string[]) => Promise<ReferenceCheck>,
+	 *   checkReferences: (urls: string[], rules: import('./models.mjs').ReferenceRules,
+	 *     options: { pixels?: 'alpha' | 'rgba' }) => Promise<ReferenceCheck>,
 	 *   onTerminal: (task: Task) => void,
 	 *   baseUrl: () => string,
 	 * }} deps
@@ -81,7 +92,10 @@ export class Tasks {
 		this.#checkConcurrency(now);
 
 		const id = `${TASK_ID_PREFIX}${unixSeconds(now)}-${randomId()}`;
-		const reserved = credits(request.n);
+		// The price when the task was created: a later /__emulator/config change does not reprice it.
+		const price = { ...config.prices[request.model] };
+		// §2: reserved for n; docs/evolink-seedream-5.md §4, §7: layerize reserves for its 17-image maximum.
+		const reserved = credits(price.reserveImages ?? request.n, price, request.webSearch);
 		ledger.reserve(account, id, reserved);
 
 		const durationMs = Math.max(
@@ -111,6 +125,9 @@ export class Tasks {
 			injectedError: this.deps.takeTaskFault('taskError'),
 			lateResultsMs: this.deps.takeTaskFault('lateResults')?.ms ?? 0,
 			cancels: [],
+			price,
+			images: [],
+			layers: [],
 		};
 		this.byId.set(id, task);
 		if (idempotencyKey) this.byIdempotencyKey.set(`${account.key}\n${idempotencyKey}`, id);
@@ -160,7 +177,7 @@ export class Tasks {
 			status: task.status,
 			task_info: terminal
 				? { can_cancel: false }
-				: { can_cancel: true, estimated_time: Math.max(1, Math.ceil((task.endAt - now) / 1000)) },
+				: { can_cancel: true, estimated_time: this.#estimatedSeconds(task, now) },
 			type: 'image',
 			usage: {
 				billing_rule: 'per_call',
@@ -171,6 +188,7 @@ export class Tasks {
 		if (task.status === 'completed') {
 			const late = task.completedAt !== null && now < task.completedAt + task.lateResultsMs;
 			body.results = late ? [] : [...task.results];
+			if (task.request.rules.layerize) body.result_data = late ? [] : resultData(task);
 			body.usage.credits_used = task.used;
 		}
 		if ((task.status === 'failed' || task.status === 'cancelled') && task.error) {
@@ -194,6 +212,10 @@ export class Tasks {
 			height: task.height,
 			prompt: task.request.prompt,
 			n: task.request.n,
+			outputFormat: task.request.outputFormat,
+			webSearch: task.request.webSearch,
+			watermark: task.request.watermark,
+			background: task.request.background,
 			imageUrls: task.request.imageUrls,
 			callbackUrl: task.request.callbackUrl ?? null,
 			idempotencyKey: task.idempotencyKey ?? null,
@@ -209,7 +231,7 @@ export class Tasks {
 		if (!task || task.status !== 'completed' || task.completedAt === null) return undefined;
 		if (!Number.isInteger(index) || index < 0 || index >= task.outputs) return undefined;
 		const expired = this.deps.clock.now() >= task.completedAt + RESULT_TTL_MS;
-		return { task, expired, seed: `${task.id}\n${index}\n${task.request.prompt}` };
+		return { task, expired, image: task.images[index] };
 	}
 
 	/**
@@ -244,6 +266,18 @@ export class Tasks {
 		);
 	}
 
+	/**
+	 * Seconds left. docs/evolink-seedream-5.md §4: layerize says about 120 s; the emulator scales that by the
+	 * share of its (configured) duration still to run, so it falls to 1 as the task ends.
+	 * @param {Task} task @param {number} now
+	 */
+	#estimatedSeconds(task, now) {
+		const typical = task.request.rules.estimatedSeconds;
+		if (!typical) return Math.max(1, Math.ceil((task.endAt - now) / 1000));
+		const left = task.durationMs > 0 ? (task.endAt - now) / task.durationMs : 1;
+		return Math.max(1, Math.ceil(typical * Math.min(1, left)));
+	}
+
 	/** @param {Task} task @param {number} now */
 	#progress(task, now) {
 		if (task.status === 'completed') return 100;
@@ -257,8 +291,11 @@ export class Tasks {
 		if (task.status !== 'pending') return;
 		task.status = 'processing';
 		task.startedAt = this.deps.clock.now();
-		if (!task.request.imageUrls.length) return;
-		task.referenceCheck = this.deps.checkReferences(task.request.imageUrls);
+		const { imageUrls, rules, background } = task.request;
+		if (!imageUrls.length) return;
+		/** @type {'alpha' | 'rgba' | undefined} */
+		const pixels = rules.layerize ? 'rgba' : background === 'transparent' ? 'alpha' : undefined;
+		task.referenceCheck = this.deps.checkReferences(imageUrls, rules.references, { pixels });
 		task.referenceCheck.then((check) => {
 			if (!check.ok && task.status === 'processing') this.#fail(task, check.code, check.message);
 		});
@@ -275,21 +312,61 @@ export class Tasks {
 			const { code, message } = task.injectedError;
 			return this.#fail(task, code, message ?? DEFAULT_MESSAGES[code] ?? `Task failed: ${code}`);
 		}
-		const [width, height] = resolveSize(task.request.size, check.first);
+		const [width, height] = resolveSize(task.request, check.first);
 		task.width = width;
 		task.height = height;
-		task.outputs = outputCount(task.request);
+		if (task.request.rules.layerize) {
+			// docs/evolink-seedream-5.md §7: an image with nothing to split fails (code U).
+			if (!check.pixels || isUniform(check.pixels)) {
+				return this.#fail(
+					task,
+					'generation_failed_no_content',
+					'Nothing to split: the image has no distinct elements',
+				);
+			}
+			this.#planLayerize(task, baseImage(check.pixels, width, height));
+		} else {
+			const { outputFormat: format, prompt, background } = task.request;
+			const alpha = background === 'transparent' ? (check.pixels ?? null) : undefined;
+			task.images = Array.from({ length: outputCount(task.request) }, (_, i) => ({
+				format,
+				render: () =>
+					renderPicture({ width, height, format, alpha, seed: `${task.id}\n${i}\n${prompt}` }),
+			}));
+		}
+		task.outputs = task.images.length;
 		const base = this.deps.baseUrl();
-		task.results = Array.from(
-			{ length: task.outputs },
-			(_, i) => `${base}/content/results/${task.id}/${i}.png`,
+		task.results = task.images.map(
+			({ format }, i) => `${base}/content/results/${task.id}/${i}.${format}`,
 		);
-		task.used = credits(task.outputs);
+		task.used = credits(task.outputs, task.price, task.request.webSearch);
 		// §4: the callback goes out after billing is settled.
 		this.deps.ledger.settle(task.account, task.id, task.reserved, task.used);
 		task.status = 'completed';
 		task.completedAt = this.deps.clock.now();
 		this.deps.onTerminal(task);
+	}
+
+	/**
+	 * docs/evolink-seedream-5.md §4, §7: the base (z_index 0, the task's output_format) then one PNG per layer.
+	 * @param {Task} task @param {import('./raster.mjs').Raster} base
+	 */
+	#planLayerize(task, base) {
+		task.layers = planLayers(
+			task.request.boxes,
+			this.deps.config.layerizeLayers,
+			base.width,
+			base.height,
+			task.id,
+		);
+		const format = task.request.outputFormat;
+		task.images = [
+			{ format, render: () => encodeBase(base, format) },
+			...task.layers.map((layer) => ({
+				format: /** @type {const} */ ('png'),
+				render: () => encodeLayer(base, layer),
+			})),
+		];
 	}
 
 	/** @param {Task} task @param {string} code @param {string} message */
@@ -311,8 +388,33 @@ export class Tasks {
 	}
 }
 
-/** Credits for a number of images, rounded to hundredths (3 × 1.8 is 5.4, not 5.3999…). @param {number} images */
-const credits = (images) => Math.round(images * CREDITS_PER_IMAGE * 100) / 100;
+/**
+ * Credits for a number of images, plus the web-search charge of a Lite task that asked for it (docs/evolink-
+ * seedream-5.md §2, §7: per task; the emulator's model always searches when asked), rounded to thousandths
+ * (3 × 1.8 is 5.4, not 5.3999…; 17 × 2.304 is 39.168).
+ * @param {number} images @param {Price} price @param {boolean} webSearch
+ */
+const credits = (images, price, webSearch) =>
+	Math.round((images * price.perImage + (webSearch ? (price.webSearch ?? 0) : 0)) * 1000) / 1000;
+
+/**
+ * docs/evolink-seedream-5.md §4, §7: `result_data` in z_index order; the base has `image_url` and `z_index`,
+ * each layer also `name`, `description` and `bounding_box` { absolute (base pixels), normalized (0-1000) }.
+ * @param {Task} task
+ */
+function resultData(task) {
+	return task.results.map((image_url, i) => {
+		if (i === 0) return { image_url, z_index: 0 };
+		const layer = task.layers[i - 1];
+		return {
+			image_url,
+			z_index: layer.zIndex,
+			name: layer.name,
+			description: layer.description,
+			bounding_box: { absolute: [...layer.absolute], normalized: [...layer.normalized] },
+		};
+	});
+}
 
 /** §2: 8 lowercase letters/digits. */
 function randomId() {

@@ -22,7 +22,7 @@ export class Seedream implements INodeType {
 		defaultVersion: CURRENT_NODE_VERSION,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
-			'Generate and edit images with ByteDance Seedream 4 through the EvoLink API: text to image, editing and multi-reference generation, up to 15 images per task',
+			'Generate and edit images with ByteDance Seedream 4.0, 4.5, 5.0 Lite and 5.0 Pro through the EvoLink API, and split images into layers: text to image, editing and multi-reference generation, transparent backgrounds',
 		defaults: { name: 'Seedream' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -96,7 +96,7 @@ export class SeedreamTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature: without this, a forged body could start the workflow with any URLs.',
+							"Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than 15 results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.",
 					},
 					// Shared with Generate, so the two output the same way.
 					...resultOptions.filter((option) => DOWNLOAD_OPTION_NAMES.includes(option.name)),

@@ -4,20 +4,17 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { getTask } from '../Seedream/transport';
-import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import { taskToItems, type OutputShape } from '../Seedream/tasks/items';
-import type { SeedreamTask } from '../Seedream/tasks/task';
+import { confirmCallback, isCallbackShaped, settledTask } from '../Seedream/tasks/confirm';
 import { taskErrorItem, taskFailedError } from '../Seedream/tasks/errors';
+import { taskToItems, type OutputShape } from '../Seedream/tasks/items';
 
 /**
  * A callback (docs/evolink-api.md §4) -> at most one workflow start per task and status.
  *
- * Callbacks are not signed, so three gates stand before a start: the URL's token (n8n itself answers 404 to
- * any other path), the body's shape, and, by default, the task as the API reports it with the credential:
- * a forged body for an unknown or unfinished task starts nothing, and what the workflow gets is the API's
- * task, never the body's URLs. The API retries a callback that failed or took over 10 s, so the answer goes
- * out before any slow work, and repeats are dropped by task ID and status.
+ * Three gates stand before a start: the URL's token (n8n itself answers 404 to any other path), the body's
+ * shape, and the confirmation policy of tasks/confirm.ts (the task as the API reports it, by default). The
+ * answer goes out once the task is confirmed, before any slow work (downloads); repeats are dropped by task ID
+ * and status. A callback that could not be confirmed is answered so that EvoLink sends it again.
  */
 
 /** Task IDs and statuses remembered per trigger node, in its workflow static data (oldest dropped first). */
@@ -46,8 +43,8 @@ export async function receiveCallback(
 		return { noWebhookResponse: true };
 	};
 
-	const body = this.getBodyData() as Partial<SeedreamTask>;
-	if (!isTaskShaped(body)) {
+	const body = this.getBodyData();
+	if (!isCallbackShaped(body)) {
 		return answer(400, { message: 'Not a Seedream task callback (expected a task id and status)' });
 	}
 	if (!options.statuses.includes(body.status)) {
@@ -62,33 +59,21 @@ export async function receiveCallback(
 		return answer(200, { received: true, started: false, reason: 'already received' });
 	}
 	remember(processKey);
-	staticData[SEEN_FIELD] = [...seen, key].slice(-SEEN_CALLBACKS_MAX);
-	const forget = () => {
-		startsUnderWay.delete(processKey);
-		const current = (staticData[SEEN_FIELD] as string[] | undefined) ?? [];
-		staticData[SEEN_FIELD] = current.filter((entry) => entry !== key);
-	};
 
-	// Answer now: nothing below may make the API wait (and retry).
+	const verdict = await confirmCallback.call(this, body, { verify: options.verify });
+	if (!verdict.accepted) {
+		// Not remembered: a real repeat (EvoLink retries any non-2xx) still starts the workflow.
+		startsUnderWay.delete(processKey);
+		return answer(verdict.status, { received: false, message: verdict.message });
+	}
+	staticData[SEEN_FIELD] = [...seen, key].slice(-SEEN_CALLBACKS_MAX);
+	// Answer now: downloads below may not make the API wait (and retry).
 	answer(200, { received: true });
 
-	let task: SeedreamTask = body;
-	if (options.verify) {
-		try {
-			task = await getTask.call(this, body.id);
-		} catch {
-			// Unknown to the API (forged) or the API unreachable: start nothing, and let a real repeat through.
-			forget();
-			return { noWebhookResponse: true };
-		}
-		if (task.id !== body.id || task.status !== body.status) {
-			forget();
-			return { noWebhookResponse: true };
-		}
-	}
-
 	let items: INodeExecutionData[];
+	let task = verdict.task;
 	try {
+		task = await settledTask.call(this, task, { verify: options.verify, itemIndex: 0 });
 		items =
 			task.status === 'completed'
 				? await taskToItems.call(
@@ -103,23 +88,11 @@ export async function receiveCallback(
 					)
 				: [taskErrorItem(taskFailedError(this.getNode(), task), task, 0)];
 	} catch (error) {
-		// A download failed: the workflow still starts, with the task and the reason, as Generate reports it.
+		// Results that never came, or a failed download: the workflow still starts, with the task and the
+		// reason, as Generate reports it.
 		items = [taskErrorItem(error, task, 0)];
 	}
 	return { noWebhookResponse: true, workflowData: [items] };
-}
-
-function isTaskShaped(body: Partial<SeedreamTask> | undefined): body is SeedreamTask {
-	return (
-		!!body &&
-		typeof body === 'object' &&
-		typeof body.id === 'string' &&
-		body.id.length <= 200 &&
-		body.id.startsWith(TASK_ID_PREFIX) &&
-		/^[A-Za-z0-9._-]+$/.test(body.id) &&
-		typeof body.status === 'string' &&
-		(TERMINAL_STATUSES as readonly string[]).includes(body.status)
-	);
 }
 
 function remember(processKey: string): void {

@@ -2,7 +2,10 @@
 // docs/evolink-api.md §2 and §9: every create rule at its boundary, the 200 task object, the §5 error body, Idempotency-Key.
 import { describe, expect, test } from '@jest/globals';
 import { useEmulator } from './helpers.mjs';
-import { CALLBACK_URL_MAX_CHARS, PROMPT_MAX_CHARS } from '../../emulator/limits.mjs';
+import { CALLBACK_URL_MAX_CHARS } from '../../emulator/limits.mjs';
+import { MODEL_RULES } from '../../emulator/models.mjs';
+
+const PROMPT_MAX_CHARS = MODEL_RULES['doubao-seedream-4.0'].prompt.maxChars;
 
 // Tasks never finish here: these tests are about what the create call accepts.
 const emu = useEmulator({ taskMs: 600_000 });
@@ -120,6 +123,11 @@ describe('size', () => {
 	test.each(['banana', '2k', '3:1', '2048', 'x', 2048])('%p → 400', (size) =>
 		rejects({ ...ok, size }, 'size'),
 	);
+	// docs/evolink-api.md §2 documents WxH with a lowercase x only.
+	test.each(['2048*2048', '2048X2048', '2048×2048', ' 2048x2048'])(
+		'%p, a form the docs do not list, → 400',
+		(size) => rejects({ ...ok, size }, 'size', 'WxH'),
+	);
 });
 
 describe('quality: 1K/2K/4K, only with a ratio size', () => {
@@ -229,7 +237,17 @@ describe('request body', () => {
 		expect(status).toBe(400);
 		expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
 	});
-	test('unknown fields are ignored', () => accepts({ ...ok, seed: 7, watermark: false }));
+	test('unknown fields are accepted, ignored and listed by /__emulator/ignored-fields', async () => {
+		const task = await accepts({ ...ok, seed: 7, watermark: false });
+		expect(await emu.control('GET', 'ignored-fields')).toEqual([
+			expect.objectContaining({
+				model: 'doubao-seedream-4.0',
+				status: 200,
+				taskId: task.id,
+				fields: ['seed', 'watermark'],
+			}),
+		]);
+	});
 	test('a body that is not JSON is logged as text', async () => {
 		await emu.request('POST', '/v1/images/generations', { body: '{"prompt": oops' });
 		const [entry] = await emu.control('GET', 'requests');

@@ -122,8 +122,22 @@ describe('config, keys and reset', () => {
 			callbackTimeoutMs: 10000,
 			callbackRetryDelaysMs: [1000, 2000, 4000],
 			maxFiles: 2000,
+			// docs/evolink-seedream-5.md §7: 2 layers without <bbox> tags; the emulator's prices.
+			layerizeLayers: 2,
+			prices: {
+				'doubao-seedream-4.0': { perImage: 1.8 },
+				'doubao-seedream-4.5': { perImage: 1.8 },
+				'doubao-seedream-5.0-lite': { perImage: 2.2, webSearch: 0.5 },
+				'doubao-seedream-5.0-pro': { perImage: 2.304 },
+				'doubao-seedream-5.0-pro-layerize': { perImage: 2.304, reserveImages: 17 },
+			},
 		});
 		for (const body of [
+			{ layerizeLayers: 17 },
+			{ layerizeLayers: -1 },
+			{ prices: { 'doubao-seedream-9': { perImage: 1 } } },
+			{ prices: { 'doubao-seedream-5.0-pro': { perImage: -1 } } },
+			{ prices: { 'doubao-seedream-5.0-pro': { perPixel: 1 } } },
 			{ taskMS: 5 },
 			{ toString: 1 },
 			{ constructor: 2 },

@@ -5,8 +5,11 @@
  */
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import http from 'node:http';
+import jpeg from 'jpeg-js';
 import { startEmulator } from '../../emulator/server.mjs';
 import { renderPng } from '../../emulator/images.mjs';
+import { encodePng } from '../../emulator/raster.mjs';
+import { readPng as readPngStrict } from '../e2e/support/png.mjs';
 
 export const KEY = 'sk-emulator-demo';
 
@@ -86,7 +89,82 @@ export const sleep = (/** @type {number} */ ms) =>
 	new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The tests' one strict PNG reader (signature, CRCs, IHDR, IDAT length, filter bytes); see its file. */
-export { readPng } from '../e2e/support/png.mjs';
+export const readPng = readPngStrict;
+
+const PNG_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 6: 4 });
+
+/**
+ * A PNG's pixels, read by the strict reader and unfiltered here (8-bit, not palette), so a test can look at
+ * colours and alpha: `at(x, y)` is the pixel's samples ([r, g, b] or [r, g, b, a]).
+ * @param {Buffer} bytes
+ */
+export function pngPixels(bytes) {
+	const png = readPngStrict(bytes);
+	const channels = PNG_CHANNELS[png.colorType];
+	if (!channels || png.bitDepth !== 8) throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
+	const stride = png.width * channels;
+	const data = Buffer.alloc(stride * png.height);
+	for (let y = 0; y < png.height; y++) {
+		const filter = png.raw[y * (stride + 1)];
+		for (let i = 0; i < stride; i++) {
+			const raw = png.raw[y * (stride + 1) + 1 + i];
+			const a = i >= channels ? data[y * stride + i - channels] : 0;
+			const b = y ? data[(y - 1) * stride + i] : 0;
+			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
+			const p = a + b - c;
+			const paeth =
+				Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+					? a
+					: Math.abs(p - b) <= Math.abs(p - c)
+						? b
+						: c;
+			const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
+			data[y * stride + i] = (raw + predictor) & 0xff;
+		}
+	}
+	return {
+		...png,
+		channels,
+		data,
+		at: (/** @type {number} */ x, /** @type {number} */ y) =>
+			[...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels)],
+	};
+}
+
+/**
+ * Decodes a JPEG with jpeg-js, after checking it starts with SOI and ends with EOI: throws if it is not a
+ * whole, valid baseline or progressive JPEG. @param {Buffer} bytes
+ */
+export function readJpeg(bytes) {
+	if (bytes.readUInt16BE(0) !== 0xffd8) throw new Error('not a JPEG: no SOI marker');
+	if (bytes.readUInt16BE(bytes.length - 2) !== 0xffd9) throw new Error('truncated JPEG: no EOI marker');
+	const image = jpeg.decode(bytes, { formatAsRGBA: true, tolerantDecoding: false });
+	return { width: image.width, height: image.height, data: image.data };
+}
+
+/**
+ * A real RGBA PNG (the emulator's encoder) whose pixels come from `pixel(x, y)` → [r, g, b, a].
+ * @param {number} width @param {number} height @param {(x: number, y: number) => number[]} pixel
+ */
+export function rgbaPng(width, height, pixel) {
+	const data = Buffer.alloc(width * height * 4);
+	for (let y = 0; y < height; y++)
+		for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
+	return encodePng({ width, height, data }, 4);
+}
+
+/** A real baseline JPEG of a gradient. @param {number} width @param {number} height */
+export function realJpeg(width, height) {
+	const data = Buffer.alloc(width * height * 4, 255);
+	for (let i = 0; i < width * height; i++) {
+		data[i * 4] = (i % width) & 255;
+		data[i * 4 + 1] = Math.floor(i / width) & 255;
+	}
+	return jpeg.encode({ width, height, data }, 80).data;
+}
+
+/** Bytes padded with zeros to `size` (limits on bytes, not pixels, read the header only). @param {Buffer} image @param {number} size */
+export const padded = (image, size) => Buffer.concat([image, Buffer.alloc(size - image.length)]);
 
 /** A real PNG of a given size (the emulator's renderer), e.g. for references. */
 export const pngOf = (/** @type {number} */ width, /** @type {number} */ height) =>
@@ -94,11 +172,21 @@ export const pngOf = (/** @type {number} */ width, /** @type {number} */ height)
 
 /**
  * Minimal images whose headers carry the given dimensions (the emulator reads headers only).
- * @param {'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff'} format @param {number} width @param {number} height
+ * @param {'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff' | 'heic' | 'heif'} format @param {number} width @param {number} height
  */
 export function headerImage(format, width, height) {
 	const b = Buffer.alloc(64);
 	switch (format) {
+		case 'heic':
+		case 'heif':
+			// ISO BMFF: an ftyp box with the major brand, then an ispe property (version/flags, width, height).
+			b.writeUInt32BE(24, 0);
+			b.write(`ftyp${format === 'heic' ? 'heic' : 'mif1'}`, 4, 'latin1');
+			b.writeUInt32BE(20, 24);
+			b.write('ispe', 28, 'latin1');
+			b.writeUInt32BE(width, 36);
+			b.writeUInt32BE(height, 40);
+			return b;
 		case 'jpeg':
 			// SOI, an APP0 segment to skip, then SOF0 with height and width.
 			Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex').copy(b, 0);

@@ -257,12 +257,15 @@ describe('auth and access', () => {
 });
 
 describe('account (§6)', () => {
-	test('GET /v1/models lists both models', async () => {
+	test('GET /v1/models lists the five models', async () => {
 		const { status, json } = await emu.request('GET', '/v1/models');
 		expect(status).toBe(200);
 		expect(json.data.map((/** @type {any} */ m) => m.id)).toEqual([
 			'doubao-seedream-4.0',
 			'doubao-seedream-4.5',
+			'doubao-seedream-5.0-lite',
+			'doubao-seedream-5.0-pro',
+			'doubao-seedream-5.0-pro-layerize',
 		]);
 	});
 	test('a configured starting balance shows in /v1/credits', async () => {

@@ -112,6 +112,16 @@ describe('Wait for the Callback', () => {
 		expect(callbacks.filter((/** @type {any} */ c) => c.status === 200).length).toBe(1);
 	});
 
+	test('a completed task whose results are briefly empty comes out with its images, after the same grace as polling', async () => {
+		await suite.emulator.control.fault({ action: { type: 'lateResults', ms: 1500 }, times: 1 });
+		const { resumed } = await runToCallback({ ...CALLBACK, output: 'urls' });
+		expect(resumed.status).toBe('success');
+		const [item] = resumed.output('Seedream');
+		const [task] = await suite.emulator.control.tasks();
+		expect(task.results).toHaveLength(1);
+		expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: 0, url: task.results[0] });
+	});
+
 	test('a task that fails reports like Continue On Fail, with its ID and error code', async () => {
 		await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
 		const { resumed } = await runToCallback({ ...CALLBACK });

@@ -29,9 +29,9 @@ afterAll(async () => await suite?.close());
  * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps it: saved after
  * each call and loaded into a fresh Workflow for the next.
  * @param {Record<string, unknown>} [parameters]
- * @param {number} [typeVersion]
+ * @param {{ credentials?: any, typeVersion?: number }} [options]
  */
-function createTrigger(parameters = {}, typeVersion = 1) {
+function createTrigger(parameters = {}, { credentials = suite.credentials.seedreamApi, typeVersion = 1 } = {}) {
 	const node = {
 		id: randomUUID(),
 		name: 'Seedream Trigger',
@@ -57,7 +57,7 @@ function createTrigger(parameters = {}, typeVersion = 1) {
 			settings: {},
 		});
 	const additionalData = (/** @type {any} */ extra = {}) => ({
-		credentialsHelper: new HarnessCredentialsHelper(types.credentials, { seedreamApi: suite.credentials.seedreamApi }),
+		credentialsHelper: new HarnessCredentialsHelper(types.credentials, { seedreamApi: credentials }),
 		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
 		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
 		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
@@ -73,8 +73,8 @@ function createTrigger(parameters = {}, typeVersion = 1) {
 			return savedStaticData;
 		},
 		/**
-		 * POSTs a body to the trigger. Resolves to { status, body } as answered and `items` (the workflow start
-		 * data) or undefined when nothing starts.
+		 * POSTs a body to the trigger. Resolves to { status, body } as answered, `items` (the workflow start
+		 * data) or undefined when nothing starts, and `warnings`: what the node logged at warn level or above.
 		 * @param {unknown} body
 		 */
 		async deliver(body) {
@@ -87,10 +87,22 @@ function createTrigger(parameters = {}, typeVersion = 1) {
 			const [description] = nodeType.description.webhooks;
 			const webhookData = { httpMethod: 'POST', node: node.name, path: '', webhookDescription: description, workflowId: workflow.id, workflowExecuteAdditionalData: data };
 			const context = new WebhookContext(workflow, workflow.getNode(node.name), data, 'webhook', /** @type {any} */ (webhookData), [], null);
-			const result = await nodeType.webhook.call(context);
+			/** @type {string[]} */
+			const warnings = [];
+			const log = (/** @type {string} */ message) => warnings.push(message);
+			// n8n's logger is one instance per process (silent in tests): listen to it during this call only.
+			const { logger } = context;
+			const original = { warn: logger.warn, error: logger.error };
+			Object.assign(logger, { warn: log, error: log });
+			let result;
+			try {
+				result = await nodeType.webhook.call(context);
+			} finally {
+				Object.assign(logger, original);
+			}
 			// LiveWebhooks saves the static data once the webhook has answered.
 			savedStaticData = JSON.parse(JSON.stringify(workflow.staticData));
-			return { status: response.statusCode, body: response.body, items: result.workflowData?.[0] };
+			return { status: response.statusCode, body: response.body, items: result.workflowData?.[0], warnings };
 		},
 		/** webhookMethods.default.checkExists, as n8n calls it on activation. */
 		async checkExists() {
@@ -171,7 +183,7 @@ describe('Seedream Trigger', () => {
 
 	test('version 1.1 with no output chosen: Generate\'s default shape, the image as binary', async () => {
 		const task = await finishedTask();
-		const { items } = await createTrigger({}, 1.1).deliver(await apiTask(task.id));
+		const { items } = await createTrigger({}, { typeVersion: 1.1 }).deliver(await apiTask(task.id));
 		expect(items).toHaveLength(1);
 		expect(items[0].json).toMatchObject({ taskId: task.id, imageIndex: 0, creditsUsed: 1.8 });
 		expect(readPng(await suite.harness.binaryBuffer(items[0].binary.data))).toMatchObject({ width: 1024 });
@@ -179,7 +191,7 @@ describe('Seedream Trigger', () => {
 
 	test('version 1 with no output chosen keeps URLs Only', async () => {
 		const task = await finishedTask();
-		const { items } = await createTrigger({}, 1).deliver(await apiTask(task.id));
+		const { items } = await createTrigger({}, { typeVersion: 1 }).deliver(await apiTask(task.id));
 		expect(items[0].json.url).toBe(task.results[0]);
 		expect(items[0].binary).toBeUndefined();
 	});
@@ -239,12 +251,104 @@ describe('Seedream Trigger', () => {
 	test('remembers a bounded number of callbacks (the oldest are dropped)', async () => {
 		const trigger = createTrigger({ options: { verify: false }, output: 'compact' });
 		for (let index = 0; index < 505; index++) {
-			const answer = await trigger.deliver({ id: `task-unified-1-${String(index).padStart(8, '0')}`, status: 'completed', results: [] });
+			const answer = await trigger.deliver({ id: `task-unified-1-${String(index).padStart(8, '0')}`, status: 'completed', results: [`https://images.example/${index}.png`] });
 			expect(answer.items).toHaveLength(1);
 		}
 		const nodeData = trigger.staticData['node:Seedream Trigger'];
 		expect(nodeData.seenCallbacks).toHaveLength(500);
 		expect(nodeData.seenCallbacks[0]).toBe('task-unified-1-00000005:completed');
+	});
+
+	test('a callback the API cannot confirm now (503 on every read) is answered 503 and logged; EvoLink\'s repeat starts it', async () => {
+		const task = await finishedTask();
+		const body = await apiTask(task.id);
+		const trigger = createTrigger({ output: 'urls' });
+		// The read and all its retries fail.
+		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${task.id}`, times: 5, action: { type: 'status', status: 503 } });
+		const failed = await trigger.deliver(body);
+		expect(failed.status).toBe(503);
+		expect(failed.items).toBeUndefined();
+		expect(failed.warnings.join('\n')).toContain(task.id);
+		expect(failed.warnings.join('\n')).toContain('503');
+
+		const repeat = await trigger.deliver(body);
+		expect(repeat.status).toBe(200);
+		expect(repeat.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed', url: task.results[0] });
+	});
+
+	test('a callback the trigger\'s credential cannot read (another key\'s task) is answered 503 and logged, not dropped', async () => {
+		const task = await finishedTask();
+		const otherKey = `sk-test-other-${randomUUID()}`;
+		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
+		const trigger = createTrigger({ output: 'urls' }, { credentials: { ...suite.credentials.seedreamApi, apiKey: otherKey } });
+		const answer = await trigger.deliver(await apiTask(task.id));
+		expect(answer.status).toBe(503);
+		expect(answer.items).toBeUndefined();
+		expect(answer.warnings.join('\n')).toContain(task.id);
+		expect(answer.warnings.join('\n')).not.toContain(otherKey);
+		expect(answer.warnings.join('\n')).not.toContain(suite.emulator.key);
+	});
+
+	test('a task the API does not know is refused with 404 and starts nothing', async () => {
+		const trigger = createTrigger({ output: 'urls' });
+		const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged00', status: 'completed', results: ['https://evil.example/a.png'] });
+		expect(answer.status).toBe(404);
+		expect(answer.items).toBeUndefined();
+		expect(trigger.staticData['node:Seedream Trigger']?.seenCallbacks ?? []).toEqual([]);
+	});
+
+	test('a completed task whose results are briefly empty starts the workflow with its images, after the same grace as polling', async () => {
+		await suite.emulator.control.fault({ action: { type: 'lateResults', ms: 1500 }, times: 1 });
+		const task = await finishedTask();
+		const body = await apiTask(task.id);
+		expect(body.results).toEqual([]);
+		const trigger = createTrigger({ output: 'urls' });
+		const answer = await trigger.deliver(body);
+		expect(answer.status).toBe(200);
+		expect(answer.items).toHaveLength(1);
+		const { results } = await apiTask(task.id);
+		expect(results).toHaveLength(1);
+		expect(answer.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed', url: results[0] });
+	});
+
+	describe('with Confirm With the API off', () => {
+		test('refuses result URLs to internal hosts (n8n would fetch them for the sender) and starts nothing', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'binaryPerImage' });
+			for (const url of ['http://127.0.0.1:5678/rest/settings', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]/x.png', 'file:///etc/passwd']) {
+				const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged01', status: 'completed', results: [url] });
+				expect(answer.status).toBe(400);
+				expect(answer.items).toBeUndefined();
+			}
+		});
+
+		test('refuses more results than a task of its model can hold (15 for 4.0)', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-4.0';
+			const results = Array.from({ length: 16 }, (_, index) => `https://images.example/${index}.png`);
+			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', model, results });
+			expect(answer.status).toBe(400);
+			expect(answer.items).toBeUndefined();
+			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', model, results: results.slice(0, 15) });
+			expect(fifteen.items).toHaveLength(15);
+		});
+
+		test('a layer task holds up to 17 images (docs/evolink-seedream-5.md §4): 17 start the workflow, 18 are refused', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const model = 'doubao-seedream-5.0-pro-layerize';
+			const results = Array.from({ length: 18 }, (_, index) => `https://images.example/${index}.png`);
+			const over = await trigger.deliver({ id: 'task-unified-1757165031-forged05', status: 'completed', model, results });
+			expect(over.status).toBe(400);
+			const seventeen = await trigger.deliver({ id: 'task-unified-1757165031-forged06', status: 'completed', model, results: results.slice(0, 17) });
+			expect(seventeen.items).toHaveLength(17);
+			expect(seventeen.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([...Array(17).keys()]);
+		});
+
+		test('a completed task without results yet is answered 503 (EvoLink sends it again), not started empty', async () => {
+			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
+			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged04', status: 'completed', results: [] });
+			expect(answer.status).toBe(503);
+			expect(answer.items).toBeUndefined();
+		});
 	});
 
 	test('activation refuses a hand-set URL token that is too short', async () => {

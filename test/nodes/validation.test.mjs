@@ -144,7 +144,7 @@ describe('size', () => {
 	test('a quality that does not exist', async () => {
 		await expectRefused(
 			{ ...GENERATE, sizeMode: 'ratio', aspectRatio: '1:1', quality: '={{ "8K" }}' },
-			/^Quality \(quality\): must be one of 1K, 2K, 4K; got "8K"/,
+			/^Quality \(quality\): must be one of 1K, 2K, 4K with doubao-seedream-4.0; got "8K"/,
 		);
 	});
 });
@@ -170,11 +170,17 @@ describe('model rules', () => {
 		);
 	});
 
-	test('Seedream 4.5 takes prompt priority standard only', async () => {
-		await expectRefused(
-			{ ...GENERATE, model: 'doubao-seedream-4.5', options: { promptPriority: 'fast' } },
-			/^Prompt Priority \(prompt_priority\): must be standard with doubao-seedream-4.5; got "fast"/,
-		);
+	test('Seedream 4.5 takes prompt priority standard only: the option is not offered, standard is sent', async () => {
+		const result = await suite.run({
+			...GENERATE,
+			model: 'doubao-seedream-4.5',
+			size: '2K',
+			waitMode: 'dontWait',
+			options: { promptPriority: 'fast' },
+		});
+		expect(result.status).toBe('success');
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(create.body.prompt_priority).toBe('standard');
 	});
 });
 
@@ -225,7 +231,7 @@ describe('reference images', () => {
 	test('more than 14', async () => {
 		await expectRefused(
 			{ ...GENERATE, referenceImages: urlReferences(15) },
-			/^Reference Images \(image_urls\): at most 14 allowed; got 15/,
+			/^Reference Images \(image_urls\): at most 14 allowed with doubao-seedream-4.0; got 15/,
 		);
 	});
 
@@ -263,17 +269,17 @@ describe('reference images', () => {
 		[
 			'not an image (declared PNG, magic bytes say otherwise)',
 			() => Buffer.from('hello, this is text and not a picture'),
-			/^Reference Image 1 \(binary field "data"\): is not an image in a format the service reads \(jpeg, png, webp, bmp, tiff, gif\)/,
+			/^Reference Image 1 \(binary field "data"\): is not an image in a format doubao-seedream-4.0 reads \(jpeg, png, webp, bmp, tiff, gif\)/,
 		],
 		[
 			'BMP, which the Files API does not take',
 			() => bmpHeader(64, 64),
-			/is bmp; binary references are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only/,
+			/is bmp; binary images are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only/,
 		],
 		[
 			'over 10 MB',
 			() => pngHeader(64, 64, 10 * 1024 * 1024 + 1),
-			/must be at most 10 MB; it has 10 MB/,
+			/must be at most 10 MB with doubao-seedream-4.0; it has 10 MB/,
 		],
 		[
 			'14 pixels wide',

@@ -32,7 +32,7 @@ interface Operation {
 }
 
 const operations: Record<string, Record<string, Operation>> = {
-	image: { generate: image.generate },
+	image: { generate: image.generate, decomposeLayers: image.decomposeLayers },
 	task: { get: task.get },
 	account: { getCredits: account.getCredits },
 };

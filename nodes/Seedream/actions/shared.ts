@@ -1,4 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import { byModel, fromTable } from '../helpers/byModel';
+import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
+import type { ModelRules } from '../models';
 import {
 	DEFAULT_BINARY_PROPERTY,
 	DEFAULT_MAX_DOWNLOAD_MB,
@@ -6,7 +9,7 @@ import {
 	type ResultOptions,
 } from '../tasks/items';
 
-/** Parameters Generate and Task > Get share: how results come out and how long to wait. */
+/** Parameters the operations share: how a task is waited for, how results come out. */
 
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
 export const DEFAULT_CONCURRENCY = 5;
@@ -40,39 +43,97 @@ export function withVersionedDefault<T extends INodeProperties['default']>(
 	];
 }
 
-export function outputProperty(defaultShape: OutputShape): INodeProperties {
+/** How results come out; `noun` says what a task makes: images, or (Decompose Layers) layers. */
+export function outputProperty(
+	defaultShape: OutputShape,
+	noun: 'image' | 'layer' = 'image',
+): INodeProperties {
+	const [one, Ones] = noun === 'layer' ? ['layer', 'Layers'] : ['image', 'Images'];
+	const layerFacts = noun === 'layer' ? ', z-index, name, description and bounding box' : '';
 	return {
 		displayName: 'Output',
 		name: 'output',
 		type: 'options',
 		default: defaultShape,
-		description:
-			'How the finished images come out. Result URLs expire 24 hours after the task completes.',
+		description: `How the finished ${one}s come out. Result URLs expire 24 hours after the task completes.`,
 		options: [
 			{
-				name: 'One Item per Image (Binary)',
+				name: `One Item per ${noun === 'layer' ? 'Layer' : 'Image'} (Binary)`,
 				value: 'binaryPerImage',
-				description:
-					'Download each image into its own item, with the task ID, URL and expiry in the JSON',
+				description: `Download each ${one} into its own item, with the task ID, URL and expiry${layerFacts} in the JSON`,
 			},
 			{
-				name: 'All Images on One Item (Binary)',
+				name: `All ${Ones} on One Item (Binary)`,
 				value: 'binaryPerTask',
-				description:
-					'Download all images of a task onto one item, in binary fields image_0, image_1 and so on',
+				description: `Download all ${one}s of a task onto one item, in binary fields image_0, image_1 and so on`,
 			},
 			{
 				name: 'URLs Only',
 				value: 'urls',
-				description: 'One item per image with its URL, nothing downloaded',
+				description: `One item per ${one} with its URL, nothing downloaded`,
 			},
 			{
 				name: 'Compact Summary',
 				value: 'compact',
-				description: 'One item per task: task ID, status, image URLs and when they expire',
+				description: `One item per task: task ID, status, ${one} URLs and when they expire`,
 			},
 		],
 	};
+}
+
+/** How an operation that creates a task waits for it. */
+export const waitModeProperty: INodeProperties = {
+	displayName: 'Wait Mode',
+	name: 'waitMode',
+	type: 'options',
+	default: 'wait',
+	options: [
+		{
+			name: 'Wait for the Result',
+			value: 'wait',
+			description: 'Poll the task until it ends, then output the images',
+		},
+		{
+			name: 'Wait for the Callback',
+			value: 'callback',
+			description:
+				"Pause the execution until EvoLink reports the task finished (no polling), then output what Wait for the Result outputs; a failed task comes out as an item with its error. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
+		},
+		{
+			name: "Don't Wait",
+			value: 'dontWait',
+			description: 'Output the task ID and status at once; read it later with Task > Get',
+		},
+	],
+};
+
+/** The options of an operation that creates a task: where to report back, and prompt priority by model. */
+export function createOptions(models: readonly ModelRules[]): INodeProperties[] {
+	return [
+		{
+			displayName: 'Callback URL',
+			name: 'callbackUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://example.com/webhooks/seedream',
+			description: `An HTTPS URL that EvoLink POSTs the finished task to (at most ${CALLBACK_URL_MAX_LENGTH} characters, no internal addresses)`,
+			hint: "To start another workflow when the task ends, paste its Seedream Trigger's Production URL here (its Test URL while listening for a test event), e.g. https://n8n.example.com/webhook/TOKEN, or keep it in a variable and use the expression {{ $vars.seedreamCallbackUrl }}",
+			displayOptions: { hide: { '/waitMode': ['callback'] } },
+		},
+		// Only where there is a choice: a model that takes `standard` alone gets it without asking. An operation
+		// with one model has no model parameter to show it by.
+		...(models.length === 1
+			? [promptPriorityOption(models[0])].filter((option) => option !== undefined)
+			: byModel(models, promptPriorityOption, '/model')),
+		{
+			displayName: 'Validate Only',
+			name: 'validateOnly',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to check everything and output the request body that would be sent and the credits it would reserve, uploading and sending nothing. Prices are figures the docs do not all confirm: the output says which are unverified.',
+		},
+	];
 }
 
 export const waitOptions: INodeProperties[] = [
@@ -131,6 +192,16 @@ export const resultOptions: INodeProperties[] = [
 /** The options above that only matter when images are downloaded (hidden for the other outputs). */
 export const DOWNLOAD_OPTION_NAMES = ['binaryPropertyName', 'maxDownloadMB'];
 
+/** resultOptions of an operation that creates a task: a Don't Wait run downloads nothing either. */
+export const createResultOptions: INodeProperties[] = resultOptions.map((option) =>
+	DOWNLOAD_OPTION_NAMES.includes(option.name)
+		? {
+				...option,
+				displayOptions: { hide: { ...option.displayOptions?.hide, '/waitMode': ['dontWait'] } },
+			}
+		: option,
+);
+
 /** Reads a node parameter with a fallback: `getNodeParameter` of an execute context (per item) or a webhook. */
 export type ParameterReader = <T>(name: string, fallback: T) => T;
 
@@ -180,4 +251,19 @@ export function readMaxWaitMs(this: IExecuteFunctions, itemIndex: number): numbe
 			DEFAULT_MAX_WAIT_SECONDS,
 		) as number) * 1000
 	);
+}
+
+function promptPriorityOption(rules: ModelRules): INodeProperties | undefined {
+	if (rules.promptPriorities.length < 2) return undefined;
+	return {
+		displayName: 'Prompt Priority',
+		name: 'promptPriority',
+		type: 'options',
+		default: fromTable(rules.promptPriorities[0]),
+		options: rules.promptPriorities.map((value) => ({
+			name: value === 'fast' ? 'Fast' : 'Standard',
+			value,
+			description: value === 'fast' ? 'Faster' : 'Better results',
+		})),
+	};
 }

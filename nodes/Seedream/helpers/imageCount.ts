@@ -9,8 +9,16 @@
 export const IMAGES_MODES = ['askInPrompt', 'exactly', 'asWritten'] as const;
 export type ImagesMode = (typeof IMAGES_MODES)[number];
 
+/** How an item's images are asked for; absent when Max Images is 1. */
+export interface ImagesPlan {
+	mode: ImagesMode;
+	maxImages: number;
+	/** Tasks to create: Max Images in `exactly`, else 1. */
+	tasks: number;
+}
+
 /** The sentence added to the prompt in `askInPrompt`. */
-export function countInstruction(n: number): string {
+export function countInstruction(n: number | string): string {
 	return `Generate a set of ${n} separate images.`;
 }
 

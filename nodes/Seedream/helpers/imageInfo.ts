@@ -3,13 +3,15 @@
  * and, where the header holds them, its pixel dimensions. Enough to refuse a bad reference before upload.
  */
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'bmp' | 'tiff' | 'gif';
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'bmp' | 'tiff' | 'gif' | 'heic' | 'heif';
 
 export interface ImageInfo {
 	format: ImageFormat;
 	mimeType: string;
 	width?: number;
 	height?: number;
+	/** Whether the image has an alpha channel, where the header tells (PNG, WebP; JPEG never has one). */
+	alpha?: boolean;
 }
 
 const MIME_TYPES: Record<ImageFormat, string> = {
@@ -19,6 +21,8 @@ const MIME_TYPES: Record<ImageFormat, string> = {
 	bmp: 'image/bmp',
 	tiff: 'image/tiff',
 	gif: 'image/gif',
+	heic: 'image/heic',
+	heif: 'image/heif',
 };
 
 export const FILE_EXTENSIONS: Record<string, string> = {
@@ -28,13 +32,25 @@ export const FILE_EXTENSIONS: Record<string, string> = {
 	'image/bmp': 'bmp',
 	'image/tiff': 'tiff',
 	'image/gif': 'gif',
+	'image/heic': 'heic',
+	'image/heif': 'heif',
 };
 
 export function imageInfo(bytes: Buffer): ImageInfo | undefined {
 	const format = detectFormat(bytes);
 	if (!format) return undefined;
 	const size = readDimensions(bytes, format);
-	return { format, mimeType: MIME_TYPES[format], ...size };
+	const alpha = hasAlpha(bytes, format);
+	return { format, mimeType: MIME_TYPES[format], ...size, ...(alpha === undefined ? {} : { alpha }) };
+}
+
+/** The format of an image's first bytes, or undefined when they are not an image this node knows. */
+export function imageFormat(bytes: Buffer): ImageFormat | undefined {
+	return detectFormat(bytes);
+}
+
+export function mimeTypeOf(format: ImageFormat): string {
+	return MIME_TYPES[format];
 }
 
 function startsWith(bytes: Buffer, signature: number[], offset = 0): boolean {
@@ -53,6 +69,43 @@ function detectFormat(bytes: Buffer): ImageFormat | undefined {
 	if (ascii(bytes, 0, 2) === 'BM' && bytes.length >= 26) return 'bmp';
 	if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a]))
 		return 'tiff';
+	// ISO-BMFF: an `ftyp` box whose major brand names HEIF with HEVC (heic) or another codec (heif).
+	if (ascii(bytes, 4, 4) === 'ftyp') {
+		const brand = ascii(bytes, 8, 4);
+		if (['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'].includes(brand)) return 'heic';
+		if (['mif1', 'msf1', 'heif'].includes(brand)) return 'heif';
+	}
+	return undefined;
+}
+
+/**
+ * PNG: colour type with alpha (4, 6) or a tRNS chunk before the image data; WebP: the VP8X alpha flag or the
+ * VP8L alpha hint (lossy VP8 has none); JPEG: never. Other formats: unknown.
+ */
+function hasAlpha(bytes: Buffer, format: ImageFormat): boolean | undefined {
+	try {
+		if (format === 'jpeg') return false;
+		if (format === 'png') {
+			if (bytes.length < 26) return undefined;
+			const colorType = bytes[25];
+			if (colorType === 4 || colorType === 6) return true;
+			for (let offset = 8; offset + 8 <= bytes.length; ) {
+				const type = ascii(bytes, offset + 4, 4);
+				if (type === 'tRNS') return true;
+				if (type === 'IDAT' || type === 'IEND') return false;
+				offset += 12 + bytes.readUInt32BE(offset);
+			}
+			return undefined;
+		}
+		if (format === 'webp') {
+			const chunk = ascii(bytes, 12, 4);
+			if (chunk === 'VP8X') return (bytes[20] & 0x10) !== 0;
+			if (chunk === 'VP8L') return ((bytes.readUInt32LE(21) >>> 28) & 1) === 1;
+			if (chunk === 'VP8 ') return false;
+		}
+	} catch {
+		// A truncated header: unknown.
+	}
 	return undefined;
 }
 
@@ -78,6 +131,10 @@ function readDimensions(bytes: Buffer, format: ImageFormat): Dimensions {
 				return jpegDimensions(bytes);
 			case 'tiff':
 				return tiffDimensions(bytes);
+			case 'heic':
+			case 'heif':
+				// Deep in the item property boxes: left to the service (these reach it by URL only anyway).
+				return {};
 		}
 	} catch {
 		// A truncated header tells the format but not the size: the service checks the rest when it runs.

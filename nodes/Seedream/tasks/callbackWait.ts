@@ -11,10 +11,10 @@ import { getTask } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { taskToItems, type ResultOptions } from './items';
 import { taskErrorItem } from './errors';
-import { isTerminal, type SeedreamTask } from './task';
+import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
+import type { SeedreamTask } from './task';
 import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
 import { isInternalHost } from '../helpers/validate';
-import { waitForTask } from './wait';
 
 /**
  * Generate's "Wait for the Callback" mode: the task's `callback_url` is this execution's resume URL, the
@@ -158,10 +158,10 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	};
 
 	const items = waitingItems(this);
-	const reported = this.getBodyData() as Partial<SeedreamTask>;
-	const reportedId = typeof reported?.id === 'string' ? reported.id : undefined;
+	const reported = this.getBodyData();
+	const reportedId = isCallbackShaped(reported) ? reported.id : undefined;
 	if (
-		!reportedId ||
+		!isCallbackShaped(reported) ||
 		!items.some((item) => item.json.taskId === reportedId && callbackWaitOf(item))
 	) {
 		return answer(400, { message: 'Not a callback for a task this execution waits for' });
@@ -171,18 +171,11 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	if (resumesUnderWay.has(resumeKey)) return answer(200);
 	rememberResume(resumeKey);
 
-	// The body is not signed (docs/evolink-api.md §4): only the API's own answer counts.
-	let confirmed: SeedreamTask;
-	try {
-		confirmed = await getTask.call(this, reportedId);
-	} catch {
+	const verdict = await confirmCallback.call(this, reported, { verify: true });
+	if (!verdict.accepted) {
+		// Not confirmed: the execution keeps waiting, and EvoLink sends its callback again.
 		resumesUnderWay.delete(resumeKey);
-		// Not confirmed now: the API retries its callback, and the execution keeps waiting.
-		return answer(503, { message: 'Could not confirm the task with the API; try again' });
-	}
-	if (!isTerminal(confirmed)) {
-		resumesUnderWay.delete(resumeKey);
-		return answer(409, { message: 'The API does not report this task as finished' });
+		return answer(verdict.status, { message: verdict.message });
 	}
 
 	// Answer at once (the API waits 10 s at most), then finish the tasks and build the output.
@@ -192,11 +185,12 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
 		try {
-			let task = taskId === reportedId ? confirmed : await getTask.call(this, taskId);
-			if (!isTerminal(task)) {
-				const maxWaitMs = Math.max(1000, Date.parse(wait.waitUntil) - Date.now());
-				task = (await waitForTask.call(this, task, { maxWaitMs, itemIndex: wait.itemIndex })).task;
-			}
+			const read = taskId === reportedId ? verdict.task : await getTask.call(this, taskId);
+			const task = await settledTask.call(this, read, {
+				verify: true,
+				itemIndex: wait.itemIndex,
+				maxWaitMs: Date.parse(wait.waitUntil) - Date.now(),
+			});
 			return await taskToItems.call(
 				this,
 				task,

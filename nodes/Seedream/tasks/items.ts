@@ -8,14 +8,15 @@ import type {
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
-import { FILE_EXTENSIONS } from '../helpers/imageInfo';
+import { FILE_EXTENSIONS, imageFormat, mimeTypeOf } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
-	resultUrls,
 	taskCredits,
+	taskImages,
 	taskSummary,
 	type SeedreamTask,
+	type TaskLayer,
 } from './task';
 import { taskFailedError } from './errors';
 
@@ -28,6 +29,8 @@ import { taskFailedError } from './errors';
  * - `urls`: one item per image, JSON only (no download).
  * - `compact`: one item per task: task ID, status, image URLs, expiry (what an AI agent needs).
  * A task that has not ended gives one item with its summary (task ID, status, progress, estimated time).
+ * A layer task (Decompose Layers) gives its layers, base first, each with `zIndex`, `name`, `description` and
+ * `boundingBox`: per image the same shapes, one item per layer or all layers on one item.
  */
 
 export const OUTPUT_SHAPES = ['binaryPerImage', 'binaryPerTask', 'urls', 'compact'] as const;
@@ -60,7 +63,9 @@ export async function taskToItems(
 	const pairedItem = { item: itemIndex };
 	if (isTerminal(task) && task.status !== 'completed')
 		throw taskFailedError(this.getNode(), task, itemIndex);
-	const urls = resultUrls(task);
+	const images = taskImages(task);
+	const urls = images.map((image) => image.url);
+	const layerOf = (imageIndex: number): IDataObject => layerFields(images[imageIndex].layer);
 	if (task.status !== 'completed' || urls.length === 0) {
 		return [{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem }];
 	}
@@ -89,13 +94,19 @@ export async function taskToItems(
 					...taskCredits(task),
 					...options.annotations,
 					...shortfall(options.annotations, urls.length),
+					...(images.some((image) => image.layer)
+						? { layers: images.map((image, i) => ({ url: image.url, ...layerOf(i) })) }
+						: {}),
 				},
 				pairedItem,
 			},
 		];
 	}
 	if (options.output === 'urls') {
-		return urls.map((url, imageIndex) => ({ json: { ...common, imageIndex, url }, pairedItem }));
+		return urls.map((url, imageIndex) => ({
+			json: { ...common, imageIndex, url, ...layerOf(imageIndex) },
+			pairedItem,
+		}));
 	}
 
 	const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_MB * 1024 * 1024;
@@ -114,6 +125,7 @@ export async function taskToItems(
 				binaryProperty,
 				fileName: file.fileName,
 				mimeType: file.mimeType,
+				...layerOf(imageIndex),
 			};
 		});
 		return [{ json: { ...common, imageUrls: urls, images }, binary, pairedItem }];
@@ -127,6 +139,7 @@ export async function taskToItems(
 			url: urls[imageIndex],
 			fileName: file.fileName,
 			mimeType: file.mimeType,
+			...layerOf(imageIndex),
 		},
 		binary: { [binaryProperty]: file },
 		pairedItem,
@@ -146,20 +159,43 @@ async function downloadImage(
 		what: `image ${imageIndex} of task ${task.id}`,
 		itemIndex,
 	});
-	const mimeType = imageMimeType(download.mimeType, url);
-	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
+	// The type comes from the bytes, else the served Content-Type, never the URL (docs/evolink-seedream-5.md §7):
+	// 5.0 results are JPEG by default, layers PNG, whatever their links end with.
+	let head = Buffer.alloc(0);
+	const tapped = download.stream.map((chunk: Buffer) => {
+		if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES)]);
+		return chunk;
+	}) as typeof download.stream;
+	const served = download.mimeType && FILE_EXTENSIONS[download.mimeType] ? download.mimeType : undefined;
+	const baseName = `${task.id}-${imageIndex}`;
 	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
-	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
+	const file = await this.helpers.prepareBinaryData(
+		tapped,
+		served ? `${baseName}.${FILE_EXTENSIONS[served]}` : baseName,
+		served ?? 'application/octet-stream',
+	);
+	const format = imageFormat(head);
+	const mimeType = format ? mimeTypeOf(format) : served;
+	if (mimeType && mimeType !== served) {
+		file.mimeType = mimeType;
+		file.fileType = 'image';
+		file.fileExtension = FILE_EXTENSIONS[mimeType];
+		file.fileName = `${baseName}.${FILE_EXTENSIONS[mimeType]}`;
+	}
+	return file;
 }
 
-/** The served type when it names an image; else the URL's extension; results are PNG when nothing says. */
-function imageMimeType(served: string | undefined, url: string): string {
-	if (served && FILE_EXTENSIONS[served]) return served;
-	const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-	const byExtension = Object.entries(FILE_EXTENSIONS).find(
-		([, ext]) => ext === extension || (extension === 'jpeg' && ext === 'jpg'),
-	);
-	return byExtension?.[0] ?? 'image/png';
+/** Enough first bytes to tell every format imageInfo knows. */
+const SNIFF_BYTES = 32;
+
+function layerFields(layer: TaskLayer | undefined): IDataObject {
+	if (!layer) return {};
+	return {
+		zIndex: layer.zIndex,
+		name: layer.name,
+		description: layer.description,
+		boundingBox: layer.boundingBox as IDataObject | null,
+	};
 }
 
 /** One task that asked for several images: say so when fewer came (Exactly N counts across its tasks). */

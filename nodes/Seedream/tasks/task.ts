@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from '../helpers/limits';
+import { modelRules } from '../models';
 
 /** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */
 export interface SeedreamTask extends IDataObject {
@@ -9,6 +10,8 @@ export interface SeedreamTask extends IDataObject {
 	progress?: number;
 	created?: number;
 	results?: Array<string | { url?: string }>;
+	/** A layer task's images (docs/evolink-seedream-5.md §4): an array, or one object (unverified form). */
+	result_data?: IDataObject | IDataObject[];
 	task_info?: { can_cancel?: boolean; estimated_time?: number };
 	usage?: IDataObject;
 	error?: { code?: string | number; message?: string; type?: string; suggestion?: string };
@@ -18,12 +21,70 @@ export function isTerminal(task: SeedreamTask): boolean {
 	return (TERMINAL_STATUSES as readonly string[]).includes(task.status);
 }
 
-/** Result URLs; the spec documents strings, and gateways of the same family send `{url}` objects. */
+/** One image of a task; a layer task's images also say which layer they are. */
+export interface TaskImage {
+	url: string;
+	layer?: TaskLayer;
+}
+
+/** A layer of a decomposition (docs/evolink-seedream-5.md §4): z_index 0 is the base image. */
+export interface TaskLayer {
+	zIndex: number;
+	name: string | null;
+	description: string | null;
+	/** As the API sent it (`{absolute, normalized}`, or another array or object form), null when missing. */
+	boundingBox: IDataObject | IDataObject[] | number[] | null;
+}
+
+/** The task's images in order: result URLs, or for a layer task its layers, base first. */
+export function taskImages(task: SeedreamTask): TaskImage[] {
+	const urls = listedResultUrls(task);
+	const data = task.result_data;
+	const entries = Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : undefined;
+	if (!entries) {
+		if (modelRules(task.model)?.results !== 'layers') return urls.map((url) => ({ url }));
+		// docs/evolink-seedream-5.md §7: without result_data, `results` in order, z_index = position.
+		return urls.map((url, position) => ({ url, layer: bareLayer(position) }));
+	}
+	// §7 (the shape is unverified): the URL from image_url, else url, else results[i]; sorted by z_index.
+	const images = entries.map((entry, position): { url?: string; layer: TaskLayer } => {
+		const url = text(entry?.image_url) ?? text(entry?.url) ?? urls[position];
+		const zIndex = Number(entry?.z_index);
+		const box = entry?.bounding_box;
+		return {
+			url,
+			layer: {
+				zIndex: Number.isFinite(zIndex) ? zIndex : position,
+				name: text(entry?.name) ?? null,
+				description: text(entry?.description) ?? null,
+				boundingBox: box && typeof box === 'object' ? (box as TaskLayer['boundingBox']) : null,
+			},
+		};
+	});
+	return images
+		.filter((image): image is { url: string; layer: TaskLayer } => typeof image.url === 'string')
+		.sort((a, b) => a.layer.zIndex - b.layer.zIndex);
+}
+
+/** The task's image URLs in output order (a layer task's: base first). */
 export function resultUrls(task: SeedreamTask): string[] {
+	return taskImages(task).map((image) => image.url);
+}
+
+/** `results`: the spec documents strings, and gateways of the same family send `{url}` objects. */
+function listedResultUrls(task: SeedreamTask): string[] {
 	const results = Array.isArray(task.results) ? task.results : [];
 	return results
 		.map((entry) => (typeof entry === 'string' ? entry : entry?.url))
 		.filter((url): url is string => typeof url === 'string' && url !== '');
+}
+
+function bareLayer(zIndex: number): TaskLayer {
+	return { zIndex, name: null, description: null, boundingBox: null };
+}
+
+function text(value: unknown): string | undefined {
+	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Seconds the service expects the task to take, when it says (`task_info.estimated_time`). */

@@ -5,68 +5,109 @@ import {
 	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
-import { createTask, getTask, seedreamHosts } from '../../transport';
-import { errorItem } from '../../helpers/errors';
-import { idempotencyKey } from '../../helpers/idempotency';
-import { limiterOf } from '../../helpers/concurrency';
+import { byModel, fromTable } from '../../helpers/byModel';
+import { countInstruction, promptAskingFor, type ImagesMode } from '../../helpers/imageCount';
+import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
 import {
-	countInstruction,
-	imagesMadeNote,
-	promptAskingFor,
-	type ImagesMode,
-} from '../../helpers/imageCount';
-import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from '../../helpers/validateOnly';
+	afterAllCreates,
+	isLocalApi,
+	resumeUrlIfWaiting,
+	runCreate,
+	type CreatePlan,
+} from '../../helpers/submission';
+import { Validator, type CreateInput, type SizeChoice } from '../../helpers/validate';
+import { DEFAULT_MODEL, modelsFor, UPLOAD_FORMATS, type ModelRules } from '../../models';
 import {
-	ASPECT_MAX,
-	CALLBACK_URL_MAX_LENGTH,
-	DEFAULT_MODEL,
-	DEFAULT_QUALITY,
-	N_MAX,
-	N_MIN,
-	PIXELS_MAX,
-	PIXELS_MIN,
-	PRESET_SIZES,
-	PROMPT_MAX_LENGTH,
-	QUALITIES,
-	RATIOS,
-	REFERENCES_MAX,
-} from '../../helpers/limits';
-import {
-	prepareReferences,
-	referenceIdentity,
-	referenceUrls,
-	type PreparedReference,
-	type ReferenceEntry,
-} from '../../helpers/references';
-import { taskToItems, type ResultOptions } from '../../tasks/items';
-import {
-	isRetryableTaskError,
-	isTerminal,
-	taskSummary,
-	type SeedreamTask,
-} from '../../tasks/task';
-import { Validator, type GenerateBody, type SizeChoice } from '../../helpers/validate';
-import { waitForTask } from '../../tasks/wait';
-import {
-	callbackPlaceholder,
-	isWaitingForCallback,
-	pauseForCallbacks,
-	resumeUrlFor,
-} from '../../tasks/callbackWait';
-import {
-	DEFAULT_CONCURRENCY,
-	DOWNLOAD_OPTION_NAMES,
-	isToolCall,
+	createOptions,
+	createResultOptions,
 	outputProperty,
-	readMaxWaitMs,
-	readResultOptions,
-	resultOptions,
+	waitModeProperty,
 	waitOptions,
 	withVersionedDefault,
 } from '../shared';
 
-/** How many earlier tasks of the same key that failed server-side a re-run steps over (see createOnce). */
-const MAX_FAILED_REPLAYS = 5;
+/**
+ * Image > Generate: every generation model, each field shown and sent only for the models whose table
+ * (../../models) lists it. Today's parameter names and 4.0's defaults stay, so existing workflows run unchanged.
+ */
+
+const MODELS = modelsFor('generate');
+
+const megabytes = (bytes: number) => bytes / 1024 / 1024;
+const ratioName = (ratio: string, rules: ModelRules) =>
+	ratio === 'auto'
+		? rules.size?.defaultMode === 'ratio'
+			? 'Auto (the Model Picks; Like the First Reference)'
+			: 'Auto (Like the First Reference)'
+		: ratio;
+
+/** "2048x2048 at 1:1", from the model's ratio x quality table. */
+function squarePixels(rules: ModelRules, quality: string): string | undefined {
+	const cell = rules.quality.pixels?.['1:1']?.[quality];
+	return cell ? `${cell[0]}x${cell[1]} at 1:1` : undefined;
+}
+
+/** The reference rules of each model, for the Reference Images description. */
+function referenceLimits(): string {
+	const lines = new Map<string, string[]>();
+	for (const rules of MODELS) {
+		const limits = rules.references;
+		const urlOnly = limits.formats.filter(
+			(format) => !(UPLOAD_FORMATS as readonly string[]).includes(format),
+		);
+		const line = `at most ${limits.max}, ${megabytes(limits.maxBytes)} MB each${urlOnly.length ? ` (${urlOnly.join(', ')} by URL only)` : ''}`;
+		lines.set(line, [...(lines.get(line) ?? []), rules.name]);
+	}
+	return [...lines.entries()].map(([line, names]) => `${names.join(', ')}: ${line}`).join('; ');
+}
+
+/**
+ * The Width and Height the editor can enforce: each side alone can be no smaller or larger than some
+ * W x H within the model's pixel range and aspect bounds allows (4.0: 240 with 3840, 16384 with 1024).
+ * The product and the ratio are checked before sending (helpers/validate.ts).
+ */
+export function sideBounds(size: NonNullable<ModelRules['size']>): {
+	minValue: number;
+	maxValue: number;
+} {
+	const { pixels, aspect } = size;
+	const tallest = (side: number) => Math.floor(side / aspect.min);
+	const flattest = (side: number) => Math.ceil(side / aspect.max);
+	let minValue = Math.max(1, (size.minSideExclusive ?? 0) + 1);
+	while (minValue * tallest(minValue) < pixels.min) minValue++;
+	let maxValue = Math.floor(Math.sqrt(pixels.max * aspect.max));
+	while (maxValue * flattest(maxValue) > pixels.max) maxValue--;
+	return { minValue, maxValue };
+}
+
+const imagesModeProperty: INodeProperties = {
+	displayName: 'How to Get Several Images',
+	name: 'imagesMode',
+	type: 'options',
+	default: 'askInPrompt',
+	description:
+		'Max Images is only a ceiling: EvoLink makes as many images as the prompt asks for, one if it names no number',
+	options: [
+		{
+			name: 'Ask for Them in the Prompt',
+			value: 'askInPrompt',
+			description: `One task; unless the prompt already asks for a number of images, the node adds "${countInstruction('N')}" to it (the output shows the prompt sent)`,
+		},
+		{
+			name: 'Exactly N (One Task per Image)',
+			value: 'exactly',
+			description:
+				'Max Images tasks of one image each, sent together within Options > Concurrency; each is paid as one image',
+		},
+		{
+			name: 'As the Prompt Says (Up to N)',
+			value: 'asWritten',
+			description:
+				'One task with the prompt as written: as many images as it asks for, at most Max Images',
+		},
+	],
+	displayOptions: { show: { n: [{ _cnd: { gt: 1 } }] } },
+};
 
 const properties: INodeProperties[] = [
 	{
@@ -74,129 +115,134 @@ const properties: INodeProperties[] = [
 		name: 'model',
 		type: 'options',
 		default: DEFAULT_MODEL,
-		options: [
-			{
-				name: 'Seedream 4.0',
-				value: 'doubao-seedream-4.0',
-				description: 'All sizes and qualities; prompt priority standard or fast',
-			},
-			{
-				name: 'Seedream 4.5',
-				value: 'doubao-seedream-4.5',
-				description: 'Quality 2K or 4K only; prompt priority standard only',
-			},
-		],
+		options: MODELS.map((rules) => ({
+			name: rules.name,
+			value: rules.id,
+			description: rules.summary,
+		})),
 	},
-	{
+	...byModel(MODELS, (rules) => ({
 		displayName: 'Prompt',
 		name: 'prompt',
 		type: 'string',
 		typeOptions: { rows: 4 },
 		required: true,
 		default: '',
-		placeholder: 'e.g. A set of 4 watercolor postcards of Lisbon trams at sunset',
-		description: `What to draw, or how to edit the reference images. At most ${PROMPT_MAX_LENGTH} characters.`,
-	},
-	{
-		displayName: 'Max Images',
-		name: 'n',
-		type: 'number',
-		typeOptions: { minValue: N_MIN, maxValue: N_MAX },
-		default: 1,
-		description: `Upper bound on the images made (${N_MIN}-${N_MAX}); credits are reserved for this many and settled on the images actually made`,
-		hint: 'An upper bound only: the service makes as many images as the prompt asks for. With reference images, Max Images + references may be at most 15.',
-	},
-	// Version 1 sent the prompt as written; from 1.1 the node asks for the images in the prompt (shared.ts).
-	...withVersionedDefault(
-		{
-			displayName: 'How to Get Several Images',
-			name: 'imagesMode',
-			type: 'options',
-			default: 'askInPrompt',
-			description:
-				'Max Images is only a ceiling: EvoLink makes as many images as the prompt asks for, one if it names no number',
-			options: [
-				{
-					name: 'Ask for Them in the Prompt',
-					value: 'askInPrompt',
-					description: `One task; unless the prompt already asks for a number of images, the node adds "${countInstruction(4).replace('4', 'N')}" to it (the output shows the prompt sent)`,
-				},
-				{
-					name: 'Exactly N (One Task per Image)',
-					value: 'exactly',
-					description:
-						'Max Images tasks of one image each, sent together within Options > Concurrency; each is paid as one image',
-				},
-				{
-					name: 'As the Prompt Says (Up to N)',
-					value: 'asWritten',
-					description: 'One task with the prompt as written: as many images as it asks for, at most Max Images',
-				},
-			],
-			displayOptions: { show: { n: [{ _cnd: { gt: 1 } }] } },
-		},
-		{ v1: 'asWritten', current: 'askInPrompt' },
+		placeholder: rules.n
+			? 'e.g. A set of 4 watercolor postcards of Lisbon trams at sunset'
+			: 'e.g. A watercolor postcard of a Lisbon tram at sunset',
+		description: `What to draw, or how to edit the reference images. At most ${rules.prompt.limit}.`,
+	})),
+	...byModel(MODELS, ({ n }) =>
+		n
+			? {
+					displayName: 'Max Images',
+					name: 'n',
+					type: 'number',
+					typeOptions: { minValue: n.min, maxValue: n.max },
+					default: fromTable(n.default),
+					description: `Upper bound on the images made (${n.min}-${n.max}); credits are reserved for this many and settled on the images actually made`,
+					hint: `An upper bound only: the service makes as many images as the prompt asks for (see How to Get Several Images). With reference images, Max Images + references may be at most ${n.maxWithReferences}.`,
+				}
+			: undefined,
 	),
-	{
-		displayName: 'Size',
-		name: 'sizeMode',
-		type: 'options',
-		default: 'preset',
-		options: [
-			{ name: 'Preset', value: 'preset', description: '1K, 2K or 4K square' },
-			{ name: 'Custom Width and Height', value: 'custom', description: 'Exact pixels' },
-			{
-				name: 'Aspect Ratio and Quality',
-				value: 'ratio',
-				description: 'A ratio such as 16:9, at 1K, 2K or 4K',
-			},
-		],
-	},
-	{
-		displayName: 'Preset Size',
-		name: 'size',
-		type: 'options',
-		default: '2K',
-		options: PRESET_SIZES.map((size) => ({ name: size, value: size })),
-		displayOptions: { show: { sizeMode: ['preset'] } },
-	},
-	{
-		displayName: 'Width',
-		name: 'width',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 16384 },
-		default: 2048,
-		description: `Width x height must be ${PIXELS_MIN.toLocaleString('en-US')}-${PIXELS_MAX.toLocaleString('en-US')} pixels (1280x720 to 4096x4096), width / height 1/${ASPECT_MAX} to ${ASPECT_MAX}`,
-		displayOptions: { show: { sizeMode: ['custom'] } },
-	},
-	{
-		displayName: 'Height',
-		name: 'height',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 16384 },
-		default: 2048,
-		displayOptions: { show: { sizeMode: ['custom'] } },
-	},
-	{
-		displayName: 'Aspect Ratio',
-		name: 'aspectRatio',
-		type: 'options',
-		default: '1:1',
-		options: RATIOS.map((ratio) => ({
-			name: ratio === 'auto' ? 'Auto (Like the First Reference)' : ratio,
-			value: ratio,
-		})),
-		displayOptions: { show: { sizeMode: ['ratio'] } },
-	},
-	{
+	// Models with `n` only, once Max Images > 1. Version 1 sent the prompt as written; from 1.1 the node asks
+	// for the images in the prompt (actions/shared.ts: versions).
+	...byModel(MODELS, ({ n }) => (n ? imagesModeProperty : undefined)).flatMap((property) =>
+		withVersionedDefault(property, { v1: 'asWritten', current: 'askInPrompt' }),
+	),
+	...byModel(MODELS, ({ size, quality }) =>
+		size
+			? {
+					displayName: 'Size',
+					name: 'sizeMode',
+					type: 'options',
+					default: fromTable(size.defaultMode),
+					options: [
+						...(size.presets.length
+							? [
+									{
+										name: 'Preset',
+										value: 'preset',
+										description: `${size.presets.join(', ')} square`,
+									},
+								]
+							: []),
+						{ name: 'Custom Width and Height', value: 'custom', description: 'Exact pixels' },
+						{
+							name: 'Aspect Ratio and Quality',
+							value: 'ratio',
+							description: `A ratio such as 16:9, at ${quality.values.join(', ')}`,
+						},
+					],
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ size }) =>
+		size?.presets.length
+			? {
+					displayName: 'Preset Size',
+					name: 'size',
+					type: 'options',
+					default: '2K',
+					options: size.presets.map((preset) => ({ name: preset, value: preset })),
+					displayOptions: { show: { sizeMode: ['preset'] } },
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ size }) =>
+		size
+			? {
+					displayName: 'Width',
+					name: 'width',
+					type: 'number',
+					typeOptions: sideBounds(size),
+					default: 2048,
+					description: `Width x height must be ${size.pixels.min.toLocaleString('en-US')}-${size.pixels.max.toLocaleString('en-US')} pixels, width / height 1/${size.aspect.max} to ${size.aspect.max}`,
+					displayOptions: { show: { sizeMode: ['custom'] } },
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ size }) =>
+		size
+			? {
+					displayName: 'Height',
+					name: 'height',
+					type: 'number',
+					typeOptions: sideBounds(size),
+					default: 2048,
+					displayOptions: { show: { sizeMode: ['custom'] } },
+				}
+			: undefined,
+	),
+	...byModel(MODELS, (rules) =>
+		rules.size
+			? {
+					displayName: 'Aspect Ratio',
+					name: 'aspectRatio',
+					type: 'options',
+					default: fromTable(rules.size.defaultRatio),
+					options: rules.size.ratios.map((ratio) => ({
+						name: ratioName(ratio, rules),
+						value: ratio,
+					})),
+					displayOptions: { show: { sizeMode: ['ratio'] } },
+				}
+			: undefined,
+	),
+	...byModel(MODELS, (rules) => ({
 		displayName: 'Quality',
 		name: 'quality',
 		type: 'options',
-		default: DEFAULT_QUALITY,
-		options: QUALITIES.map((quality) => ({ name: quality, value: quality })),
-		description: 'Resolution class of the ratio; Seedream 4.5 takes 2K or 4K',
+		default: fromTable(rules.quality.default),
+		options: rules.quality.values.map((value) => ({
+			name: value,
+			value,
+			description: squarePixels(rules, value),
+		})),
+		description: `Resolution class of the ratio (${rules.name}: ${rules.quality.values.join(', ')})`,
 		displayOptions: { show: { sizeMode: ['ratio'] } },
-	},
+	})),
 	{
 		displayName: 'Reference Images',
 		name: 'referenceImages',
@@ -204,7 +250,7 @@ const properties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		default: {},
 		placeholder: 'Add Reference Image',
-		description: `Images to edit or to take style and subjects from: URLs or binary fields of the input item, at most ${REFERENCES_MAX}. Binary images (JPEG, PNG, GIF, WebP, at most 10 MB) are uploaded to EvoLink Files.`,
+		description: `Images to edit or to take style and subjects from: URLs or binary fields of the input item (${referenceLimits()}). Binary images (${UPLOAD_FORMATS.join(', ')}) are uploaded to EvoLink Files.`,
 		options: [
 			{
 				displayName: 'Image',
@@ -240,30 +286,63 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Wait Mode',
-		name: 'waitMode',
-		type: 'options',
-		default: 'wait',
-		options: [
-			{
-				name: 'Wait for the Result',
-				value: 'wait',
-				description: 'Poll the task until it ends, then output the images',
-			},
-			{
-				name: 'Wait for the Callback',
-				value: 'callback',
-				description:
-					"Pause the execution until EvoLink reports the task finished (no polling), then output what Wait for the Result outputs; a failed task comes out as an item with its error. Needs n8n reachable at its public https URL (WEBHOOK_URL). An AI agent's call polls instead.",
-			},
-			{
-				name: "Don't Wait",
-				value: 'dontWait',
-				description: 'Output the task ID and status at once; read it later with Task > Get',
-			},
-		],
-	},
+	...byModel(MODELS, ({ extras }) =>
+		extras.background
+			? {
+					displayName: 'Background',
+					name: 'background',
+					type: 'options',
+					default: fromTable(extras.background.default),
+					options: extras.background.values.map((value) => ({
+						name: value === 'transparent' ? 'Transparent' : 'Opaque',
+						value,
+					})),
+					hint: `Transparent keeps the transparency of exactly ${extras.background.transparent.references} reference image that has an alpha channel (it cuts nothing out); the result is always ${extras.background.transparent.outputFormat.toUpperCase()}`,
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ extras }) =>
+		extras.outputFormat
+			? {
+					displayName: 'Output Format',
+					name: 'outputFormat',
+					type: 'options',
+					default: fromTable(extras.outputFormat.default),
+					options: extras.outputFormat.values.map((value) => ({
+						name: value.toUpperCase(),
+						value,
+					})),
+					description: 'File type of the generated images',
+					// A transparent background always comes out as PNG (docs/evolink-seedream-5.md §3).
+					displayOptions: { hide: { background: ['transparent'] } },
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ extras }) =>
+		extras.watermark
+			? {
+					displayName: 'Watermark',
+					name: 'watermark',
+					type: 'boolean',
+					// n8n's lint wants a boolean literal here; the table's default is false too (docs/evolink-seedream-5.md §3).
+					default: false,
+					description: 'Whether to add a watermark to the images',
+				}
+			: undefined,
+	),
+	...byModel(MODELS, ({ extras }) =>
+		extras.webSearch
+			? {
+					displayName: 'Web Search',
+					name: 'webSearch',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether the model may search the web for what the prompt asks (it decides whether to; each search is billed on top)',
+				}
+			: undefined,
+	),
+	waitModeProperty,
 	{
 		...outputProperty('binaryPerImage'),
 		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
@@ -274,50 +353,9 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
-			...([
-				{
-					displayName: 'Callback URL',
-					name: 'callbackUrl',
-					type: 'string',
-					default: '',
-					placeholder: 'https://example.com/webhooks/seedream',
-					description: `An HTTPS URL that EvoLink POSTs the finished task to (at most ${CALLBACK_URL_MAX_LENGTH} characters, no internal addresses)`,
-					hint: "To start another workflow when the task ends, paste its Seedream Trigger's Production URL here (its Test URL while listening for a test event), e.g. https://n8n.example.com/webhook/TOKEN, or keep it in a variable and use the expression {{ $vars.seedreamCallbackUrl }}",
-					displayOptions: { hide: { '/waitMode': ['callback'] } },
-				},
-				{
-					displayName: 'Prompt Priority',
-					name: 'promptPriority',
-					type: 'options',
-					default: 'standard',
-					options: [
-						{ name: 'Standard', value: 'standard', description: 'Better results' },
-						{ name: 'Fast', value: 'fast', description: 'Faster; Seedream 4.0 only' },
-					],
-				},
-				{
-					displayName: 'Validate Only',
-					name: 'validateOnly',
-					type: 'boolean',
-					default: false,
-					description:
-						'Whether to check everything and output the request body that would be sent and the credits it would reserve, uploading and sending nothing. Prices are EvoLink figures the docs do not all confirm: the output says which are unverified.',
-				},
-			] satisfies INodeProperties[]),
-			...waitOptions,
-			// A Don't Wait run downloads nothing, so the download options do not apply to it either.
-			...resultOptions.map((option) =>
-				DOWNLOAD_OPTION_NAMES.includes(option.name)
-					? {
-							...option,
-							displayOptions: {
-								hide: { ...option.displayOptions?.hide, '/waitMode': ['dontWait'] },
-							},
-						}
-					: option,
-			),
-		].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...createOptions(MODELS), ...waitOptions, ...createResultOptions].sort((a, b) =>
+			a.displayName.localeCompare(b.displayName),
+		),
 	},
 ];
 
@@ -326,227 +364,87 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/** How the item's images are asked for (helpers/imageCount.ts); absent when Max Images is 1. */
-export interface ImagesPlan {
-	mode: ImagesMode;
-	maxImages: number;
-	/** Tasks to create: Max Images in `exactly`, else 1. */
-	tasks: number;
-}
-
-export interface GeneratePlan {
-	body: GenerateBody;
-	references: PreparedReference[];
-	images?: ImagesPlan;
-	/** Wait for the Callback: `$execution.resumeUrl`, sent as `callback_url` (never logged: it is signed). */
-	resumeUrl?: string;
-}
-
-/** Reads and checks everything for one item; nothing is sent. */
-export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<GeneratePlan> {
+/** Reads and checks everything for one item against the model's table; nothing is sent. */
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<CreatePlan> {
 	const validator = new Validator(this.getNode(), itemIndex);
 	const param = <T>(name: string, fallback?: T) =>
 		this.getNodeParameter(name, itemIndex, fallback) as T;
+	const rules = validator.model(param<string>('model', DEFAULT_MODEL), 'generate');
 	const entries = param<ReferenceEntry[]>('referenceImages.images', []);
 	// Callback URL rules relax only when the API itself is not https: a local emulator on this machine.
-	const localApi = !(await seedreamHosts.call(this)).baseUrl.toLowerCase().startsWith('https:');
+	const localApi = await isLocalApi.call(this);
 	const waitMode = param<string>('waitMode');
-	const maxImages = validator.n(param<number>('n'));
+	const { extras } = rules;
+	const maxImages = rules.n ? validator.n(rules, param<number>('n', rules.n.default)) : 1;
 	const mode = maxImages > 1 ? param<ImagesMode>('imagesMode', 'asWritten') : undefined;
-	const body = validator.generate(
-		{
-			model: param<string>('model'),
-			prompt: param<string>('prompt'),
-			// Exactly N: each task asks for one image.
-			n: mode === 'exactly' ? 1 : maxImages,
-			size: readSize(param),
-			promptPriority: param<string>('options.promptPriority', 'standard'),
-			// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
-			callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
-			referenceCount: entries.length,
-		},
-		{ allowInternalCallback: localApi },
-	);
-	const images = mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined;
-	if (mode === 'askInPrompt') body.prompt = validator.promptSent(promptAskingFor(body.prompt, maxImages));
-	const references = await prepareReferences.call(this, itemIndex, entries, validator);
-	const resumeUrl =
-		waitMode === 'callback' && !isToolCall(this)
-			? resumeUrlFor.call(this, itemIndex, {
-					allowInternal: localApi,
-				})
-			: undefined;
-	return { body, references, resumeUrl, images };
+	const input: CreateInput = {
+		prompt: param<string>('prompt'),
+		// Exactly N: each of the N tasks asks for one image.
+		n: rules.n ? (mode === 'exactly' ? 1 : maxImages) : undefined,
+		size: rules.size ? readSize(param, rules) : undefined,
+		promptPriority: param<string>('options.promptPriority', rules.promptPriorities[0]),
+		// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
+		callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
+		referenceCount: entries.length,
+		// Only the fields this model's table lists are read; hidden ones fall back to its defaults.
+		outputFormat: extras.outputFormat ? param<string>('outputFormat', '') || undefined : undefined,
+		webSearch: extras.webSearch ? param<boolean>('webSearch', false) : undefined,
+		watermark: extras.watermark ? param<boolean>('watermark', extras.watermark.default) : undefined,
+		background: extras.background
+			? param<string>('background', extras.background.default)
+			: undefined,
+	};
+	const body = validator.create(rules, input, { allowInternalCallback: localApi });
+	if (mode === 'askInPrompt' && body.prompt !== undefined) {
+		body.prompt = validator.promptSent(rules, promptAskingFor(body.prompt, maxImages));
+	}
+	const references = await prepareReferences.call(this, itemIndex, entries, validator, rules);
+	if (body.background === 'transparent') {
+		// Checkable only for binary images; a URL's image is the API's to judge (docs/evolink-seedream-5.md §7).
+		for (const reference of references) {
+			if (reference.kind === 'binary' && reference.alpha === false) {
+				validator.fail(
+					reference.label,
+					'has no alpha channel: Background Transparent keeps the transparency the image already has (use a PNG or WebP with transparency)',
+				);
+			}
+		}
+	}
+	const requested: IDataObject = {};
+	for (const field of ['size', 'quality', 'n'] as const) {
+		if (body[field] !== undefined) requested[field] = body[field];
+	}
+	return {
+		body,
+		references,
+		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
+		requested,
+		images: mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined,
+	};
 }
 
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	plan: GeneratePlan,
+	plan: CreatePlan,
 ): Promise<INodeExecutionData[]> {
-	const annotations = imagesAnnotations(plan);
-	if (this.getNodeParameter('options.validateOnly', itemIndex, false) as boolean) {
-		const body = plan.resumeUrl ? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER } : plan.body;
-		return [
-			validateOnlyItem(
-				{ body, references: plan.references },
-				plan.images?.tasks ?? 1,
-				itemIndex,
-				annotations,
-			),
-		];
-	}
-	if (plan.images?.mode !== 'exactly') {
-		return await runTask.call(this, itemIndex, plan, annotations);
-	}
-
-	// Exactly N: N tasks of one image, together within the node's concurrency (one pool for the whole run).
-	const limiter = limiterOf(
-		this,
-		this.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY) as number,
-	);
-	const settled = await Promise.allSettled(
-		Array.from({ length: plan.images.tasks }, (_, part) =>
-			limiter.run(async () => await runTask.call(this, itemIndex, plan, annotations, part)),
-		),
-	);
-	return exactlyOutput(this, settled, plan.images, itemIndex);
+	return await runCreate.call(this, itemIndex, plan);
 }
 
-/** The mode, the ceiling and (asking in the prompt) the prompt actually sent, on every item of the task. */
-function imagesAnnotations(plan: GeneratePlan): IDataObject {
-	if (!plan.images) return {};
-	const annotations: IDataObject = {
-		imagesMode: plan.images.mode,
-		maxImages: plan.images.maxImages,
-	};
-	if (plan.images.mode === 'askInPrompt') annotations.promptSent = plan.body.prompt;
-	return annotations;
-}
+export const afterAll = afterAllCreates;
 
-/** One task: create it (once per Idempotency-Key), then wait for it as the Wait Mode says. */
-async function runTask(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	plan: GeneratePlan,
-	annotations: IDataObject,
-	part?: number,
-): Promise<INodeExecutionData[]> {
-	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
-	const requested = { size: plan.body.size, quality: plan.body.quality, n: plan.body.n };
-	const results: ResultOptions | undefined =
-		waitMode === 'wait' || waitMode === 'callback'
-			? { ...readResultOptions.call(this, itemIndex, requested), annotations }
-			: undefined;
-	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
-
-	const submittedAt = Date.now();
-	const task = await submit.call(this, itemIndex, plan, part);
-	if (!results) {
-		return [
-			{ json: { ...taskSummary(task), ...requested, ...annotations }, pairedItem: { item: itemIndex } },
-		];
-	}
-	if (plan.resumeUrl && !isTerminal(task)) {
-		// afterAll pauses the execution once every item has its task (tasks/callbackWait.ts).
-		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
-	}
-	const { task: finished } = await waitForTask.call(this, task, {
-		maxWaitMs,
-		itemIndex,
-		submittedAt,
-	});
-	return await taskToItems.call(this, finished, results, itemIndex);
-}
-
-/**
- * The items of N one-image tasks: the images numbered across the set, and a note when fewer than N came.
- * A task that failed fails the item (its error names the task, and the others' IDs stay readable with
- * Task > Get), or under Continue On Fail becomes an error item beside the images.
- */
-function exactlyOutput(
-	context: IExecuteFunctions,
-	settled: Array<PromiseSettledResult<INodeExecutionData[]>>,
-	images: ImagesPlan,
-	itemIndex: number,
-): INodeExecutionData[] {
-	const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-	if (failures.length && !context.continueOnFail()) throw failures[0];
-	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
-	// Per-image items (One Item per Image, URLs Only) are numbered across the set.
-	const perImage = made.filter((item) => typeof item.json.url === 'string');
-	perImage.forEach((item, imageIndex) => {
-		item.json.imageIndex = imageIndex;
-		item.json.imageCount = perImage.length;
-	});
-	// Only once every task has ended is the count known (not with Don't Wait or while awaiting callbacks).
-	if (made.every((item) => item.json.status === 'completed')) {
-		const count = made.reduce(
-			(sum, item) =>
-				sum + (Array.isArray(item.json.imageUrls) ? item.json.imageUrls.length : item.json.url ? 1 : 0),
-			0,
-		);
-		const note = imagesMadeNote(count, images.maxImages, 'exactly');
-		if (note) for (const item of made) item.json.imagesNote = note;
-	}
-	return [...made, ...failures.map((error) => errorItem(error, itemIndex))];
-}
-
-/** Wait for the Callback: one pause for the whole execution, once every item has its task. */
-export async function afterAll(
-	this: IExecuteFunctions,
-	output: INodeExecutionData[],
-): Promise<void> {
-	if (isWaitingForCallback(output)) await pauseForCallbacks.call(this, output);
-}
-
-/** Uploads binary references, then creates the task once per Idempotency-Key. */
-async function submit(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	plan: GeneratePlan,
-	part?: number,
-): Promise<SeedreamTask> {
-	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
-	const body: IDataObject = { ...plan.body };
-	if (imageUrls.length) body.image_urls = imageUrls;
-	if (plan.resumeUrl) body.callback_url = plan.resumeUrl;
-	const scope = {
-		executionId: this.getExecutionId() ?? '',
-		workflowId: String(this.getWorkflow().id ?? ''),
-		nodeId: this.getNode().id ?? this.getNode().name,
-		// A retry re-runs the same run; a loop through the node makes a new one.
-		runIndex: Number(this.getWorkflowDataProxy(itemIndex).$thisRunIndex) || 0,
-		itemIndex,
-		// Exactly N: each of the item's tasks has a key of its own (absent otherwise: keys stay as they were).
-		part,
-	};
-	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
-	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
-
-	let task: SeedreamTask | undefined;
-	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {
-		const created = await createTask.call(
-			this,
-			body,
-			idempotencyKey(scope, intent, attempt),
-			itemIndex,
-		);
-		task = created.task;
-		if (!created.replayed) return task;
-		// A replay means this item already has a task from an earlier try of this execution (n8n's Retry On
-		// Fail). Use it, unless it failed for a reason a new task can fix: then step to the next key.
-		if (!isTerminal(task)) task = await getTask.call(this, task.id, itemIndex);
-		if (!(task.status === 'failed' && isRetryableTaskError(task.error?.code))) return task;
-	}
-	return task as SeedreamTask;
-}
-
-function readSize(param: <T>(name: string, fallback?: T) => T): SizeChoice {
-	const mode = param<string>('sizeMode', 'preset');
+function readSize(
+	param: <T>(name: string, fallback?: T) => T,
+	rules: ModelRules,
+): SizeChoice {
+	const mode = param<string>('sizeMode', rules.size?.defaultMode);
 	if (mode === 'custom')
 		return { mode, width: param<number>('width'), height: param<number>('height') };
 	if (mode === 'ratio')
-		return { mode, ratio: param<string>('aspectRatio'), quality: param<string>('quality') };
-	return { mode: 'preset', preset: param<string>('size') };
+		return {
+			mode,
+			ratio: param<string>('aspectRatio', rules.size?.defaultRatio),
+			quality: param<string>('quality', rules.quality.default),
+		};
+	return { mode: 'preset', preset: param<string>('size', '2K') };
 }

@@ -1,7 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
+import * as decomposeLayers from './decomposeLayers.operation';
 import * as generate from './generate.operation';
 
-export { generate };
+export { decomposeLayers, generate };
 
 export const description: INodeProperties[] = [
 	{
@@ -11,6 +12,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['image'] } },
 		options: [
+			{
+				name: 'Decompose Layers',
+				value: 'decomposeLayers',
+				action: 'Decompose an image into layers',
+				description:
+					'Split one image into a base image and transparent PNG layers (Seedream 5.0 Pro Layerize)',
+			},
 			{
 				name: 'Generate',
 				value: 'generate',
@@ -22,4 +30,5 @@ export const description: INodeProperties[] = [
 		default: 'generate',
 	},
 	...generate.description,
+	...decomposeLayers.description,
 ];
