@@ -76,7 +76,7 @@ describe('Ask for Them in the Prompt (the default from version 1.1)', () => {
 		const result = await suite.run({ ...FOX, prompt: 'a fox '.repeat(330) }, V1_1);
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(
-			/^Prompt \(prompt\): with the sentence the node adds to ask for the images it has 20\d\d characters/,
+			/^Prompt \(prompt\): with the sentence the node adds to ask for the images it has 2,0\d\d characters, more than 2,000/,
 		);
 		expect(await suite.requests()).toHaveLength(0);
 	});

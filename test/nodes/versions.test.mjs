@@ -124,3 +124,53 @@ describe('download options show only where images are downloaded', () => {
 		expect(shown('seedream', option, { ...GENERATE_WAITING, waitMode: 'dontWait', output: 'binaryPerImage' })).toBe(false);
 	});
 });
+
+describe('Width and Height: bounds the editor can enforce, from each model\'s table', () => {
+	/** The Width (or Height) copy shown for a model. @param {string} model @param {string} side */
+	function bounds(model, side = 'width') {
+		const node = description('seedream');
+		const values = { resource: 'image', operation: 'generate', model, sizeMode: 'custom' };
+		const shown = node.properties.filter(
+			(/** @type {any} */ p) => p.name === side && NodeHelpers.displayParameter(values, p, { typeVersion: 1.1 }, node),
+		);
+		expect(shown).toHaveLength(1);
+		return shown[0].typeOptions;
+	}
+
+	test.each([
+		['doubao-seedream-4.0', 240, 16384],
+		['doubao-seedream-4.5', 480, 16384],
+		['doubao-seedream-5.0-lite', 480, 16384],
+		['doubao-seedream-5.0-pro', 240, 8595],
+	])('%s: each side %i to %i', (model, minValue, maxValue) => {
+		expect(bounds(model, 'width')).toEqual({ minValue, maxValue });
+		expect(bounds(model, 'height')).toEqual({ minValue, maxValue });
+	});
+
+	/** @param {Record<string, unknown>} parameters */
+	const check = (parameters) =>
+		suite.run({ ...GENERATE, sizeMode: 'custom', ...parameters, options: { validateOnly: true } }, { typeVersion: 1.1 });
+
+	test('the bounds are reachable: the extreme sizes pass every check', async () => {
+		for (const [model, width, height] of [
+			['doubao-seedream-4.0', 16384, 1024],
+			['doubao-seedream-4.0', 240, 3840],
+			['doubao-seedream-5.0-pro', 8595, 538],
+			['doubao-seedream-5.0-lite', 480, 7680],
+		]) {
+			const result = await check({ model, width, height });
+			expect([model, width, height, result.status]).toEqual([model, width, height, 'success']);
+		}
+	});
+
+	test('one past a bound no height can save: 8596 wide on 5.0 Pro is refused, the range written 921,600 to 4,624,220', async () => {
+		const flatter = await check({ model: 'doubao-seedream-5.0-pro', width: 8596, height: 537 });
+		expect(flatter.error.message).toBe(
+			'Width x Height (size): width / height must be from 1/16 to 16; 8596x537 is 16.01',
+		);
+		const larger = await check({ model: 'doubao-seedream-5.0-pro', width: 8596, height: 538 });
+		expect(larger.error.message).toMatch(
+			/^Width x Height \(size\): must be width x height from 921,600 \(1280x720\) to 4,624,220 .*; 8596x538 is 4,624,648$/,
+		);
+	});
+});
