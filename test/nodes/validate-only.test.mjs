@@ -129,3 +129,30 @@ test('Seedream 4.5: the price says it is unverified for that model', async () =>
 	expect(item.json).toMatchObject({ creditsToReserve: 3.6, priceVerified: false });
 	expect(item.json.priceNote).toMatch(/no price is documented for 4\.5/);
 });
+
+test('Decompose Layers: its body and the reservation for 17 images (2.304 each, unverified), nothing sent', async () => {
+	const result = await suite.run(
+		{
+			resource: 'image',
+			operation: 'decomposeLayers',
+			imageSource: 'url',
+			imageUrl: 'https://example.com/poster.png',
+			options: { validateOnly: true },
+		},
+		V1_1,
+	);
+	expect(result.status).toBe('success');
+	await expectNothingSent();
+	const [item] = result.output('Seedream');
+	expect(item.json).toMatchObject({
+		requestsToSend: 1,
+		requestBody: {
+			model: 'doubao-seedream-5.0-pro-layerize',
+			image_urls: ['https://example.com/poster.png'],
+		},
+		creditsToReserve: 39.168,
+		creditsPerImage: 2.304,
+		priceVerified: false,
+	});
+	expect(item.json.imagesMode).toBeUndefined();
+});
