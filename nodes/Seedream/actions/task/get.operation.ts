@@ -13,6 +13,7 @@ import {
 	readMaxWaitMs,
 	readResultOptions,
 	resultOptions,
+	waitModeProperty,
 	waitOptions,
 	withVersionedDefault,
 } from '../shared';
@@ -31,16 +32,12 @@ const properties: INodeProperties[] = [
 	// Version 1 read once and output URLs; from 1.1 it waits and outputs binary, like Generate (shared.ts).
 	...withVersionedDefault(
 		{
-			displayName: 'Wait Mode',
-			name: 'waitMode',
-			type: 'options',
-			default: 'wait',
+			...waitModeProperty,
+			// Generate's choices, less the callback (a task read back has no callback to wait for).
 			options: [
-				{
-					name: 'Wait for the Result',
-					value: 'wait',
-					description: 'Poll the task until it ends, then output the images',
-				},
+				...(waitModeProperty.options ?? []).filter(
+					(option) => 'value' in option && option.value === 'wait',
+				),
 				{
 					name: "Don't Wait",
 					value: 'dontWait',
