@@ -93,6 +93,12 @@ test('Generate: version 1 sends the prompt as written, 1.1 asks for the images i
 	expect(resolved('seedream', { ...GENERATE, n: 1 }, 1.1)?.imagesMode).toBeUndefined();
 });
 
+test('Max Images as an expression: each version still gets its own default (n8n cannot read the value)', () => {
+	const saved = { ...GENERATE, n: '={{ $itemIndex + 2 }}' };
+	expect(resolved('seedream', saved, 1)).toMatchObject({ imagesMode: 'asWritten' });
+	expect(resolved('seedream', saved, 1.1)).toMatchObject({ imagesMode: 'askInPrompt' });
+});
+
 describe('download options show only where images are downloaded', () => {
 	/**
 	 * Whether the editor shows an option of the Options collection for these parameters.

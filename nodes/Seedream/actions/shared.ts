@@ -29,9 +29,11 @@ export function withVersionedDefault<T extends INodeProperties['default']>(
 	property: INodeProperties,
 	defaults: { v1: T; current: T },
 ): INodeProperties[] {
+	// '@version' first: n8n stops checking a copy's `show` rules at the first one whose value is an expression
+	// (say Max Images `={{ ... }}`), and both copies would then show, the later one winning.
 	const at = (version: INodeProperties['displayOptions']) => ({
 		...(property.displayOptions ?? {}),
-		show: { ...(property.displayOptions?.show ?? {}), ...version?.show },
+		show: { ...version?.show, ...(property.displayOptions?.show ?? {}) },
 	});
 	return [
 		{ ...property, default: defaults.v1, displayOptions: at({ show: { '@version': [1] } }) },
