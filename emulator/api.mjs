@@ -125,7 +125,12 @@ async function serveResult(ctx, [id, index, extension]) {
 		);
 	const { image } = found;
 	const bytes = await ctx.state.images.get(`${id}/${index}`, async () => image.render());
-	return { status: 200, raw: bytes, headers: { 'content-type': `image/${image.format}` }, taskId: id };
+	return {
+		status: 200,
+		raw: bytes,
+		headers: { 'content-type': `image/${image.format}` },
+		taskId: id,
+	};
 }
 
 /** @param {Context} ctx @param {string} id @returns {Reply} */

@@ -124,6 +124,8 @@ function applyConfig(state, changes) {
 		maxFiles: (v) => Number.isInteger(v) && v >= 0,
 		// docs/evolink-seedream-5.md §7: layers made when the prompt has no <bbox> tag (0-16; the base is one more).
 		layerizeLayers: (v) => Number.isInteger(v) && v >= 0 && v <= LAYERIZE_MAX_IMAGES - 1,
+		// The layerize estimated_time at creation, instead of the documented 120 s (null: the documented figure).
+		layerizeEstimatedSeconds: (v) => v === null || (Number.isInteger(v) && v >= 1),
 		// Per model: { perImage?, webSearch?, reserveImages? }; what is not named keeps its price.
 		prices: (v) =>
 			v !== null &&
@@ -161,6 +163,7 @@ function applyConfig(state, changes) {
  */
 function mergePrices(prices, changes) {
 	const merged = { ...prices };
-	for (const [model, price] of Object.entries(changes)) merged[model] = { ...prices[model], ...price };
+	for (const [model, price] of Object.entries(changes))
+		merged[model] = { ...prices[model], ...price };
 	return merged;
 }

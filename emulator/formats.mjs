@@ -37,7 +37,8 @@ const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'he
 const HEIF_BRANDS = ['mif1', 'msf1', 'mif2'];
 /** @param {Buffer} b @param {string[]} brands */
 const isoBrand = (b, brands) =>
-	b.subarray(4, 8).toString('latin1') === 'ftyp' && brands.includes(b.subarray(8, 12).toString('latin1'));
+	b.subarray(4, 8).toString('latin1') === 'ftyp' &&
+	brands.includes(b.subarray(8, 12).toString('latin1'));
 
 /** @param {Buffer} buffer @returns {Format | undefined} */
 export function sniffFormat(buffer) {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { encodeJpeg, encodePng, resample } from './raster.mjs';
+import { encodeJpeg, encodePng } from './raster.mjs';
 
 const deflateRawAsync = promisify(zlib.deflateRaw);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -196,17 +196,20 @@ export async function renderPng(width, height, seed) {
 /**
  * A generated result (not layerize) as the file its task asked for: PNG (4.x, and 5.0 with output_format png),
  * JPEG (the 5.0 default, docs/evolink-seedream-5.md §2, §3), or, for 5.0 Pro's transparent background, an RGBA
- * PNG whose alpha is the reference's, resampled to the result's size (§3: "keeps the alpha channel the input
- * already has"; `alpha` absent when the reference's format could not be decoded: opaque).
+ * PNG whose alpha is the reference's (§3: "keeps the alpha channel the input already has"; `alpha` null when the
+ * reference's format could not be decoded: opaque).
  * @param {{ width: number, height: number, seed: string, format: 'png' | 'jpeg',
- *   alpha?: import('./raster.mjs').Raster | null }} picture alpha: the reference as RGBA, when transparent
+ *   alpha?: import('./raster.mjs').Raster | null }} picture alpha: the reference as RGBA
+ *   resampled to width × height, when transparent
  */
 export async function renderPicture({ width, height, seed, format, alpha }) {
 	if (alpha === undefined) {
-		return format === 'jpeg' ? encodeJpeg(paintRgb(width, height, seed)) : renderPng(width, height, seed);
+		return format === 'jpeg'
+			? encodeJpeg(paintRgb(width, height, seed))
+			: renderPng(width, height, seed);
 	}
 	const rgb = paintRgb(width, height, seed).data;
-	const mask = alpha ? resample(alpha, 4, width, height).data : null;
+	const mask = alpha?.data;
 	const rgba = Buffer.alloc(width * height * 4);
 	for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
 		rgba[o] = rgb[i];

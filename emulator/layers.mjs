@@ -54,7 +54,9 @@ export function planLayers(requested, count, width, height, seed) {
 	return boxes.map(({ label, box }, i) => ({
 		zIndex: i + 1,
 		name: label || `element ${i + 1}`,
-		description: label ? `the ${label} region of the image` : `a major element of the image (${i + 1})`,
+		description: label
+			? `the ${label} region of the image`
+			: `a major element of the image (${i + 1})`,
 		absolute: box,
 		normalized: /** @type {[number, number, number, number]} */ ([
 			Math.round((box[0] * 1000) / width),
@@ -73,15 +75,24 @@ export function planLayers(requested, count, width, height, seed) {
 export function baseImage(input, width, height) {
 	const rgba = resample(input, 4, width, height);
 	const rgb = Buffer.alloc(width * height * 3);
-	for (let i = 0, o = 0; i < rgba.data.length; i += 4, o += 3) {
-		const a = rgba.data[i + 3];
-		for (let c = 0; c < 3; c++) rgb[o + c] = Math.round((rgba.data[i + c] * a + 255 * (255 - a)) / 255);
+	const from = rgba.data;
+	for (let i = 0, o = 0; i < from.length; i += 4, o += 3) {
+		const a = from[i + 3];
+		if (a === 255) {
+			rgb[o] = from[i];
+			rgb[o + 1] = from[i + 1];
+			rgb[o + 2] = from[i + 2];
+		} else {
+			for (let c = 0; c < 3; c++)
+				rgb[o + c] = Math.round((from[i + c] * a + 255 * (255 - a)) / 255);
+		}
 	}
 	return { width, height, data: rgb };
 }
 
 /** @param {Raster} base RGB @param {'png' | 'jpeg'} format */
-export const encodeBase = (base, format) => (format === 'jpeg' ? encodeJpeg(base) : encodePng(base, 3));
+export const encodeBase = (base, format) =>
+	format === 'jpeg' ? encodeJpeg(base) : encodePng(base, 3);
 
 /**
  * A layer's PNG: the base's pixels inside the box, opaque inside the ellipse inscribed in it (and on its middle

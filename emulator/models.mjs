@@ -6,7 +6,19 @@
  */
 
 /** The listed ratios of every model (docs/evolink-api.md §2; docs/evolink-seedream-5.md §2, §3). */
-export const RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9', '9:21'];
+export const RATIOS = [
+	'1:1',
+	'2:3',
+	'3:2',
+	'3:4',
+	'4:3',
+	'4:5',
+	'5:4',
+	'9:16',
+	'16:9',
+	'21:9',
+	'9:21',
+];
 
 /**
  * A ratio × quality table with the inverse ratios added as transposes (every table of the docs says
@@ -109,7 +121,16 @@ const TIERS_5X = ['1K', '1.5K', '2K', '3K', '4K'];
 const SEEDREAM_40 = {
 	id: 'doubao-seedream-4.0',
 	documented: {
-		top: ['model', 'prompt', 'n', 'size', 'quality', 'prompt_priority', 'image_urls', 'callback_url'],
+		top: [
+			'model',
+			'prompt',
+			'n',
+			'size',
+			'quality',
+			'prompt_priority',
+			'image_urls',
+			'callback_url',
+		],
 		modelParams: [],
 	},
 	prompt: { required: true, maxChars: 2000 },
@@ -179,7 +200,12 @@ const SEEDREAM_50_LITE = {
 	promptPriorities: ['standard'],
 	references: REFERENCES_4X,
 	// §7: accepted in either place; model_params (the documented one) wins.
-	outputFormat: { values: ['png', 'jpeg'], default: 'jpeg', place: 'model_params', otherPlaceAccepted: true },
+	outputFormat: {
+		values: ['png', 'jpeg'],
+		default: 'jpeg',
+		place: 'model_params',
+		otherPlaceAccepted: true,
+	},
 	tools: ['web_search'],
 	watermark: false,
 	backgrounds: [],
@@ -235,7 +261,12 @@ const SEEDREAM_50_PRO = {
 	ratioTable: TABLE_PRO,
 	promptPriorities: ['standard', 'fast'],
 	references: REFERENCES_PRO,
-	outputFormat: { values: ['png', 'jpeg'], default: 'jpeg', place: 'top', otherPlaceAccepted: true },
+	outputFormat: {
+		values: ['png', 'jpeg'],
+		default: 'jpeg',
+		place: 'top',
+		otherPlaceAccepted: true,
+	},
 	tools: [],
 	watermark: true,
 	backgrounds: ['opaque', 'transparent'],
@@ -249,7 +280,15 @@ const SEEDREAM_50_PRO = {
 const SEEDREAM_50_PRO_LAYERIZE = {
 	id: 'doubao-seedream-5.0-pro-layerize',
 	documented: {
-		top: ['model', 'prompt', 'quality', 'prompt_priority', 'image_urls', 'output_format', 'callback_url'],
+		top: [
+			'model',
+			'prompt',
+			'quality',
+			'prompt_priority',
+			'image_urls',
+			'output_format',
+			'callback_url',
+		],
 		modelParams: [],
 	},
 	// §4: optional, length limit not stated (U); §7: the emulator applies Pro's 4000-token estimate.
@@ -271,7 +310,12 @@ const SEEDREAM_50_PRO_LAYERIZE = {
 		areaMax: 6000 * 6000,
 	},
 	// §4: top level only; base image only (layers are always PNG). §7's "either place" is for Lite and Pro.
-	outputFormat: { values: ['png', 'jpeg'], default: 'jpeg', place: 'top', otherPlaceAccepted: false },
+	outputFormat: {
+		values: ['png', 'jpeg'],
+		default: 'jpeg',
+		place: 'top',
+		otherPlaceAccepted: false,
+	},
 	tools: [],
 	watermark: false,
 	backgrounds: [],
@@ -284,10 +328,9 @@ const SEEDREAM_50_PRO_LAYERIZE = {
 
 /** @type {Record<string, ModelRules>} */
 export const MODEL_RULES = Object.fromEntries(
-	[SEEDREAM_40, SEEDREAM_45, SEEDREAM_50_LITE, SEEDREAM_50_PRO, SEEDREAM_50_PRO_LAYERIZE].map((rules) => [
-		rules.id,
-		rules,
-	]),
+	[SEEDREAM_40, SEEDREAM_45, SEEDREAM_50_LITE, SEEDREAM_50_PRO, SEEDREAM_50_PRO_LAYERIZE].map(
+		(rules) => [rules.id, rules],
+	),
 );
 
 export const MODELS = Object.keys(MODEL_RULES);

@@ -34,7 +34,10 @@ export async function checkReferences(urls, rules, { signal, pixels } = {}) {
 		}
 		const format = sniffFormat(fetched.body);
 		if (!format) {
-			return fail('image_processing_error', `${name}: not a readable image (${rules.formats.join(', ')})`);
+			return fail(
+				'image_processing_error',
+				`${name}: not a readable image (${rules.formats.join(', ')})`,
+			);
 		}
 		if (!rules.formats.includes(format.format)) {
 			return fail(
@@ -46,7 +49,11 @@ export async function checkReferences(urls, rules, { signal, pixels } = {}) {
 		if (!dimensions)
 			return fail('image_processing_error', `${name}: the ${format.format} header cannot be read`);
 		const broken = brokenLimit(dimensions, rules);
-		if (broken) return fail('invalid_parameters', `${name} is ${dimensions.width}x${dimensions.height}: ${broken}`);
+		if (broken)
+			return fail(
+				'invalid_parameters',
+				`${name} is ${dimensions.width}x${dimensions.height}: ${broken}`,
+			);
 		if (index > 0) continue;
 		result.first = dimensions;
 		if (pixels === 'alpha' && FORMATS_WITHOUT_ALPHA.includes(format.format)) {
@@ -55,13 +62,17 @@ export async function checkReferences(urls, rules, { signal, pixels } = {}) {
 				`${name} is ${format.format}, which has no alpha channel: background transparent keeps the reference's alpha (use png, webp, gif, tiff or heic)`,
 			);
 		}
-		// Alpha is read from PNGs; other formats with alpha (gif, webp, tiff, heic) the emulator cannot decode:
-		// their output is opaque.
+		// Alpha is read from PNGs; what the emulator cannot decode (gif, webp, tiff, heic, an interlaced or
+		// sub-byte PNG) gives an opaque result rather than failing a reference the service would take.
 		if ((pixels === 'alpha' && format.format === 'png') || pixels === 'rgba') {
 			try {
 				result.pixels = decodeRgba(fetched.body, format.format);
 			} catch (error) {
-				return fail('image_processing_error', `${name}: the ${format.format} image cannot be decoded (${/** @type {Error} */ (error).message})`);
+				if (pixels === 'alpha') continue;
+				return fail(
+					'image_processing_error',
+					`${name}: the ${format.format} image cannot be decoded (${/** @type {Error} */ (error).message})`,
+				);
 			}
 		}
 	}
@@ -78,7 +89,8 @@ function brokenLimit({ width, height }, rules) {
 	if (minSideExclusive && (width <= minSideExclusive || height <= minSideExclusive)) {
 		return `width and height must be greater than ${minSideExclusive} px`;
 	}
-	if (maxSide && (width > maxSide || height > maxSide)) return `at most ${maxSide}x${maxSide} pixels`;
+	if (maxSide && (width > maxSide || height > maxSide))
+		return `at most ${maxSide}x${maxSide} pixels`;
 	const area = width * height;
 	if (areaMin !== undefined && areaMax !== undefined && (area < areaMin || area > areaMax)) {
 		return `${area} pixels; W*H must be from ${areaMin} to ${areaMax}`;
@@ -122,7 +134,10 @@ function fetchLimited(url, maxBytes, signal) {
 					size += chunk.length;
 					if (size > maxBytes) {
 						request.destroy();
-						resolve({ code: 'invalid_parameters', error: `larger than ${maxBytes / 1024 / 1024} MB` });
+						resolve({
+							code: 'invalid_parameters',
+							error: `larger than ${maxBytes / 1024 / 1024} MB`,
+						});
 						return;
 					}
 					chunks.push(chunk);

@@ -43,7 +43,8 @@ const LOG_LIMIT = 10_000;
  * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
  *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number,
- *   prices: Record<string, import('./tasks.mjs').Price>, layerizeLayers: number }} EmulatorConfig
+ *   prices: Record<string, import('./tasks.mjs').Price>, layerizeLayers: number,
+ *   layerizeEstimatedSeconds: number | null }} EmulatorConfig
  * @typedef {ReturnType<typeof createState>} EmulatorState
  * @typedef {import('./http.mjs').Reply} Reply
  */
@@ -62,6 +63,8 @@ function createState(options) {
 		maxFiles: FILES_MAX_PER_KEY,
 		prices: initialPrices(),
 		layerizeLayers: LAYERIZE_DEFAULT_LAYERS,
+		// null: the documented ~120 s (docs/evolink-seedream-5.md §4); tests of pollers set it near their task duration.
+		layerizeEstimatedSeconds: null,
 	});
 	const config = initialConfig();
 	const ledger = new Ledger(() => clock.now());

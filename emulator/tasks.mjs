@@ -11,7 +11,7 @@ import { RESULT_TTL_MS, TASK_ID_PREFIX } from './limits.mjs';
 import { outputCount, resolveSize } from './validation.mjs';
 import { unixSeconds } from './clock.mjs';
 import { renderPicture } from './images.mjs';
-import { isUniform } from './raster.mjs';
+import { isUniform, resample } from './raster.mjs';
 import { baseImage, encodeBase, encodeLayer, planLayers } from './layers.mjs';
 
 /**
@@ -53,7 +53,8 @@ export class Tasks {
 	 *   clock: import('./clock.mjs').Clock,
 	 *   ledger: import('./ledger.mjs').Ledger,
 	 *   config: { taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null,
-	 *     prices: Record<string, Price>, layerizeLayers: number },
+	 *     prices: Record<string, Price>, layerizeLayers: number,
+	 *     layerizeEstimatedSeconds: number | null },
 	 *   takeTaskFault: import('./faults.mjs').Faults['takeTaskFault'],
 	 *   checkReferences: (urls: string[], rules: import('./models.mjs').ReferenceRules,
 	 *     options: { pixels?: 'alpha' | 'rgba' }) => Promise<ReferenceCheck>,
@@ -272,7 +273,8 @@ export class Tasks {
 	 * @param {Task} task @param {number} now
 	 */
 	#estimatedSeconds(task, now) {
-		const typical = task.request.rules.estimatedSeconds;
+		const documented = task.request.rules.estimatedSeconds;
+		const typical = documented ? (this.deps.config.layerizeEstimatedSeconds ?? documented) : documented;
 		if (!typical) return Math.max(1, Math.ceil((task.endAt - now) / 1000));
 		const left = task.durationMs > 0 ? (task.endAt - now) / task.durationMs : 1;
 		return Math.max(1, Math.ceil(typical * Math.min(1, left)));
@@ -327,7 +329,13 @@ export class Tasks {
 			this.#planLayerize(task, baseImage(check.pixels, width, height));
 		} else {
 			const { outputFormat: format, prompt, background } = task.request;
-			const alpha = background === 'transparent' ? (check.pixels ?? null) : undefined;
+			// The reference at the result's size: a 6000² reference is not kept whole until the download.
+			const alpha =
+				background === 'transparent'
+					? check.pixels
+						? resample(check.pixels, 4, width, height)
+						: null
+					: undefined;
 			task.images = Array.from({ length: outputCount(task.request) }, (_, i) => ({
 				format,
 				render: () =>
@@ -344,6 +352,12 @@ export class Tasks {
 		this.deps.ledger.settle(task.account, task.id, task.reserved, task.used);
 		task.status = 'completed';
 		task.completedAt = this.deps.clock.now();
+		// Expired links are never served again (§3: 24 h): drop the pixels the renders hold.
+		task.cancels.push(
+			this.deps.clock.at(task.completedAt + RESULT_TTL_MS, () => {
+				task.images = task.images.map(({ format }) => ({ format, render: expiredRender }));
+			}),
+		);
 		this.deps.onTerminal(task);
 	}
 
@@ -387,6 +401,11 @@ export class Tasks {
 		this.deps.onTerminal(task);
 	}
 }
+
+/** The render of an expired result: never called, since an expired link answers 404 first. */
+const expiredRender = () => {
+	throw new Error('This result has expired');
+};
 
 /**
  * Credits for a number of images, plus the web-search charge of a Lite task that asked for it (docs/evolink-

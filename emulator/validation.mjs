@@ -165,7 +165,10 @@ function validateN(value, rules) {
 		// docs/evolink-seedream-5.md §3, §4: no `n` (1 image, or the split's count); §7: n > 1 is a 400. n = 1 is
 		// accepted, ignored and logged like any unlisted field.
 		if (given(value) && value !== 1) {
-			throw invalid('n', `${rules.id} has no n (it makes ${rules.layerize ? '1-17 images by itself' : 'one image per task'}); only 1 is tolerated`);
+			throw invalid(
+				'n',
+				`${rules.id} has no n (it makes ${rules.layerize ? '1-17 images by itself' : 'one image per task'}); only 1 is tolerated`,
+			);
 		}
 		return 1;
 	}
@@ -193,7 +196,10 @@ function validateSize(size, quality, rules) {
 		if (given(size)) {
 			throw invalid('size', `${rules.id} takes no size: use quality (${list(rules.qualities)})`);
 		}
-		return { kind: 'source', quality: /** @type {string | undefined} */ (quality) ?? rules.defaultQuality };
+		return {
+			kind: 'source',
+			quality: /** @type {string | undefined} */ (quality) ?? rules.defaultQuality,
+		};
 	}
 	const { presets, tiers, areaMin, areaMax, aspect, minSideExclusive, omitted } = rules.size;
 	const presetList = Object.keys(presets);
@@ -207,7 +213,11 @@ function validateSize(size, quality, rules) {
 	}
 	if (isRatio) {
 		const ratio = typeof size === 'string' ? size : 'auto';
-		return { kind: 'ratio', ratio, quality: /** @type {string | undefined} */ (quality) ?? rules.defaultQuality };
+		return {
+			kind: 'ratio',
+			ratio,
+			quality: /** @type {string | undefined} */ (quality) ?? rules.defaultQuality,
+		};
 	}
 	if (typeof size !== 'string') {
 		const [width, height] = /** @type {[number, number]} */ (omitted);
@@ -219,7 +229,10 @@ function validateSize(size, quality, rules) {
 	}
 	// docs/evolink-seedream-5.md §5, §7: a tier string as size is a 400 on 5.x (the tier goes in quality).
 	if (tiers.includes(size)) {
-		throw invalid('size', `size ${size} is a quality tier, not a size, on ${rules.id}: send a ratio size with quality ${size}`);
+		throw invalid(
+			'size',
+			`size ${size} is a quality tier, not a size, on ${rules.id}: send a ratio size with quality ${size}`,
+		);
 	}
 	// docs/evolink-api.md §2 documents `WxH` only (lowercase x): 2048*2048 and 2048X2048 are 400s.
 	const match = /^(\d{1,5})x(\d{1,5})$/.exec(size);
@@ -238,7 +251,10 @@ function validateSize(size, quality, rules) {
 		throw invalid('size', `size ${width}x${height}: W/H must be from 1/16 to 16`);
 	}
 	if (minSideExclusive && (width <= minSideExclusive || height <= minSideExclusive)) {
-		throw invalid('size', `size ${width}x${height}: W and H must be greater than ${minSideExclusive}`);
+		throw invalid(
+			'size',
+			`size ${width}x${height}: W and H must be greater than ${minSideExclusive}`,
+		);
 	}
 	return { kind: 'pixels', width, height };
 }
@@ -280,7 +296,8 @@ function validateTools(tools, rules) {
 	const rule = `model_params.tools must be [{"type":"web_search"}] (or [])`;
 	if (!Array.isArray(tools) || tools.length > 1) throw invalid('model_params.tools', rule);
 	for (const tool of tools) {
-		if (!isObject(tool) || !rules.tools.includes(tool.type)) throw invalid('model_params.tools', rule);
+		if (!isObject(tool) || !rules.tools.includes(tool.type))
+			throw invalid('model_params.tools', rule);
 	}
 	return tools.length === 1;
 }
@@ -330,7 +347,10 @@ function validateOutputFormat(body, modelParams, rules, background, imageUrls) {
 			);
 		}
 		if (value === 'jpeg') {
-			throw invalid('background', 'background transparent always makes a PNG: output_format jpeg is refused');
+			throw invalid(
+				'background',
+				'background transparent always makes a PNG: output_format jpeg is refused',
+			);
 		}
 		return 'png';
 	}
@@ -349,7 +369,10 @@ export function parseBoxes(prompt) {
 	const boxes = [];
 	let labelStart = 0;
 	for (const match of prompt.matchAll(BBOX)) {
-		const numbers = match[1].trim().split(/[\s,]+/).map(Number);
+		const numbers = match[1]
+			.trim()
+			.split(/[\s,]+/)
+			.map(Number);
 		const [x1, y1, x2, y2] = numbers;
 		if (
 			numbers.length !== 4 ||
@@ -362,9 +385,7 @@ export function parseBoxes(prompt) {
 				`<bbox>${match[1]}</bbox>: a box is four numbers x1 y1 x2 y2 from 0 to 1000 with x1 < x2 and y1 < y2`,
 			);
 		}
-		const label = prompt
-			.slice(labelStart, match.index)
-			.replace(/^[\s,;.:]+|[\s,;.:]+$/g, '');
+		const label = prompt.slice(labelStart, match.index).replace(/^[\s,;.:]+|[\s,;.:]+$/g, '');
 		boxes.push({ label, box: [x1, y1, x2, y2] });
 		labelStart = (match.index ?? 0) + match[0].length;
 	}

@@ -1,5 +1,5 @@
 // @ts-check
-// docs/evolink-api.md §2/§7: formats by magic bytes and dimensions from headers, for the variants the integration tests do not send.
+// docs/evolink-api.md §2/§7, docs/evolink-seedream-5.md §3: formats by magic bytes and dimensions from headers, for the variants the integration tests do not send.
 import { describe, expect, test } from '@jest/globals';
 import { imageDimensions, sniffFormat } from '../../emulator/formats.mjs';
 import { headerImage, pngOf } from './helpers.mjs';
@@ -64,6 +64,9 @@ const cases = {
 		240,
 	],
 	'TIFF big-endian': [headerImage('tiff', 500, 400), 'tiff', 500, 400],
+	// docs/evolink-seedream-5.md §3: 5.0 Pro takes HEIC and HEIF references.
+	'HEIC (ftyp heic, ispe)': [headerImage('heic', 4032, 3024), 'heic', 4032, 3024],
+	'HEIF (ftyp mif1, ispe)': [headerImage('heif', 3000, 2000), 'heif', 3000, 2000],
 	'TIFF little-endian': [
 		(() => {
 			const b = Buffer.alloc(40);

@@ -3,7 +3,7 @@
  * Shared helpers of the emulator's conformance tests: a started emulator with a small API client,
  * polling, a PNG reader that checks what a decoder checks, tiny test images, and a local receiver.
  */
-import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import jpeg from 'jpeg-js';
 import { startEmulator } from '../../emulator/server.mjs';
@@ -57,6 +57,22 @@ export async function emulator(options = {}) {
 				body: { model: 'doubao-seedream-4.0', ...body },
 				...init,
 			}),
+		/**
+		 * Creates with this body and expects a §5 400 invalid_request naming `param`, with `fragment` in the message.
+		 * @param {Record<string, unknown>} body @param {string} param
+		 */
+		async rejects(body, param, fragment = '') {
+			const { status, json } = await this.create(body);
+			expect({ status, param: json?.error?.param }).toEqual({ status: 400, param });
+			expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
+			expect(json.error.message).toContain(fragment);
+		},
+		/** Creates with this body and expects a 200 task; returns it. @param {Record<string, unknown>} body */
+		async accepts(body) {
+			const { status, json } = await this.create(body);
+			expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
+			return json;
+		},
 		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
 		async waitFor(id, key = KEY, timeoutMs = 10000) {
 			const deadline = Date.now() + timeoutMs;
@@ -101,7 +117,8 @@ const PNG_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 
 export function pngPixels(bytes) {
 	const png = readPngStrict(bytes);
 	const channels = PNG_CHANNELS[png.colorType];
-	if (!channels || png.bitDepth !== 8) throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
+	if (!channels || png.bitDepth !== 8)
+		throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
 	const stride = png.width * channels;
 	const data = Buffer.alloc(stride * png.height);
 	for (let y = 0; y < png.height; y++) {
@@ -111,14 +128,15 @@ export function pngPixels(bytes) {
 			const a = i >= channels ? data[y * stride + i - channels] : 0;
 			const b = y ? data[(y - 1) * stride + i] : 0;
 			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
-			const p = a + b - c;
-			const paeth =
-				Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
-					? a
-					: Math.abs(p - b) <= Math.abs(p - c)
-						? b
-						: c;
-			const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
+			let predictor = 0;
+			if (filter === 1) predictor = a;
+			else if (filter === 2) predictor = b;
+			else if (filter === 3) predictor = (a + b) >> 1;
+			else if (filter === 4) {
+				const p = a + b - c;
+				const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+				predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+			}
 			data[y * stride + i] = (raw + predictor) & 0xff;
 		}
 	}
@@ -126,8 +144,9 @@ export function pngPixels(bytes) {
 		...png,
 		channels,
 		data,
-		at: (/** @type {number} */ x, /** @type {number} */ y) =>
-			[...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels)],
+		at: (/** @type {number} */ x, /** @type {number} */ y) => [
+			...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels),
+		],
 	};
 }
 
@@ -137,7 +156,8 @@ export function pngPixels(bytes) {
  */
 export function readJpeg(bytes) {
 	if (bytes.readUInt16BE(0) !== 0xffd8) throw new Error('not a JPEG: no SOI marker');
-	if (bytes.readUInt16BE(bytes.length - 2) !== 0xffd9) throw new Error('truncated JPEG: no EOI marker');
+	if (bytes.readUInt16BE(bytes.length - 2) !== 0xffd9)
+		throw new Error('truncated JPEG: no EOI marker');
 	const image = jpeg.decode(bytes, { formatAsRGBA: true, tolerantDecoding: false });
 	return { width: image.width, height: image.height, data: image.data };
 }
@@ -157,7 +177,7 @@ export function rgbaPng(width, height, pixel) {
 export function realJpeg(width, height) {
 	const data = Buffer.alloc(width * height * 4, 255);
 	for (let i = 0; i < width * height; i++) {
-		data[i * 4] = (i % width) & 255;
+		data[i * 4] = i % width & 255;
 		data[i * 4 + 1] = Math.floor(i / width) & 255;
 	}
 	return jpeg.encode({ width, height, data }, 80).data;

@@ -16,22 +16,12 @@ const lite = { model: LITE, prompt: 'a lighthouse at dusk' };
 const pro = { model: PRO, prompt: 'a lighthouse at dusk' };
 const layerize = { model: LAYERIZE, image_urls: urls(1) };
 
-/** Expects a §5 400 invalid_request naming `param`, with `fragment` in the message. */
-async function rejects(
+const rejects = (
 	/** @type {Record<string, unknown>} */ body,
 	/** @type {string} */ param,
 	fragment = '',
-) {
-	const { status, json } = await emu.create(body);
-	expect({ status, param: json?.error?.param }).toEqual({ status: 400, param });
-	expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
-	expect(json.error.message).toContain(fragment);
-}
-const accepts = async (/** @type {Record<string, unknown>} */ body) => {
-	const { status, json } = await emu.create(body);
-	expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
-	return json;
-};
+) => emu.rejects(body, param, fragment);
+const accepts = (/** @type {Record<string, unknown>} */ body) => emu.accepts(body);
 /** The fields the emulator logged as ignored for the last create. */
 const ignoredFields = async () => (await emu.control('GET', 'ignored-fields')).at(-1)?.fields ?? [];
 /** The internal view of the only task. */
@@ -48,7 +38,12 @@ describe('every 5.0 model: the create answer is the 4.x task object (§1)', () =
 		[LAYERIZE, layerize],
 	])('%s: 200 with the task object', async (model, body) => {
 		const task = await accepts(body);
-		expect(task).toMatchObject({ model, object: 'image.generation.task', status: 'pending', type: 'image' });
+		expect(task).toMatchObject({
+			model,
+			object: 'image.generation.task',
+			status: 'pending',
+			type: 'image',
+		});
 		expect(task.id).toMatch(/^task-unified-\d{10}-[a-z0-9]{8}$/);
 	});
 });
@@ -60,7 +55,9 @@ describe(`${LITE} (§2)`, () => {
 		await rejects({ ...lite, prompt: undefined }, 'prompt');
 	});
 	test.each([1, 15])('n = %p is accepted and reserves n × 2.2', async (n) => {
-		expect((await accepts({ ...lite, n })).usage.credits_reserved).toBe(Math.round(n * 2200) / 1000);
+		expect((await accepts({ ...lite, n })).usage.credits_reserved).toBe(
+			Math.round(n * 2200) / 1000,
+		);
 	});
 	test.each([0, 16, 1.5])('n = %p → 400 naming n', (n) => rejects({ ...lite, n }, 'n', '1 to 15'));
 	test('n defaults to 1 (§7): 2.2 reserved', async () =>
@@ -82,9 +79,11 @@ describe(`${LITE} (§2)`, () => {
 		if (allowed) await accepts({ ...lite, size });
 		else await rejects({ ...lite, size }, 'size', size);
 	});
-	test('the area message names Lite\'s range', () => rejects({ ...lite, size: '1920x1080' }, 'size', '3686400'));
-	test.each(['1K', '1.5K', '2K', '3K', '4K'])('a tier string as size (%s) → 400 naming size (§5, §7)', (size) =>
-		rejects({ ...lite, size }, 'size', 'quality tier'),
+	test("the area message names Lite's range", () =>
+		rejects({ ...lite, size: '1920x1080' }, 'size', '3686400'));
+	test.each(['1K', '1.5K', '2K', '3K', '4K'])(
+		'a tier string as size (%s) → 400 naming size (§5, §7)',
+		(size) => rejects({ ...lite, size }, 'size', 'quality tier'),
 	);
 	test.each(['2048*2048', '2560X1440'])('size %s (not the documented WxH) → 400', (size) =>
 		rejects({ ...lite, size }, 'size', 'WxH'),
@@ -107,19 +106,26 @@ describe(`${LITE} (§2)`, () => {
 		await accepts({ ...lite, image_urls: urls(14) });
 		await rejects({ ...lite, image_urls: urls(15) }, 'image_urls', '14');
 	});
-	test.each(['png', 'jpeg'])('model_params.output_format %s is accepted and used', async (format) => {
-		await accepts({ ...lite, model_params: { output_format: format } });
-		expect((await onlyTask()).outputFormat).toBe(format);
-		expect(await ignoredFields()).toEqual([]);
-	});
+	test.each(['png', 'jpeg'])(
+		'model_params.output_format %s is accepted and used',
+		async (format) => {
+			await accepts({ ...lite, model_params: { output_format: format } });
+			expect((await onlyTask()).outputFormat).toBe(format);
+			expect(await ignoredFields()).toEqual([]);
+		},
+	);
 	test.each(['jpg', 'webp', 'PNG', 1])('model_params.output_format %p → 400 naming it', (format) =>
-		rejects({ ...lite, model_params: { output_format: format } }, 'model_params.output_format', 'png, jpeg'),
+		rejects(
+			{ ...lite, model_params: { output_format: format } },
+			'model_params.output_format',
+			'png, jpeg',
+		),
 	);
 	test('output_format defaults to jpeg', async () => {
 		await accepts(lite);
 		expect((await onlyTask()).outputFormat).toBe('jpeg');
 	});
-	test('a top-level output_format (not Lite\'s place) is accepted, used, and logged (§7)', async () => {
+	test("a top-level output_format (not Lite's place) is accepted, used, and logged (§7)", async () => {
 		await accepts({ ...lite, output_format: 'png' });
 		expect((await onlyTask()).outputFormat).toBe('png');
 		expect(await ignoredFields()).toEqual(['output_format']);
@@ -129,12 +135,18 @@ describe(`${LITE} (§2)`, () => {
 		expect((await onlyTask()).outputFormat).toBe('jpeg');
 	});
 	test('model_params.tools [{type: web_search}] is accepted and reserves 0.5 more (§2, §7)', async () => {
-		const task = await accepts({ ...lite, n: 2, model_params: { tools: [{ type: 'web_search' }] } });
+		const task = await accepts({
+			...lite,
+			n: 2,
+			model_params: { tools: [{ type: 'web_search' }] },
+		});
 		expect(task.usage.credits_reserved).toBe(4.9);
 		expect((await onlyTask()).webSearch).toBe(true);
 	});
 	test('model_params.tools [] is accepted as off', async () => {
-		expect((await accepts({ ...lite, model_params: { tools: [] } })).usage.credits_reserved).toBe(2.2);
+		expect((await accepts({ ...lite, model_params: { tools: [] } })).usage.credits_reserved).toBe(
+			2.2,
+		);
 	});
 	test.each([
 		['another tool', [{ type: 'code_interpreter' }]],
@@ -147,8 +159,19 @@ describe(`${LITE} (§2)`, () => {
 	test('model_params that is not an object → 400', () =>
 		rejects({ ...lite, model_params: 'png' }, 'model_params'));
 	test('watermark, background and seed (not in Lite) are accepted, ignored and logged (§2 "Not in L", §7)', async () => {
-		await accepts({ ...lite, watermark: true, background: 'transparent', seed: 42, model_params: { quality: 'x' } });
-		expect(await ignoredFields()).toEqual(['watermark', 'background', 'seed', 'model_params.quality']);
+		await accepts({
+			...lite,
+			watermark: true,
+			background: 'transparent',
+			seed: 42,
+			model_params: { quality: 'x' },
+		});
+		expect(await ignoredFields()).toEqual([
+			'watermark',
+			'background',
+			'seed',
+			'model_params.quality',
+		]);
 		expect(await onlyTask()).toMatchObject({ watermark: false, background: 'opaque' });
 	});
 });
@@ -197,11 +220,14 @@ describe(`${PRO} (§3)`, () => {
 		if (allowed) await accepts({ ...pro, size });
 		else await rejects({ ...pro, size }, 'size', size);
 	});
-	test('the area message names Pro\'s range', () => rejects({ ...pro, size: '4096x4096' }, 'size', '4624220'));
+	test("the area message names Pro's range", () =>
+		rejects({ ...pro, size: '4096x4096' }, 'size', '4624220'));
 	test.each(['1K', '1.5K', '2K', '4K'])('a tier string as size (%s) → 400 naming size', (size) =>
 		rejects({ ...pro, size }, 'size', 'quality tier'),
 	);
-	test.each(['1K', '1.5K', '2K'])('quality %s is accepted', (quality) => accepts({ ...pro, size: '1:1', quality }));
+	test.each(['1K', '1.5K', '2K'])('quality %s is accepted', (quality) =>
+		accepts({ ...pro, size: '1:1', quality }),
+	);
 	test.each(['3K', '4K', 'auto'])('quality %s → 400 naming quality', (quality) =>
 		rejects({ ...pro, size: '1:1', quality }, 'quality', '1K, 1.5K, 2K'),
 	);
@@ -214,11 +240,14 @@ describe(`${PRO} (§3)`, () => {
 		await accepts({ ...pro, image_urls: urls(10) });
 		await rejects({ ...pro, image_urls: urls(11) }, 'image_urls', 'at most 10');
 	});
-	test.each(['png', 'jpeg'])('output_format %s (top level) is accepted and used', async (format) => {
-		await accepts({ ...pro, output_format: format });
-		expect((await onlyTask()).outputFormat).toBe(format);
-		expect(await ignoredFields()).toEqual([]);
-	});
+	test.each(['png', 'jpeg'])(
+		'output_format %s (top level) is accepted and used',
+		async (format) => {
+			await accepts({ ...pro, output_format: format });
+			expect((await onlyTask()).outputFormat).toBe(format);
+			expect(await ignoredFields()).toEqual([]);
+		},
+	);
 	test.each(['jpg', 'webp', true])('output_format %p → 400 naming it', (format) =>
 		rejects({ ...pro, output_format: format }, 'output_format', 'png, jpeg'),
 	);
@@ -253,7 +282,11 @@ describe(`${PRO} (§3)`, () => {
 	test('background transparent with exactly one reference passes; 0 or 2 → 400 naming background (§7)', async () => {
 		await accepts({ ...pro, background: 'transparent', image_urls: urls(1) });
 		await rejects({ ...pro, background: 'transparent' }, 'background', 'got 0');
-		await rejects({ ...pro, background: 'transparent', image_urls: urls(2) }, 'background', 'got 2');
+		await rejects(
+			{ ...pro, background: 'transparent', image_urls: urls(2) },
+			'background',
+			'got 2',
+		);
 	});
 	test('background transparent with output_format jpeg → 400 (§7); png passes; omitted makes PNG', async () => {
 		const one = { ...pro, background: 'transparent', image_urls: urls(1) };
@@ -282,9 +315,12 @@ describe(`${LAYERIZE} (§4)`, () => {
 	test.each(['auto', '1:1', '1024x1024', '2K'])('any size (%s) → 400 naming size', (size) =>
 		rejects({ ...layerize, size }, 'size', 'no size'),
 	);
-	test.each(['auto', '1K', '1.5K', '2K'])('quality %s is accepted', (quality) => accepts({ ...layerize, quality }));
-	test.each(['1:1', '1024x1024', '3K', '4K'])('quality %s (a ratio, pixels or another tier) → 400', (quality) =>
-		rejects({ ...layerize, quality }, 'quality', 'auto, 1K, 1.5K, 2K'),
+	test.each(['auto', '1K', '1.5K', '2K'])('quality %s is accepted', (quality) =>
+		accepts({ ...layerize, quality }),
+	);
+	test.each(['1:1', '1024x1024', '3K', '4K'])(
+		'quality %s (a ratio, pixels or another tier) → 400',
+		(quality) => rejects({ ...layerize, quality }, 'quality', 'auto, 1K, 1.5K, 2K'),
 	);
 	test('prompt is optional: omitted or empty passes; a number → 400', async () => {
 		await accepts(layerize);
@@ -301,7 +337,9 @@ describe(`${LAYERIZE} (§4)`, () => {
 		['empty (x1 = x2)', 'logo<bbox>300 0 300 500</bbox>'],
 		['three numbers', 'logo<bbox>1 2 3</bbox>'],
 		['not numbers', 'logo<bbox>a b c d</bbox>'],
-	])('a <bbox> %s → 400 naming prompt', (_, prompt) => rejects({ ...layerize, prompt }, 'prompt', '<bbox>'));
+	])('a <bbox> %s → 400 naming prompt', (_, prompt) =>
+		rejects({ ...layerize, prompt }, 'prompt', '<bbox>'),
+	);
 	test('n: 1 is accepted and logged, 2 → 400 naming n', async () => {
 		await accepts({ ...layerize, n: 1 });
 		expect(await ignoredFields()).toEqual(['n']);
@@ -321,9 +359,22 @@ describe(`${LAYERIZE} (§4)`, () => {
 		expect((await onlyTask()).outputFormat).toBe('jpeg');
 	});
 	test('watermark, background and model_params (not in the schema, §4) are accepted, unused and logged', async () => {
-		await accepts({ ...layerize, watermark: true, background: 'transparent', model_params: { output_format: 'png' } });
-		expect(await ignoredFields()).toEqual(['watermark', 'background', 'model_params.output_format']);
-		expect(await onlyTask()).toMatchObject({ outputFormat: 'jpeg', watermark: false, background: 'opaque' });
+		await accepts({
+			...layerize,
+			watermark: true,
+			background: 'transparent',
+			model_params: { output_format: 'png' },
+		});
+		expect(await ignoredFields()).toEqual([
+			'watermark',
+			'background',
+			'model_params.output_format',
+		]);
+		expect(await onlyTask()).toMatchObject({
+			outputFormat: 'jpeg',
+			watermark: false,
+			background: 'opaque',
+		});
 	});
 	test('17 × 2.304 = 39.168 is reserved (§4, §7)', async () =>
 		expect((await accepts(layerize)).usage.credits_reserved).toBe(39.168));
@@ -331,7 +382,14 @@ describe(`${LAYERIZE} (§4)`, () => {
 
 describe('the ignored-fields log', () => {
 	test('records refused requests too, and nothing for a body with only listed fields', async () => {
-		await accepts({ ...pro, output_format: 'png', watermark: true, background: 'opaque', size: '1:1', quality: '2K' });
+		await accepts({
+			...pro,
+			output_format: 'png',
+			watermark: true,
+			background: 'opaque',
+			size: '1:1',
+			quality: '2K',
+		});
 		await accepts({ ...lite, n: 2, model_params: { output_format: 'png', tools: [] } });
 		expect(await emu.control('GET', 'ignored-fields')).toEqual([]);
 		await rejects({ ...pro, seed: 3, n: 4 }, 'n');

@@ -9,14 +9,16 @@ import {
 	padded,
 	pngOf,
 	pngPixels,
+	localServer,
 	readJpeg,
 	readPng,
 	realJpeg,
 	rgbaPng,
+	sleep,
 	useEmulator,
 } from './helpers.mjs';
 
-const emu = useEmulator({ taskMs: 0 });
+const emu = useEmulator({ taskMs: 0, allowInsecureCallbacks: true });
 const LITE = 'doubao-seedream-5.0-lite';
 const PRO = 'doubao-seedream-5.0-pro';
 const MB = 1024 * 1024;
@@ -48,6 +50,12 @@ beforeAll(async () => {
 		// Left half transparent, right half opaque: the alpha a transparent result must keep.
 		'/half-alpha.png': await rgbaPng(64, 32, (x) => [200, 40, 40, x < 32 ? 0 : 255]),
 		'/real.jpg': realJpeg(64, 64),
+		// IHDR says Adam7 interlacing, which the emulator's decoder does not read.
+		'/interlaced.png': await (async () => {
+			const png = Buffer.from(await pngOf(64, 48));
+			png[28] = 1;
+			return png;
+		})(),
 	});
 });
 afterAll(() => images.close());
@@ -57,7 +65,9 @@ async function made(/** @type {Record<string, unknown>} */ body) {
 	const { json, status } = await emu.create({ prompt: 'a kite', ...body });
 	expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
 	const done = await emu.waitFor(json.id);
-	const internal = (await emu.control('GET', 'tasks')).find((/** @type {any} */ t) => t.id === json.id);
+	const internal = (await emu.control('GET', 'tasks')).find(
+		(/** @type {any} */ t) => t.id === json.id,
+	);
 	return { done, internal, size: `${internal.width}x${internal.height}` };
 }
 const ref = (/** @type {string} */ path) => images.url + path;
@@ -70,7 +80,8 @@ async function download(/** @type {string} */ url) {
 	return { type: response.headers.get('content-type'), bytes };
 }
 
-const ledger = async () => /** @type {any} */ (Object.values(await emu.control('GET', 'ledger'))[0]);
+const ledger = async () =>
+	/** @type {any} */ (Object.values(await emu.control('GET', 'ledger'))[0]);
 
 // The tables of §2 and §3, typed again here on purpose: the emulator's copy in models.mjs is what is under test.
 /** @type {Record<string, string>} Lite's 3K column (§2) with the transposes. */
@@ -120,23 +131,29 @@ describe(`${LITE}: sizes (§2, §7)`, () => {
 	test.each(Object.entries(LITE_3K))('%s at 3K → %s', async (size, expected) =>
 		expect((await made({ model: LITE, size, quality: '3K' })).size).toBe(expected),
 	);
-	test.each(Object.entries(LITE_2K_4K))('%s at 2K and 4K → the 4.0 cells %p', async (size, [at2k, at4k]) => {
-		expect((await made({ model: LITE, size, quality: '2K' })).size).toBe(at2k);
-		expect((await made({ model: LITE, size, quality: '4K' })).size).toBe(at4k);
-	});
+	test.each(Object.entries(LITE_2K_4K))(
+		'%s at 2K and 4K → the 4.0 cells %p',
+		async (size, [at2k, at4k]) => {
+			expect((await made({ model: LITE, size, quality: '2K' })).size).toBe(at2k);
+			expect((await made({ model: LITE, size, quality: '4K' })).size).toBe(at4k);
+		},
+	);
 	test('no size and no quality → auto at 2K: 2048x2048', async () =>
 		expect((await made({ model: LITE })).size).toBe('2048x2048'));
-	test('auto follows the first reference\'s nearest ratio (§7)', async () =>
-		expect((await made({ model: LITE, size: 'auto', quality: '3K', image_urls: [ref('/wide.jpg')] })).size).toBe(
-			'4096x2304',
-		));
+	test("auto follows the first reference's nearest ratio (§7)", async () =>
+		expect(
+			(await made({ model: LITE, size: 'auto', quality: '3K', image_urls: [ref('/wide.jpg')] }))
+				.size,
+		).toBe('4096x2304'));
 	test('pixels are made as asked', async () =>
 		expect((await made({ model: LITE, size: '2560x1440' })).size).toBe('2560x1440'));
 });
 
 describe(`${PRO}: sizes from its own table (§3, §7)`, () => {
 	const cases = Object.entries(PRO_TABLE).flatMap(([ratio, sizes]) =>
-		['1K', '1.5K', '2K'].map((quality, i) => /** @type {[string, string, string]} */ ([ratio, quality, sizes[i]])),
+		['1K', '1.5K', '2K'].map(
+			(quality, i) => /** @type {[string, string, string]} */ ([ratio, quality, sizes[i]]),
+		),
 	);
 	test.each(cases)('%s at %s → %s', async (size, quality, expected) =>
 		expect((await made({ model: PRO, size, quality })).size).toBe(expected),
@@ -145,10 +162,11 @@ describe(`${PRO}: sizes from its own table (§3, §7)`, () => {
 		expect((await made({ model: PRO })).size).toBe('1024x1024'));
 	test('a ratio without quality is at 1K', async () =>
 		expect((await made({ model: PRO, size: '9:16' })).size).toBe('800x1424'));
-	test('auto follows the first reference\'s nearest ratio', async () =>
-		expect((await made({ model: PRO, size: 'auto', quality: '2K', image_urls: [ref('/tall.jpg')] })).size).toBe(
-			'1584x2816',
-		));
+	test("auto follows the first reference's nearest ratio", async () =>
+		expect(
+			(await made({ model: PRO, size: 'auto', quality: '2K', image_urls: [ref('/tall.jpg')] }))
+				.size,
+		).toBe('1584x2816'));
 	test('one image per task, whatever the prompt asks', async () => {
 		const { done } = await made({ model: PRO, prompt: 'a set of 4 images of a kite' });
 		expect(done.results).toHaveLength(1);
@@ -170,7 +188,13 @@ describe('real files: JPEG by default, PNG on request (§2, §3)', () => {
 		expect(readJpeg(bytes)).toMatchObject({ width: 2560, height: 1440 });
 	});
 	test(`${LITE}: model_params.output_format png → a valid PNG, one file per image`, async () => {
-		const { done } = await made({ model: LITE, n: 2, prompt: 'two images of a kite', size: '2560x1440', model_params: { output_format: 'png' } });
+		const { done } = await made({
+			model: LITE,
+			n: 2,
+			prompt: 'two images of a kite',
+			size: '2560x1440',
+			model_params: { output_format: 'png' },
+		});
 		expect(done.results).toHaveLength(2);
 		for (const url of done.results) {
 			expect(url).toMatch(/\.png$/);
@@ -196,7 +220,7 @@ describe('real files: JPEG by default, PNG on request (§2, §3)', () => {
 });
 
 describe(`${PRO}: background transparent keeps the reference's alpha (§3, §7)`, () => {
-	test('a PNG reference with alpha → an RGBA PNG of the resolved size whose alpha is the reference\'s', async () => {
+	test("a PNG reference with alpha → an RGBA PNG of the resolved size whose alpha is the reference's", async () => {
 		const { done, internal } = await made({
 			model: PRO,
 			background: 'transparent',
@@ -221,20 +245,35 @@ describe(`${PRO}: background transparent keeps the reference's alpha (§3, §7)`
 	test.each([
 		['a JPEG', '/real.jpg', 'jpeg'],
 		['a BMP', '/ok.bmp', 'bmp'],
-	])('%s reference fails the task with invalid_parameters, and nothing is charged', async (_, path, format) => {
+	])(
+		'%s reference fails the task with invalid_parameters, and nothing is charged',
+		async (_, path, format) => {
+			const { done } = await made({
+				model: PRO,
+				background: 'transparent',
+				image_urls: [ref(path)],
+			});
+			expect(done).toMatchObject({
+				status: 'failed',
+				error: { code: 'invalid_parameters', type: 'task_error' },
+			});
+			expect(done.error.message).toContain(`is ${format}`);
+			expect(await ledger()).toMatchObject({ reserved: 0, charged: 0 });
+		},
+	);
+	test.each([
+		['a WebP', '/ok.webp'],
+		['an interlaced PNG', '/interlaced.png'],
+	])('%s reference (alpha the emulator cannot decode) → an opaque RGBA PNG', async (_, path) => {
 		const { done } = await made({ model: PRO, background: 'transparent', image_urls: [ref(path)] });
-		expect(done).toMatchObject({ status: 'failed', error: { code: 'invalid_parameters', type: 'task_error' } });
-		expect(done.error.message).toContain(`is ${format}`);
-		expect(await ledger()).toMatchObject({ reserved: 0, charged: 0 });
-	});
-	test('a WebP reference (alpha the emulator cannot decode) → an opaque RGBA PNG', async () => {
-		const { done } = await made({ model: PRO, background: 'transparent', image_urls: [ref('/ok.webp')] });
 		const png = pngPixels((await download(done.results[0])).bytes);
 		expect(png).toMatchObject({ colorType: 6, width: 1152, height: 864 });
 		expect(png.at(0, 0)[3]).toBe(255);
 	});
 	test('background opaque with a JPEG reference completes', async () =>
-		expect((await made({ model: PRO, image_urls: [ref('/real.jpg')] })).done.status).toBe('completed'));
+		expect((await made({ model: PRO, image_urls: [ref('/real.jpg')] })).done.status).toBe(
+			'completed',
+		));
 });
 
 describe('references per model, checked when the task runs (§2, §3, §5, §7)', () => {
@@ -259,7 +298,9 @@ describe('references per model, checked when the task runs (§2, §3, §5, §7)'
 		[PRO, '/7000x1000.jpg'], // 7 000 000 px: Pro's limit is on pixels, not sides
 		[PRO, '/10mb+1.png'],
 		[PRO, '/30mb.png'],
-	])('%s takes %s', async (model, path) => expect((await run(model, [path])).status).toBe('completed'));
+	])('%s takes %s', async (model, path) =>
+		expect((await run(model, [path])).status).toBe('completed'),
+	);
 	test.each([
 		[LITE, '/ok.heic', 'is heic'],
 		[LITE, '/ok.heif', 'is heif'],
@@ -280,7 +321,10 @@ describe('references per model, checked when the task runs (§2, §3, §5, §7)'
 	});
 	test('HEIC reaches Pro as a URL only: the Files API refuses it (§5)', async () => {
 		const { status, json } = await emu.request('POST', '/api/v1/files/upload/base64', {
-			body: { base64_data: headerImage('heic', 4032, 3024).toString('base64'), file_name: 'photo.heic' },
+			body: {
+				base64_data: headerImage('heic', 4032, 3024).toString('base64'),
+				file_name: 'photo.heic',
+			},
 		});
 		expect(status).toBe(400);
 		expect(json).toMatchObject({ success: false, code: 400 });
@@ -304,7 +348,7 @@ describe('billing in the ledger (§2, §3, §7)', () => {
 		const { done } = await made({
 			model: LITE,
 			n: 2,
-			prompt: 'two images of today\'s weather',
+			prompt: "two images of today's weather",
 			size: '2560x1440',
 			model_params: { tools: [{ type: 'web_search' }] },
 		});
@@ -318,12 +362,18 @@ describe('billing in the ledger (§2, §3, §7)', () => {
 	});
 	test('a failed task releases the whole reservation', async () => {
 		await emu.control('POST', 'faults', { action: { type: 'taskError', code: 'service_error' } });
-		const { done } = await made({ model: LITE, n: 2, model_params: { tools: [{ type: 'web_search' }] } });
+		const { done } = await made({
+			model: LITE,
+			n: 2,
+			model_params: { tools: [{ type: 'web_search' }] },
+		});
 		expect(done.status).toBe('failed');
 		expect(await ledger()).toMatchObject({ charged: 0, reserved: 0 });
 	});
 	test('prices are configurable per model through /__emulator/config', async () => {
-		await emu.control('POST', 'config', { prices: { [PRO]: { perImage: 3 }, [LITE]: { webSearch: 0.04 } } });
+		await emu.control('POST', 'config', {
+			prices: { [PRO]: { perImage: 3 }, [LITE]: { webSearch: 0.04 } },
+		});
 		const config = await emu.control('GET', 'config');
 		expect(config.prices[LITE]).toEqual({ perImage: 2.2, webSearch: 0.04 });
 		const pro = await made({ model: PRO });
@@ -333,9 +383,99 @@ describe('billing in the ledger (§2, §3, §7)', () => {
 	});
 	test('402 when the balance cannot cover a 5.0 reservation', async () => {
 		await emu.control('POST', 'keys', { key: 'sk-poor-key-00001', credits: 2.3 });
-		const { status, json } = await emu.create({ model: PRO, prompt: 'x' }, { key: 'sk-poor-key-00001' });
+		const { status, json } = await emu.create(
+			{ model: PRO, prompt: 'x' },
+			{ key: 'sk-poor-key-00001' },
+		);
 		expect(status).toBe(402);
 		expect(json.error.code).toBe('insufficient_quota');
-		expect((await emu.create({ model: LITE, prompt: 'x' }, { key: 'sk-poor-key-00001' })).status).toBe(200);
+		expect(
+			(await emu.create({ model: LITE, prompt: 'x' }, { key: 'sk-poor-key-00001' })).status,
+		).toBe(200);
+	});
+});
+
+describe('common to the three 5.0 models (§1)', () => {
+	const LAYERIZE = 'doubao-seedream-5.0-pro-layerize';
+	test.each([LITE, PRO, LAYERIZE])('%s: 403 model_access_denied names the model', async (model) => {
+		await emu.control('POST', 'keys', {
+			key: 'sk-only-4x-000001',
+			models: ['doubao-seedream-4.0'],
+		});
+		const { status, json } = await emu.create(
+			{ model, prompt: 'x', image_urls: [ref('/ok.png')] },
+			{ key: 'sk-only-4x-000001' },
+		);
+		expect(status).toBe(403);
+		expect(json.error).toMatchObject({ code: 'model_access_denied', param: 'model' });
+		expect(json.error.message).toContain(model);
+	});
+	test.each([LITE, PRO, LAYERIZE])(
+		'%s: seed, response_format, stream and sequential_image_generation (never documented) are accepted and logged',
+		async (model) => {
+			const { status } = await emu.create({
+				model,
+				prompt: 'x',
+				image_urls: [ref('/ok.png')],
+				seed: 1,
+				response_format: 'url',
+				stream: false,
+				sequential_image_generation: 'auto',
+			});
+			expect(status).toBe(200);
+			const [entry] = await emu.control('GET', 'ignored-fields');
+			expect(entry.fields).toEqual([
+				'seed',
+				'response_format',
+				'stream',
+				'sequential_image_generation',
+			]);
+		},
+	);
+	test('the callback of a 5.0 task is the GET body, JPEG result and all, after billing', async () => {
+		/** @type {Buffer[]} */
+		const bodies = [];
+		const receiver = await localServer((_req, res, body) => {
+			bodies.push(body);
+			res.writeHead(200).end();
+		});
+		try {
+			const { json } = await emu.create({
+				model: PRO,
+				prompt: 'x',
+				callback_url: `${receiver.url}/hook`,
+			});
+			const done = await emu.waitFor(json.id);
+			while (!bodies.length) await sleep(10);
+			expect(JSON.parse(bodies[0].toString())).toEqual(done);
+			expect(done.results[0]).toMatch(/\.jpeg$/);
+			expect(done.usage.credits_used).toBe(2.304);
+		} finally {
+			await receiver.close();
+		}
+	});
+	test('result links of a 5.0 task expire 24 h after completion', async () => {
+		const { done } = await made({ model: PRO });
+		expect((await fetch(done.results[0])).status).toBe(200);
+		await emu.control('POST', 'clock', { advanceMs: 24 * 3600 * 1000 });
+		const expired = await fetch(done.results[0]);
+		expect(expired.status).toBe(404);
+		expect((await expired.json()).error.code).toBe('expired');
+	});
+	test(`${PRO}: a prompt over 4000 tokens is a 400 that reserves nothing`, async () => {
+		const { status } = await emu.create({ model: PRO, prompt: Array(5001).fill('w').join(' ') });
+		expect(status).toBe(400);
+		expect(await ledger()).toMatchObject({ reserved: 0, charged: 0, entries: [] });
+	});
+	test(`${LITE}: references + outputs over 15 are cut to 15 − references, billed on what is made (§2)`, async () => {
+		const { done } = await made({
+			model: LITE,
+			n: 15,
+			prompt: '15 images of this',
+			size: '2560x1440',
+			image_urls: Array(13).fill(ref('/ok.png')),
+		});
+		expect(done.results).toHaveLength(2);
+		expect(done.usage).toMatchObject({ credits_reserved: 33, credits_used: 4.4 });
 	});
 });

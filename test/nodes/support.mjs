@@ -19,8 +19,8 @@ export const GENERATE = Object.freeze({
  * Starts a harness and an emulator for a test file (call in beforeAll) and resets the emulator before each
  * test (call `reset` in beforeEach).
  * @param {{ binaryMode?: 'default' | 'filesystem', engine?: 'legacy' | 'vm', taskMs?: number,
- *   allowInsecureCallbacks?: boolean, keys?: string[], imageHost?: boolean }} [options]
- *   imageHost: also serve a PNG on 127.0.0.1 for reference URLs (suite.imageHostUrl)
+ *   allowInsecureCallbacks?: boolean, keys?: string[], imageHost?: boolean | { width: number, height: number } }} [options]
+ *   imageHost: also serve a PNG on 127.0.0.1 for reference URLs (suite.imageHostUrl), 96x64 or of this size
  */
 export async function startSuite({
 	binaryMode = 'default',
@@ -31,7 +31,11 @@ export async function startSuite({
 	imageHost = false,
 } = {}) {
 	const harness = await createHarness({ binaryMode, engine });
-	const host = imageHost ? await startImageHost() : undefined;
+	const host = imageHost
+		? await startImageHost(
+				...(typeof imageHost === 'object' ? [imageHost.width, imageHost.height] : []),
+			)
+		: undefined;
 	const emulator = await startTestEmulator({ taskMs, allowInsecureCallbacks, keys });
 	const credentials = { seedreamApi: emulator.credentials };
 
@@ -70,7 +74,7 @@ export async function startSuite({
 		async ledger() {
 			return (await emulator.control.ledger())[emulator.maskKey(emulator.key)];
 		},
-		/** Base URL of the image host (with imageHost: true); every path serves the same 96x64 PNG. */
+		/** Base URL of the image host (with imageHost); every path serves the same PNG. */
 		imageHostUrl: host?.url ?? '',
 		reset: () => emulator.control.reset(),
 		async close() {

@@ -8,7 +8,7 @@ import { readPng } from '../e2e/support/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
-import { GENERATE, startSuite, waitUntil } from './support.mjs';
+import { GENERATE, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
 
 const { WebhookContext, HookContext } = core;
 const { Workflow } = workflowLib;
@@ -194,6 +194,27 @@ describe('Seedream Trigger', () => {
 		const { items } = await createTrigger({}, { typeVersion: 1 }).deliver(await apiTask(task.id));
 		expect(items[0].json.url).toBe(task.results[0]);
 		expect(items[0].binary).toBeUndefined();
+	});
+
+	test('a Decompose Layers task starts the workflow with its layers, base first, as Decompose Layers outputs them', async () => {
+		const items = await itemsWithFiles(suite, [await png(512, 512, 'poster')]);
+		const started = await suite.run(
+			{ resource: 'image', operation: 'decomposeLayers', imageSource: 'binary', waitMode: 'dontWait' },
+			{ items },
+		);
+		expect(started.error?.message).toBeUndefined();
+		await suite.emulator.control.advanceClock(600_000);
+		const task = await apiTask(started.output('Seedream')[0].json.taskId);
+		expect(task.status).toBe('completed');
+		const trigger = createTrigger({ output: 'binaryPerImage' });
+		const delivered = await trigger.deliver(task);
+		expect(delivered.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual(
+			task.result_data.map((/** @type {any} */ layer) => layer.z_index),
+		);
+		const [base, layer] = delivered.items ?? [];
+		expect(base.json).toMatchObject({ zIndex: 0, boundingBox: null, mimeType: 'image/jpeg' });
+		expect(layer.json).toMatchObject({ zIndex: 1, name: task.result_data[1].name, boundingBox: task.result_data[1].bounding_box, mimeType: 'image/png' });
+		expect(readPng(await suite.harness.binaryBuffer(layer.binary.data)).colorType).toBe(6);
 	});
 
 	test('a forged body cannot inject URLs: the workflow gets the API\'s task', async () => {
