@@ -1,5 +1,5 @@
 import type {
-	IAuthenticateGeneric,
+	IAuthenticate,
 	Icon,
 	ICredentialTestRequest,
 	ICredentialType,
@@ -44,14 +44,13 @@ export class SeedreamApi implements ICredentialType {
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				Authorization: '=Bearer {{$credentials.apiKey}}',
-			},
-		},
-	};
+	// A function rather than the generic `=Bearer {{$credentials.apiKey}}` header: n8n resolves the generic form as
+	// an expression on every request, under its default (vm) expression engine a round trip into the isolate, on
+	// the trigger's confirming read of every callback (issue 10, finding 5).
+	authenticate: IAuthenticate = async (credentials, requestOptions) => ({
+		...requestOptions,
+		headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.apiKey)}` },
+	});
 
 	// GET /v1/models is free and is EvoLink's documented way to check a key (docs/evolink-api.md §6).
 	test: ICredentialTestRequest = {

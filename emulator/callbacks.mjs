@@ -7,18 +7,22 @@ import http from 'node:http';
 import https from 'node:https';
 
 /**
- * @typedef {{ taskId: string, url: string, attempt: number, status: number | string, sentAt: string, durationMs: number, body: unknown }} Delivery
+ * Retries are timers on the emulator's clock, so a test can advance it to the next attempt and read the schedule
+ * exactly: `dueAt` (when the attempt was due) minus the previous attempt's `answeredAt` is its delay.
+ * @typedef {{ taskId: string, url: string, attempt: number, status: number | string, dueAt: string, sentAt: string,
+ *   answeredAt: string, durationMs: number, body: unknown }} Delivery
+ * @typedef {{ now: () => number, at: (time: number, fn: () => void) => () => void }} CallbackClock
  */
 
 export class Callbacks {
 	/**
-	 * @param {{ config: { callbackTimeoutMs: number, callbackRetryDelaysMs: number[] }, now: () => number }} deps
+	 * @param {{ config: { callbackTimeoutMs: number, callbackRetryDelaysMs: number[] }, clock: CallbackClock }} deps
 	 */
 	constructor(deps) {
 		this.deps = deps;
 		/** @type {Delivery[]} */
 		this.log = [];
-		/** @type {Set<NodeJS.Timeout>} */
+		/** Cancels of pending retries. @type {Set<() => void>} */
 		this.timers = new Set();
 		/** @type {Set<http.ClientRequest>} */
 		this.requests = new Set();
@@ -30,37 +34,38 @@ export class Callbacks {
 		const delays = [...this.deps.config.callbackRetryDelaysMs];
 		const timeoutMs = this.deps.config.callbackTimeoutMs;
 		const payload = JSON.stringify(body);
-		const attempt = async (/** @type {number} */ number) => {
+		const { clock } = this.deps;
+		const attempt = async (/** @type {number} */ number, /** @type {number} */ dueAt) => {
 			const started = Date.now();
-			const sentAt = new Date(this.deps.now()).toISOString();
+			const sentAt = new Date(clock.now()).toISOString();
 			const status = await this.#post(url, payload, timeoutMs);
+			const answeredAt = clock.now();
 			this.log.push({
 				taskId,
 				url,
 				attempt: number,
 				status,
+				dueAt: new Date(dueAt).toISOString(),
 				sentAt,
+				answeredAt: new Date(answeredAt).toISOString(),
 				durationMs: Date.now() - started,
 				body,
 			});
 			const ok = typeof status === 'number' && status >= 200 && status < 300;
 			if (ok || number > delays.length) return;
-			const timer = setTimeout(
-				() => {
-					this.timers.delete(timer);
-					void attempt(number + 1);
-				},
-				delays[number - 1],
-			);
-			timer.unref();
-			this.timers.add(timer);
+			const nextDue = answeredAt + delays[number - 1];
+			const cancel = clock.at(nextDue, () => {
+				this.timers.delete(cancel);
+				void attempt(number + 1, nextDue);
+			});
+			this.timers.add(cancel);
 		};
-		void attempt(1);
+		void attempt(1, clock.now());
 	}
 
 	/** Stops pending retries and attempts in flight (reset, close). */
 	stop() {
-		for (const timer of this.timers) clearTimeout(timer);
+		for (const cancel of this.timers) cancel();
 		this.timers.clear();
 		for (const request of this.requests) request.destroy();
 		this.requests.clear();

@@ -8,7 +8,7 @@ import { invalid } from './http.mjs';
 
 /**
  * @typedef {{ type: 'status', status: number, retryAfter?: number, body?: unknown }
- *   | { type: 'drop' } | { type: 'delay', ms: number } | { type: 'malformed' }
+ *   | { type: 'drop' } | { type: 'delay', ms: number } | { type: 'malformed', afterProcessing?: boolean }
  *   | { type: 'taskError', code: string, message?: string } | { type: 'lateResults', ms: number }} FaultAction
  * @typedef {{ id: number, method?: string, path?: string, times: number, action: FaultAction }} Fault
  */

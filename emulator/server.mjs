@@ -69,7 +69,7 @@ function createState(options) {
 	const config = initialConfig();
 	const ledger = new Ledger(() => clock.now());
 	const faults = new Faults();
-	const callbacks = new Callbacks({ config, now: () => clock.now() });
+	const callbacks = new Callbacks({ config, clock });
 	const baseUrl = () => state.url;
 	const closing = new AbortController();
 	const seedKeys = () => {
@@ -175,15 +175,17 @@ async function handle(state, control, req, res) {
 
 	/** @type {Reply} */
 	let reply;
+	/** @type {import('./faults.mjs').FaultAction | undefined} */
+	let fault;
 	try {
-		const fault = state.faults.take(method, path);
+		fault = state.faults.take(method, path);
 		if (fault) {
 			entry.fault = fault.type;
 			if (fault.type === 'drop') {
 				req.socket.destroy();
 				return;
 			}
-			if (fault.type === 'malformed') {
+			if (fault.type === 'malformed' && !fault.afterProcessing) {
 				reply = {
 					status: 200,
 					raw: '{"id":"task-unified-',
@@ -210,6 +212,11 @@ async function handle(state, control, req, res) {
 			});
 		}
 		reply = await found.handler({ req, entry, state }, found.params);
+		if (fault?.type === 'malformed' && fault.afterProcessing) {
+			// The request did its work (a task made, a charge reserved); only its answer is cut short.
+			const { json, ...rest } = reply;
+			reply = { ...rest, raw: JSON.stringify(json ?? null).slice(0, 20) };
+		}
 	} catch (error) {
 		reply = errorReply(state, error, path);
 	} finally {

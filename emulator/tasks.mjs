@@ -206,6 +206,8 @@ export class Tasks {
 			key: maskKey(task.account.key),
 			createdAt: task.createdAt,
 			startedAt: task.startedAt,
+			/** When the task is due to end (createdAt + durationMs); completedAt is when it did. */
+			endAt: task.endAt,
 			completedAt: task.completedAt,
 			durationMs: task.durationMs,
 			outputs: task.outputs,

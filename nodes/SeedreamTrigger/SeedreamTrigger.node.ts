@@ -1,6 +1,7 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
@@ -15,7 +16,9 @@ import {
 	readDownloadOptions,
 	resultOptions,
 	withVersionedDefault,
+	type ParameterReader,
 } from '../Seedream/actions/shared';
+import { Validator } from '../Seedream/helpers/validate';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
 import type { OutputShape } from '../Seedream/tasks/items';
 import { receiveCallback } from './callbackReceiver';
@@ -134,13 +137,16 @@ export class SeedreamTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		// Per callback, as few parameter reads as can be: each one resolves the node's parameters, and n8n 2.x's
+		// expression engine makes that dear at 20 callbacks a second. The options are read once, as a whole.
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const read: ParameterReader = (name, fallback) =>
+			(options[name.replace(/^options\./, '')] ?? fallback) as typeof fallback;
 		return await receiveCallback.call(this, {
 			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
-			verify: this.getNodeParameter('options.verify', true) as boolean,
+			verify: options.verify !== false,
 			output: this.getNodeParameter('output') as OutputShape,
-			...readDownloadOptions(
-				(name, fallback) => this.getNodeParameter(name, fallback) as typeof fallback,
-			),
+			...readDownloadOptions(read, new Validator(this.getNode(), 0)),
 		});
 	}
 }

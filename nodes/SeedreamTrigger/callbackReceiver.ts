@@ -54,8 +54,9 @@ export async function receiveCallback(
 	const key = `${body.id}:${body.status}`;
 	const processKey = `${this.getWorkflow().id ?? ''}/${this.getNode().id ?? this.getNode().name}/${key}`;
 	const staticData = this.getWorkflowStaticData('node');
-	const seen = Array.isArray(staticData[SEEN_FIELD]) ? (staticData[SEEN_FIELD] as string[]) : [];
-	if (seen.includes(key) || startsUnderWay.has(processKey)) {
+	const seen = () =>
+		Array.isArray(staticData[SEEN_FIELD]) ? (staticData[SEEN_FIELD] as string[]) : [];
+	if (seen().includes(key) || startsUnderWay.has(processKey)) {
 		return answer(200, { received: true, started: false, reason: 'already received' });
 	}
 	remember(processKey);
@@ -66,7 +67,8 @@ export async function receiveCallback(
 		startsUnderWay.delete(processKey);
 		return answer(verdict.status, { received: false, message: verdict.message });
 	}
-	staticData[SEEN_FIELD] = [...seen, key].slice(-SEEN_CALLBACKS_MAX);
+	// Read again: other callbacks may have been recorded while this one was being confirmed.
+	staticData[SEEN_FIELD] = [...seen(), key].slice(-SEEN_CALLBACKS_MAX);
 	// Answer now: downloads below may not make the API wait (and retry).
 	answer(200, { received: true });
 

@@ -217,8 +217,9 @@ describe('Seedream Trigger in real n8n', () => {
 		const badShape = await post(productionUrl, { hello: 'world' });
 		expect(badShape.status).toBe(400);
 
+		// Refused without a start: unknown to the API (404), not finished (409).
 		const unknown = await post(productionUrl, forged);
-		expect(unknown.status).toBe(200);
+		expect(unknown.status).toBe(404);
 
 		// A task still running, claimed completed.
 		await get().emulator.config({ taskMs: 60_000 });
@@ -233,7 +234,7 @@ describe('Seedream Trigger in real n8n', () => {
 			const readsOf = async (/** @type {string} */ id) => (await emulator.requests()).filter((r) => r.method === 'GET' && r.path === `/v1/tasks/${id}`).length;
 			const readsBefore = await readsOf(runningId);
 			const early = await post(productionUrl, body);
-			expect(early.status).toBe(200);
+			expect(early.status).toBe(409);
 			// Both were checked with the API (the trigger read them), and nothing started.
 			await until(
 				async () => (await readsOf(forgedId)) === 1 && (await readsOf(runningId)) > readsBefore,

@@ -100,21 +100,23 @@ describe('delivery', () => {
 });
 
 describe('retries', () => {
-	test('the documented schedule: retries 1 s then 2 s after failures, stops at the first 2xx', async () => {
+	test('the documented schedule, on the emulator clock: retries 1 s then 2 s after failures, stops at the first 2xx', async () => {
 		const server = await receiver([500, 503, 200]);
 		await emu.create({ prompt: 'x', callback_url: server.url });
+		await attempts(1);
+		// Each retry waits for the clock: advancing it by the documented delay sends the next attempt.
+		await emu.control('POST', 'clock', { advanceMs: 1000 });
+		await attempts(2);
+		await emu.control('POST', 'clock', { advanceMs: 2000 });
 		const log = await attempts(3);
-		await sleep(100);
 		expect(log.map((/** @type {any} */ l) => [l.attempt, l.status])).toEqual([
 			[1, 500],
 			[2, 503],
 			[3, 200],
 		]);
-		const gaps = [server.hits[1].at - server.hits[0].at, server.hits[2].at - server.hits[1].at];
-		expect(gaps[0]).toBeGreaterThanOrEqual(990);
-		expect(gaps[0]).toBeLessThan(1500);
-		expect(gaps[1]).toBeGreaterThanOrEqual(1990);
-		expect(gaps[1]).toBeLessThan(2500);
+		const at = (/** @type {string} */ iso) => Date.parse(iso);
+		expect([1, 2].map((i) => at(log[i].dueAt) - at(log[i - 1].answeredAt))).toEqual([1000, 2000]);
+		for (const l of log) expect(at(l.sentAt)).toBeGreaterThanOrEqual(at(l.dueAt));
 		expect(server.hits).toHaveLength(3);
 	});
 

@@ -164,7 +164,7 @@ describe('API errors', () => {
 
 describe('retries', () => {
 	test.each([429, 500, 502, 503])(
-		'a read answered %s is retried (honouring Retry-After) until it succeeds',
+		'a read answered %s (Retry-After: 0) is retried until it succeeds',
 		async (status) => {
 			await fault({
 				method: 'GET',
@@ -183,17 +183,54 @@ describe('retries', () => {
 		},
 	);
 
-	test('Retry-After is honoured: the retry waits as long as asked', async () => {
-		await fault({
-			method: 'GET',
-			path: '/v1/credits',
-			times: 1,
-			action: { type: 'status', status: 429, retryAfter: 1 },
-		});
+	/** Get Credits refused `times` times with 429 and this Retry-After: the arrival times of its requests. */
+	async function creditsAfter429(/** @type {number} */ retryAfter, /** @type {number} */ times) {
+		await fault({ method: 'GET', path: '/v1/credits', times, action: { type: 'status', status: 429, retryAfter } });
 		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 		expect(result.status).toBe('success');
-		const [refused, accepted] = await suite.requests({ method: 'GET', path: '/v1/credits' });
-		expect(Date.parse(accepted.time) - Date.parse(refused.time)).toBeGreaterThanOrEqual(1000);
+		const requests = await suite.requests({ method: 'GET', path: '/v1/credits' });
+		return requests.map((/** @type {any} */ r) => Date.parse(r.time));
+	}
+
+	test('Retry-After is honoured: the retry waits as long as asked', async () => {
+		const [refused, accepted] = await creditsAfter429(1, 1);
+		expect(accepted - refused).toBeGreaterThanOrEqual(1000);
+	});
+
+	test('Retry-After: 0 does not mean no pause: each retry waits at least the backoff floor (125, 250, 500 ms)', async () => {
+		const times = await creditsAfter429(0, 3);
+		expect(times).toHaveLength(4);
+		// Backoff is ceiling/2 + jitter with ceiling 250 ms x 2^attempt; request times are whole milliseconds.
+		[125, 250, 500].forEach((floor, attempt) => {
+			expect(times[attempt + 1] - times[attempt]).toBeGreaterThanOrEqual(floor - 1);
+		});
+	});
+
+	test('a poll answered with a body cut short is read again, like a failed read', async () => {
+		await fault({ method: 'GET', path: '/v1/tasks/', times: 2, action: { type: 'malformed' } });
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
+		expect(reads.slice(0, 2).map((/** @type {any} */ r) => r.fault)).toEqual(['malformed', 'malformed']);
+		expect(result.output('Seedream')[0].json.status).toBe('completed');
+	});
+
+	test('a create whose answer is cut short after the task was made is sent again with the same key: one task, its ID recovered', async () => {
+		await fault({
+			method: 'POST',
+			path: '/v1/images/generations',
+			times: 1,
+			action: { type: 'malformed', afterProcessing: true },
+		});
+		const result = await suite.run({ ...GENERATE, output: 'urls' });
+		expect(result.status).toBe('success');
+		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
+		expect(creates).toHaveLength(2);
+		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
+		const tasks = await suite.emulator.control.tasks();
+		expect(tasks).toHaveLength(1);
+		expect(await reserves()).toHaveLength(1);
+		expect(result.output('Seedream')[0].json.taskId).toBe(tasks[0].id);
 	});
 
 	test('a read that keeps failing ends in an error with the status, request ID and the task to resume', async () => {
@@ -227,6 +264,43 @@ describe('retries', () => {
 		);
 		expect(await suite.emulator.control.tasks()).toHaveLength(1);
 		expect(await reserves()).toHaveLength(1);
+	});
+});
+
+describe('paid results are never thrown away', () => {
+	test('without Continue On Fail, one failing item fails the node and the error lists the tasks the other items created', async () => {
+		await fault({ action: { type: 'taskError', code: 'content_policy_violation' }, times: 1 });
+		const items = Array.from({ length: 5 }, (_, index) => ({ json: { subject: `kite ${index}` } }));
+		const result = await suite.run(
+			{ ...GENERATE, prompt: '={{ "a drawing of a " + $json.subject }}', output: 'urls', options: { concurrency: 5 } },
+			{ items },
+		);
+		expect(result.status).toBe('error');
+		const tasks = await suite.emulator.control.tasks();
+		expect(tasks).toHaveLength(5);
+		const failed = tasks.filter((/** @type {any} */ t) => t.status === 'failed');
+		expect(failed).toHaveLength(1);
+		expect(result.error.message).toContain(failed[0].id);
+		const others = tasks.filter((/** @type {any} */ t) => t.status !== 'failed');
+		expect(others).toHaveLength(4);
+		for (const task of others) expect(result.error.description).toContain(task.id);
+		expect(result.error.description).toMatch(/Task > Get/);
+	});
+
+	test('a downloaded result that is not an image (JSON served for it) is an error naming the task, not an image/png file', async () => {
+		await fault({
+			method: 'GET',
+			path: '/content/results/',
+			times: 1,
+			action: { type: 'status', status: 200, body: { not: 'an image' } },
+		});
+		const result = await suite.run({ ...GENERATE, output: 'binaryPerImage' }, { nodeOptions: CONTINUE });
+		expect(result.status).toBe('success');
+		const [item] = result.output('Seedream');
+		const [task] = await suite.emulator.control.tasks();
+		expect(item.binary).toBeUndefined();
+		expect(item.json.taskId).toBe(task.id);
+		expect(item.json.error).toBe(`Image 0 of task ${task.id} is not an image: its first bytes match no image format (served as application/json)`);
 	});
 });
 

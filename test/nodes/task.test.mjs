@@ -138,11 +138,13 @@ test('several task IDs in, one result per task out, in order', async () => {
 });
 
 test('a download without a declared size is cut off once it passes the maximum', async () => {
-	// A content host that streams 3 MB in 64 KB chunks without Content-Length (`sent` says when to stop).
+	// A content host that streams 3 MB in 64 KB chunks without Content-Length (`sent` says when to stop), each
+	// starting with PNG's signature, so the download is taken for an image until its size stops it.
 	let sent = 0;
 	const host = http.createServer((_, res) => {
 		res.writeHead(200, { 'content-type': 'image/png' });
 		const chunk = Buffer.alloc(64 * 1024, 1);
+		Buffer.from('89504e470d0a1a0a', 'hex').copy(chunk);
 		const pump = () => {
 			while (sent < 3 * 1024 * 1024) {
 				sent += chunk.length;

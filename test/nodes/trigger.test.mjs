@@ -56,8 +56,16 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 			staticData: structuredClone(savedStaticData),
 			settings: {},
 		});
+	const credentialsHelper = new HarnessCredentialsHelper(types.credentials, { seedreamApi: credentials });
+	// How many times n8n loaded and decrypted the credential (the dearest part of a callback's work).
+	let credentialLoads = 0;
+	const getDecrypted = credentialsHelper.getDecrypted.bind(credentialsHelper);
+	credentialsHelper.getDecrypted = async (/** @type {any[]} */ ...args) => {
+		credentialLoads++;
+		return await getDecrypted(...args);
+	};
 	const additionalData = (/** @type {any} */ extra = {}) => ({
-		credentialsHelper: new HarnessCredentialsHelper(types.credentials, { seedreamApi: credentials }),
+		credentialsHelper,
 		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
 		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
 		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
@@ -71,6 +79,9 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 		node,
 		get staticData() {
 			return savedStaticData;
+		},
+		get credentialLoads() {
+			return credentialLoads;
 		},
 		/**
 		 * POSTs a body to the trigger. Resolves to { status, body } as answered, `items` (the workflow start
@@ -316,6 +327,14 @@ describe('Seedream Trigger', () => {
 		expect(answer.status).toBe(404);
 		expect(answer.items).toBeUndefined();
 		expect(trigger.staticData['node:Seedream Trigger']?.seenCallbacks ?? []).toEqual([]);
+	});
+
+	test('confirming a callback loads the credential once', async () => {
+		const task = await finishedTask();
+		const trigger = createTrigger({ output: 'urls' });
+		const answer = await trigger.deliver(await apiTask(task.id));
+		expect(answer.items).toHaveLength(1);
+		expect(trigger.credentialLoads).toBe(1);
 	});
 
 	test('a completed task whose results are briefly empty starts the workflow with its images, after the same grace as polling', async () => {

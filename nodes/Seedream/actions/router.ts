@@ -1,14 +1,16 @@
 import {
 	NodeApiError,
 	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { errorItem } from '../helpers/errors';
+import { withCreatedTasks } from '../tasks/errors';
 import * as account from './account';
 import * as image from './image';
-import { DEFAULT_CONCURRENCY } from './shared';
+import { readConcurrency } from './shared';
 import * as task from './task';
 
 /**
@@ -48,17 +50,15 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			`The operation "${operationName}" of "${resource}" is not supported`,
 		);
 	}
-	const concurrency = this.getNodeParameter(
-		'options.concurrency',
-		0,
-		DEFAULT_CONCURRENCY,
-	) as number;
+	const concurrency = readConcurrency.call(this);
 
 	const outputs: INodeExecutionData[][] = items.map(() => []);
 	const done = new Set<number>();
 	let fatal: { itemIndex: number; error: unknown } | undefined;
+	const errors: unknown[] = [];
 	const fail = (itemIndex: number, error: unknown) => {
 		done.add(itemIndex);
+		errors[itemIndex] = error;
 		if (this.continueOnFail()) {
 			outputs[itemIndex] = [errorItem(error, itemIndex)];
 		} else if (!fatal || itemIndex < fatal.itemIndex) {
@@ -99,11 +99,30 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	if (fatal) {
 		const nodeError = asNodeError(this, fatal.error, fatal.itemIndex);
-		throw nodeError;
+		// Tasks other items created are paid for: the error lists them, so none is lost.
+		throw withCreatedTasks(nodeError, createdTasks(outputs, errors, fatal.itemIndex));
 	}
 	const output = outputs.flat();
 	await operation.afterAll?.call(this, output);
 	return [output];
+}
+
+/** The tasks items other than `except` created, from their output items and their errors. */
+function createdTasks(
+	outputs: INodeExecutionData[][],
+	errors: unknown[],
+	except: number,
+): Array<{ itemIndex: number; taskId: string }> {
+	const created: Array<{ itemIndex: number; taskId: string }> = [];
+	outputs.forEach((items, itemIndex) => {
+		if (itemIndex === except) return;
+		const ids = items.map((item) => item.json.taskId);
+		ids.push((errors[itemIndex] as { context?: IDataObject } | undefined)?.context?.taskId);
+		for (const taskId of new Set(ids)) {
+			if (typeof taskId === 'string') created.push({ itemIndex, taskId });
+		}
+	});
+	return created;
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number) {

@@ -8,6 +8,7 @@ import {
 	type OutputShape,
 	type ResultOptions,
 } from '../tasks/items';
+import { Validator, type NumberRange } from '../helpers/validate';
 
 /** Parameters the operations share: how a task is waited for, how results come out. */
 
@@ -44,6 +45,13 @@ export function withVersionedDefault<T extends INodeProperties['default']>(
 		},
 	];
 }
+
+/** The options' ranges, for the UI and for the run-time check (an expression can give any value). */
+export const OPTION_RANGES = {
+	maxWaitSeconds: { min: 1 },
+	concurrency: { min: 1, max: 50, integer: true },
+	maxDownloadMB: { min: 1 },
+} satisfies Record<string, NumberRange>;
 
 /** How results come out; `noun` says what a task makes: images, or (Decompose Layers) layers. */
 export function outputProperty(
@@ -109,8 +117,35 @@ export const waitModeProperty: INodeProperties = {
 	],
 };
 
+/**
+ * The end of an operation that creates a task: Wait Mode, Output (for `noun`s: images or layers) and Options
+ * (callback URL, prompt priority by model, waiting and results).
+ */
+export function deliveryProperties(
+	models: readonly ModelRules[],
+	noun: 'image' | 'layer',
+): INodeProperties[] {
+	return [
+		waitModeProperty,
+		{
+			...outputProperty('binaryPerImage', noun),
+			displayOptions: { show: { waitMode: ['wait', 'callback'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [...createOptions(models), ...waitOptions, ...createResultOptions].sort((a, b) =>
+				a.displayName.localeCompare(b.displayName),
+			),
+		},
+	];
+}
+
 /** The options of an operation that creates a task: where to report back, and prompt priority by model. */
-export function createOptions(models: readonly ModelRules[]): INodeProperties[] {
+function createOptions(models: readonly ModelRules[]): INodeProperties[] {
 	return [
 		{
 			displayName: 'Callback URL',
@@ -143,7 +178,7 @@ export const waitOptions: INodeProperties[] = [
 		displayName: 'Max Wait (Seconds)',
 		name: 'maxWaitSeconds',
 		type: 'number',
-		typeOptions: { minValue: 1 },
+		typeOptions: { minValue: OPTION_RANGES.maxWaitSeconds.min },
 		default: DEFAULT_MAX_WAIT_SECONDS,
 		description:
 			'How long to wait for the task before giving up with an error that carries the task ID. The task keeps running at EvoLink; read it later with Task > Get.',
@@ -166,7 +201,10 @@ export const resultOptions: INodeProperties[] = [
 		displayName: 'Concurrency',
 		name: 'concurrency',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 50 },
+		typeOptions: {
+			minValue: OPTION_RANGES.concurrency.min,
+			maxValue: OPTION_RANGES.concurrency.max,
+		},
 		default: DEFAULT_CONCURRENCY,
 		description:
 			'How many input items are processed at once. EvoLink rate-limits per model; refused requests are retried after the delay it asks for.',
@@ -175,7 +213,7 @@ export const resultOptions: INodeProperties[] = [
 		displayName: 'Max Download Size (MB)',
 		name: 'maxDownloadMB',
 		type: 'number',
-		typeOptions: { minValue: 1 },
+		typeOptions: { minValue: OPTION_RANGES.maxDownloadMB.min },
 		default: DEFAULT_MAX_DOWNLOAD_MB,
 		description: 'Refuse to download an image larger than this',
 		displayOptions: { hide: { '/output': NO_DOWNLOAD_OUTPUTS } },
@@ -210,10 +248,16 @@ export type ParameterReader = <T>(name: string, fallback: T) => T;
 /** Where the images go and how big they may be: the options Generate, Task > Get and the trigger share. */
 export function readDownloadOptions(
 	read: ParameterReader,
+	validator: Validator,
 ): Required<Pick<ResultOptions, 'binaryPropertyName' | 'maxDownloadBytes'>> {
+	const maxDownloadMB = validator.numberOption(
+		'Max Download Size (MB)',
+		read<unknown>('options.maxDownloadMB', DEFAULT_MAX_DOWNLOAD_MB),
+		OPTION_RANGES.maxDownloadMB,
+	);
 	return {
-		binaryPropertyName: read('options.binaryPropertyName', DEFAULT_BINARY_PROPERTY),
-		maxDownloadBytes: read('options.maxDownloadMB', DEFAULT_MAX_DOWNLOAD_MB) * 1024 * 1024,
+		binaryPropertyName: String(read('options.binaryPropertyName', DEFAULT_BINARY_PROPERTY)),
+		maxDownloadBytes: maxDownloadMB * 1024 * 1024,
 	};
 }
 
@@ -229,7 +273,7 @@ export function readResultOptions(
 	const downloads = chosen === 'binaryPerImage' || chosen === 'binaryPerTask';
 	return {
 		output: isToolCall(this) && downloads && !binaryWhenTool ? 'compact' : chosen,
-		...readDownloadOptions(read),
+		...readDownloadOptions(read, new Validator(this.getNode(), itemIndex)),
 		requested,
 	};
 }
@@ -246,12 +290,20 @@ export function isToolCall(context: IExecuteFunctions): boolean {
 }
 
 export function readMaxWaitMs(this: IExecuteFunctions, itemIndex: number): number {
-	return (
-		(this.getNodeParameter(
-			'options.maxWaitSeconds',
-			itemIndex,
-			DEFAULT_MAX_WAIT_SECONDS,
-		) as number) * 1000
+	const seconds = new Validator(this.getNode(), itemIndex).numberOption(
+		'Max Wait (Seconds)',
+		this.getNodeParameter('options.maxWaitSeconds', itemIndex, DEFAULT_MAX_WAIT_SECONDS),
+		OPTION_RANGES.maxWaitSeconds,
+	);
+	return seconds * 1000;
+}
+
+/** Items at once: read for item 0, checked before any item is prepared. */
+export function readConcurrency(this: IExecuteFunctions): number {
+	return new Validator(this.getNode(), 0).numberOption(
+		'Concurrency',
+		this.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY),
+		OPTION_RANGES.concurrency,
 	);
 }
 

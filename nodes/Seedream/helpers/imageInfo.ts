@@ -44,14 +44,6 @@ export function imageInfo(bytes: Buffer): ImageInfo | undefined {
 	return { format, mimeType: MIME_TYPES[format], ...size, ...(alpha === undefined ? {} : { alpha }) };
 }
 
-/** The format of an image's first bytes, or undefined when they are not an image this node knows. */
-export function imageFormat(bytes: Buffer): ImageFormat | undefined {
-	return detectFormat(bytes);
-}
-
-export function mimeTypeOf(format: ImageFormat): string {
-	return MIME_TYPES[format];
-}
 
 function startsWith(bytes: Buffer, signature: number[], offset = 0): boolean {
 	return signature.every((byte, i) => bytes[offset + i] === byte);

@@ -16,6 +16,9 @@ export interface ReferenceEntry {
 	binaryPropertyName?: string;
 }
 
+/** Read size of a streamed upload: small enough that 14 references of 5 items stay a few MB in flight. */
+const UPLOAD_CHUNK_BYTES = 256 * 1024;
+
 export type PreparedReference =
 	| { kind: 'url'; url: string }
 	| {
@@ -24,7 +27,7 @@ export type PreparedReference =
 			mimeType: string;
 			fileName: string;
 			digest: string;
-			bytes: number;
+			size: number;
 			/** Whether the image has an alpha channel, where its header tells. */
 			alpha?: boolean;
 			/** How errors name it, e.g. `Reference Image 1 (binary field "data")`. */
@@ -70,7 +73,7 @@ export async function prepareReferences(
 			mimeType: info.mimeType,
 			fileName: `${baseName}.${extension}`,
 			digest: sha256(data),
-			bytes: data.length,
+			size: data.length,
 			alpha: info.alpha,
 			label,
 		});
@@ -87,10 +90,19 @@ export async function referenceUrls(
 	return await Promise.all(
 		references.map(async (reference) => {
 			if (reference.kind === 'url') return reference.url;
-			const data = await this.helpers.getBinaryDataBuffer(itemIndex, reference.propertyName);
+			const { id } = this.helpers.assertBinaryData(itemIndex, reference.propertyName);
 			return await uploadFile.call(
 				this,
-				{ data, mimeType: reference.mimeType, fileName: reference.fileName },
+				{
+					// From n8n's binary data store as a stream; inline (base64) data is in memory already.
+					open: async () =>
+						id
+							? await this.helpers.getBinaryStream(id, UPLOAD_CHUNK_BYTES)
+							: await this.helpers.getBinaryDataBuffer(itemIndex, reference.propertyName),
+					size: reference.size,
+					mimeType: reference.mimeType,
+					fileName: reference.fileName,
+				},
 				itemIndex,
 			);
 		}),

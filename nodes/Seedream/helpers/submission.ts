@@ -40,6 +40,26 @@ export interface CreatePlan {
 	requested: ResultOptions['requested'];
 	/** How several images are asked for (Generate with Max Images > 1). */
 	images?: ImagesPlan;
+	/** How results come out; none with Don't Wait. */
+	results?: ResultOptions;
+	maxWaitMs: number;
+}
+
+/**
+ * How the task will be waited for and delivered, read and checked in prepare like everything else, before any
+ * item has paid for a task.
+ */
+export function readDelivery(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	waitMode: string,
+	requested: ResultOptions['requested'],
+): Pick<CreatePlan, 'results' | 'maxWaitMs'> {
+	const results =
+		waitMode === 'wait' || waitMode === 'callback'
+			? readResultOptions.call(this, itemIndex, requested)
+			: undefined;
+	return { results, maxWaitMs: results ? readMaxWaitMs.call(this, itemIndex) : 0 };
 }
 
 /** Whether the credential's API is a local one (not https), where internal callback addresses are allowed. */
@@ -113,13 +133,8 @@ async function runTask(
 	annotations: IDataObject,
 	part?: number,
 ): Promise<INodeExecutionData[]> {
-	const waitMode = this.getNodeParameter('waitMode', itemIndex) as string;
-	const requested = plan.requested;
-	const results: ResultOptions | undefined =
-		waitMode === 'wait' || waitMode === 'callback'
-			? { ...readResultOptions.call(this, itemIndex, requested), annotations }
-			: undefined;
-	const maxWaitMs = readMaxWaitMs.call(this, itemIndex);
+	const { requested, maxWaitMs } = plan;
+	const results: ResultOptions | undefined = plan.results && { ...plan.results, annotations };
 
 	const submittedAt = Date.now();
 	const task = await submit.call(this, itemIndex, plan, part);

@@ -42,6 +42,12 @@ export interface CreateBody extends IDataObject {
 	callback_url?: string;
 }
 
+export interface NumberRange {
+	min: number;
+	max?: number;
+	integer?: boolean;
+}
+
 export class Validator {
 	constructor(
 		private readonly node: INode,
@@ -385,6 +391,31 @@ export class Validator {
 		return url;
 	}
 
+	/**
+	 * A number option, which an expression can make anything: a finite number (or a numeric string) in range,
+	 * checked before anything is sent, like the main parameters.
+	 */
+	numberOption(field: string, value: unknown, range: NumberRange): number {
+		const number =
+			typeof value === 'number'
+				? value
+				: typeof value === 'string' && value.trim() !== ''
+					? Number(value)
+					: Number.NaN;
+		const { min, max, integer } = range;
+		if (
+			!Number.isFinite(number) ||
+			number < min ||
+			(max !== undefined && number > max) ||
+			(integer && !Number.isInteger(number))
+		) {
+			const kind = integer ? 'a whole number' : 'a number';
+			const bounds = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
+			this.fail(field, `must be ${kind} ${bounds}; got "${String(value).slice(0, 100)}"`);
+		}
+		return number;
+	}
+
 	taskId(taskId: unknown): string {
 		const id = typeof taskId === 'string' ? taskId.trim() : '';
 		if (!id.startsWith(TASK_ID_PREFIX) || !/^[A-Za-z0-9._-]+$/.test(id)) {
@@ -456,7 +487,9 @@ function isInternalIPv6(host: string): boolean {
 	if (host === '::' || host === '::1') return true;
 	if (/^f[cd][0-9a-f]{0,2}:|^fe[89ab][0-9a-f]:/.test(host)) return true;
 	// IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms, dotted or in hex.
-	const embedded = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(host);
+	const embedded = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(
+		host,
+	);
 	if (!embedded) return false;
 	if (embedded[1]) return isInternalIPv4(embedded[1].split('.').map(Number));
 	const high = parseInt(embedded[2], 16);

@@ -33,8 +33,8 @@ export function validateOnlyItem(
 						binaryField: reference.propertyName,
 						fileName: reference.fileName,
 						mimeType: reference.mimeType,
-						bytes: reference.bytes,
-						size: sizeText(reference.bytes),
+						bytes: reference.size,
+						size: sizeText(reference.size),
 						wouldBeUploaded: true,
 					},
 				]

@@ -159,10 +159,9 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 	const items = waitingItems(this);
 	const reported = this.getBodyData();
-	const reportedId = isCallbackShaped(reported) ? reported.id : undefined;
 	if (
 		!isCallbackShaped(reported) ||
-		!items.some((item) => item.json.taskId === reportedId && callbackWaitOf(item))
+		!items.some((item) => item.json.taskId === reported.id && callbackWaitOf(item))
 	) {
 		return answer(400, { message: 'Not a callback for a task this execution waits for' });
 	}
@@ -185,7 +184,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
 		try {
-			const read = taskId === reportedId ? verdict.task : await getTask.call(this, taskId);
+			const read = taskId === reported.id ? verdict.task : await getTask.call(this, taskId);
 			const task = await settledTask.call(this, read, {
 				verify: true,
 				itemIndex: wait.itemIndex,

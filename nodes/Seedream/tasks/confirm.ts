@@ -20,6 +20,12 @@ import { isTerminal, resultUrls, type SeedreamTask } from './task';
 /** The answer that makes EvoLink retry its callback. */
 export const CALLBACK_RETRY_STATUS = 503;
 
+/**
+ * EvoLink waits 10 s for an answer (docs/evolink-api.md §4): the confirming read gets 4 s per attempt and starts
+ * no retry after 6 s, so the answer (503 at worst, and EvoLink tries again) always goes out in time.
+ */
+export const CONFIRM_DEADLINE = { timeoutMs: 4000, budgetMs: 6000 };
+
 export type CallbackVerdict =
 	| { accepted: true; task: SeedreamTask }
 	| { accepted: false; status: number; message: string };
@@ -52,7 +58,7 @@ export async function confirmCallback(
 	if (!options.verify) return checkUnconfirmed(reported);
 	let task: SeedreamTask;
 	try {
-		task = await getTask.call(this, reported.id);
+		task = await getTask.call(this, reported.id, undefined, CONFIRM_DEADLINE);
 	} catch (error) {
 		const httpCode = Number((error as { httpCode?: string }).httpCode);
 		if (httpCode === 404 || httpCode === 400) {
@@ -83,7 +89,11 @@ function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 		} catch {
 			parsed = undefined;
 		}
-		if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || isInternalHost(parsed.hostname)) {
+		if (
+			!parsed ||
+			!['http:', 'https:'].includes(parsed.protocol) ||
+			isInternalHost(parsed.hostname)
+		) {
 			return refuse(400, 'A result URL is not a public http(s) address');
 		}
 	}

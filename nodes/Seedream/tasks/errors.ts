@@ -1,4 +1,4 @@
-import type { INode, INodeExecutionData, NodeOperationError } from 'n8n-workflow';
+import type { INode, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { errorItem, operationError } from '../helpers/errors';
 import { isRetryableTaskError, type SeedreamTask } from './task';
 
@@ -25,7 +25,12 @@ export function taskFailedError(
 	});
 }
 
-export function timeoutError(node: INode, task: SeedreamTask, maxWaitMs: number, itemIndex?: number) {
+export function timeoutError(
+	node: INode,
+	task: SeedreamTask,
+	maxWaitMs: number,
+	itemIndex?: number,
+) {
 	const progress = task.progress !== undefined ? `, ${task.progress}%` : '';
 	return operationError(
 		node,
@@ -46,6 +51,26 @@ export function emptyResultsError(node: INode, task: SeedreamTask, itemIndex?: n
 	});
 }
 
+/** A result whose first bytes are no image format: a host's error page, say, served as image/png. */
+export function notAnImageError(
+	node: INode,
+	task: SeedreamTask,
+	imageIndex: number,
+	served: string | undefined,
+	url: string,
+	itemIndex?: number,
+) {
+	return operationError(
+		node,
+		`Image ${imageIndex} of task ${task.id} is not an image: its first bytes match no image format (served as ${served ?? 'no type'})`,
+		{
+			itemIndex,
+			description: `The content host answered ${url} with something else. Read the task again later with Task > Get and the task ID ${task.id}.`,
+			context: { taskId: task.id, status: task.status },
+		},
+	);
+}
+
 /**
  * A task that failed, or whose results could not be fetched, as one output item, for the places where no node
  * error can be raised (the trigger, a node resumed by its callback): the Continue On Fail item, which always
@@ -60,4 +85,39 @@ export function taskErrorItem(
 	item.json.taskId ??= task.id;
 	if (task.status !== undefined) item.json.status ??= task.status;
 	return item;
+}
+
+/**
+ * The node's error when one item failed without Continue On Fail, with the tasks other items had already
+ * created (and EvoLink billed): their IDs, to pick the results up with Task > Get instead of paying again.
+ */
+export function withCreatedTasks<E extends NodeApiError | NodeOperationError>(
+	error: E,
+	created: Array<{ itemIndex: number; taskId: string }>,
+): E {
+	if (created.length === 0) return error;
+	const list = created.map(({ itemIndex, taskId }) => `item ${itemIndex}: ${taskId}`).join(', ');
+	error.description = [
+		error.description,
+		`Other items had already created tasks, which EvoLink keeps and bills: ${list}. Pick up their results with Seedream > Task > Get and these task IDs (reading a task is free), or turn on Continue On Fail to keep them in the output.`,
+	]
+		.filter(Boolean)
+		.join(' ');
+	error.context.createdTaskIds = created.map(({ taskId }) => taskId);
+	return error;
+}
+
+/**
+ * An error met while a task exists (a read while waiting, a download), made to name the task: its ID in the
+ * context (an error item's taskId) and in the description, with where to pick it up.
+ */
+export function namingTask(error: unknown, taskId: string): unknown {
+	const failure = error as { context?: Record<string, unknown>; description?: string | null };
+	if (!failure || typeof failure !== 'object') return error;
+	if (failure.context) failure.context.taskId ??= taskId;
+	if (!String(failure.description ?? '').includes(taskId)) {
+		failure.description =
+			`${failure.description ?? ''} The task ${taskId} may still be running or have results at EvoLink: read it later with Task > Get.`.trim();
+	}
+	return failure;
 }

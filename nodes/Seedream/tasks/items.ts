@@ -8,7 +8,7 @@ import type {
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
 import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
-import { FILE_EXTENSIONS, imageFormat, mimeTypeOf } from '../helpers/imageInfo';
+import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
@@ -18,7 +18,7 @@ import {
 	type SeedreamTask,
 	type TaskLayer,
 } from './task';
-import { taskFailedError } from './errors';
+import { namingTask, notAnImageError, taskFailedError } from './errors';
 
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
@@ -154,39 +154,26 @@ async function downloadImage(
 	maxBytes: number,
 	itemIndex: number,
 ): Promise<IBinaryData> {
-	const download = await downloadFile.call(this, url, {
-		maxBytes,
-		what: `image ${imageIndex} of task ${task.id}`,
-		itemIndex,
-	});
-	// The type comes from the bytes, else the served Content-Type, never the URL (docs/evolink-seedream-5.md §7):
-	// 5.0 results are JPEG by default, layers PNG, whatever their links end with.
-	let head = Buffer.alloc(0);
-	const tapped = download.stream.map((chunk: Buffer) => {
-		if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES)]);
-		return chunk;
-	}) as typeof download.stream;
-	const served = download.mimeType && FILE_EXTENSIONS[download.mimeType] ? download.mimeType : undefined;
-	const baseName = `${task.id}-${imageIndex}`;
-	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
-	const file = await this.helpers.prepareBinaryData(
-		tapped,
-		served ? `${baseName}.${FILE_EXTENSIONS[served]}` : baseName,
-		served ?? 'application/octet-stream',
-	);
-	const format = imageFormat(head);
-	const mimeType = format ? mimeTypeOf(format) : served;
-	if (mimeType && mimeType !== served) {
-		file.mimeType = mimeType;
-		file.fileType = 'image';
-		file.fileExtension = FILE_EXTENSIONS[mimeType];
-		file.fileName = `${baseName}.${FILE_EXTENSIONS[mimeType]}`;
+	let download;
+	try {
+		download = await downloadFile.call(this, url, {
+			maxBytes,
+			what: `image ${imageIndex} of task ${task.id}`,
+			itemIndex,
+		});
+	} catch (error) {
+		throw namingTask(error, task.id);
 	}
-	return file;
+	// By the bytes, never by the declared type or the URL: a host's error page served as image/png is no image.
+	const mimeType = imageInfo(download.head)?.mimeType;
+	if (!mimeType) {
+		download.stream.destroy();
+		throw notAnImageError(this.getNode(), task, imageIndex, download.mimeType, url, itemIndex);
+	}
+	const fileName = `${task.id}-${imageIndex}.${FILE_EXTENSIONS[mimeType] ?? 'png'}`;
+	// A stream, never a buffer: in filesystem mode n8n writes it to disk as it arrives.
+	return await this.helpers.prepareBinaryData(download.stream, fileName, mimeType);
 }
-
-/** Enough first bytes to tell every format imageInfo knows. */
-const SNIFF_BYTES = 32;
 
 function layerFields(layer: TaskLayer | undefined): IDataObject {
 	if (!layer) return {};

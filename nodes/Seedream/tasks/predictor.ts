@@ -103,4 +103,3 @@ export class EndPredictor {
 		return Math.min(POLL_MAX_OVERDUE_MS, POLL_MIN_MS * 1.5 ** ++this.overduePolls);
 	}
 }
-

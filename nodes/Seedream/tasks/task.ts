@@ -1,5 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
-import { CLIENT_TASK_ERROR_CODES, RESULT_URL_LIFETIME_MS, TERMINAL_STATUSES } from '../helpers/limits';
+import {
+	CLIENT_TASK_ERROR_CODES,
+	RESULT_URL_LIFETIME_MS,
+	TERMINAL_STATUSES,
+} from '../helpers/limits';
 import { modelRules } from '../models';
 
 /** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */

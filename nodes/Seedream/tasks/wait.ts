@@ -1,6 +1,6 @@
 import type { IAllExecuteFunctions } from 'n8n-workflow';
 import { getTask, pause } from '../transport';
-import { emptyResultsError, timeoutError } from './errors';
+import { emptyResultsError, namingTask, timeoutError } from './errors';
 import { EndPredictor } from './predictor';
 import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
@@ -66,10 +66,6 @@ async function readWhileWaiting(context: IAllExecuteFunctions, taskId: string, i
 	try {
 		return await getTask.call(context, taskId, itemIndex);
 	} catch (error) {
-		const failure = error as { context?: Record<string, unknown>; description?: string | null };
-		if (failure.context) failure.context.taskId ??= taskId;
-		failure.description =
-			`${failure.description ?? ''} The task ${taskId} may still be running at EvoLink: read it later with Task > Get.`.trim();
-		throw failure;
+		throw namingTask(error, taskId);
 	}
 }

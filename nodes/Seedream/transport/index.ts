@@ -1,7 +1,7 @@
 import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
 import type { SeedreamTask } from '../tasks/task';
 import { malformedError } from './errors';
-import { apiRequest, apiRequestFull } from './requests';
+import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
 
 /**
  * The only code that talks HTTP to EvoLink, usable from any n8n context (execute, webhook, trigger...):
@@ -18,9 +18,12 @@ export async function getTask(
 	this: IAllExecuteFunctions,
 	taskId: string,
 	itemIndex?: number,
+	deadline?: ApiRequestOptions['deadline'],
 ): Promise<SeedreamTask> {
 	const task = await apiRequest.call(this, 'GET', `/v1/tasks/${encodeURIComponent(taskId)}`, {
 		itemIndex,
+		isComplete: isTaskShaped,
+		deadline,
 	});
 	return asTask(this, task, itemIndex);
 }
@@ -37,6 +40,9 @@ export async function createTask(
 		headers: { 'Idempotency-Key': idempotencyKey },
 		retry: 'create',
 		itemIndex,
+		// An answer cut short after the task was made is sent again with the same key: the service replays
+		// the task instead of making a second one, and the task ID is not lost.
+		isComplete: isTaskShaped,
 	});
 	return {
 		task: asTask(this, response.body, itemIndex),
@@ -44,14 +50,19 @@ export async function createTask(
 	};
 }
 
+function isTaskShaped(body: unknown): boolean {
+	const task = body as SeedreamTask | undefined;
+	return (
+		!!task &&
+		typeof task === 'object' &&
+		typeof task.id === 'string' &&
+		typeof task.status === 'string'
+	);
+}
+
 function asTask(context: IAllExecuteFunctions, body: unknown, itemIndex?: number): SeedreamTask {
 	const task = body as SeedreamTask;
-	if (
-		!task ||
-		typeof task !== 'object' ||
-		typeof task.id !== 'string' ||
-		typeof task.status !== 'string'
-	) {
+	if (!isTaskShaped(task)) {
 		throw malformedError(
 			context.getNode(),
 			body,

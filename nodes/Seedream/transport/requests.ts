@@ -1,19 +1,22 @@
 import {
 	sleep,
 	type IAllExecuteFunctions,
+	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IHttpRequestMethods,
 	type IN8nHttpFullResponse,
+	type INode,
 } from 'n8n-workflow';
 import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
+import type { ByteStream } from './files';
 
 /** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
 export const CREDENTIAL_TYPE = 'seedreamApi';
 
-export interface SeedreamCredentials {
+export interface SeedreamCredentials extends ICredentialDataDecryptedObject {
 	apiKey: string;
 	baseUrl: string;
 	filesBaseUrl: string;
@@ -21,12 +24,19 @@ export interface SeedreamCredentials {
 
 export interface ApiRequestOptions {
 	host?: 'api' | 'files';
-	/** JSON, or a ready-made body (a Buffer) whose Content-Type is in `headers`. */
-	body?: IDataObject | Buffer;
+	/**
+	 * JSON, or a ready-made body whose Content-Type is in `headers`: a Buffer, or a function that makes the
+	 * body for each attempt (a stream can be sent only once).
+	 */
+	body?: IDataObject | Buffer | (() => Promise<Buffer | ByteStream>);
 	qs?: IDataObject;
 	headers?: IDataObject;
 	retry?: RetryPolicy;
 	itemIndex?: number;
+	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
+	isComplete?: (body: unknown) => boolean;
+	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
+	deadline?: { timeoutMs: number; budgetMs: number };
 }
 
 export interface ApiResponse {
@@ -39,7 +49,10 @@ export interface ApiResponse {
 export async function seedreamHosts(
 	this: IAllExecuteFunctions,
 ): Promise<Pick<SeedreamCredentials, 'baseUrl' | 'filesBaseUrl'>> {
-	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
+	return hostsOf(await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE));
+}
+
+function hostsOf(credentials: SeedreamCredentials) {
 	return {
 		baseUrl: trimSlashes(credentials.baseUrl || 'https://api.evolink.ai'),
 		filesBaseUrl: trimSlashes(credentials.filesBaseUrl || 'https://files-api.evolink.ai'),
@@ -63,21 +76,41 @@ export async function apiRequestFull(
 ): Promise<ApiResponse> {
 	const { host = 'api', body, qs, headers, itemIndex } = options;
 	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
-	const hosts = await seedreamHosts.call(this);
+	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
+	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
+	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
+	const hosts = hostsOf(credentials);
+	const credentialsDecrypted = { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials };
 	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
 	const response = await sendWithRetries(
 		this,
 		async () =>
-			(await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-				method,
+			await sendSameOrigin(
 				url,
-				body,
-				qs,
-				headers,
-				json: true,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-			})) as IN8nHttpFullResponse,
+				async (target) =>
+					(await this.helpers.httpRequestWithAuthentication.call(
+						this,
+						CREDENTIAL_TYPE,
+						{
+							method,
+							url: target,
+							// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
+							body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
+							qs,
+							headers,
+							json: true,
+							returnFullResponse: true,
+							ignoreHttpStatusErrors: true,
+							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+							// axios) send the Authorization header on to whatever host a redirect names.
+							disableFollowRedirect: true,
+							timeout:
+								options.deadline?.timeoutMs ??
+								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+						},
+						{ credentialsDecrypted },
+					)) as IN8nHttpFullResponse,
+			),
 		{
 			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
 			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
@@ -86,9 +119,13 @@ export async function apiRequestFull(
 			itemIndex,
 			what: `${method} ${endpoint}`,
 			isFailure: isApiFailure,
+			budgetMs: options.deadline?.budgetMs,
+			isMalformed: (response) =>
+				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
 		},
 	);
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	if (redirectTarget(response, url)) throw redirectError(this.getNode(), response, url);
 	return {
 		body: response.body as IDataObject,
 		headers: (response.headers ?? {}) as IDataObject,
@@ -106,6 +143,56 @@ export async function apiRequest(
 }
 
 /**
+ * A stalled answer ends an attempt (and is retried where safe) instead of holding the run for n8n's default of
+ * 300 s per attempt. A read is a small JSON answer; a create or an upload (up to 10 MB) gets longer.
+ */
+export const REQUEST_TIMEOUT_MS = { read: 30_000, send: 120_000 };
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/**
+ * Sends a request with the credential, following redirects only within the origin: the key never travels to
+ * another host. A redirect elsewhere (or one too many) is returned as it is, for redirectError.
+ */
+async function sendSameOrigin(
+	url: string,
+	send: (url: string) => Promise<IN8nHttpFullResponse>,
+): Promise<IN8nHttpFullResponse> {
+	let target = url;
+	for (let hop = 0; ; hop++) {
+		const response = await send(target);
+		const next = redirectTarget(response, target);
+		if (!next || next.origin !== new URL(target).origin || hop >= MAX_REDIRECTS) return response;
+		target = next.href;
+	}
+}
+
+function redirectTarget(response: IN8nHttpFullResponse, from: string): URL | undefined {
+	const location = (response.headers ?? {}).location;
+	if (!REDIRECT_STATUSES.includes(response.statusCode) || typeof location !== 'string') {
+		return undefined;
+	}
+	return new URL(location, from);
+}
+
+/** A redirect that was not followed: it names both origins, never the key. */
+function redirectError(node: INode, response: IN8nHttpFullResponse, url: string) {
+	const origin = new URL(url).origin;
+	const next = redirectTarget(response, url);
+	return operationError(
+		node,
+		next && next.origin !== origin
+			? `EvoLink's address ${origin} redirected to another origin, ${next.origin}: the request was not sent there, so the API key stays with ${origin}`
+			: `EvoLink's address ${origin} redirected more than ${MAX_REDIRECTS} times`,
+		{
+			description:
+				"Set the Seedream API credential's base URLs to the address the service answers on.",
+			context: { httpCode: response.statusCode },
+		},
+	);
+}
+
+/**
  * Sends a request until it succeeds, fails for good, or the retry budget is spent; returns the last response
  * (success or failure) for the caller to read. Network errors that outlive the budget become NodeApiErrors.
  */
@@ -114,15 +201,17 @@ export async function sendWithRetries(
 	send: () => Promise<IN8nHttpFullResponse>,
 	options: {
 		retry: RetryPolicy;
+		budgetMs?: number;
 		itemIndex?: number;
 		what: string;
 		isFailure: (response: IN8nHttpFullResponse) => boolean;
+		isMalformed?: (response: IN8nHttpFullResponse) => boolean;
 		onDiscard?: (response: IN8nHttpFullResponse) => void;
 	},
 ): Promise<IN8nHttpFullResponse> {
 	const { itemIndex, what } = options;
 	const signal = cancelSignal(context);
-	const schedule = new RetrySchedule(options.retry, Date.now());
+	const schedule = new RetrySchedule(options.retry, Date.now(), Math.random, options.budgetMs);
 	for (;;) {
 		let response: IN8nHttpFullResponse;
 		try {
@@ -135,13 +224,16 @@ export async function sendWithRetries(
 			await pause(context, waitMs, itemIndex);
 			continue;
 		}
-		if (!options.isFailure(response)) return response;
+		const malformed = options.isMalformed?.(response) ?? false;
+		if (!malformed && !options.isFailure(response)) return response;
 		const waitMs = schedule.next(
-			{
-				kind: 'status',
-				statusCode: response.statusCode,
-				headers: (response.headers ?? {}) as IDataObject,
-			},
+			malformed
+				? { kind: 'malformed' }
+				: {
+						kind: 'status',
+						statusCode: response.statusCode,
+						headers: (response.headers ?? {}) as IDataObject,
+					},
 			Date.now(),
 		);
 		if (waitMs === undefined) return response;
@@ -159,6 +251,10 @@ function isApiFailure(response: IN8nHttpFullResponse): boolean {
 	const filesFailure =
 		!!body && typeof body === 'object' && (body as IDataObject).success === false;
 	return response.statusCode >= 400 || filesFailure;
+}
+
+function isJsonObject(body: unknown): boolean {
+	return !!body && typeof body === 'object';
 }
 
 function hasIdempotencyKey(headers: IDataObject | undefined): boolean {

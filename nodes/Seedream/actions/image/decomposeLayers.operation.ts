@@ -9,19 +9,14 @@ import { prepareReferences, type ReferenceEntry } from '../../helpers/references
 import {
 	afterAllCreates,
 	isLocalApi,
+	readDelivery,
 	resumeUrlIfWaiting,
 	runCreate,
 	type CreatePlan,
 } from '../../helpers/submission';
 import { Validator } from '../../helpers/validate';
 import { LAYERS_MAX, modelsFor, UPLOAD_FORMATS } from '../../models';
-import {
-	createOptions,
-	createResultOptions,
-	outputProperty,
-	waitModeProperty,
-	waitOptions,
-} from '../shared';
+import { deliveryProperties } from '../shared';
 
 /**
  * Image > Decompose Layers (doubao-seedream-5.0-pro-layerize, docs/evolink-seedream-5.md §4): one image in, a base
@@ -106,21 +101,7 @@ const properties: INodeProperties[] = [
 				} satisfies INodeProperties,
 			]
 		: []),
-	waitModeProperty,
-	{
-		...outputProperty('binaryPerImage', 'layer'),
-		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...createOptions(MODELS), ...waitOptions, ...createResultOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
-	},
+	...deliveryProperties(MODELS, 'layer'),
 ];
 
 export const description = updateDisplayOptions(
@@ -159,11 +140,13 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		RULES,
 		() => 'Input Image',
 	);
+	const requested = { quality: body.quality };
 	return {
 		body,
 		references,
 		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
-		requested: { quality: body.quality },
+		requested,
+		...readDelivery.call(this, itemIndex, waitMode, requested),
 	};
 }
 

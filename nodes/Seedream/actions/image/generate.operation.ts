@@ -11,20 +11,14 @@ import { prepareReferences, type ReferenceEntry } from '../../helpers/references
 import {
 	afterAllCreates,
 	isLocalApi,
+	readDelivery,
 	resumeUrlIfWaiting,
 	runCreate,
 	type CreatePlan,
 } from '../../helpers/submission';
 import { Validator, type CreateInput, type SizeChoice } from '../../helpers/validate';
 import { DEFAULT_MODEL, modelsFor, UPLOAD_FORMATS, type ModelRules } from '../../models';
-import {
-	createOptions,
-	createResultOptions,
-	outputProperty,
-	waitModeProperty,
-	waitOptions,
-	withVersionedDefault,
-} from '../shared';
+import { deliveryProperties, withVersionedDefault } from '../shared';
 
 /**
  * Image > Generate: every generation model, each field shown and sent only for the models whose table
@@ -342,21 +336,7 @@ const properties: INodeProperties[] = [
 				}
 			: undefined,
 	),
-	waitModeProperty,
-	{
-		...outputProperty('binaryPerImage'),
-		displayOptions: { show: { waitMode: ['wait', 'callback'] } },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...createOptions(MODELS), ...waitOptions, ...createResultOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
-	},
+	...deliveryProperties(MODELS, 'image'),
 ];
 
 export const description = updateDisplayOptions(
@@ -420,6 +400,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
 		requested,
 		images: mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined,
+		...readDelivery.call(this, itemIndex, waitMode, requested),
 	};
 }
 

@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { getTask } from '../../transport';
-import { taskToItems } from '../../tasks/items';
+import { taskToItems, type ResultOptions } from '../../tasks/items';
 import { Validator } from '../../helpers/validate';
 import { waitForTask } from '../../tasks/wait';
 import {
@@ -68,26 +68,33 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<string> {
-	return new Validator(this.getNode(), itemIndex).taskId(
+interface GetPlan {
+	taskId: string;
+	results: ResultOptions;
+	maxWaitMs?: number;
+}
+
+/** Reads and checks the task ID and the options; nothing is sent. */
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<GetPlan> {
+	const taskId = new Validator(this.getNode(), itemIndex).taskId(
 		this.getNodeParameter('taskId', itemIndex),
 	);
+	const wait = this.getNodeParameter('waitMode', itemIndex) === 'wait';
+	return {
+		taskId,
+		results: readResultOptions.call(this, itemIndex),
+		maxWaitMs: wait ? readMaxWaitMs.call(this, itemIndex) : undefined,
+	};
 }
 
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	taskId: string,
+	plan: GetPlan,
 ): Promise<INodeExecutionData[]> {
-	const results = readResultOptions.call(this, itemIndex);
-	let task = await getTask.call(this, taskId, itemIndex);
-	if (this.getNodeParameter('waitMode', itemIndex) === 'wait') {
-		task = (
-			await waitForTask.call(this, task, {
-				maxWaitMs: readMaxWaitMs.call(this, itemIndex),
-				itemIndex,
-			})
-		).task;
+	let task = await getTask.call(this, plan.taskId, itemIndex);
+	if (plan.maxWaitMs !== undefined) {
+		task = (await waitForTask.call(this, task, { maxWaitMs: plan.maxWaitMs, itemIndex })).task;
 	}
-	return await taskToItems.call(this, task, results, itemIndex);
+	return await taskToItems.call(this, task, plan.results, itemIndex);
 }
