@@ -124,6 +124,8 @@ describe('config, keys and reset', () => {
 			maxFiles: 2000,
 			// docs/evolink-seedream-5.md §7: 2 layers without <bbox> tags; the emulator's prices.
 			layerizeLayers: 2,
+			// null: the documented 120 s estimate of a layerize task.
+			layerizeEstimatedSeconds: null,
 			prices: {
 				'doubao-seedream-4.0': { perImage: 1.8 },
 				'doubao-seedream-4.5': { perImage: 1.8 },
@@ -135,6 +137,8 @@ describe('config, keys and reset', () => {
 		for (const body of [
 			{ layerizeLayers: 17 },
 			{ layerizeLayers: -1 },
+			{ layerizeEstimatedSeconds: 0 },
+			{ layerizeEstimatedSeconds: 1.5 },
 			{ prices: { 'doubao-seedream-9': { perImage: 1 } } },
 			{ prices: { 'doubao-seedream-5.0-pro': { perImage: -1 } } },
 			{ prices: { 'doubao-seedream-5.0-pro': { perPixel: 1 } } },

@@ -61,6 +61,16 @@ test('a finished task: URLs by default, one item per image', async () => {
 	expect(items[0].json.size).toBeUndefined();
 });
 
+test("don't wait on a completed task whose results are briefly empty: its images, after the same grace as polling", async () => {
+	await suite.emulator.control.fault({ action: { type: 'lateResults', ms: 1500 }, times: 1 });
+	const taskId = await submit();
+	await finishTasks();
+	const result = await suite.run({ ...GET, taskId });
+	const [item] = result.output('Seedream');
+	expect(item.json).toMatchObject({ taskId, status: 'completed', imageIndex: 0 });
+	expect(item.json.url).toMatch(new RegExp(`/content/results/${taskId}/0\\.png$`));
+});
+
 test('wait and download: resumes a task without creating (or paying for) another', async () => {
 	await suite.emulator.control.config({ taskMs: 800 });
 	const taskId = await submit();

@@ -7,7 +7,8 @@ import {
 import { getTask } from '../../transport';
 import { taskToItems, type ResultOptions } from '../../tasks/items';
 import { Validator } from '../../helpers/validate';
-import { waitForTask } from '../../tasks/wait';
+import { isTerminal } from '../../tasks/task';
+import { EMPTY_RESULTS_GRACE_MS, waitForTask } from '../../tasks/wait';
 import {
 	outputProperty,
 	readMaxWaitMs,
@@ -93,8 +94,10 @@ export async function execute(
 	plan: GetPlan,
 ): Promise<INodeExecutionData[]> {
 	let task = await getTask.call(this, plan.taskId, itemIndex);
-	if (plan.maxWaitMs !== undefined) {
-		task = (await waitForTask.call(this, task, { maxWaitMs: plan.maxWaitMs, itemIndex })).task;
+	// Don't Wait still gives a finished task the grace for results listed late (docs/evolink-api.md §3).
+	const maxWaitMs = plan.maxWaitMs ?? (isTerminal(task) ? EMPTY_RESULTS_GRACE_MS : undefined);
+	if (maxWaitMs !== undefined) {
+		task = (await waitForTask.call(this, task, { maxWaitMs, itemIndex })).task;
 	}
 	return await taskToItems.call(this, task, plan.results, itemIndex);
 }
