@@ -8,6 +8,7 @@ import {
 import * as account from './actions/account';
 import * as image from './actions/image';
 import { router } from './actions/router';
+import { CURRENT_NODE_VERSION, NODE_VERSIONS } from './actions/shared';
 import { resumeFromCallback, resumeWebhooks } from './tasks/callbackWait';
 import * as task from './actions/task';
 
@@ -17,7 +18,8 @@ export class Seedream implements INodeType {
 		name: 'seedream',
 		icon: { light: 'file:../../icons/seedream.svg', dark: 'file:../../icons/seedream.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: NODE_VERSIONS,
+		defaultVersion: CURRENT_NODE_VERSION,
 		// Sentence case from the values, no table to keep in step: generate + image -> "Generate image",
 		// getCredits -> "Get credits" (an operation of two words already names its object).
 		subtitle:

@@ -9,9 +9,13 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import {
+	CURRENT_NODE_VERSION,
+	DOWNLOAD_OPTION_NAMES,
+	NODE_VERSIONS,
 	outputProperty,
 	readDownloadOptions,
 	resultOptions,
+	withVersionedDefault,
 	type ParameterReader,
 } from '../Seedream/actions/shared';
 import { Validator } from '../Seedream/helpers/validate';
@@ -29,7 +33,8 @@ export class SeedreamTrigger implements INodeType {
 		name: 'seedreamTrigger',
 		icon: { light: 'file:../../icons/seedream.svg', dark: 'file:../../icons/seedream.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		version: NODE_VERSIONS,
+		defaultVersion: CURRENT_NODE_VERSION,
 		subtitle: '={{"On task " + ($parameter["statuses"] || []).join(", ")}}',
 		description:
 			'Starts the workflow when EvoLink reports a Seedream task finished (the callback URL of Seedream > Generate)',
@@ -82,7 +87,11 @@ export class SeedreamTrigger implements INodeType {
 				description:
 					'Which task endings start the workflow. A failed or cancelled task comes out as Generate reports one under Continue On Fail: error, taskId, status, errorCode.',
 			},
-			outputProperty('urls'),
+			// Version 1 output URLs; from 1.1 Generate's shape, binary by default (see shared.ts).
+			...withVersionedDefault(outputProperty('binaryPerImage'), {
+				v1: 'urls',
+				current: 'binaryPerImage',
+			}),
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -99,9 +108,7 @@ export class SeedreamTrigger implements INodeType {
 							"Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than 15 results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.",
 					},
 					// Shared with Generate, so the two output the same way.
-					...resultOptions.filter((option) =>
-						['binaryPropertyName', 'maxDownloadMB'].includes(option.name),
-					),
+					...resultOptions.filter((option) => DOWNLOAD_OPTION_NAMES.includes(option.name)),
 				],
 			},
 		],
@@ -144,7 +151,7 @@ export class SeedreamTrigger implements INodeType {
 		return await receiveCallback.call(this, {
 			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
 			verify: options.verify !== false,
-			output: this.getNodeParameter('output', 'urls') as OutputShape,
+			output: this.getNodeParameter('output') as OutputShape,
 			...readDownloadOptions(read, new Validator(this.getNode(), 0)),
 		});
 	}

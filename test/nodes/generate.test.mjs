@@ -50,6 +50,7 @@ describe('output shapes', () => {
 			});
 			expect(item.json.taskId).toMatch(TASK_ID);
 			expect(item.json.usage).toMatchObject({ credits_reserved: 5.4, credits_used: 5.4 });
+			expect(item.json).toMatchObject({ creditsReserved: 5.4, creditsUsed: 5.4 });
 			// 24 h after the task (the conservative bound: from creation).
 			expect(Date.parse(item.json.expiresAt)).toBe((task.created + 24 * 3600) * 1000);
 
@@ -113,7 +114,7 @@ describe('output shapes', () => {
 		expect(await suite.requests({ path: '/content/' })).toHaveLength(0);
 	});
 
-	test('compact: task ID, status, image URLs and expiry on one item', async () => {
+	test('compact: task ID, status, image URLs, expiry, credits and how the images were asked for on one item', async () => {
 		const result = await suite.run({
 			...GENERATE,
 			prompt: 'two images of a fox',
@@ -123,11 +124,21 @@ describe('output shapes', () => {
 		const items = result.output('Seedream');
 		expect(items).toHaveLength(1);
 		expect(Object.keys(items[0].json).sort()).toEqual([
+			'creditsReserved',
+			'creditsUsed',
 			'expiresAt',
 			'imageUrls',
+			'imagesMode',
+			'maxImages',
 			'status',
 			'taskId',
 		]);
+		expect(items[0].json).toMatchObject({
+			creditsReserved: 3.6,
+			creditsUsed: 3.6,
+			imagesMode: 'asWritten',
+			maxImages: 2,
+		});
 		expect(items[0].json.imageUrls).toHaveLength(2);
 		expect(items[0].json.status).toBe('completed');
 		expect(await suite.requests({ path: '/content/' })).toHaveLength(0);

@@ -229,7 +229,7 @@ describe('one binary mode', () => {
 
 	test.each([
 		['a GIF', async () => Buffer.from('GIF89a\x40\x02\x40\x02', 'latin1'), /^Input Image \(binary field "data"\): is gif, not in a format doubao-seedream-5.0-pro-layerize reads \(png, jpeg\)/],
-		['511x512 (fewer than 262 144 pixels)', async () => await png(511, 512), /^Input Image \(binary field "data"\): width x height must be from 262144 to 36000000 pixels; 511x512 is 261632/],
+		['511x512 (fewer than 262 144 pixels)', async () => await png(511, 512), /^Input Image \(binary field "data"\): width x height must be from 262,144 to 36,000,000 pixels; 511x512 is 261,632/],
 		['wider than 16:1', async () => await png(2100, 128), /width \/ height must be from 1\/16 to 16; 2100x128 is 16\.41/],
 	])('binary input refused before sending: %s', async (_, bytes, message) => {
 		const result = await suite.run(BINARY_INPUT, { items: await itemsWithFiles(suite, [await bytes()]) });

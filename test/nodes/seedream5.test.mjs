@@ -166,9 +166,9 @@ describe('5.0 Lite', () => {
 	test.each([
 		['quality 1K', { quality: '={{ "1K" }}' }, /^Quality \(quality\): must be one of 2K, 3K, 4K with doubao-seedream-5.0-lite; got "1K"/],
 		['a preset size', { sizeMode: '={{ "preset" }}', size: '2K' }, /^Size \(size\): takes no preset with doubao-seedream-5.0-lite/],
-		['2559x1440', { sizeMode: 'custom', width: 2559, height: 1440 }, /^Width x Height \(size\): must be width x height from 3686400 \(2560x1440\) to 16777216 \(4096x4096\) pixels; 2559x1440 is 3684960/],
-		['4097x4096', { sizeMode: 'custom', width: 4097, height: 4096 }, /^Width x Height \(size\): must be width x height from 3686400 .* 4097x4096 is 16781312/],
-		['a 2001-character prompt', { prompt: 'x'.repeat(2001) }, /^Prompt \(prompt\): must be at most 2000 characters; it has 2001/],
+		['2559x1440', { sizeMode: 'custom', width: 2559, height: 1440 }, /^Width x Height \(size\): must be width x height from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2559x1440 is 3,684,960/],
+		['4097x4096', { sizeMode: 'custom', width: 4097, height: 4096 }, /^Width x Height \(size\): must be width x height from 3,686,400 .* 4097x4096 is 16,781,312/],
+		['a 2001-character prompt', { prompt: 'x'.repeat(2001) }, /^Prompt \(prompt\): must be at most 2,000 characters; it has 2,001/],
 		['Max Images 16', { n: 16 }, /^Max Images \(n\): must be a whole number from 1 to 15; got 16/],
 		['Max Images 2 with 14 references', { n: 2, referenceImages: urlReferences(14) }, /^Max Images \(n\) \+ Reference Images \(image_urls\): must be at most 15 together; got 2 \+ 14/],
 		['15 references', { referenceImages: urlReferences(15) }, /^Reference Images \(image_urls\): at most 14 allowed with doubao-seedream-5.0-lite; got 15/],
@@ -230,8 +230,8 @@ describe('5.0 Pro', () => {
 
 	test.each([
 		['quality 2K is the most', { quality: '={{ "4K" }}' }, /^Quality \(quality\): must be one of 1K, 1\.5K, 2K with doubao-seedream-5.0-pro; got "4K"/],
-		['1279x720', { sizeMode: 'custom', width: 1279, height: 720 }, /^Width x Height \(size\): must be width x height from 921600 \(1280x720\) to 4624220 \(about 2150x2150\) pixels; 1279x720 is 920880/],
-		['2151x2150', { sizeMode: 'custom', width: 2151, height: 2150 }, /to 4624220 \(about 2150x2150\) pixels; 2151x2150 is 4624650/],
+		['1279x720', { sizeMode: 'custom', width: 1279, height: 720 }, /^Width x Height \(size\): must be width x height from 921,600 \(1280x720\) to 4,624,220 \(about 2150x2150\) pixels; 1279x720 is 920,880/],
+		['2151x2150', { sizeMode: 'custom', width: 2151, height: 2150 }, /to 4,624,220 \(about 2150x2150\) pixels; 2151x2150 is 4,624,650/],
 		['a side of 14 pixels', { sizeMode: 'custom', width: 14, height: 4000 }, /^Width \(size\): must be a whole number of pixels more than 14/],
 		['11 references', { referenceImages: urlReferences(11) }, /^Reference Images \(image_urls\): at most 10 allowed with doubao-seedream-5.0-pro; got 11/],
 		['Background Transparent without a reference', { background: 'transparent' }, /^Background \(background\): Transparent needs exactly 1 reference image, with an alpha channel .*; got 0/],
@@ -311,7 +311,7 @@ describe('5.0 Pro', () => {
 describe('4.5 narrowed by the addendum (docs/evolink-seedream-5.md §5)', () => {
 	test.each([
 		['the 1K preset', { size: '={{ "1K" }}' }, /^Size \(size\): must be one of 2K, 4K; got "1K"/],
-		['2560x1439', { sizeMode: 'custom', width: 2560, height: 1439 }, /from 3686400 \(2560x1440\) to 16777216 \(4096x4096\) pixels; 2560x1439 is 3683840/],
+		['2560x1439', { sizeMode: 'custom', width: 2560, height: 1439 }, /from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2560x1439 is 3,683,840/],
 	])('refused: %s', async (_, parameters, message) => {
 		await expectRefused({ ...GENERATE, model: 'doubao-seedream-4.5', ...parameters }, message);
 	});

@@ -41,10 +41,13 @@ export async function startSuite({
 
 	/**
 	 * @param {Record<string, unknown>} parameters
-	 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string }} [options]
+	 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string, typeVersion?: number }} [options]
 	 */
 	const workflowOf = (parameters, options = {}) =>
-		seedreamWorkflow(parameters, { nodeOptions: options.nodeOptions ?? {} });
+		seedreamWorkflow(parameters, {
+			nodeOptions: options.nodeOptions ?? {},
+			typeVersion: options.typeVersion,
+		});
 	const runOptions = (/** @type {any} */ options = {}) => ({
 		credentials: options.credentials ?? credentials,
 		items: options.items,
@@ -56,9 +59,9 @@ export async function startSuite({
 		emulator,
 		credentials,
 		/**
-		 * Runs Manual Trigger -> Seedream with these parameters.
+		 * Runs Manual Trigger -> Seedream with these parameters (node version 1 unless `typeVersion` says).
 		 * @param {Record<string, unknown>} parameters
-		 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string }} [options]
+		 * @param {{ items?: any[], nodeOptions?: Record<string, unknown>, credentials?: any, executionId?: string, typeVersion?: number }} [options]
 		 */
 		run: (parameters, options = {}) =>
 			harness.runWorkflow(workflowOf(parameters, options), runOptions(options)),

@@ -24,7 +24,7 @@ test('the node is offered as a tool', () => {
 	expect(type.description.usableAsTool).toBe(true);
 });
 
-test('Generate as a tool answers compact JSON: task ID, status, image URLs, expiry; nothing downloaded', async () => {
+test('Generate as a tool answers compact JSON: task ID, status, image URLs, expiry, credits; nothing downloaded', async () => {
 	const { response, items, error } = await asTool({
 		...GENERATE,
 		prompt: 'two images of a red kite',
@@ -38,6 +38,10 @@ test('Generate as a tool answers compact JSON: task ID, status, image URLs, expi
 			status: 'completed',
 			imageUrls: [expect.any(String), expect.any(String)],
 			expiresAt: expect.any(String),
+			creditsReserved: 3.6,
+			creditsUsed: 3.6,
+			imagesMode: 'asWritten',
+			maxImages: 2,
 		},
 	]);
 	expect(items[0].binary).toBeUndefined();
@@ -63,6 +67,8 @@ test("run by the engine for the agent's tool call (AI Agent v3), it still answer
 		status: 'completed',
 		imageUrls: [expect.any(String)],
 		expiresAt: expect.any(String),
+		creditsReserved: 1.8,
+		creditsUsed: 1.8,
 	});
 	expect(item.binary).toBeUndefined();
 	expect(await suite.requests({ path: '/content/' })).toEqual([]);

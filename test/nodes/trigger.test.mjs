@@ -29,13 +29,14 @@ afterAll(async () => await suite?.close());
  * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps it: saved after
  * each call and loaded into a fresh Workflow for the next.
  * @param {Record<string, unknown>} [parameters]
+ * @param {{ credentials?: any, typeVersion?: number }} [options]
  */
-function createTrigger(parameters = {}, { credentials = suite.credentials.seedreamApi } = {}) {
+function createTrigger(parameters = {}, { credentials = suite.credentials.seedreamApi, typeVersion = 1 } = {}) {
 	const node = {
 		id: randomUUID(),
 		name: 'Seedream Trigger',
 		type: `${types.packageName}.seedreamTrigger`,
-		typeVersion: 1,
+		typeVersion,
 		position: /** @type {[number, number]} */ ([0, 0]),
 		webhookId: randomUUID(),
 		parameters,
@@ -43,7 +44,7 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 	};
 	/** @type {any} */
 	let savedStaticData = {};
-	const nodeType = types.nodeTypes.getByNameAndVersion(node.type, 1);
+	const nodeType = types.nodeTypes.getByNameAndVersion(node.type, typeVersion);
 	const workflowNow = () =>
 		new Workflow({
 			id: 'trigger-workflow',
@@ -189,6 +190,21 @@ describe('Seedream Trigger', () => {
 		expect(items[0].json).toMatchObject({ taskId: task.id, fileName: `${task.id}-0.png`, mimeType: 'image/png' });
 		const bytes = await suite.harness.binaryBuffer(items[0].binary.data);
 		expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
+	});
+
+	test('version 1.1 with no output chosen: Generate\'s default shape, the image as binary', async () => {
+		const task = await finishedTask();
+		const { items } = await createTrigger({}, { typeVersion: 1.1 }).deliver(await apiTask(task.id));
+		expect(items).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ taskId: task.id, imageIndex: 0, creditsUsed: 1.8 });
+		expect(readPng(await suite.harness.binaryBuffer(items[0].binary.data))).toMatchObject({ width: 1024 });
+	});
+
+	test('version 1 with no output chosen keeps URLs Only', async () => {
+		const task = await finishedTask();
+		const { items } = await createTrigger({}, { typeVersion: 1 }).deliver(await apiTask(task.id));
+		expect(items[0].json.url).toBe(task.results[0]);
+		expect(items[0].binary).toBeUndefined();
 	});
 
 	test('a Decompose Layers task starts the workflow with its layers, base first, as Decompose Layers outputs them', async () => {

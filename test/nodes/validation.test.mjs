@@ -58,14 +58,14 @@ describe('prompt', () => {
 	])('%s', async (_, prompt) => {
 		await expectRefused(
 			{ ...GENERATE, prompt },
-			/^Prompt \(prompt\): must not be empty; at most 2000 characters/,
+			/^Prompt \(prompt\): must not be empty; at most 2,000 characters/,
 		);
 	});
 
 	test('2001 characters', async () => {
 		await expectRefused(
 			{ ...GENERATE, prompt: 'x'.repeat(2001) },
-			/^Prompt \(prompt\): must be at most 2000 characters; it has 2001/,
+			/^Prompt \(prompt\): must be at most 2,000 characters; it has 2,001/,
 		);
 	});
 
@@ -102,13 +102,13 @@ describe('size', () => {
 			'too few pixels',
 			1000,
 			900,
-			/Width x Height \(size\): must be width x height from 921600 \(1280x720\) to 16777216 \(4096x4096\) pixels; 1000x900 is 900000/,
+			/Width x Height \(size\): must be width x height from 921,600 \(1280x720\) to 16,777,216 \(4096x4096\) pixels; 1000x900 is 900,000/,
 		],
 		[
 			'too many pixels',
 			4097,
 			4096,
-			/Width x Height \(size\): must be width x height from 921600 .* 4097x4096 is 16781312/,
+			/Width x Height \(size\): must be width x height from 921,600 .* 4097x4096 is 16,781,312/,
 		],
 		[
 			'too wide',
@@ -232,7 +232,7 @@ describe('callback URL', () => {
 		const callbackUrl = `http://127.0.0.1/${'a'.repeat(2049 - 'http://127.0.0.1/'.length)}`;
 		await expectRefused(
 			{ ...GENERATE, options: { callbackUrl } },
-			/^Callback URL \(callback_url\): must be at most 2048 characters; it has 2049/,
+			/^Callback URL \(callback_url\): must be at most 2,048 characters; it has 2,049/,
 		);
 	});
 

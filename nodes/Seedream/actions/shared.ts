@@ -15,6 +15,37 @@ import { Validator, type NumberRange } from '../helpers/validate';
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
 export const DEFAULT_CONCURRENCY = 5;
 
+/**
+ * Node versions. n8n saves only the parameters that differ from their defaults, so a changed default would
+ * silently change every saved workflow: defaults change only with a new version, and a node saved at an older
+ * version keeps that version's defaults (as n8n's own nodes do).
+ * - 1.1: Task > Get waits and outputs binary, like Generate; the trigger outputs binary, Generate's shape;
+ *   Generate asks for several images in the prompt when Max Images > 1.
+ */
+export const NODE_VERSIONS = [1, 1.1];
+export const CURRENT_NODE_VERSION = 1.1;
+
+/** The same parameter twice: version 1's default, and the default of 1.1 on. */
+export function withVersionedDefault<T extends INodeProperties['default']>(
+	property: INodeProperties,
+	defaults: { v1: T; current: T },
+): INodeProperties[] {
+	// '@version' first: n8n stops checking a copy's `show` rules at the first one whose value is an expression
+	// (say Max Images `={{ ... }}`), and both copies would then show, the later one winning.
+	const at = (version: INodeProperties['displayOptions']) => ({
+		...(property.displayOptions ?? {}),
+		show: { ...version?.show, ...(property.displayOptions?.show ?? {}) },
+	});
+	return [
+		{ ...property, default: defaults.v1, displayOptions: at({ show: { '@version': [1] } }) },
+		{
+			...property,
+			default: defaults.current,
+			displayOptions: at({ show: { '@version': [{ _cnd: { gte: CURRENT_NODE_VERSION } }] } }),
+		},
+	];
+}
+
 /** The options' ranges, for the UI and for the run-time check (an expression can give any value). */
 export const OPTION_RANGES = {
 	maxWaitSeconds: { min: 1 },
@@ -106,7 +137,7 @@ export function deliveryProperties(
 			type: 'collection',
 			placeholder: 'Add Option',
 			default: {},
-			options: [...createOptions(models), ...waitOptions, ...resultOptions].sort((a, b) =>
+			options: [...createOptions(models), ...waitOptions, ...createResultOptions].sort((a, b) =>
 				a.displayName.localeCompare(b.displayName),
 			),
 		},
@@ -139,6 +170,14 @@ function createOptions(models: readonly ModelRules[]): INodeProperties[] {
 		...(models.length === 1
 			? [promptPriorityOption(models[0])].filter((option) => option !== undefined)
 			: byModel(models, promptPriorityOption, '/model')),
+		{
+			displayName: 'Validate Only',
+			name: 'validateOnly',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to check everything and output the request body that would be sent and the credits it would reserve, uploading and sending nothing. Prices are figures the docs do not all confirm: the output says which are unverified.',
+		},
 	];
 }
 
@@ -153,6 +192,9 @@ export const waitOptions: INodeProperties[] = [
 			'How long to wait for the task before giving up with an error that carries the task ID. The task keeps running at EvoLink; read it later with Task > Get.',
 	},
 ];
+
+/** Outputs that download nothing: the download options do not apply to them. */
+const NO_DOWNLOAD_OUTPUTS: OutputShape[] = ['urls', 'compact'];
 
 export const resultOptions: INodeProperties[] = [
 	{
@@ -182,6 +224,7 @@ export const resultOptions: INodeProperties[] = [
 		typeOptions: { minValue: OPTION_RANGES.maxDownloadMB.min },
 		default: DEFAULT_MAX_DOWNLOAD_MB,
 		description: 'Refuse to download an image larger than this',
+		displayOptions: { hide: { '/output': NO_DOWNLOAD_OUTPUTS } },
 	},
 	{
 		displayName: 'Put Output File in Field',
@@ -190,8 +233,22 @@ export const resultOptions: INodeProperties[] = [
 		default: DEFAULT_BINARY_PROPERTY,
 		description:
 			'The binary field of each output item that holds its image (One Item per Image output). All Images on One Item uses image_0, image_1, ...',
+		displayOptions: { hide: { '/output': NO_DOWNLOAD_OUTPUTS } },
 	},
 ];
+
+/** The options above that only matter when images are downloaded (hidden for the other outputs). */
+export const DOWNLOAD_OPTION_NAMES = ['binaryPropertyName', 'maxDownloadMB'];
+
+/** resultOptions of an operation that creates a task: a Don't Wait run downloads nothing either. */
+export const createResultOptions: INodeProperties[] = resultOptions.map((option) =>
+	DOWNLOAD_OPTION_NAMES.includes(option.name)
+		? {
+				...option,
+				displayOptions: { hide: { ...option.displayOptions?.hide, '/waitMode': ['dontWait'] } },
+			}
+		: option,
+);
 
 /** Reads a node parameter with a fallback: `getNodeParameter` of an execute context (per item) or a webhook. */
 export type ParameterReader = <T>(name: string, fallback: T) => T;

@@ -21,3 +21,38 @@ export async function mapWithConcurrency<I, O>(
 	await Promise.all(Array.from({ length: workers }, worker));
 	return results;
 }
+
+/** Runs work with at most `limit` at once across every caller that shares it. */
+export class Limiter {
+	private running = 0;
+	private readonly queue: Array<() => void> = [];
+
+	constructor(private readonly limit: number) {}
+
+	async run<T>(work: () => Promise<T>): Promise<T> {
+		if (this.running >= Math.max(1, Math.floor(this.limit) || 1)) {
+			await new Promise<void>((resolve) => this.queue.push(resolve));
+		} else {
+			this.running++;
+		}
+		try {
+			return await work();
+		} finally {
+			const next = this.queue.shift();
+			if (next) next();
+			else this.running--;
+		}
+	}
+}
+
+const limiters = new WeakMap<object, Limiter>();
+
+/** One Limiter per node run (keyed by its execute context, which every item of the run shares). */
+export function limiterOf(run: object, limit: number): Limiter {
+	let limiter = limiters.get(run);
+	if (!limiter) {
+		limiter = new Limiter(limit);
+		limiters.set(run, limiter);
+	}
+	return limiter;
+}

@@ -22,6 +22,8 @@ export function idempotencyKey(
 		nodeId: string;
 		runIndex: number;
 		itemIndex: number;
+		/** Which of an item's tasks (Exactly N), when it has several. */
+		part?: number;
 	},
 	request: IDataObject,
 	attempt = 0,

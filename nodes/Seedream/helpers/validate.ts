@@ -100,7 +100,7 @@ export class Validator {
 
 	prompt(rules: ModelRules, prompt: unknown): string | undefined {
 		const max = rules.prompt.maxCharacters;
-		const limit = max !== undefined ? `; at most ${max} characters` : '';
+		const limit = max !== undefined ? `; at most ${grouped(max)} characters` : '';
 		if (typeof prompt !== 'string' || prompt.trim() === '') {
 			if (!rules.prompt.required && (prompt === undefined || typeof prompt === 'string')) {
 				return undefined;
@@ -110,7 +110,20 @@ export class Validator {
 		// Characters as code points (the schema's maxLength), so an emoji counts once.
 		const length = [...prompt].length;
 		if (max !== undefined && length > max) {
-			this.fail('Prompt (prompt)', `must be at most ${max} characters; it has ${length}`);
+			this.fail('Prompt (prompt)', `must be at most ${grouped(max)} characters; it has ${grouped(length)}`);
+		}
+		return prompt;
+	}
+
+	/** The prompt the node would send after adding to it (Ask for Them in the Prompt): still within the limit. */
+	promptSent(rules: ModelRules, prompt: string): string {
+		const max = rules.prompt.maxCharacters;
+		const length = [...prompt].length;
+		if (max !== undefined && length > max) {
+			this.fail(
+				'Prompt (prompt)',
+				`with the sentence the node adds to ask for the images it has ${grouped(length)} characters, more than ${grouped(max)}: shorten it by ${grouped(length - max)}, or choose How to Get Several Images > Exactly N or As the Prompt Says`,
+			);
 		}
 		return prompt;
 	}
@@ -156,7 +169,7 @@ export class Validator {
 		if (size?.mode === 'custom') {
 			const { width, height } = size;
 			const { min, max } = sizes.pixels;
-			const range = `width x height from ${min} (${pixelsExample(min)}) to ${max} (${pixelsExample(max)}) pixels`;
+			const range = `width x height from ${grouped(min)} (${pixelsExample(min)}) to ${grouped(max)} (${pixelsExample(max)}) pixels`;
 			for (const [field, value] of [
 				['Width', width],
 				['Height', height],
@@ -172,7 +185,7 @@ export class Validator {
 			}
 			const pixels = width * height;
 			if (pixels < min || pixels > max) {
-				this.fail('Width x Height (size)', `must be ${range}; ${width}x${height} is ${pixels}`);
+				this.fail('Width x Height (size)', `must be ${range}; ${width}x${height} is ${grouped(pixels)}`);
 			}
 			const aspect = width / height;
 			if (aspect < sizes.aspect.min || aspect > sizes.aspect.max) {
@@ -325,7 +338,7 @@ export class Validator {
 			if (tooFew || tooMany) {
 				this.fail(
 					field,
-					`width x height must be from ${limits.minPixels ?? 1} to ${limits.maxPixels ?? 'any number of'} pixels; ${width}x${height} is ${pixels}`,
+					`width x height must be from ${grouped(limits.minPixels ?? 1)} to ${limits.maxPixels !== undefined ? grouped(limits.maxPixels) : 'any number of'} pixels; ${width}x${height} is ${grouped(pixels)}`,
 				);
 			}
 			const aspect = width / height;
@@ -354,7 +367,7 @@ export class Validator {
 		if (url.length > CALLBACK_URL_MAX_LENGTH) {
 			this.fail(
 				field,
-				`must be at most ${CALLBACK_URL_MAX_LENGTH} characters; it has ${url.length}`,
+				`must be at most ${grouped(CALLBACK_URL_MAX_LENGTH)} characters; it has ${grouped(url.length)}`,
 			);
 		}
 		let parsed: URL | undefined;
@@ -455,6 +468,11 @@ function put(body: IDataObject, place: FieldPlace, field: string, value: unknown
 }
 
 /** A W x H of this many pixels, for messages: square or 16:9 when whole, else about square. */
+/** Numbers in messages as the descriptions write them: 921,600, not 921600. */
+function grouped(value: number): string {
+	return value.toLocaleString('en-US');
+}
+
 function pixelsExample(pixels: number): string {
 	const height = Math.sqrt((pixels * 9) / 16);
 	if (Number.isInteger(height) && Number.isInteger((height * 16) / 9))

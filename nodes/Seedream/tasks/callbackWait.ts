@@ -54,6 +54,7 @@ interface CallbackWait {
 	binaryPropertyName?: string;
 	maxDownloadBytes?: number;
 	requested?: ResultOptions['requested'];
+	annotations?: ResultOptions['annotations'];
 }
 
 /** How many resumes one n8n process remembers as under way (a second callback must not resume twice). */
@@ -107,6 +108,7 @@ export function callbackPlaceholder(
 		binaryPropertyName: results.binaryPropertyName,
 		maxDownloadBytes: results.maxDownloadBytes,
 		requested: results.requested,
+		annotations: results.annotations,
 	};
 	return {
 		json: {
@@ -196,6 +198,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 					binaryPropertyName: wait.binaryPropertyName,
 					maxDownloadBytes: wait.maxDownloadBytes,
 					requested: wait.requested,
+					annotations: wait.annotations,
 				},
 				wait.itemIndex,
 			);

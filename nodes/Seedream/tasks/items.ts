@@ -7,10 +7,12 @@ import type {
 } from 'n8n-workflow';
 import { downloadFile } from '../transport';
 import { mapWithConcurrency } from '../helpers/concurrency';
+import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
 import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
 import {
 	isTerminal,
 	resultsExpireAt,
+	taskCredits,
 	taskImages,
 	taskSummary,
 	type SeedreamTask,
@@ -46,6 +48,8 @@ export interface ResultOptions {
 	maxDownloadBytes?: number;
 	/** What was asked for, echoed in the JSON when known (Generate knows; a task read back does not). */
 	requested?: { size?: string; quality?: string; n?: number };
+	/** Facts Generate adds to every item of the task (how its images were asked for: helpers/imageCount.ts). */
+	annotations?: IDataObject;
 }
 
 export type ResultContext = IExecuteFunctions | IWebhookFunctions;
@@ -63,7 +67,7 @@ export async function taskToItems(
 	const urls = images.map((image) => image.url);
 	const layerOf = (imageIndex: number): IDataObject => layerFields(images[imageIndex].layer);
 	if (task.status !== 'completed' || urls.length === 0) {
-		return [{ json: { ...taskSummary(task), imageUrls: urls }, pairedItem }];
+		return [{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem }];
 	}
 
 	const common: IDataObject = {
@@ -73,7 +77,10 @@ export async function taskToItems(
 		imageCount: urls.length,
 		expiresAt: resultsExpireAt(task),
 		usage: task.usage,
+		...taskCredits(task),
 		...requestedFields(options.requested),
+		...options.annotations,
+		...shortfall(options.annotations, urls.length),
 	};
 
 	if (options.output === 'compact') {
@@ -84,6 +91,9 @@ export async function taskToItems(
 					status: task.status,
 					imageUrls: urls,
 					expiresAt: common.expiresAt,
+					...taskCredits(task),
+					...options.annotations,
+					...shortfall(options.annotations, urls.length),
 					...(images.some((image) => image.layer)
 						? { layers: images.map((image, i) => ({ url: image.url, ...layerOf(i) })) }
 						: {}),
@@ -173,6 +183,14 @@ function layerFields(layer: TaskLayer | undefined): IDataObject {
 		description: layer.description,
 		boundingBox: layer.boundingBox as IDataObject | null,
 	};
+}
+
+/** One task that asked for several images: say so when fewer came (Exactly N counts across its tasks). */
+function shortfall(annotations: IDataObject | undefined, made: number): IDataObject {
+	const mode = annotations?.imagesMode as ImagesMode | undefined;
+	if (!mode || mode === 'exactly' || typeof annotations?.maxImages !== 'number') return {};
+	const note = imagesMadeNote(made, annotations.maxImages, mode);
+	return note ? { imagesNote: note } : {};
 }
 
 function requestedFields(requested: ResultOptions['requested']): IDataObject {

@@ -116,9 +116,24 @@ export function isRetryableTaskError(code: string | number | undefined): boolean
 	return !CLIENT_TASK_ERROR_CODES.includes(String(code));
 }
 
+/**
+ * What the task costs, from `usage` (docs/evolink-api.md §2, §3): `credits_reserved` at submission (for `n`
+ * images), and `credits_used` once settled, which the docs do not list but EvoLink's client reads (so it is
+ * passed on only when present).
+ */
+export function taskCredits(task: SeedreamTask): IDataObject {
+	const credits: IDataObject = {};
+	const reserved = Number(task.usage?.credits_reserved);
+	const used = Number(task.usage?.credits_used);
+	if (task.usage?.credits_reserved !== undefined && Number.isFinite(reserved))
+		credits.creditsReserved = reserved;
+	if (task.usage?.credits_used !== undefined && Number.isFinite(used)) credits.creditsUsed = used;
+	return credits;
+}
+
 /** The compact view of a task: what an AI agent or a "don't wait" run needs to go on. */
 export function taskSummary(task: SeedreamTask): IDataObject {
-	const summary: IDataObject = { taskId: task.id, status: task.status };
+	const summary: IDataObject = { taskId: task.id, status: task.status, ...taskCredits(task) };
 	if (task.model !== undefined) summary.model = task.model;
 	if (task.progress !== undefined) summary.progress = task.progress;
 	const estimate = estimatedSeconds(task);

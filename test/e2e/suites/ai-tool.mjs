@@ -20,7 +20,7 @@ export function aiToolTests(get) {
 			expect(workflow.connections['Generate Image'].ai_tool[0][0].node).toBe('AI Agent');
 		});
 
-		test('called as a tool, it takes the prompt from the agent and returns task ID, image URLs and expiry, no binary', async () => {
+		test('called as a tool, it takes the prompt from the agent and returns task ID, image URLs, expiry and credits, no binary', async () => {
 			const instance = get();
 			const prompt = 'A lighthouse in a storm, oil painting';
 			const execution = await runTool(instance, instance.workflow('ai-agent-tool.json').id, 'Generate Image', { prompt });
@@ -35,6 +35,8 @@ export function aiToolTests(get) {
 				status: 'completed',
 				imageUrls: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//)],
 				expiresAt: expect.any(String),
+				creditsReserved: 1.8,
+				creditsUsed: 1.8,
 			});
 			expect(run.data.ai_tool[0][0].binary).toBeUndefined();
 
@@ -98,6 +100,8 @@ export function aiToolTests(get) {
 						status: 'completed',
 						imageUrls: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//)],
 						expiresAt: expect.any(String),
+						creditsReserved: 1.8,
+						creditsUsed: 1.8,
 					},
 				]);
 				// As a tool it hands over URLs and downloads nothing.

@@ -151,6 +151,37 @@ export function browserTests(get) {
 			}
 		}, UI_TIMEOUT);
 
+		test('Validate Only (node version 1.1) shows the body and the credits it would reserve, nothing sent', async () => {
+			const instance = get();
+			const workflowId = await saveVariant(instance, 'generate-images.json', 'e2e: validate only in the editor', (workflow) => {
+				const generate = workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === NODE);
+				generate.typeVersion = 1.1;
+				Object.assign(generate.parameters, {
+					prompt: 'a fox',
+					n: 4,
+					options: { ...generate.parameters.options, validateOnly: true },
+				});
+			});
+			try {
+				const since = await instance.emulator.lastSeq();
+				await page().goto(`${instance.url}/workflow/${workflowId}`);
+				await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
+				const ndv = page().locator('[data-test-id=ndv]');
+				await ndv.locator('[data-test-id=node-execute-button]').click();
+				await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+				const output = ndv.locator('[data-test-id=output-panel]');
+				await output.locator('[data-test-id=radio-button-json]').click();
+				await output.getByText('creditsToReserve').first().waitFor();
+				const text = await output.innerText();
+				expect(text).toContain('Generate a set of 4 separate images.');
+				expect(text).toMatch(/creditsToReserve[^0-9]*7\.2/);
+				expect(await instance.emulator.requestsSince(since)).toEqual([]);
+				await screenshot(page(), 'node-output-validate-only');
+			} finally {
+				await removeWorkflow(instance, workflowId);
+			}
+		}, UI_TIMEOUT);
+
 		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {
 			expect(browser?.blocked ?? []).toEqual([]);
 		});

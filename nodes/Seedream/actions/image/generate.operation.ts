@@ -6,6 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { byModel, fromTable } from '../../helpers/byModel';
+import { countInstruction, promptAskingFor, type ImagesMode } from '../../helpers/imageCount';
 import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
 import {
 	afterAllCreates,
@@ -17,7 +18,7 @@ import {
 } from '../../helpers/submission';
 import { Validator, type CreateInput, type SizeChoice } from '../../helpers/validate';
 import { DEFAULT_MODEL, modelsFor, UPLOAD_FORMATS, type ModelRules } from '../../models';
-import { deliveryProperties } from '../shared';
+import { deliveryProperties, withVersionedDefault } from '../shared';
 
 /**
  * Image > Generate: every generation model, each field shown and sent only for the models whose table
@@ -54,6 +55,54 @@ function referenceLimits(): string {
 	return [...lines.entries()].map(([line, names]) => `${names.join(', ')}: ${line}`).join('; ');
 }
 
+/**
+ * The Width and Height the editor can enforce: each side alone can be no smaller or larger than some
+ * W x H within the model's pixel range and aspect bounds allows (4.0: 240 with 3840, 16384 with 1024).
+ * The product and the ratio are checked before sending (helpers/validate.ts).
+ */
+export function sideBounds(size: NonNullable<ModelRules['size']>): {
+	minValue: number;
+	maxValue: number;
+} {
+	const { pixels, aspect } = size;
+	const tallest = (side: number) => Math.floor(side / aspect.min);
+	const flattest = (side: number) => Math.ceil(side / aspect.max);
+	let minValue = Math.max(1, (size.minSideExclusive ?? 0) + 1);
+	while (minValue * tallest(minValue) < pixels.min) minValue++;
+	let maxValue = Math.floor(Math.sqrt(pixels.max * aspect.max));
+	while (maxValue * flattest(maxValue) > pixels.max) maxValue--;
+	return { minValue, maxValue };
+}
+
+const imagesModeProperty: INodeProperties = {
+	displayName: 'How to Get Several Images',
+	name: 'imagesMode',
+	type: 'options',
+	default: 'askInPrompt',
+	description:
+		'Max Images is only a ceiling: EvoLink makes as many images as the prompt asks for, one if it names no number',
+	options: [
+		{
+			name: 'Ask for Them in the Prompt',
+			value: 'askInPrompt',
+			description: `One task; unless the prompt already asks for a number of images, the node adds "${countInstruction('N')}" to it (the output shows the prompt sent)`,
+		},
+		{
+			name: 'Exactly N (One Task per Image)',
+			value: 'exactly',
+			description:
+				'Max Images tasks of one image each, sent together within Options > Concurrency; each is paid as one image',
+		},
+		{
+			name: 'As the Prompt Says (Up to N)',
+			value: 'asWritten',
+			description:
+				'One task with the prompt as written: as many images as it asks for, at most Max Images',
+		},
+	],
+	displayOptions: { show: { n: [{ _cnd: { gt: 1 } }] } },
+};
+
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Model',
@@ -87,9 +136,14 @@ const properties: INodeProperties[] = [
 					typeOptions: { minValue: n.min, maxValue: n.max },
 					default: fromTable(n.default),
 					description: `Upper bound on the images made (${n.min}-${n.max}); credits are reserved for this many and settled on the images actually made`,
-					hint: `An upper bound only: the prompt must also ask for several images (e.g. "a set of 4 images"). With reference images, Max Images + references may be at most ${n.maxWithReferences}.`,
+					hint: `An upper bound only: the service makes as many images as the prompt asks for (see How to Get Several Images). With reference images, Max Images + references may be at most ${n.maxWithReferences}.`,
 				}
 			: undefined,
+	),
+	// Models with `n` only, once Max Images > 1. Version 1 sent the prompt as written; from 1.1 the node asks
+	// for the images in the prompt (actions/shared.ts: versions).
+	...byModel(MODELS, ({ n }) => (n ? imagesModeProperty : undefined)).flatMap((property) =>
+		withVersionedDefault(property, { v1: 'asWritten', current: 'askInPrompt' }),
 	),
 	...byModel(MODELS, ({ size, quality }) =>
 		size
@@ -136,7 +190,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Width',
 					name: 'width',
 					type: 'number',
-					typeOptions: { minValue: 1, maxValue: 16384 },
+					typeOptions: sideBounds(size),
 					default: 2048,
 					description: `Width x height must be ${size.pixels.min.toLocaleString('en-US')}-${size.pixels.max.toLocaleString('en-US')} pixels, width / height 1/${size.aspect.max} to ${size.aspect.max}`,
 					displayOptions: { show: { sizeMode: ['custom'] } },
@@ -149,7 +203,7 @@ const properties: INodeProperties[] = [
 					displayName: 'Height',
 					name: 'height',
 					type: 'number',
-					typeOptions: { minValue: 1, maxValue: 16384 },
+					typeOptions: sideBounds(size),
 					default: 2048,
 					displayOptions: { show: { sizeMode: ['custom'] } },
 				}
@@ -301,9 +355,12 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const localApi = await isLocalApi.call(this);
 	const waitMode = param<string>('waitMode');
 	const { extras } = rules;
+	const maxImages = rules.n ? validator.n(rules, param<number>('n', rules.n.default)) : 1;
+	const mode = maxImages > 1 ? param<ImagesMode>('imagesMode', 'asWritten') : undefined;
 	const input: CreateInput = {
 		prompt: param<string>('prompt'),
-		n: rules.n ? param<number>('n', rules.n.default) : undefined,
+		// Exactly N: each of the N tasks asks for one image.
+		n: rules.n ? (mode === 'exactly' ? 1 : maxImages) : undefined,
 		size: rules.size ? readSize(param, rules) : undefined,
 		promptPriority: param<string>('options.promptPriority', rules.promptPriorities[0]),
 		// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
@@ -318,6 +375,9 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			: undefined,
 	};
 	const body = validator.create(rules, input, { allowInternalCallback: localApi });
+	if (mode === 'askInPrompt' && body.prompt !== undefined) {
+		body.prompt = validator.promptSent(rules, promptAskingFor(body.prompt, maxImages));
+	}
 	const references = await prepareReferences.call(this, itemIndex, entries, validator, rules);
 	if (body.background === 'transparent') {
 		// Checkable only for binary images; a URL's image is the API's to judge (docs/evolink-seedream-5.md §7).
@@ -339,6 +399,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		references,
 		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
 		requested,
+		images: mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined,
 		...readDelivery.call(this, itemIndex, waitMode, requested),
 	};
 }

@@ -14,7 +14,9 @@ import {
 	readMaxWaitMs,
 	readResultOptions,
 	resultOptions,
+	waitModeProperty,
 	waitOptions,
+	withVersionedDefault,
 } from '../shared';
 
 const properties: INodeProperties[] = [
@@ -28,25 +30,28 @@ const properties: INodeProperties[] = [
 		description:
 			'The ID a Generate run returned (field taskId). Reading a task is free: this is how to pick up results without paying again.',
 	},
-	{
-		displayName: 'Wait Mode',
-		name: 'waitMode',
-		type: 'options',
-		default: 'dontWait',
-		options: [
-			{
-				name: "Don't Wait",
-				value: 'dontWait',
-				description: 'Read the task once: its images if it has finished, else its status',
-			},
-			{
-				name: 'Wait for the Result',
-				value: 'wait',
-				description: 'Poll the task until it ends, then output the images',
-			},
-		],
-	},
-	outputProperty('urls'),
+	// Version 1 read once and output URLs; from 1.1 it waits and outputs binary, like Generate (shared.ts).
+	...withVersionedDefault(
+		{
+			...waitModeProperty,
+			// Generate's choices, less the callback (a task read back has no callback to wait for).
+			options: [
+				...(waitModeProperty.options ?? []).filter(
+					(option) => 'value' in option && option.value === 'wait',
+				),
+				{
+					name: "Don't Wait",
+					value: 'dontWait',
+					description: 'Read the task once: its images if it has finished, else its status',
+				},
+			],
+		},
+		{ v1: 'dontWait', current: 'wait' },
+	),
+	...withVersionedDefault(outputProperty('binaryPerImage'), {
+		v1: 'urls',
+		current: 'binaryPerImage',
+	}),
 	{
 		displayName: 'Options',
 		name: 'options',
