@@ -86,3 +86,45 @@ export function readPng(bytes) {
 	}
 	return { width, height, bitDepth, colorType, chunks, raw };
 }
+
+/**
+ * How many pixels of an 8-bit RGBA PNG (colour type 6) are fully transparent and fully opaque: proves that a
+ * layer or a transparent-background result has real transparency, not just an alpha channel set to 255.
+ * Undoes each scanline's filter (PNG spec §9) to reach the alpha samples.
+ * @param {ReturnType<typeof readPng>} png
+ * @returns {{ transparent: number, opaque: number, pixels: number }}
+ */
+export function alphaCounts(png) {
+	const { width, height, bitDepth, colorType, raw } = png;
+	if (colorType !== 6 || bitDepth !== 8) throw new Error(`not 8-bit RGBA (colour type ${colorType}, depth ${bitDepth})`);
+	const bpp = 4;
+	const stride = width * bpp;
+	let previous = Buffer.alloc(stride);
+	let transparent = 0;
+	let opaque = 0;
+	for (let y = 0; y < height; y++) {
+		const filter = raw[y * (stride + 1)];
+		const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+		for (let i = 0; i < stride; i++) {
+			const left = i >= bpp ? line[i - bpp] : 0;
+			const up = previous[i];
+			const upLeft = i >= bpp ? previous[i - bpp] : 0;
+			let predictor = 0;
+			if (filter === 1) predictor = left;
+			else if (filter === 2) predictor = up;
+			else if (filter === 3) predictor = (left + up) >> 1;
+			else if (filter === 4) {
+				const p = left + up - upLeft;
+				const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
+				predictor = pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+			}
+			line[i] = (line[i] + predictor) & 0xff;
+		}
+		for (let i = 3; i < stride; i += 4) {
+			if (line[i] === 0) transparent++;
+			else if (line[i] === 255) opaque++;
+		}
+		previous = line;
+	}
+	return { transparent, opaque, pixels: width * height };
+}
