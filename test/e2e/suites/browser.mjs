@@ -1,18 +1,20 @@
 // @ts-check
 // The editor in a real browser: log in with the owner's form, open examples/generate-images.json, open the
-// Seedream node, check its parameters render without issues, run it, and see the images in the output panel.
+// Seedream node, check its parameters render without issues, run it, and see the images in the output panel;
+// then run examples/decompose-layers.json and see its layers there (table and binary view).
 // Screenshots go to test-results/screenshots/ on every run, and to docs/screenshots/ (the README's) when a file
 // is missing there or SEEDREAM_UPDATE_SCREENSHOTS=1: pixels (task IDs, sizes in kB) differ between runs, so
 // the test never depends on them.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY, NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { openBrowser } from '../support/browser.mjs';
 import { removeWorkflow, saveVariant } from '../support/run.mjs';
 
 const NODE = 'Generate Images';
+const LAYERS_NODE = 'Decompose into Layers';
 /** Per test: the editor's first loads are slow on a loaded CI machine; these are limits, never assertions. */
 const UI_TIMEOUT = 240_000;
 const resultsDir = join(repoRoot, 'test-results', 'screenshots');
@@ -180,6 +182,64 @@ export function browserTests(get) {
 			} finally {
 				await removeWorkflow(instance, workflowId);
 			}
+		}, UI_TIMEOUT);
+
+		test('Decompose Layers: the output panel lists the layers, base first, with z-index, name and box; a layer opens as a PNG of its box', async () => {
+			const { url, workflow } = get();
+			await page().goto(`${url}/workflow/${workflow('decompose-layers.json').id}`);
+			await page().locator(`[data-test-id=canvas-node][data-node-name="${LAYERS_NODE}"]`).dblclick();
+			const ndv = page().locator('[data-test-id=ndv]');
+			// Execute step runs the poster node before it, as in the editor.
+			await ndv.locator('[data-test-id=node-execute-button]').click();
+			await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+			const output = ndv.locator('[data-test-id=output-panel]');
+
+			await output.locator('[data-test-id=radio-button-table]').click();
+			const table = output.locator('table');
+			await table.waitFor();
+			const headers = (await table.locator('th').allInnerTexts()).map((text) => text.trim());
+			expect(headers).toEqual(expect.arrayContaining(['zIndex', 'name', 'description', 'boundingBox']));
+			const column = (/** @type {string} */ name) => headers.indexOf(name);
+			const rows = table.locator('tbody tr');
+			expect(await rows.count()).toBe(3);
+			/** @type {string[][]} */
+			const cells = [];
+			for (let row = 0; row < 3; row++) cells.push((await rows.nth(row).locator('td').allInnerTexts()).map((text) => text.trim()));
+			expect(cells.map((row) => row[column('zIndex')])).toEqual(['0', '1', '2']);
+			expect(cells.map((row) => row[column('name')])).toEqual(['null', 'title text', 'guitarist']);
+			expect(cells[1][column('boundingBox')]).toMatch(/absolute/);
+			// The layer columns sit right of the task's: scroll the table to them for the picture.
+			await table
+				.locator('th', { hasText: 'zIndex' })
+				.first()
+				.evaluate((th) => th.scrollIntoView({ inline: 'start', block: 'nearest' }));
+			await screenshot(page(), 'node-output-layers');
+
+			await output.locator('[data-test-id=radio-button-binary]').click();
+			const cards = output.locator('[data-test-id^=ndv-binary-data_]');
+			await cards.first().waitFor();
+			expect(await cards.count()).toBe(3);
+			const cardTexts = await cards.allInnerTexts();
+			const taskId = cardTexts[0].match(/task-unified-\d+-[a-z0-9]{8}/)?.[0];
+			for (const [index, text] of cardTexts.entries()) {
+				expect(text).toContain(`${taskId}-${index}.png`);
+				expect(text).toContain('image/png');
+			}
+			await output.locator('[data-test-id=ndv-binary-data_1] [data-test-id=ndv-view-binary-data]').click();
+			const image = output.locator('img[src*="/rest/binary-data"]');
+			await image.waitFor();
+			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
+			const size = await image.evaluate((img) => ({
+				width: /** @type {HTMLImageElement} */ (img).naturalWidth,
+				height: /** @type {HTMLImageElement} */ (img).naturalHeight,
+			}));
+			// The title layer, as big as its box in the API's answer.
+			const task = await (
+				await fetch(`${get().emulatorUrl}/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${EMULATOR_KEY}` } })
+			).json();
+			const [x1, y1, x2, y2] = task.result_data[1].bounding_box.absolute;
+			expect(size).toEqual({ width: x2 - x1, height: y2 - y1 });
+			await screenshot(page(), 'node-output-layer-image');
 		}, UI_TIMEOUT);
 
 		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {
