@@ -104,7 +104,11 @@ describe('CLI', () => {
 		});
 		const url = await run.ready;
 		const config = await (await fetch(`${url}/__emulator/config`)).json();
-		expect(config).toMatchObject({ taskMs: 77, allowInsecureCallbacks: true, layerizeEstimatedSeconds: 4 });
+		expect(config).toMatchObject({
+			taskMs: 77,
+			allowInsecureCallbacks: true,
+			layerizeEstimatedSeconds: 4,
+		});
 		expect(
 			(
 				await fetch(`${url}/v1/models`, {
@@ -119,14 +123,18 @@ describe('CLI', () => {
 	test('without --layerize-estimated-seconds layerize keeps the documented 120 s; 0 or 1.5 exits 2 naming the flag', async () => {
 		const run = cli(['--port', '0']);
 		const url = await run.ready;
-		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({ layerizeEstimatedSeconds: null });
+		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
+			layerizeEstimatedSeconds: null,
+		});
 		run.child.kill('SIGTERM');
 		await run.exited;
 		for (const value of ['0', '1.5']) {
 			const child = node([SERVER, '--port', '0', '--layerize-estimated-seconds', value]);
 			const code = await new Promise((resolve) => child.on('exit', resolve));
 			expect(code).toBe(2);
-			expect(/** @type {any} */ (child).err).toContain('--layerize-estimated-seconds must be an integer ≥ 1');
+			expect(/** @type {any} */ (child).err).toContain(
+				'--layerize-estimated-seconds must be an integer ≥ 1',
+			);
 		}
 	});
 
