@@ -5,7 +5,7 @@
 // each the size of its bounding box, with the fields the API gave for it.
 import { describe, expect, test } from '@jest/globals';
 import { EMULATOR_KEY } from '../../../scripts/lib/n8n-instance.mjs';
-import { alphaCounts, readPng } from '../support/png.mjs';
+import { alphaCounts, pngPixels } from '../support/png.mjs';
 import { errorOf, example, outputOf, runExample } from '../support/run.mjs';
 
 /** Per test: a run takes seconds, but a loaded CI machine can stretch it; a limit, not an assertion. */
@@ -24,7 +24,7 @@ async function apiTask(instance, taskId) {
 /** @param {E2eInstance} instance @param {{ id?: string, data?: string } | undefined} binary */
 async function pngOf(instance, binary) {
 	expect(binary).toBeDefined();
-	return readPng(await instance.client.binaryBytes(/** @type {{ id?: string, data?: string }} */ (binary)));
+	return pngPixels(await instance.client.binaryBytes(/** @type {{ id?: string, data?: string }} */ (binary)));
 }
 
 /** @param {E2eInstance} instance @param {number} since */
@@ -127,7 +127,7 @@ export function seedream5Tests(get) {
 				[1, 'teapot'],
 			]);
 			const teapot = await instance.client.binaryBytes(/** @type {{ id?: string }} */ (cutOut.binary?.image_1));
-			const teapotPng = readPng(teapot);
+			const teapotPng = pngPixels(teapot);
 			expect(teapotPng.colorType).toBe(6);
 			expect(alphaCounts(teapotPng).transparent).toBeGreaterThan(0);
 

@@ -3,7 +3,7 @@
 // and the node tests): proves that bytes are a whole, valid PNG of a given size, not just something that starts
 // with the signature. Checks what a decoder checks: every chunk's CRC, IHDR first and IEND last with nothing
 // after it, the IHDR fields, the inflated IDAT length against the scanlines IHDR announces, and each
-// scanline's filter byte.
+// scanline's filter byte. pngPixels undoes the filters, for tests that look at colours and alpha.
 import * as zlib from 'node:zlib';
 
 /** zlib.crc32 (Node >= 22; the tests run on Node 24). @type {(data: Buffer) => number} */
@@ -87,44 +87,63 @@ export function readPng(bytes) {
 	return { width, height, bitDepth, colorType, chunks, raw };
 }
 
+/** Samples per pixel of the colour types pngPixels reads (8-bit, not palette). */
+const PIXEL_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 6: 4 });
+
 /**
- * How many pixels of an 8-bit RGBA PNG (colour type 6) are fully transparent and fully opaque: proves that a
- * layer or a transparent-background result has real transparency, not just an alpha channel set to 255.
- * Undoes each scanline's filter (PNG spec §9) to reach the alpha samples.
- * @param {ReturnType<typeof readPng>} png
+ * A PNG's pixels, read by the strict reader and unfiltered here (8-bit, not palette), so a test can look at
+ * colours and alpha: `at(x, y)` is the pixel's samples ([r, g, b] or [r, g, b, a]).
+ * @param {Buffer} bytes
+ */
+export function pngPixels(bytes) {
+	const png = readPng(bytes);
+	const channels = PIXEL_CHANNELS[png.colorType];
+	if (!channels || png.bitDepth !== 8)
+		throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
+	const stride = png.width * channels;
+	const data = Buffer.alloc(stride * png.height);
+	for (let y = 0; y < png.height; y++) {
+		const filter = png.raw[y * (stride + 1)];
+		for (let i = 0; i < stride; i++) {
+			const raw = png.raw[y * (stride + 1) + 1 + i];
+			const a = i >= channels ? data[y * stride + i - channels] : 0;
+			const b = y ? data[(y - 1) * stride + i] : 0;
+			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
+			let predictor = 0;
+			if (filter === 1) predictor = a;
+			else if (filter === 2) predictor = b;
+			else if (filter === 3) predictor = (a + b) >> 1;
+			else if (filter === 4) {
+				const p = a + b - c;
+				const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+				predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+			}
+			data[y * stride + i] = (raw + predictor) & 0xff;
+		}
+	}
+	return {
+		...png,
+		channels,
+		data,
+		at: (/** @type {number} */ x, /** @type {number} */ y) => [
+			...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels),
+		],
+	};
+}
+
+/**
+ * How many pixels of an RGBA PNG are fully transparent and fully opaque: proves that a layer or a
+ * transparent-background result has real transparency, not just an alpha channel set to 255.
+ * @param {ReturnType<typeof pngPixels>} png
  * @returns {{ transparent: number, opaque: number, pixels: number }}
  */
 export function alphaCounts(png) {
-	const { width, height, bitDepth, colorType, raw } = png;
-	if (colorType !== 6 || bitDepth !== 8) throw new Error(`not 8-bit RGBA (colour type ${colorType}, depth ${bitDepth})`);
-	const bpp = 4;
-	const stride = width * bpp;
-	let previous = Buffer.alloc(stride);
+	if (png.channels !== 4) throw new Error(`no alpha channel (colour type ${png.colorType})`);
 	let transparent = 0;
 	let opaque = 0;
-	for (let y = 0; y < height; y++) {
-		const filter = raw[y * (stride + 1)];
-		const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
-		for (let i = 0; i < stride; i++) {
-			const left = i >= bpp ? line[i - bpp] : 0;
-			const up = previous[i];
-			const upLeft = i >= bpp ? previous[i - bpp] : 0;
-			let predictor = 0;
-			if (filter === 1) predictor = left;
-			else if (filter === 2) predictor = up;
-			else if (filter === 3) predictor = (left + up) >> 1;
-			else if (filter === 4) {
-				const p = left + up - upLeft;
-				const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
-				predictor = pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
-			}
-			line[i] = (line[i] + predictor) & 0xff;
-		}
-		for (let i = 3; i < stride; i += 4) {
-			if (line[i] === 0) transparent++;
-			else if (line[i] === 255) opaque++;
-		}
-		previous = line;
+	for (let i = 3; i < png.data.length; i += 4) {
+		if (png.data[i] === 0) transparent++;
+		else if (png.data[i] === 255) opaque++;
 	}
-	return { transparent, opaque, pixels: width * height };
+	return { transparent, opaque, pixels: png.width * png.height };
 }
