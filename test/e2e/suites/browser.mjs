@@ -14,7 +14,6 @@ import { openBrowser } from '../support/browser.mjs';
 import { removeWorkflow, saveVariant } from '../support/run.mjs';
 
 const NODE = 'Generate Images';
-const LAYERS_NODE = 'Decompose into Layers';
 /** Per test: the editor's first loads are slow on a loaded CI machine; these are limits, never assertions. */
 const UI_TIMEOUT = 240_000;
 const resultsDir = join(repoRoot, 'test-results', 'screenshots');
@@ -31,6 +30,36 @@ async function screenshot(page, name) {
 		mkdirSync(docsDir, { recursive: true });
 		copyFileSync(file, docs);
 	}
+}
+
+/**
+ * Opens a workflow, opens one node and runs it with Execute step until it succeeded.
+ * @param {import('playwright-core').Page} page @param {string} workflowUrl @param {string} nodeName
+ * @returns {Promise<import('playwright-core').Locator>} the output panel
+ */
+async function executeStep(page, workflowUrl, nodeName) {
+	await page.goto(workflowUrl);
+	await page.locator(`[data-test-id=canvas-node][data-node-name="${nodeName}"]`).dblclick();
+	const ndv = page.locator('[data-test-id=ndv]');
+	await ndv.locator('[data-test-id=node-execute-button]').click();
+	await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+	return ndv.locator('[data-test-id=output-panel]');
+}
+
+/**
+ * Opens an item's image from the output panel's binary view and waits until it has loaded.
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} output @param {number} index
+ * @returns {Promise<{ width: number, height: number }>} its size in pixels (a broken image never gets one)
+ */
+async function viewImage(page, output, index) {
+	await output.locator(`[data-test-id=ndv-binary-data_${index}] [data-test-id=ndv-view-binary-data]`).click();
+	const image = output.locator('img[src*="/rest/binary-data"]');
+	await image.waitFor();
+	await page.waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
+	return await image.evaluate((img) => ({
+		width: /** @type {HTMLImageElement} */ (img).naturalWidth,
+		height: /** @type {HTMLImageElement} */ (img).naturalHeight,
+	}));
 }
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */
@@ -111,15 +140,7 @@ export function browserTests(get) {
 			}
 			await screenshot(page(), 'node-output-binary');
 
-			await output.locator('[data-test-id=ndv-binary-data_0] [data-test-id=ndv-view-binary-data]').click();
-			const image = output.locator('img[src*="/rest/binary-data"]');
-			await image.waitFor();
-			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
-			const size = await image.evaluate((img) => ({
-				width: /** @type {HTMLImageElement} */ (img).naturalWidth,
-				height: /** @type {HTMLImageElement} */ (img).naturalHeight,
-			}));
-			expect(size).toEqual({ width: 1280, height: 720 });
+			expect(await viewImage(page(), output, 0)).toEqual({ width: 1280, height: 720 });
 			await screenshot(page(), 'node-output-image');
 		}, UI_TIMEOUT);
 
@@ -166,12 +187,7 @@ export function browserTests(get) {
 			});
 			try {
 				const since = await instance.emulator.lastSeq();
-				await page().goto(`${instance.url}/workflow/${workflowId}`);
-				await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
-				const ndv = page().locator('[data-test-id=ndv]');
-				await ndv.locator('[data-test-id=node-execute-button]').click();
-				await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
-				const output = ndv.locator('[data-test-id=output-panel]');
+				const output = await executeStep(page(), `${instance.url}/workflow/${workflowId}`, NODE);
 				await output.locator('[data-test-id=radio-button-json]').click();
 				await output.getByText('creditsToReserve').first().waitFor();
 				const text = await output.innerText();
@@ -186,13 +202,8 @@ export function browserTests(get) {
 
 		test('Decompose Layers: the output panel lists the layers, base first, with z-index, name and box; a layer opens as a PNG of its box', async () => {
 			const { url, workflow } = get();
-			await page().goto(`${url}/workflow/${workflow('decompose-layers.json').id}`);
-			await page().locator(`[data-test-id=canvas-node][data-node-name="${LAYERS_NODE}"]`).dblclick();
-			const ndv = page().locator('[data-test-id=ndv]');
 			// Execute step runs the poster node before it, as in the editor.
-			await ndv.locator('[data-test-id=node-execute-button]').click();
-			await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
-			const output = ndv.locator('[data-test-id=output-panel]');
+			const output = await executeStep(page(), `${url}/workflow/${workflow('decompose-layers.json').id}`, 'Decompose into Layers');
 
 			await output.locator('[data-test-id=radio-button-table]').click();
 			const table = output.locator('table');
@@ -225,14 +236,7 @@ export function browserTests(get) {
 				expect(text).toContain(`${taskId}-${index}.png`);
 				expect(text).toContain('image/png');
 			}
-			await output.locator('[data-test-id=ndv-binary-data_1] [data-test-id=ndv-view-binary-data]').click();
-			const image = output.locator('img[src*="/rest/binary-data"]');
-			await image.waitFor();
-			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
-			const size = await image.evaluate((img) => ({
-				width: /** @type {HTMLImageElement} */ (img).naturalWidth,
-				height: /** @type {HTMLImageElement} */ (img).naturalHeight,
-			}));
+			const size = await viewImage(page(), output, 1);
 			// The title layer, as big as its box in the API's answer.
 			const task = await (
 				await fetch(`${get().emulatorUrl}/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${EMULATOR_KEY}` } })
