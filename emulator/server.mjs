@@ -4,7 +4,7 @@
  * The local EvoLink emulator: one port serves the API (/v1/...), the Files API (/api/v1/files/...), the
  * content (result images, uploaded files) and the control surface (/__emulator/...).
  * Programmatic: `startEmulator(options)`; CLI: `node emulator/server.mjs [--port N] [--task-ms N]
- * [--keys a,b] [--allow-insecure-callbacks]`. See emulator/README.md.
+ * [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N]`. See emulator/README.md.
  */
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
@@ -40,7 +40,8 @@ import { LAYERIZE_DEFAULT_LAYERS, initialPrices } from './models.mjs';
 const LOG_LIMIT = 10_000;
 
 /**
- * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean }} EmulatorOptions
+ * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean,
+ *   layerizeEstimatedSeconds: number | null }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
  *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number,
  *   prices: Record<string, import('./tasks.mjs').Price>, layerizeLayers: number,
@@ -63,8 +64,9 @@ function createState(options) {
 		maxFiles: FILES_MAX_PER_KEY,
 		prices: initialPrices(),
 		layerizeLayers: LAYERIZE_DEFAULT_LAYERS,
-		// null: the documented ~120 s (docs/evolink-seedream-5.md §4); tests of pollers set it near their task duration.
-		layerizeEstimatedSeconds: null,
+		// null: the documented ~120 s (docs/evolink-seedream-5.md §4); a demo or a test of pollers sets it near its
+		// task duration (--layerize-estimated-seconds), which a reset keeps.
+		layerizeEstimatedSeconds: options.layerizeEstimatedSeconds,
 	});
 	const config = initialConfig();
 	const ledger = new Ledger(() => clock.now());
@@ -288,6 +290,7 @@ export async function startEmulator(options = {}) {
 		allowInsecureCallbacks: false,
 		credits: DEFAULT_CREDITS,
 		quiet: true,
+		layerizeEstimatedSeconds: null,
 		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
 	};
 	const state = createState(opts);
@@ -348,6 +351,10 @@ function parseCli(argv, env) {
 		taskMs:
 			env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
 		allowInsecureCallbacks: env.EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS === '1',
+		layerizeEstimatedSeconds:
+			env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS !== undefined
+				? Number(env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS)
+				: undefined,
 		quiet: false,
 	};
 	while (args.length) {
@@ -358,9 +365,11 @@ function parseCli(argv, env) {
 		else if (flag === '--task-ms') options.taskMs = Number(value());
 		else if (flag === '--keys') options.keys = splitKeys(value());
 		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
+		else if (flag === '--layerize-estimated-seconds')
+			options.layerizeEstimatedSeconds = Number(value());
 		else
 			throw new Error(
-				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks]`,
+				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N]`,
 			);
 	}
 	for (const [name, number] of [
@@ -370,6 +379,9 @@ function parseCli(argv, env) {
 		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0))
 			throw new Error(`--${name} must be an integer ≥ 0`);
 	}
+	const estimate = options.layerizeEstimatedSeconds;
+	if (estimate !== undefined && !(Number.isInteger(estimate) && Number(estimate) >= 1))
+		throw new Error('--layerize-estimated-seconds must be an integer ≥ 1');
 	if (!options.keys?.length)
 		throw new Error('At least one API key is needed (--keys or EVOLINK_EMULATOR_KEYS)');
 	return options;

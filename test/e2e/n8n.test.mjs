@@ -9,6 +9,7 @@ import { packageTests } from './suites/package.mjs';
 import { credentialTests } from './suites/credentials.mjs';
 import { accountTests } from './suites/account.mjs';
 import { imageTests } from './suites/images.mjs';
+import { seedream5Tests } from './suites/seedream5.mjs';
 import { aiToolTests } from './suites/ai-tool.mjs';
 import { browserTests } from './suites/browser.mjs';
 import { deliveryTests } from './suites/delivery.mjs';
@@ -32,6 +33,7 @@ packageTests(get);
 credentialTests(get);
 accountTests(get);
 imageTests(get);
+seedream5Tests(get);
 aiToolTests(get);
 browserTests(get);
 // Last: its final test checks what went through the proxy over the whole run.

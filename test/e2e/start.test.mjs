@@ -66,6 +66,11 @@ describe('npm start', () => {
 			expect(saved).toContainEqual(expect.objectContaining({ id, name }));
 		}
 
+		// The demo's layer tasks take the emulator's 3 s and say so, instead of the documented 120 s that would
+		// hold a Decompose Layers run's first poll back a minute.
+		const emulatorConfig = await (await fetch(`http://127.0.0.1:${ports.emulatorPort}/__emulator/config`)).json();
+		expect(emulatorConfig).toMatchObject({ taskMs: 3000, layerizeEstimatedSeconds: 3 });
+
 		interrupt(run.child);
 		expect(await run.exit).toBe(0);
 		expect(run.output()).toContain('Stopping n8n and the emulator');

@@ -9,7 +9,7 @@ import jpeg from 'jpeg-js';
 import { startEmulator } from '../../emulator/server.mjs';
 import { renderPng } from '../../emulator/images.mjs';
 import { encodePng } from '../../emulator/raster.mjs';
-import { readPng as readPngStrict } from '../e2e/support/png.mjs';
+import { pngPixels, readPng as readPngStrict } from '../e2e/support/png.mjs';
 
 export const KEY = 'sk-emulator-demo';
 
@@ -107,48 +107,8 @@ export const sleep = (/** @type {number} */ ms) =>
 /** The tests' one strict PNG reader (signature, CRCs, IHDR, IDAT length, filter bytes); see its file. */
 export const readPng = readPngStrict;
 
-const PNG_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 6: 4 });
-
-/**
- * A PNG's pixels, read by the strict reader and unfiltered here (8-bit, not palette), so a test can look at
- * colours and alpha: `at(x, y)` is the pixel's samples ([r, g, b] or [r, g, b, a]).
- * @param {Buffer} bytes
- */
-export function pngPixels(bytes) {
-	const png = readPngStrict(bytes);
-	const channels = PNG_CHANNELS[png.colorType];
-	if (!channels || png.bitDepth !== 8)
-		throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
-	const stride = png.width * channels;
-	const data = Buffer.alloc(stride * png.height);
-	for (let y = 0; y < png.height; y++) {
-		const filter = png.raw[y * (stride + 1)];
-		for (let i = 0; i < stride; i++) {
-			const raw = png.raw[y * (stride + 1) + 1 + i];
-			const a = i >= channels ? data[y * stride + i - channels] : 0;
-			const b = y ? data[(y - 1) * stride + i] : 0;
-			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
-			let predictor = 0;
-			if (filter === 1) predictor = a;
-			else if (filter === 2) predictor = b;
-			else if (filter === 3) predictor = (a + b) >> 1;
-			else if (filter === 4) {
-				const p = a + b - c;
-				const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
-				predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-			}
-			data[y * stride + i] = (raw + predictor) & 0xff;
-		}
-	}
-	return {
-		...png,
-		channels,
-		data,
-		at: (/** @type {number} */ x, /** @type {number} */ y) => [
-			...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels),
-		],
-	};
-}
+/** A PNG's pixels (`at(x, y)`), unfiltered: see its file. */
+export { pngPixels };
 
 /**
  * Decodes a JPEG with jpeg-js, after checking it starts with SOI and ends with EOI: throws if it is not a

@@ -58,6 +58,8 @@ describe('CLI', () => {
 			'--keys',
 			'sk-first-key-1111,sk-second-key-2222',
 			'--allow-insecure-callbacks',
+			'--layerize-estimated-seconds',
+			'3',
 		]);
 		const url = await run.ready;
 		const lines = run.output().split('\n');
@@ -75,6 +77,18 @@ describe('CLI', () => {
 		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
 			taskMs: 123,
 			allowInsecureCallbacks: true,
+			layerizeEstimatedSeconds: 3,
+		});
+		// A reset goes back to the values the emulator was started with, not to the documented 120 s.
+		await fetch(`${url}/__emulator/config`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ layerizeEstimatedSeconds: null }),
+		});
+		expect((await fetch(`${url}/__emulator/reset`, { method: 'POST' })).status).toBe(200);
+		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
+			taskMs: 123,
+			layerizeEstimatedSeconds: 3,
 		});
 		run.child.kill('SIGTERM');
 		expect(await run.exited).toEqual({ code: 0, signal: null });
@@ -86,10 +100,15 @@ describe('CLI', () => {
 			EVOLINK_EMULATOR_KEYS: 'sk-env-key-33333333',
 			EVOLINK_EMULATOR_TASK_MS: '77',
 			EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS: '1',
+			EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS: '4',
 		});
 		const url = await run.ready;
 		const config = await (await fetch(`${url}/__emulator/config`)).json();
-		expect(config).toMatchObject({ taskMs: 77, allowInsecureCallbacks: true });
+		expect(config).toMatchObject({
+			taskMs: 77,
+			allowInsecureCallbacks: true,
+			layerizeEstimatedSeconds: 4,
+		});
 		expect(
 			(
 				await fetch(`${url}/v1/models`, {
@@ -99,6 +118,24 @@ describe('CLI', () => {
 		).toBe(200);
 		run.child.kill('SIGINT');
 		expect(await run.exited).toEqual({ code: 0, signal: null });
+	});
+
+	test('without --layerize-estimated-seconds layerize keeps the documented 120 s; 0 or 1.5 exits 2 naming the flag', async () => {
+		const run = cli(['--port', '0']);
+		const url = await run.ready;
+		expect(await (await fetch(`${url}/__emulator/config`)).json()).toMatchObject({
+			layerizeEstimatedSeconds: null,
+		});
+		run.child.kill('SIGTERM');
+		await run.exited;
+		for (const value of ['0', '1.5']) {
+			const child = node([SERVER, '--port', '0', '--layerize-estimated-seconds', value]);
+			const code = await new Promise((resolve) => child.on('exit', resolve));
+			expect(code).toBe(2);
+			expect(/** @type {any} */ (child).err).toContain(
+				'--layerize-estimated-seconds must be an integer ≥ 1',
+			);
+		}
 	});
 
 	test('an unknown option exits 2 with the usage', async () => {

@@ -1,13 +1,14 @@
 // @ts-check
 // The editor in a real browser: log in with the owner's form, open examples/generate-images.json, open the
-// Seedream node, check its parameters render without issues, run it, and see the images in the output panel.
+// Seedream node, check its parameters render without issues, run it, and see the images in the output panel;
+// then run examples/decompose-layers.json and see its layers there (table and binary view).
 // Screenshots go to test-results/screenshots/ on every run, and to docs/screenshots/ (the README's) when a file
 // is missing there or SEEDREAM_UPDATE_SCREENSHOTS=1: pixels (task IDs, sizes in kB) differ between runs, so
 // the test never depends on them.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY, NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { openBrowser } from '../support/browser.mjs';
 import { removeWorkflow, saveVariant } from '../support/run.mjs';
@@ -29,6 +30,36 @@ async function screenshot(page, name) {
 		mkdirSync(docsDir, { recursive: true });
 		copyFileSync(file, docs);
 	}
+}
+
+/**
+ * Opens a workflow, opens one node and runs it with Execute step until it succeeded.
+ * @param {import('playwright-core').Page} page @param {string} workflowUrl @param {string} nodeName
+ * @returns {Promise<import('playwright-core').Locator>} the output panel
+ */
+async function executeStep(page, workflowUrl, nodeName) {
+	await page.goto(workflowUrl);
+	await page.locator(`[data-test-id=canvas-node][data-node-name="${nodeName}"]`).dblclick();
+	const ndv = page.locator('[data-test-id=ndv]');
+	await ndv.locator('[data-test-id=node-execute-button]').click();
+	await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+	return ndv.locator('[data-test-id=output-panel]');
+}
+
+/**
+ * Opens an item's image from the output panel's binary view and waits until it has loaded.
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} output @param {number} index
+ * @returns {Promise<{ width: number, height: number }>} its size in pixels (a broken image never gets one)
+ */
+async function viewImage(page, output, index) {
+	await output.locator(`[data-test-id=ndv-binary-data_${index}] [data-test-id=ndv-view-binary-data]`).click();
+	const image = output.locator('img[src*="/rest/binary-data"]');
+	await image.waitFor();
+	await page.waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
+	return await image.evaluate((img) => ({
+		width: /** @type {HTMLImageElement} */ (img).naturalWidth,
+		height: /** @type {HTMLImageElement} */ (img).naturalHeight,
+	}));
 }
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */
@@ -109,15 +140,7 @@ export function browserTests(get) {
 			}
 			await screenshot(page(), 'node-output-binary');
 
-			await output.locator('[data-test-id=ndv-binary-data_0] [data-test-id=ndv-view-binary-data]').click();
-			const image = output.locator('img[src*="/rest/binary-data"]');
-			await image.waitFor();
-			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
-			const size = await image.evaluate((img) => ({
-				width: /** @type {HTMLImageElement} */ (img).naturalWidth,
-				height: /** @type {HTMLImageElement} */ (img).naturalHeight,
-			}));
-			expect(size).toEqual({ width: 1280, height: 720 });
+			expect(await viewImage(page(), output, 0)).toEqual({ width: 1280, height: 720 });
 			await screenshot(page(), 'node-output-image');
 		}, UI_TIMEOUT);
 
@@ -164,12 +187,7 @@ export function browserTests(get) {
 			});
 			try {
 				const since = await instance.emulator.lastSeq();
-				await page().goto(`${instance.url}/workflow/${workflowId}`);
-				await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
-				const ndv = page().locator('[data-test-id=ndv]');
-				await ndv.locator('[data-test-id=node-execute-button]').click();
-				await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
-				const output = ndv.locator('[data-test-id=output-panel]');
+				const output = await executeStep(page(), `${instance.url}/workflow/${workflowId}`, NODE);
 				await output.locator('[data-test-id=radio-button-json]').click();
 				await output.getByText('creditsToReserve').first().waitFor();
 				const text = await output.innerText();
@@ -180,6 +198,52 @@ export function browserTests(get) {
 			} finally {
 				await removeWorkflow(instance, workflowId);
 			}
+		}, UI_TIMEOUT);
+
+		test('Decompose Layers: the output panel lists the layers, base first, with z-index, name and box; a layer opens as a PNG of its box', async () => {
+			const { url, workflow } = get();
+			// Execute step runs the poster node before it, as in the editor.
+			const output = await executeStep(page(), `${url}/workflow/${workflow('decompose-layers.json').id}`, 'Decompose into Layers');
+
+			await output.locator('[data-test-id=radio-button-table]').click();
+			const table = output.locator('table');
+			await table.waitFor();
+			const headers = (await table.locator('th').allInnerTexts()).map((text) => text.trim());
+			expect(headers).toEqual(expect.arrayContaining(['zIndex', 'name', 'description', 'boundingBox']));
+			const column = (/** @type {string} */ name) => headers.indexOf(name);
+			const rows = table.locator('tbody tr');
+			expect(await rows.count()).toBe(3);
+			/** @type {string[][]} */
+			const cells = [];
+			for (let row = 0; row < 3; row++) cells.push((await rows.nth(row).locator('td').allInnerTexts()).map((text) => text.trim()));
+			expect(cells.map((row) => row[column('zIndex')])).toEqual(['0', '1', '2']);
+			expect(cells.map((row) => row[column('name')])).toEqual(['null', 'title text', 'guitarist']);
+			expect(cells[1][column('boundingBox')]).toMatch(/absolute/);
+			// The layer columns sit right of the task's: scroll the table to them for the picture.
+			await table
+				.locator('th', { hasText: 'zIndex' })
+				.first()
+				.evaluate((th) => th.scrollIntoView({ inline: 'start', block: 'nearest' }));
+			await screenshot(page(), 'node-output-layers');
+
+			await output.locator('[data-test-id=radio-button-binary]').click();
+			const cards = output.locator('[data-test-id^=ndv-binary-data_]');
+			await cards.first().waitFor();
+			expect(await cards.count()).toBe(3);
+			const cardTexts = await cards.allInnerTexts();
+			const taskId = cardTexts[0].match(/task-unified-\d+-[a-z0-9]{8}/)?.[0];
+			for (const [index, text] of cardTexts.entries()) {
+				expect(text).toContain(`${taskId}-${index}.png`);
+				expect(text).toContain('image/png');
+			}
+			const size = await viewImage(page(), output, 1);
+			// The title layer, as big as its box in the API's answer.
+			const task = await (
+				await fetch(`${get().emulatorUrl}/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${EMULATOR_KEY}` } })
+			).json();
+			const [x1, y1, x2, y2] = task.result_data[1].bounding_box.absolute;
+			expect(size).toEqual({ width: x2 - x1, height: y2 - y1 });
+			await screenshot(page(), 'node-output-layer-image');
 		}, UI_TIMEOUT);
 
 		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {

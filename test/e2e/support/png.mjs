@@ -3,7 +3,7 @@
 // and the node tests): proves that bytes are a whole, valid PNG of a given size, not just something that starts
 // with the signature. Checks what a decoder checks: every chunk's CRC, IHDR first and IEND last with nothing
 // after it, the IHDR fields, the inflated IDAT length against the scanlines IHDR announces, and each
-// scanline's filter byte.
+// scanline's filter byte. pngPixels undoes the filters, for tests that look at colours and alpha.
 import * as zlib from 'node:zlib';
 
 /** zlib.crc32 (Node >= 22; the tests run on Node 24). @type {(data: Buffer) => number} */
@@ -85,4 +85,65 @@ export function readPng(bytes) {
 		if (raw[y * rowBytes] > 4) throw new Error(`bad filter byte ${raw[y * rowBytes]} on row ${y}`);
 	}
 	return { width, height, bitDepth, colorType, chunks, raw };
+}
+
+/** Samples per pixel of the colour types pngPixels reads (8-bit, not palette). */
+const PIXEL_CHANNELS = /** @type {Record<number, number>} */ ({ 0: 1, 2: 3, 4: 2, 6: 4 });
+
+/**
+ * A PNG's pixels, read by the strict reader and unfiltered here (8-bit, not palette), so a test can look at
+ * colours and alpha: `at(x, y)` is the pixel's samples ([r, g, b] or [r, g, b, a]).
+ * @param {Buffer} bytes
+ */
+export function pngPixels(bytes) {
+	const png = readPng(bytes);
+	const channels = PIXEL_CHANNELS[png.colorType];
+	if (!channels || png.bitDepth !== 8)
+		throw new Error(`unexpected PNG colour type ${png.colorType}, depth ${png.bitDepth}`);
+	const stride = png.width * channels;
+	const data = Buffer.alloc(stride * png.height);
+	for (let y = 0; y < png.height; y++) {
+		const filter = png.raw[y * (stride + 1)];
+		for (let i = 0; i < stride; i++) {
+			const raw = png.raw[y * (stride + 1) + 1 + i];
+			const a = i >= channels ? data[y * stride + i - channels] : 0;
+			const b = y ? data[(y - 1) * stride + i] : 0;
+			const c = y && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
+			let predictor = 0;
+			if (filter === 1) predictor = a;
+			else if (filter === 2) predictor = b;
+			else if (filter === 3) predictor = (a + b) >> 1;
+			else if (filter === 4) {
+				const p = a + b - c;
+				const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+				predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+			}
+			data[y * stride + i] = (raw + predictor) & 0xff;
+		}
+	}
+	return {
+		...png,
+		channels,
+		data,
+		at: (/** @type {number} */ x, /** @type {number} */ y) => [
+			...data.subarray((y * png.width + x) * channels, (y * png.width + x + 1) * channels),
+		],
+	};
+}
+
+/**
+ * How many pixels of an RGBA PNG are fully transparent and fully opaque: proves that a layer or a
+ * transparent-background result has real transparency, not just an alpha channel set to 255.
+ * @param {ReturnType<typeof pngPixels>} png
+ * @returns {{ transparent: number, opaque: number, pixels: number }}
+ */
+export function alphaCounts(png) {
+	if (png.channels !== 4) throw new Error(`no alpha channel (colour type ${png.colorType})`);
+	let transparent = 0;
+	let opaque = 0;
+	for (let i = 3; i < png.data.length; i += 4) {
+		if (png.data[i] === 0) transparent++;
+		else if (png.data[i] === 255) opaque++;
+	}
+	return { transparent, opaque, pixels: png.width * png.height };
 }
