@@ -10,6 +10,7 @@ import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, redirectError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
 import type { ByteStream } from './files';
+import { credentialsOf } from './credentialCache';
 
 /** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
@@ -36,6 +37,11 @@ export interface ApiRequestOptions {
 	isComplete?: (body: unknown) => boolean;
 	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
 	deadline?: { timeoutMs: number; budgetMs: number };
+	/**
+	 * Use this process's short-lived copy of the decrypted credential (credentialCache.ts), for a read made once
+	 * per incoming callback; refused with 401 or 403, the request is sent once more with the credential read anew.
+	 */
+	cachedCredential?: boolean;
 }
 
 export interface ApiResponse {
@@ -73,22 +79,53 @@ export async function apiRequestFull(
 	endpoint: string,
 	options: ApiRequestOptions = {},
 ): Promise<ApiResponse> {
-	const { host = 'api', body, qs, headers, itemIndex } = options;
-	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
+	const { itemIndex } = options;
 	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
 	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
-	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
+	const useCache = options.cachedCredential === true;
+	const credential = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
+	let { url, response } = await sendWithCredentials(this, method, endpoint, options, credential.credentials);
+	if (credential.cached && [401, 403].includes(response.statusCode)) {
+		// The key held in memory may be one the user has replaced since (rotated, or another account's).
+		credential.forget();
+		const fresh = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, {
+			useCache,
+			fresh: true,
+		});
+		({ url, response } = await sendWithCredentials(this, method, endpoint, options, fresh.credentials));
+	}
+	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	const redirect = redirectTarget(response, url);
+	if (redirect)
+		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
+	return {
+		body: response.body as IDataObject,
+		headers: (response.headers ?? {}) as IDataObject,
+		statusCode: response.statusCode,
+	};
+}
+
+/** One request (with its retries) made with these credentials; the last answer, success or failure. */
+async function sendWithCredentials(
+	context: IAllExecuteFunctions,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions,
+	credentials: SeedreamCredentials,
+): Promise<{ url: string; response: IN8nHttpFullResponse }> {
+	const { host = 'api', body, qs, headers, itemIndex } = options;
+	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
 	const hosts = hostsOf(credentials);
 	const credentialsDecrypted = { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials };
 	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
 	const response = await sendWithRetries(
-		this,
+		context,
 		async () =>
 			await sendSameOrigin(
 				url,
 				async (target) =>
-					(await this.helpers.httpRequestWithAuthentication.call(
-						this,
+					(await context.helpers.httpRequestWithAuthentication.call(
+						context,
 						CREDENTIAL_TYPE,
 						{
 							method,
@@ -123,15 +160,7 @@ export async function apiRequestFull(
 				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
 		},
 	);
-	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
-	const redirect = redirectTarget(response, url);
-	if (redirect)
-		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
-	return {
-		body: response.body as IDataObject,
-		headers: (response.headers ?? {}) as IDataObject,
-		statusCode: response.statusCode,
-	};
+	return { url, response };
 }
 
 export async function apiRequest(
