@@ -360,8 +360,9 @@ describe('Seedream Trigger', () => {
 		const trigger = createTrigger({ output: 'urls' });
 		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
 		expect(trigger.credentialLoads).toBe(1);
+		const body = await apiTask(second.id);
 		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
-		const refusedOnce = await trigger.deliver(await apiTask(second.id));
+		const refusedOnce = await trigger.deliver(body);
 		expect(refusedOnce.status).toBe(200);
 		expect(refusedOnce.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
 		expect(refusedOnce.warnings).toEqual([]);
