@@ -10,7 +10,8 @@
 // single-main SQLite install runs; fresh so that one line's leftovers are not charged to the next):
 // - baseline: n8n's own Webhook node, answering on receipt, nothing else in the workflow;
 // - ours: the Seedream Trigger with its default settings (Confirm With the API on);
-// - ours with Confirm With the API off.
+// - ours with Confirm With the API off (its bodies carry the result URLs on example.com, never fetched: the
+//   emulator's loopback URLs would be refused as internal, and the line would count refusals, not starts).
 // Measured per line: answer time (request start -> response end) p50/p95/max, failed requests (not 2xx,
 // network error, or no answer within 10 s), lost tasks (a callback answered 2xx, no execution for that task),
 // duplicate starts (executions beyond one per task), executions started, and the RSS growth of the n8n
