@@ -355,20 +355,61 @@ describe('Seedream Trigger', () => {
 		expect(everything).not.toContain(suite.emulator.key);
 	});
 
-	test('a held key refused with 401 is dropped: the credential is loaded again and the callback starts the workflow', async () => {
-		const [first, second, third] = await finishedTasks(3);
+	test('a held key refused with 401 (revoked after the user changed it in n8n) is replaced by the new one', async () => {
+		const newKey = `sk-test-new-${randomUUID()}`;
+		await suite.emulator.control.keys({ key: newKey, credits: 100 });
+		const [first] = await finishedTasks(1);
+		const [second, third] = await finishedTasks(2, newKey);
 		const trigger = createTrigger({ output: 'urls' });
 		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
 		expect(trigger.credentialLoads).toBe(1);
+
+		trigger.editCredential({ ...suite.credentials.seedreamApi, apiKey: newKey });
+		const body = await apiTask(second.id, newKey);
+		// The emulator cannot revoke a key: the old key's read is answered 401 as a revoked key's would be.
+		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
+		const afterEdit = await trigger.deliver(body);
+		expect(afterEdit.status).toBe(200);
+		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
+		expect(afterEdit.warnings).toEqual([]);
+		expect(trigger.credentialLoads).toBe(2);
+		const { maskKey } = suite.emulator;
+		const reads = await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` });
+		expect(reads.slice(-2).map((/** @type {any} */ read) => [read.key, read.status])).toEqual([
+			[maskKey(suite.emulator.key), 401],
+			[maskKey(newKey), 200],
+		]);
+		// The copy loaded again is held as before.
+		expect((await trigger.deliver(await apiTask(third.id, newKey))).status).toBe(200);
+		expect(trigger.credentialLoads).toBe(2);
+		expect(JSON.stringify(afterEdit)).not.toContain(newKey);
+	});
+
+	test('a 401 with the credential unchanged: read again once, not sent again, answered 503 for EvoLink to retry', async () => {
+		const [first, second] = await finishedTasks(2);
+		const trigger = createTrigger({ output: 'urls' });
+		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
 		const body = await apiTask(second.id);
 		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
-		const refusedOnce = await trigger.deliver(body);
-		expect(refusedOnce.status).toBe(200);
-		expect(refusedOnce.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
-		expect(refusedOnce.warnings).toEqual([]);
+		const refused = await trigger.deliver(body);
+		expect(refused.status).toBe(503);
 		expect(trigger.credentialLoads).toBe(2);
-		// The copy loaded again is held as before.
-		expect((await trigger.deliver(await apiTask(third.id))).status).toBe(200);
+		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` })).toHaveLength(2); // apiTask's + the trigger's
+		expect(refused.warnings.join('\n')).not.toContain(suite.emulator.key);
+	});
+
+	test('a held base URL that cannot be reached, edited in n8n since: the credential is read again and the callback confirmed', async () => {
+		const [first, second] = await finishedTasks(2);
+		const unreachable = { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' };
+		const trigger = createTrigger({ output: 'urls' }, { credentials: unreachable });
+		// Loaded just now, the unreachable copy is not read again: 503, and it stays held.
+		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(503);
+		expect(trigger.credentialLoads).toBe(1);
+
+		trigger.editCredential(suite.credentials.seedreamApi);
+		const afterEdit = await trigger.deliver(await apiTask(second.id));
+		expect(afterEdit.status).toBe(200);
+		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
 		expect(trigger.credentialLoads).toBe(2);
 	});
 

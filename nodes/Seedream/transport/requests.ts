@@ -39,7 +39,8 @@ export interface ApiRequestOptions {
 	deadline?: { timeoutMs: number; budgetMs: number };
 	/**
 	 * Use this process's short-lived copy of the decrypted credential (credentialCache.ts), for a read made once
-	 * per incoming callback; refused with 401 or 403, the request is sent once more with the credential read anew.
+	 * per incoming callback; when an attempt with it is refused (401, 403) or cannot reach its host, the credential
+	 * is read anew, and the attempt sent again if it changed.
 	 */
 	cachedCredential?: boolean;
 }
@@ -79,22 +80,83 @@ export async function apiRequestFull(
 	endpoint: string,
 	options: ApiRequestOptions = {},
 ): Promise<ApiResponse> {
-	const { itemIndex } = options;
+	const { host = 'api', body, qs, headers, itemIndex } = options;
+	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
 	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
 	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
 	const useCache = options.cachedCredential === true;
-	const credential = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
-	let { url, response } = await sendWithCredentials(this, method, endpoint, options, credential.credentials);
-	if (credential.cached && [401, 403].includes(response.statusCode)) {
-		// The key held in memory may be one the user has replaced since (rotated, or another account's).
-		credential.forget();
+	const held = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
+	let credentials = held.credentials;
+	let mayReload = held.cached;
+	// A copy held in memory that fails (refused 401/403, or its host unreachable) may be one the user has edited
+	// since (another key, another base URL): it is read again once, and the attempt sent again if it changed.
+	const reloaded = async (): Promise<boolean> => {
+		if (!mayReload) return false;
+		mayReload = false;
+		held.forget();
 		const fresh = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, {
 			useCache,
 			fresh: true,
 		});
-		({ url, response } = await sendWithCredentials(this, method, endpoint, options, fresh.credentials));
-	}
+		const changed = !sameCredentials(fresh.credentials, credentials);
+		credentials = fresh.credentials;
+		return changed;
+	};
+	const urlNow = () => {
+		const hosts = hostsOf(credentials);
+		return `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
+	};
+	const send = async (target: string) =>
+		(await this.helpers.httpRequestWithAuthentication.call(
+			this,
+			CREDENTIAL_TYPE,
+			{
+				method,
+				url: target,
+				// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
+				body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
+				qs,
+				headers,
+				json: true,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+				// axios) send the Authorization header on to whatever host a redirect names.
+				disableFollowRedirect: true,
+				timeout:
+					options.deadline?.timeoutMs ??
+					(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+			},
+			{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
+		)) as IN8nHttpFullResponse;
+	const attempt = async (): Promise<IN8nHttpFullResponse> => {
+		const outcome = await sendSameOrigin(urlNow(), send).then(
+			(response) => ({ response }),
+			(error: unknown) => ({ error }),
+		);
+		if ('error' in outcome) {
+			if (await reloaded()) return await attempt();
+			return await Promise.reject(outcome.error);
+		}
+		if ([401, 403].includes(outcome.response.statusCode) && (await reloaded())) {
+			return await attempt();
+		}
+		return outcome.response;
+	};
+	const response = await sendWithRetries(this, attempt, {
+		// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
+		// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
+		// ignore the key, only a create whose answer was lost after it was processed could bill twice.
+		retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
+		itemIndex,
+		what: `${method} ${endpoint}`,
+		isFailure: isApiFailure,
+		budgetMs: options.deadline?.budgetMs,
+		isMalformed: (response) =>
+			response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
+	});
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	const url = urlNow();
 	const redirect = redirectTarget(response, url);
 	if (redirect)
 		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
@@ -105,62 +167,13 @@ export async function apiRequestFull(
 	};
 }
 
-/** One request (with its retries) made with these credentials; the last answer, success or failure. */
-async function sendWithCredentials(
-	context: IAllExecuteFunctions,
-	method: IHttpRequestMethods,
-	endpoint: string,
-	options: ApiRequestOptions,
-	credentials: SeedreamCredentials,
-): Promise<{ url: string; response: IN8nHttpFullResponse }> {
-	const { host = 'api', body, qs, headers, itemIndex } = options;
-	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
-	const hosts = hostsOf(credentials);
-	const credentialsDecrypted = { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials };
-	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
-	const response = await sendWithRetries(
-		context,
-		async () =>
-			await sendSameOrigin(
-				url,
-				async (target) =>
-					(await context.helpers.httpRequestWithAuthentication.call(
-						context,
-						CREDENTIAL_TYPE,
-						{
-							method,
-							url: target,
-							// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
-							body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
-							qs,
-							headers,
-							json: true,
-							returnFullResponse: true,
-							ignoreHttpStatusErrors: true,
-							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
-							// axios) send the Authorization header on to whatever host a redirect names.
-							disableFollowRedirect: true,
-							timeout:
-								options.deadline?.timeoutMs ??
-								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
-						},
-						{ credentialsDecrypted },
-					)) as IN8nHttpFullResponse,
-			),
-		{
-			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
-			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
-			// ignore the key, only a create whose answer was lost after it was processed could bill twice.
-			retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
-			itemIndex,
-			what: `${method} ${endpoint}`,
-			isFailure: isApiFailure,
-			budgetMs: options.deadline?.budgetMs,
-			isMalformed: (response) =>
-				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
-		},
+/** Whether two readings of the credential send the same key to the same hosts. */
+function sameCredentials(a: SeedreamCredentials, b: SeedreamCredentials): boolean {
+	const ha = hostsOf(a);
+	const hb = hostsOf(b);
+	return (
+		a.apiKey === b.apiKey && ha.baseUrl === hb.baseUrl && ha.filesBaseUrl === hb.filesBaseUrl
 	);
-	return { url, response };
 }
 
 export async function apiRequest(
