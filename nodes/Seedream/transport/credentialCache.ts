@@ -11,9 +11,11 @@ import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-w
  *
  * What keeps it safe: the entry is keyed by the credential's ID, lives in a module variable of this process only
  * (each n8n process, main or worker in queue mode, has its own, and none is shared), and is never written to static
- * data, outputs, errors or logs. It expires TTL_MS after it was read, so an edit in n8n (another key, another base
- * URL) applies within that time; an answer of 401 or 403 to a request made with it drops it at once, and the caller
- * reads the credential again (`CredentialCache.read`, `fresh`), so a rotated key costs one callback one extra read.
+ * data, outputs, errors or logs. It expires CREDENTIAL_CACHE_TTL_MS after it was read, so an edit in n8n (another
+ * key, another base URL) applies within that time at the latest; sooner when a request made with it is refused
+ * (401, 403) or cannot reach its host: the transport (requests.ts) then drops it, reads the credential again
+ * (`fresh`) and sends again if it changed, so an edited credential costs one callback one extra read. A credential
+ * deleted in n8n can still confirm callbacks for up to that minute.
  */
 
 export const CREDENTIAL_CACHE_TTL_MS = 60_000;
