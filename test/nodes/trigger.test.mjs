@@ -32,6 +32,9 @@ afterAll(async () => await suite?.close());
  * @param {{ credentials?: any, typeVersion?: number }} [options]
  */
 function createTrigger(parameters = {}, { credentials = suite.credentials.seedreamApi, typeVersion = 1 } = {}) {
+	// A credential ID of its own: the node keeps a decrypted credential in memory by ID for a minute
+	// (transport/credentialCache.ts), and in n8n another ID is what another credential has.
+	const credentialId = `seedream-test-credential-${randomUUID()}`;
 	const node = {
 		id: randomUUID(),
 		name: 'Seedream Trigger',
@@ -40,7 +43,7 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 		position: /** @type {[number, number]} */ ([0, 0]),
 		webhookId: randomUUID(),
 		parameters,
-		credentials: { seedreamApi: { id: 'seedream-test-credential', name: 'Seedream account' } },
+		credentials: { seedreamApi: { id: credentialId, name: 'Seedream account' } },
 	};
 	/** @type {any} */
 	let savedStaticData = {};
@@ -82,6 +85,10 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 		},
 		get credentialLoads() {
 			return credentialLoads;
+		},
+		/** The user edits the credential in n8n (same ID, new data). @param {Record<string, unknown>} data */
+		editCredential(data) {
+			credentialsHelper.credentialsByType.seedreamApi = data;
 		},
 		/**
 		 * POSTs a body to the trigger. Resolves to { status, body } as answered, `items` (the workflow start
@@ -153,9 +160,28 @@ async function finishedTask(parameters = {}) {
 }
 
 /** The task as the API serves it (what a callback body carries). @param {string} id */
-async function apiTask(id) {
-	const response = await fetch(`${suite.emulator.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${suite.emulator.key}` } });
+async function apiTask(id, key = suite.emulator.key) {
+	const response = await fetch(`${suite.emulator.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } });
 	return await response.json();
+}
+
+/**
+ * `count` tasks created straight at the emulator's API with `key` (as Generate does), ended through its clock.
+ * @param {number} count
+ */
+async function finishedTasks(count, key = suite.emulator.key) {
+	const tasks = [];
+	for (let index = 0; index < count; index++) {
+		const response = await fetch(`${suite.emulator.url}/v1/images/generations`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ model: 'doubao-seedream-4.0', prompt: `a hat, take ${index}`, n: 1, size: '1K' }),
+		});
+		expect(response.status).toBe(200);
+		tasks.push(await response.json());
+	}
+	await suite.emulator.control.advanceClock(60_000);
+	return tasks;
 }
 
 describe('Seedream Trigger', () => {
@@ -329,12 +355,105 @@ describe('Seedream Trigger', () => {
 		expect(trigger.staticData['node:Seedream Trigger']?.seenCallbacks ?? []).toEqual([]);
 	});
 
-	test('confirming a callback loads the credential once', async () => {
-		const task = await finishedTask();
+	test('confirming many callbacks loads the credential once, and the key is in no answer, item, log or static data', async () => {
+		const tasks = await finishedTasks(6);
 		const trigger = createTrigger({ output: 'urls' });
-		const answer = await trigger.deliver(await apiTask(task.id));
-		expect(answer.items).toHaveLength(1);
+		const bodies = await Promise.all(tasks.map(async (task) => await apiTask(task.id)));
+		// Callbacks arriving together share one load; later ones use the copy held in memory.
+		const together = await Promise.all(bodies.slice(0, 3).map(async (body) => await trigger.deliver(body)));
+		const after = [];
+		for (const body of bodies.slice(3)) after.push(await trigger.deliver(body));
+		const answers = [...together, ...after];
+		expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+		expect(answers.map((answer) => answer.items?.[0].json.taskId)).toEqual(tasks.map((task) => task.id));
 		expect(trigger.credentialLoads).toBe(1);
+		const everything = JSON.stringify({ answers, staticData: trigger.staticData });
+		expect(everything).not.toContain(suite.emulator.key);
+	});
+
+	test('a held key refused with 401 (revoked after the user changed it in n8n) is replaced by the new one', async () => {
+		const newKey = `sk-test-new-${randomUUID()}`;
+		await suite.emulator.control.keys({ key: newKey, credits: 100 });
+		const [first] = await finishedTasks(1);
+		const [second, third] = await finishedTasks(2, newKey);
+		const trigger = createTrigger({ output: 'urls' });
+		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
+		expect(trigger.credentialLoads).toBe(1);
+
+		trigger.editCredential({ ...suite.credentials.seedreamApi, apiKey: newKey });
+		const body = await apiTask(second.id, newKey);
+		// The emulator cannot revoke a key: the old key's read is answered 401 as a revoked key's would be.
+		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
+		const afterEdit = await trigger.deliver(body);
+		expect(afterEdit.status).toBe(200);
+		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
+		expect(afterEdit.warnings).toEqual([]);
+		expect(trigger.credentialLoads).toBe(2);
+		const { maskKey } = suite.emulator;
+		const reads = await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` });
+		expect(reads.slice(-2).map((/** @type {any} */ read) => [read.key, read.status])).toEqual([
+			[maskKey(suite.emulator.key), 401],
+			[maskKey(newKey), 200],
+		]);
+		// The copy loaded again is held as before.
+		expect((await trigger.deliver(await apiTask(third.id, newKey))).status).toBe(200);
+		expect(trigger.credentialLoads).toBe(2);
+		expect(JSON.stringify(afterEdit)).not.toContain(newKey);
+	});
+
+	test('a 401 with the credential unchanged: read again once, not sent again, answered 503 for EvoLink to retry', async () => {
+		const [first, second] = await finishedTasks(2);
+		const trigger = createTrigger({ output: 'urls' });
+		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
+		const body = await apiTask(second.id);
+		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
+		const refused = await trigger.deliver(body);
+		expect(refused.status).toBe(503);
+		expect(trigger.credentialLoads).toBe(2);
+		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` })).toHaveLength(2); // apiTask's + the trigger's
+		expect(refused.warnings.join('\n')).not.toContain(suite.emulator.key);
+	});
+
+	test('a held base URL that cannot be reached, edited in n8n since: the credential is read again and the callback confirmed', async () => {
+		const [first, second] = await finishedTasks(2);
+		const unreachable = { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' };
+		const trigger = createTrigger({ output: 'urls' }, { credentials: unreachable });
+		// Loaded just now, the unreachable copy is not read again: 503, and it stays held.
+		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(503);
+		expect(trigger.credentialLoads).toBe(1);
+
+		trigger.editCredential(suite.credentials.seedreamApi);
+		const afterEdit = await trigger.deliver(await apiTask(second.id));
+		expect(afterEdit.status).toBe(200);
+		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
+		expect(trigger.credentialLoads).toBe(2);
+	});
+
+	test('a key changed in n8n: the old key, refused (403, another account\'s task), is replaced by the new one', async () => {
+		const otherKey = `sk-test-other-${randomUUID()}`;
+		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
+		const [ownTask] = await finishedTasks(1);
+		const [otherTask, otherTask2] = await finishedTasks(2, otherKey);
+		const trigger = createTrigger({ output: 'urls' });
+		expect((await trigger.deliver(await apiTask(ownTask.id))).status).toBe(200);
+
+		trigger.editCredential({ ...suite.credentials.seedreamApi, apiKey: otherKey });
+		const afterEdit = await trigger.deliver(await apiTask(otherTask.id, otherKey));
+		expect(afterEdit.status).toBe(200);
+		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: otherTask.id, status: 'completed' });
+		expect(trigger.credentialLoads).toBe(2);
+		expect((await trigger.deliver(await apiTask(otherTask2.id, otherKey))).status).toBe(200);
+		expect(trigger.credentialLoads).toBe(2);
+		// The task was read with the old key (refused), then with the new one.
+		const reads = await suite.requests({ method: 'GET', path: `/v1/tasks/${otherTask.id}` });
+		const { maskKey } = suite.emulator;
+		expect(reads.slice(-2).map((/** @type {any} */ read) => [read.key, read.status])).toEqual([
+			[maskKey(suite.emulator.key), 403],
+			[maskKey(otherKey), 200],
+		]);
+		const everything = JSON.stringify({ afterEdit, staticData: trigger.staticData });
+		expect(everything).not.toContain(otherKey);
+		expect(everything).not.toContain(suite.emulator.key);
 	});
 
 	test('a completed task whose results are briefly empty starts the workflow with its images, after the same grace as polling', async () => {

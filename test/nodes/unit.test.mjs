@@ -14,6 +14,7 @@ const { uploadFile } = dist('transport/files.js');
 const { getTask } = dist('transport/index.js');
 const { waitForTask, EMPTY_RESULTS_GRACE_MS } = dist('tasks/wait.js');
 const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
+const { CredentialCache, CREDENTIAL_CACHE_TTL_MS } = dist('transport/credentialCache.js');
 
 const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
 
@@ -263,5 +264,53 @@ describe('waiting for a task (jest fake timers: n8n\'s sleep and Date.now on a v
 		expect(reads[0]).toBe(500);
 		expect(reads.at(-1) - reads[0]).toBe(EMPTY_RESULTS_GRACE_MS);
 		expect(reads.slice(1).every((at, index) => at - reads[index] === 500)).toBe(true);
+	});
+});
+
+describe('credential cache (virtual clock)', () => {
+	/** A cache on a clock the test moves, and a loader that counts its calls and answers `values` in turn. */
+	const setUp = (/** @type {unknown[]} */ values) => {
+		const clock = { now: 0 };
+		const cache = new CredentialCache(CREDENTIAL_CACHE_TTL_MS, () => clock.now);
+		let loads = 0;
+		const load = async () => {
+			const value = values[Math.min(loads, values.length - 1)];
+			loads++;
+			if (value instanceof Error) throw value;
+			return value;
+		};
+		return { clock, cache, load, loads: () => loads };
+	};
+
+	test('within the TTL the credential is loaded once; at the TTL it is loaded again', async () => {
+		const { clock, cache, load, loads } = setUp([{ apiKey: 'a' }, { apiKey: 'b' }]);
+		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: false });
+		clock.now = CREDENTIAL_CACHE_TTL_MS - 1;
+		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: true });
+		expect(loads()).toBe(1);
+		clock.now = CREDENTIAL_CACHE_TTL_MS;
+		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'b' }, cached: false });
+		expect(loads()).toBe(2);
+	});
+
+	test('fresh, or forget, loads it again; other IDs are held apart', async () => {
+		const { cache, load, loads } = setUp([{ apiKey: 'a' }, { apiKey: 'b' }, { apiKey: 'c' }, { apiKey: 'd' }]);
+		await cache.read('c1', load);
+		expect((await cache.read('c1', load, { fresh: true })).credentials).toEqual({ apiKey: 'b' });
+		cache.forget('c1');
+		expect((await cache.read('c1', load)).credentials).toEqual({ apiKey: 'c' });
+		expect((await cache.read('c2', load)).credentials).toEqual({ apiKey: 'd' });
+		expect((await cache.read('c1', load)).credentials).toEqual({ apiKey: 'c' });
+		expect(loads()).toBe(4);
+	});
+
+	test('reads at the same time share one load; a failed load is not kept', async () => {
+		const { cache, load, loads } = setUp([new Error('database down'), { apiKey: 'a' }]);
+		const failed = await Promise.allSettled([cache.read('c1', load), cache.read('c1', load)]);
+		expect(failed.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+		expect(loads()).toBe(1);
+		const together = await Promise.all([cache.read('c1', load), cache.read('c1', load)]);
+		expect(together.map((read) => read.credentials)).toEqual([{ apiKey: 'a' }, { apiKey: 'a' }]);
+		expect(loads()).toBe(2);
 	});
 });

@@ -58,7 +58,12 @@ export async function confirmCallback(
 	if (!options.verify) return checkUnconfirmed(reported);
 	let task: SeedreamTask;
 	try {
-		task = await getTask.call(this, reported.id, undefined, CONFIRM_DEADLINE);
+		// Once per callback, so from this process's short-lived copy of the credential (transport/credentialCache.ts):
+		// loading it in a webhook context costs n8n an expression isolate each time.
+		task = await getTask.call(this, reported.id, undefined, {
+			deadline: CONFIRM_DEADLINE,
+			cachedCredential: true,
+		});
 	} catch (error) {
 		const httpCode = Number((error as { httpCode?: string }).httpCode);
 		if (httpCode === 404 || httpCode === 400) {

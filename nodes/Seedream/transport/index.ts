@@ -18,12 +18,12 @@ export async function getTask(
 	this: IAllExecuteFunctions,
 	taskId: string,
 	itemIndex?: number,
-	deadline?: ApiRequestOptions['deadline'],
+	options: Pick<ApiRequestOptions, 'deadline' | 'cachedCredential'> = {},
 ): Promise<SeedreamTask> {
 	const task = await apiRequest.call(this, 'GET', `/v1/tasks/${encodeURIComponent(taskId)}`, {
+		...options,
 		itemIndex,
 		isComplete: isTaskShaped,
-		deadline,
 	});
 	return asTask(this, task, itemIndex);
 }

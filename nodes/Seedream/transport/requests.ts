@@ -10,6 +10,7 @@ import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, redirectError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
 import type { ByteStream } from './files';
+import { credentialsOf } from './credentialCache';
 
 /** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
@@ -36,6 +37,12 @@ export interface ApiRequestOptions {
 	isComplete?: (body: unknown) => boolean;
 	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
 	deadline?: { timeoutMs: number; budgetMs: number };
+	/**
+	 * Use this process's short-lived copy of the decrypted credential (credentialCache.ts), for a read made once
+	 * per incoming callback; when an attempt with it is refused (401, 403) or cannot reach its host, the credential
+	 * is read anew, and the attempt sent again if it changed.
+	 */
+	cachedCredential?: boolean;
 }
 
 export interface ApiResponse {
@@ -77,53 +84,79 @@ export async function apiRequestFull(
 	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
 	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
 	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
-	const credentials = await this.getCredentials<SeedreamCredentials>(CREDENTIAL_TYPE);
-	const hosts = hostsOf(credentials);
-	const credentialsDecrypted = { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials };
-	const url = `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
-	const response = await sendWithRetries(
-		this,
-		async () =>
-			await sendSameOrigin(
-				url,
-				async (target) =>
-					(await this.helpers.httpRequestWithAuthentication.call(
-						this,
-						CREDENTIAL_TYPE,
-						{
-							method,
-							url: target,
-							// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
-							body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
-							qs,
-							headers,
-							json: true,
-							returnFullResponse: true,
-							ignoreHttpStatusErrors: true,
-							// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
-							// axios) send the Authorization header on to whatever host a redirect names.
-							disableFollowRedirect: true,
-							timeout:
-								options.deadline?.timeoutMs ??
-								(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
-						},
-						{ credentialsDecrypted },
-					)) as IN8nHttpFullResponse,
-			),
-		{
-			// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
-			// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
-			// ignore the key, only a create whose answer was lost after it was processed could bill twice.
-			retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
-			itemIndex,
-			what: `${method} ${endpoint}`,
-			isFailure: isApiFailure,
-			budgetMs: options.deadline?.budgetMs,
-			isMalformed: (response) =>
-				response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
-		},
-	);
+	const useCache = options.cachedCredential === true;
+	const held = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
+	let credentials = held.credentials;
+	let mayReload = held.cached;
+	// A copy held in memory that fails (refused 401/403, or its host unreachable) may be one the user has edited
+	// since (another key, another base URL): it is read again once, and the attempt sent again if it changed.
+	const reloaded = async (): Promise<boolean> => {
+		if (!mayReload) return false;
+		mayReload = false;
+		held.forget();
+		const fresh = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, {
+			useCache,
+			fresh: true,
+		});
+		const changed = !sameCredentials(fresh.credentials, credentials);
+		credentials = fresh.credentials;
+		return changed;
+	};
+	const urlNow = () => {
+		const hosts = hostsOf(credentials);
+		return `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
+	};
+	const send = async (target: string) =>
+		(await this.helpers.httpRequestWithAuthentication.call(
+			this,
+			CREDENTIAL_TYPE,
+			{
+				method,
+				url: target,
+				// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
+				body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
+				qs,
+				headers,
+				json: true,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
+				// axios) send the Authorization header on to whatever host a redirect names.
+				disableFollowRedirect: true,
+				timeout:
+					options.deadline?.timeoutMs ??
+					(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+			},
+			{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
+		)) as IN8nHttpFullResponse;
+	const attempt = async (): Promise<IN8nHttpFullResponse> => {
+		const outcome = await sendSameOrigin(urlNow(), send).then(
+			(response) => ({ response }),
+			(error: unknown) => ({ error }),
+		);
+		if ('error' in outcome) {
+			if (await reloaded()) return await attempt();
+			return await Promise.reject(outcome.error);
+		}
+		if ([401, 403].includes(outcome.response.statusCode) && (await reloaded())) {
+			return await attempt();
+		}
+		return outcome.response;
+	};
+	const response = await sendWithRetries(this, attempt, {
+		// With an Idempotency-Key, sending a create again replays the first task instead of billing twice.
+		// Unverified (docs/evolink-api.md §2: seen in EvoLink's own client, not documented): were the service to
+		// ignore the key, only a create whose answer was lost after it was processed could bill twice.
+		retry: retry === 'create' && hasIdempotencyKey(headers) ? 'read' : retry,
+		itemIndex,
+		what: `${method} ${endpoint}`,
+		isFailure: isApiFailure,
+		budgetMs: options.deadline?.budgetMs,
+		isMalformed: (response) =>
+			response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
+	});
 	if (isApiFailure(response)) throw responseError(this.getNode(), response, itemIndex);
+	const url = urlNow();
 	const redirect = redirectTarget(response, url);
 	if (redirect)
 		throw redirectError(this.getNode(), response.statusCode, url, redirect, MAX_REDIRECTS);
@@ -132,6 +165,15 @@ export async function apiRequestFull(
 		headers: (response.headers ?? {}) as IDataObject,
 		statusCode: response.statusCode,
 	};
+}
+
+/** Whether two readings of the credential send the same key to the same hosts. */
+function sameCredentials(a: SeedreamCredentials, b: SeedreamCredentials): boolean {
+	const ha = hostsOf(a);
+	const hb = hostsOf(b);
+	return (
+		a.apiKey === b.apiKey && ha.baseUrl === hb.baseUrl && ha.filesBaseUrl === hb.filesBaseUrl
+	);
 }
 
 export async function apiRequest(
