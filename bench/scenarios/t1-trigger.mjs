@@ -68,9 +68,17 @@ const LINES = [
 	},
 	{
 		name: 'ours',
-		label: 'Seedream Trigger, default settings (Confirm With the API on)',
+		label: 'Seedream Trigger 1 (as saved in existing workflows: URLs only), default settings (Confirm With the API on)',
 		nodeName: TRIGGER_NAME,
 		node: () => ({ name: TRIGGER_NAME, type: TRIGGER, typeVersion: 1, webhookId: randomUUID(), parameters: {} }),
+		taskIdOf: (json) => json?.taskId,
+	},
+	{
+		// What a trigger added today is (node version 1.1): binary output, so each callback also downloads its image.
+		name: 'oursBinary',
+		label: 'Seedream Trigger 1.1 as added today (Confirm With the API on, images downloaded as binary)',
+		nodeName: TRIGGER_NAME,
+		node: () => ({ name: TRIGGER_NAME, type: TRIGGER, typeVersion: 1.1, webhookId: randomUUID(), parameters: {} }),
 		taskIdOf: (json) => json?.taskId,
 	},
 	{
@@ -216,7 +224,7 @@ function uniqueIndex(slot) {
 
 /** @param {Record<string, any>} figures @param {typeof LINES} lines @returns {import('../run.mjs').Row[]} */
 function rows(figures, lines) {
-	const { baseline, ours, oursNoConfirm } = figures;
+	const { baseline, ours, oursBinary, oursNoConfirm } = figures;
 	const load = `${RATE}/s for ${figures.seconds} s, ${figures.requests} POSTs (${figures.repeats} repeats)`;
 	/** @type {import('../run.mjs').Row[]} */
 	const out = [];
@@ -250,6 +258,27 @@ function rows(figures, lines) {
 				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
 				goal: '< 500 MB',
 				holds: ours.rss.growthBytes < 500 * MB,
+			},
+		);
+	}
+	if (has('oursBinary')) {
+		const bin = oursBinary;
+		out.push(
+			{ id: 'T1', figure: 'node 1.1 (binary output, one download per callback): answer time p95', unit: 'ms', ours: bin.p95Ms, baseline: b('p95Ms'), note: `p50 ${bin.p50Ms} ms, max ${bin.maxMs} ms` },
+			{
+				id: 'T1',
+				figure: 'node 1.1: failed / lost / duplicate starts',
+				unit: '',
+				ours: `${bin.failed} / ${bin.lost} / ${bin.duplicateStarts}`,
+				baseline: has('baseline') ? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}` : null,
+			},
+			{ id: 'T1', figure: 'node 1.1: n8n RSS growth', unit: 'MB', ours: mb(bin.rss.growthBytes), baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null },
+			{
+				id: 'T1',
+				figure: 'node 1.1: n8n CPU time / isolates per request',
+				unit: '',
+				ours: `${bin.cpuMsPerRequest} ms / ${bin.isolatesPerRequest}`,
+				baseline: has('baseline') ? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}` : null,
 			},
 		);
 	}
