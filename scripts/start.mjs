@@ -103,6 +103,7 @@ const target = realApi
 const logFiles = cluster
 	? `${instance.logs}/ (${[...cluster.processes.map((p) => p.name), ...cluster.infrastructure.map((p) => p.name)].join(', ')}).log`
 	: `${join(instance.logs, 'n8n.log')}${realApi ? '' : `, ${join(instance.logs, 'emulator.log')}`}`;
+const nameWidth = Math.max(...instance.workflows.map((w) => w.name.length));
 const lines = [
 	'',
 	`n8n ${N8N_VERSION} with n8n-nodes-seedream@${instance.install.version} is ready${cluster ? ' in queue mode' : ''} (${seconds} s${installed}).`,
@@ -111,7 +112,7 @@ const lines = [
 	`  Log in:      ${owner.email} / ${password}`,
 	`  Credential:  "${CREDENTIAL_NAME}" -> ${target}`,
 	'  Workflows:',
-	...instance.workflows.map((w) => `    ${w.name.padEnd(54)} ${instance?.url}/workflow/${w.id}`),
+	...instance.workflows.map((w) => `    ${w.name.padEnd(nameWidth)} ${instance?.url}/workflow/${w.id}`),
 	`  User folder: ${cluster ? join(userFolder, 'queue') : userFolder}`,
 	`  Logs:        ${logFiles}`,
 	...(cluster
