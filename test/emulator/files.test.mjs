@@ -122,12 +122,16 @@ describe('upload errors answer {success:false, code, msg}', () => {
 			});
 		}
 	});
-	test('larger than 10 MB → 413, exactly 10 MB passes', async () => {
-		const exact = Buffer.concat([png, Buffer.alloc(10 * 1024 * 1024 - png.length)]);
+	test('larger than 100 MB → 413, exactly 100 MB passes (docs/evolink-api.md §7 update: "Max 100MB")', async () => {
+		const exact = Buffer.concat([png, Buffer.alloc(100 * 1024 * 1024 - png.length)]);
 		expect((await streamUpload(exact)).status).toBe(200);
 		const over = await streamUpload(Buffer.concat([exact, Buffer.alloc(1)]));
 		expect(over.status).toBe(413);
-		expect(over.json).toMatchObject({ success: false, code: 413 });
+		expect(over.json).toMatchObject({
+			success: false,
+			code: 413,
+			msg: expect.stringContaining('100 MB'),
+		});
 		expect(
 			(
 				await base64Upload({
