@@ -43,6 +43,11 @@ export const API_ROUTES = [
 		/^\/api\/v1\/files\/upload\/stream$/,
 		(ctx) => ctx.state.files.uploadStream(upload(ctx)),
 	],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/url$/,
+		(ctx) => ctx.state.files.uploadUrl(upload(ctx), ctx.state.closing.signal),
+	],
 	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
 	[
 		'GET',

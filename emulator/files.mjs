@@ -11,6 +11,7 @@ import { ApiError, TooLarge, json, maskKey, parseJsonObject, readBody } from './
 import { FILE_FORMATS, FILE_MAX_BYTES, FILE_TTL_MS } from './limits.mjs';
 import { sniffFormat } from './formats.mjs';
 import { isoBeijing } from './clock.mjs';
+import { fetchLimited } from './references.mjs';
 
 // Base64 is 4/3 of the bytes; a data URL prefix and JSON add a little.
 const BASE64_BODY_LIMIT = Math.ceil((FILE_MAX_BYTES * 4) / 3) + 64 * 1024;
@@ -74,6 +75,37 @@ export class Files {
 		return this.#store(account, entry, data, {
 			fileName: optionalString(body.file_name),
 			originalName: optionalString(body.file_name),
+			uploadPath: optionalString(body.upload_path),
+		});
+	}
+
+	/**
+	 * §7 update: `POST /api/v1/files/upload/url` with `{file_url, upload_path?, file_name?}`. The emulator fetches
+	 * loopback URLs only (it must not reach out to the internet); an unreachable URL is a 400 (unverified).
+	 * @param {UploadContext} ctx @param {AbortSignal} signal aborted when the emulator closes
+	 */
+	async uploadUrl({ req, account, entry }, signal) {
+		const body = parseJsonObject(await readBody(req, 64 * 1024));
+		const url = body.file_url;
+		let parsed;
+		try {
+			parsed = typeof url === 'string' ? new URL(url) : undefined;
+		} catch {
+			parsed = undefined;
+		}
+		if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+			throw new ApiError(400, 'invalid_request', 'file_url is required: an http(s) URL');
+		}
+		const fetched = await fetchLimited(parsed.href, FILE_MAX_BYTES, signal);
+		if ('error' in fetched) {
+			entry.body = { fileUrl: parsed.href };
+			if (fetched.code === 'invalid_parameters') tooLarge();
+			throw new ApiError(400, 'invalid_request', `file_url could not be fetched: ${fetched.error}`);
+		}
+		const fromUrl = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
+		return this.#store(account, entry, fetched.body, {
+			fileName: optionalString(body.file_name),
+			originalName: optionalString(fromUrl),
 			uploadPath: optionalString(body.upload_path),
 		});
 	}

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { KEY, emulator, headerImage, pngOf, useEmulator } from './helpers.mjs';
+import { KEY, emulator, headerImage, imageServer, pngOf, useEmulator } from './helpers.mjs';
 
 const emu = useEmulator({ taskMs: 0 });
 /** @type {Buffer} */
@@ -484,5 +484,53 @@ describe('read-back for tests: uploads and deletes per key', () => {
 			}),
 		]);
 		expect(JSON.stringify(listed)).not.toContain(KEY);
+	});
+});
+
+describe('POST /api/v1/files/upload/url', () => {
+	test('fetches the image and stores it like any upload; errors in the envelope', async () => {
+		const server = await imageServer({
+			'/photos/holiday.png': png,
+			'/notes.txt': Buffer.from('plain text'),
+		});
+		try {
+			const upload = (/** @type {Record<string, unknown>} */ body) =>
+				emu.request('POST', '/api/v1/files/upload/url', { body });
+			const { status, json } = await upload({
+				file_url: `${server.url}/photos/holiday.png`,
+				upload_path: 'refs',
+			});
+			expect(status).toBe(200);
+			expect(json).toMatchObject({
+				success: true,
+				code: 200,
+				data: {
+					original_name: 'holiday.png',
+					file_name: 'holiday.png',
+					upload_path: 'refs',
+					file_size: png.length,
+				},
+			});
+			expect(Buffer.from(await (await fetch(json.data.file_url)).arrayBuffer()).equals(png)).toBe(
+				true,
+			);
+			expect((await quotaOf()).data.used_files).toBe(1);
+			for (const [body, fragment] of [
+				[{}, 'file_url'],
+				[{ file_url: `${server.url}/missing.png` }, 'HTTP 404'],
+				[{ file_url: `${server.url}/notes.txt` }, 'jpeg, png, gif, webp'],
+				[{ file_url: 'https://files.example/photo.png' }, 'loopback'],
+			]) {
+				const refused = await upload(body);
+				expect(refused.status).toBe(400);
+				expect(refused.json).toEqual({
+					success: false,
+					code: 400,
+					msg: expect.stringContaining(fragment),
+				});
+			}
+		} finally {
+			await server.close();
+		}
 	});
 });
