@@ -2,8 +2,11 @@
 // Issue 17, finding 10: the node's model tables and the emulator's agree on every boundary of
 // docs/evolink-api.md §2 and docs/evolink-seedream-5.md §2-§5. Each side is probed on its own: the node through
 // its validation (dist/nodes/Seedream/helpers/validate.js, error or none), the emulator over real HTTP (400 or
-// 200 at submit; for binary references, its Files upload and then the task's reference check). Each answer is
-// also checked against the docs' answer written below, so a rule both sides got wrong fails as well.
+// 200 at submit; for binary references, its Files upload and then the task's reference check). The boundaries:
+// prompt length, n, references per task, prompt_priority, every ratio x tier, size presets, pixel range and
+// aspect, output_format and background where a model has them, and each reference's bytes, sides, pixels,
+// aspect and format. Each answer is also checked against the docs' answer written below, so a rule both sides
+// got wrong fails as well.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { packageDir } from '../harness/paths.mjs';
@@ -52,7 +55,7 @@ const LAYERIZE = 'doubao-seedream-5.0-pro-layerize';
 /**
  * A create in the API's terms, which each side reads in its own way.
  * @typedef {{ prompt?: string, n?: number, size?: string, quality?: string, prompt_priority?: string,
- *   references?: number }} Probe
+ *   references?: number, output_format?: string, background?: string }} Probe
  */
 
 /** A valid create for each model, which each boundary changes in one field. @type {Record<string, Probe>} */
@@ -87,6 +90,8 @@ function nodeAnswer(model, probe) {
 				promptPriority: probe.prompt_priority ?? 'standard',
 				callbackUrl: '',
 				referenceCount: probe.references ?? 0,
+				outputFormat: probe.output_format,
+				background: probe.background,
 			},
 			{ allowInternalCallback: true },
 		);
@@ -107,10 +112,16 @@ afterAll(() => emu.close());
 
 /** The emulator's answer at submit. @param {string} model @param {Probe} probe */
 async function emulatorAnswer(model, probe) {
-	const { references, ...fields } = probe;
+	const { references, output_format, ...fields } = probe;
 	const body = {
 		model,
 		...fields,
+		// Each model's documented place (docs/evolink-seedream-5.md §2-§4): Lite's model_params, the others' top level.
+		...(output_format === undefined
+			? {}
+			: model === LITE
+				? { model_params: { output_format } }
+				: { output_format }),
 		...(references !== undefined
 			? {
 					image_urls: Array.from({ length: references }, (_, i) => `https://refs.example/${i}.png`),
@@ -197,6 +208,35 @@ function boundaries(model) {
 	if (rules.n) {
 		for (const n of [1, 15]) ok(`n ${n}`, { n });
 		for (const n of [0, 16, 2.5]) ok(`n ${n}`, { n }, false);
+	}
+	if ([LITE, PRO, LAYERIZE].includes(model)) {
+		for (const format of ['png', 'jpeg', 'webp'])
+			ok(`output_format ${format}`, { output_format: format }, format !== 'webp');
+	}
+	if (model === PRO) {
+		// docs/evolink-seedream-5.md §3, §7: transparent needs exactly one reference and refuses jpeg output.
+		ok('background opaque', { background: 'opaque' });
+		ok('background white', { background: 'white' }, false);
+		ok('background transparent, 1 reference, png', {
+			background: 'transparent',
+			references: 1,
+			output_format: 'png',
+		});
+		ok(
+			'background transparent, no reference',
+			{ background: 'transparent', references: 0, output_format: 'png' },
+			false,
+		);
+		ok(
+			'background transparent, 2 references',
+			{ background: 'transparent', references: 2, output_format: 'png' },
+			false,
+		);
+		ok(
+			'background transparent, jpeg',
+			{ background: 'transparent', references: 1, output_format: 'jpeg' },
+			false,
+		);
 	}
 	for (const priority of ['standard', 'fast', 'slow'])
 		ok(
