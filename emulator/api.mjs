@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The API's routes (§2, §3, §6, §7) and the content links (§9: plain links, no key): what each path does,
+ * The API's routes (§2, §3, §6, §7 with its 2026-12-04 update) and the content links (§9: plain links, no key): what each path does,
  * on top of the modules that own the rules (validation, tasks, ledger, files, images).
  */
 import { ApiError, bearerKey, invalid, parseJsonObject, readBody } from './http.mjs';
@@ -43,7 +43,26 @@ export const API_ROUTES = [
 		/^\/api\/v1\/files\/upload\/stream$/,
 		(ctx) => ctx.state.files.uploadStream(upload(ctx)),
 	],
+	[
+		'POST',
+		/^\/api\/v1\/files\/upload\/url$/,
+		(ctx) => ctx.state.files.uploadUrl(upload(ctx), ctx.state.closing.signal),
+	],
 	['GET', /^\/api\/v1\/files\/quota$/, (ctx) => ctx.state.files.quota(authenticate(ctx))],
+	[
+		'GET',
+		/^\/api\/v1\/files\/list$/,
+		(ctx) =>
+			ctx.state.files.listPage(
+				authenticate(ctx),
+				new URL(ctx.req.url ?? '/', 'http://emulator').searchParams,
+			),
+	],
+	[
+		'DELETE',
+		/^\/api\/v1\/files\/([^/]+)$/,
+		(ctx, [id]) => ctx.state.files.delete(authenticate(ctx), id),
+	],
 	// §9: result and file URLs are plain links, no key needed.
 	['GET', /^\/api\/v1\/files\/download\/([^/]+)$/, (ctx, [id]) => serveFile(ctx, id)],
 	['GET', /^\/content\/files\/([^/]+)\/[^/]+$/, (ctx, [id]) => serveFile(ctx, id)],

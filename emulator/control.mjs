@@ -28,7 +28,7 @@ export function controlRoutes(state) {
 			'POST',
 			/^\/__emulator\/keys$/,
 			async (req) => {
-				const { key, credits, models } = await body(req);
+				const { key, credits, models, maxFiles } = await body(req);
 				if (typeof key !== 'string' || !key) throw invalid('key', 'key is required');
 				if (credits !== undefined && !(typeof credits === 'number' && credits >= 0)) {
 					throw invalid('credits', 'credits must be a number ≥ 0');
@@ -40,10 +40,15 @@ export function controlRoutes(state) {
 				) {
 					throw invalid('models', 'models must be an array of model ids');
 				}
+				if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles >= 0)) {
+					throw invalid('maxFiles', 'maxFiles must be a whole number ≥ 0');
+				}
 				state.ledger.addKey(key, {
 					credits: typeof credits === 'number' ? credits : state.options.credits,
 					models,
 				});
+				// This key's own file quota (docs/evolink-api.md §7: 100 by default, 500 for VIP).
+				if (maxFiles !== undefined) state.files.setKeyQuota(key, /** @type {number} */ (maxFiles));
 				return json(200, { ok: true });
 			},
 		],
@@ -98,6 +103,7 @@ export function controlRoutes(state) {
 				),
 		],
 		['GET', /^\/__emulator\/files$/, () => json(200, state.files.list())],
+		['GET', /^\/__emulator\/files\/counts$/, () => json(200, state.files.counts())],
 		[
 			'POST',
 			/^\/__emulator\/tasks\/([^/]+)\/cancel$/,

@@ -1,22 +1,32 @@
 // @ts-check
 /**
- * The Files API (§7): base64 and multipart uploads of one jpeg/png/gif/webp image (by magic bytes), a
- * per-key quota, 72 h expiry. `file_url` is served by the emulator as a plain link, so it works as an
- * `image_urls` entry. Errors answer `{success:false, code, msg}` (§7, unverified shape).
+ * The Files API (docs/evolink-api.md §7 and its update of 2026-12-04): base64 and multipart uploads of one
+ * jpeg/png/gif/webp image (by magic bytes), delete, list, a per-key quota (100 files unless configured), 72 h
+ * expiry. `file_url` is served by the emulator as a plain link, so it works as an `image_urls` entry. Every
+ * answer is the envelope `{success, code, msg, data?}`; errors `{success:false, code, msg}`.
+ * Tests read back what each key uploaded and deleted (`GET /__emulator/files`, `/__emulator/files/counts`).
  */
-import { randomBytes } from 'node:crypto';
-import { ApiError, TooLarge, json, parseJsonObject, readBody } from './http.mjs';
+import { createHash, randomBytes } from 'node:crypto';
+import { ApiError, TooLarge, json, maskKey, parseJsonObject, readBody } from './http.mjs';
 import { FILE_FORMATS, FILE_MAX_BYTES, FILE_TTL_MS } from './limits.mjs';
 import { sniffFormat } from './formats.mjs';
 import { isoBeijing } from './clock.mjs';
+import { fetchLimited } from './references.mjs';
 
 // Base64 is 4/3 of the bytes; a data URL prefix and JSON add a little.
 const BASE64_BODY_LIMIT = Math.ceil((FILE_MAX_BYTES * 4) / 3) + 64 * 1024;
 const MULTIPART_BODY_LIMIT = FILE_MAX_BYTES + 64 * 1024;
 
+// §7 update: list pages; the page size's bounds are not documented (the emulator's reading: 1-100, default 20).
+const PAGE_SIZE_DEFAULT = 20;
+const PAGE_SIZE_MAX = 100;
+
 /**
+ * A file stays here after it is deleted (its bytes dropped, `deletedAt` set), so tests can read back what
+ * each key uploaded and deleted; only live files count against the quota and are served.
  * @typedef {{ id: string, key: string, fileName: string, originalName: string, size: number, mimeType: string,
- *   uploadPath: string, data: Buffer, uploadedAt: number, expiresAt: number }} StoredFile
+ *   uploadPath: string, data: Buffer, sha256: string, uploadedAt: number, expiresAt: number,
+ *   deletedAt: number | null }} StoredFile
  * @typedef {{ req: import('node:http').IncomingMessage, account: import('./ledger.mjs').Account, entry: Record<string, any> }} UploadContext
  */
 
@@ -26,10 +36,24 @@ export class Files {
 		this.deps = deps;
 		/** @type {Map<string, StoredFile>} */
 		this.byId = new Map();
+		/** A key's own quota (`POST /__emulator/keys` with `maxFiles`, e.g. a VIP's 500), else config.maxFiles. */
+		/** @type {Map<string, number>} */
+		this.maxFilesByKey = new Map();
 	}
 
 	reset() {
 		this.byId.clear();
+		this.maxFilesByKey.clear();
+	}
+
+	/** @param {string} key @param {number} maxFiles */
+	setKeyQuota(key, maxFiles) {
+		this.maxFilesByKey.set(key, maxFiles);
+	}
+
+	/** @param {string} key */
+	#maxFiles(key) {
+		return this.maxFilesByKey.get(key) ?? this.deps.config.maxFiles;
 	}
 
 	/** @param {UploadContext} ctx */
@@ -51,6 +75,37 @@ export class Files {
 		return this.#store(account, entry, data, {
 			fileName: optionalString(body.file_name),
 			originalName: optionalString(body.file_name),
+			uploadPath: optionalString(body.upload_path),
+		});
+	}
+
+	/**
+	 * §7 update: `POST /api/v1/files/upload/url` with `{file_url, upload_path?, file_name?}`. The emulator fetches
+	 * loopback URLs only (it must not reach out to the internet); an unreachable URL is a 400 (unverified).
+	 * @param {UploadContext} ctx @param {AbortSignal} signal aborted when the emulator closes
+	 */
+	async uploadUrl({ req, account, entry }, signal) {
+		const body = parseJsonObject(await readBody(req, 64 * 1024));
+		const url = body.file_url;
+		let parsed;
+		try {
+			parsed = typeof url === 'string' ? new URL(url) : undefined;
+		} catch {
+			parsed = undefined;
+		}
+		if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+			throw new ApiError(400, 'invalid_request', 'file_url is required: an http(s) URL');
+		}
+		const fetched = await fetchLimited(parsed.href, FILE_MAX_BYTES, signal);
+		if ('error' in fetched) {
+			entry.body = { fileUrl: parsed.href };
+			if (fetched.code === 'invalid_parameters') tooLarge();
+			throw new ApiError(400, 'invalid_request', `file_url could not be fetched: ${fetched.error}`);
+		}
+		const fromUrl = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
+		return this.#store(account, entry, fetched.body, {
+			fileName: optionalString(body.file_name),
+			originalName: optionalString(fromUrl),
 			uploadPath: optionalString(body.upload_path),
 		});
 	}
@@ -79,38 +134,111 @@ export class Files {
 		});
 	}
 
-	/** @param {import('./ledger.mjs').Account} account */
+	/** §7 update: `GET /api/v1/files/quota`. @param {import('./ledger.mjs').Account} account */
 	quota(account) {
 		const used = this.#live(account.key).length;
-		const max = this.deps.config.maxFiles;
+		const max = this.#maxFiles(account.key);
 		return json(200, {
 			success: true,
 			code: 200,
 			msg: 'ok',
 			data: {
+				// docs/evolink-api.md §2's usage example names the group "default"; the emulator has no other.
+				user_group: 'default',
 				used_files: used,
 				max_files: max,
 				remain_files: Math.max(0, max - used),
-				max_file_size: FILE_MAX_BYTES,
 			},
 		});
 	}
 
-	/** A file by id for download, or undefined when unknown; `expired` after 72 h. @param {string} id */
+	/**
+	 * §7 update: `GET /api/v1/files/list?page=&pageSize=`, the key's live files, newest first (the order is not
+	 * documented), with the four documented fields.
+	 * @param {import('./ledger.mjs').Account} account @param {URLSearchParams} query
+	 */
+	listPage(account, query) {
+		const page = pageNumber(query, 'page', 1, Infinity);
+		const pageSize = pageNumber(query, 'pageSize', PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
+		const live = this.#live(account.key).sort((a, b) => b.uploadedAt - a.uploadedAt);
+		return json(200, {
+			success: true,
+			code: 200,
+			msg: 'ok',
+			data: {
+				total: live.length,
+				files: live.slice((page - 1) * pageSize, page * pageSize).map((file) => ({
+					file_id: file.id,
+					file_name: file.fileName,
+					file_size: file.size,
+					upload_time: isoBeijing(file.uploadedAt),
+				})),
+			},
+		});
+	}
+
+	/**
+	 * §7 update: `DELETE /api/v1/files/{file_id}`. Unknown, deleted or expired: 404. Another key's file: 403, as
+	 * §3 answers another key's task (the Files API documents no such case: unverified). Its URLs stop serving.
+	 * @param {import('./ledger.mjs').Account} account @param {string} id
+	 */
+	delete(account, id) {
+		const file = this.byId.get(id);
+		if (!file || file.deletedAt !== null || this.deps.now() >= file.expiresAt)
+			throw new ApiError(404, 'file_not_found', `No file ${id}`);
+		if (file.key !== account.key)
+			throw new ApiError(403, 'permission_denied', `File ${id} belongs to another key`);
+		file.deletedAt = this.deps.now();
+		file.data = Buffer.alloc(0);
+		return json(200, { success: true, code: 200, msg: 'File deleted successfully' });
+	}
+
+	/** A file by id for download, or undefined when unknown or deleted; `expired` after 72 h. @param {string} id */
 	find(id) {
 		const file = this.byId.get(id);
-		return file && { file, expired: this.deps.now() >= file.expiresAt };
+		if (!file || file.deletedAt !== null) return undefined;
+		return { file, expired: this.deps.now() >= file.expiresAt };
 	}
 
-	/** `GET /__emulator/files` (no data, no key). */
+	/** `GET /__emulator/files`: every file since the last reset, deleted ones too (no bytes, the key masked). */
 	list() {
-		return [...this.byId.values()].map(({ data, key, ...meta }) => meta);
+		const now = this.deps.now();
+		return [...this.byId.values()].map(({ data, key, ...meta }) => ({
+			...meta,
+			key: maskKey(key),
+			expired: now >= meta.expiresAt,
+		}));
 	}
 
-	/** @param {string} key */
+	/**
+	 * `GET /__emulator/files/counts`: per masked key, files uploaded, deleted, expired before being deleted, and
+	 * live, so a test can assert "files deleted = files uploaded".
+	 */
+	counts() {
+		const now = this.deps.now();
+		/** @type {Record<string, { uploaded: number, deleted: number, expired: number, live: number }>} */
+		const counts = {};
+		for (const file of this.byId.values()) {
+			const count = (counts[maskKey(file.key)] ??= {
+				uploaded: 0,
+				deleted: 0,
+				expired: 0,
+				live: 0,
+			});
+			count.uploaded++;
+			if (file.deletedAt !== null) count.deleted++;
+			else if (now >= file.expiresAt) count.expired++;
+			else count.live++;
+		}
+		return counts;
+	}
+
+	/** Files that count against the key's quota: neither deleted nor expired (72 h). @param {string} key */
 	#live(key) {
 		const now = this.deps.now();
-		return [...this.byId.values()].filter((file) => file.key === key && now < file.expiresAt);
+		return [...this.byId.values()].filter(
+			(file) => file.key === key && file.deletedAt === null && now < file.expiresAt,
+		);
 	}
 
 	/**
@@ -133,11 +261,14 @@ export class Files {
 				`Unsupported file format: only ${FILE_FORMATS.join(', ')} images are accepted`,
 			);
 		}
-		if (this.#live(account.key).length >= this.deps.config.maxFiles) {
+		const maxFiles = this.#maxFiles(account.key);
+		if (this.#live(account.key).length >= maxFiles) {
+			// docs/evolink-api.md §7: a full quota's answer is unverified; the tolerant reading is a 4xx envelope
+			// {success:false, code, msg} whose msg names the quota (and how to free it).
 			throw new ApiError(
 				403,
 				'quota_exceeded',
-				`File quota exceeded (${this.deps.config.maxFiles} files)`,
+				`File quota exceeded (${maxFiles} files): delete files or wait for them to expire (72 hours)`,
 			);
 		}
 		const id = `file_${randomBytes(6).toString('hex')}`;
@@ -153,8 +284,10 @@ export class Files {
 			mimeType: format.mimeType,
 			uploadPath: safePath(names.uploadPath) ?? '',
 			data,
+			sha256: createHash('sha256').update(data).digest('hex'),
 			uploadedAt,
 			expiresAt: uploadedAt + FILE_TTL_MS,
+			deletedAt: null,
 		};
 		this.byId.set(id, file);
 		const base = this.deps.baseUrl();
@@ -191,6 +324,24 @@ function tooLarge() {
 		'file_too_large',
 		`The file is larger than ${FILE_MAX_BYTES / 1024 / 1024} MB`,
 	);
+}
+
+/**
+ * A positive whole page number or size from the query, its default when absent; else a 400 naming it.
+ * @param {URLSearchParams} query @param {string} name @param {number} fallback @param {number} max
+ */
+function pageNumber(query, name, fallback, max) {
+	const raw = query.get(name);
+	if (raw === null || raw === '') return fallback;
+	const value = Number(raw);
+	if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+		throw new ApiError(
+			400,
+			'invalid_request',
+			`${name} must be a whole number from 1${max === Infinity ? '' : ` to ${max}`}`,
+		);
+	}
+	return value;
 }
 
 const optionalString = (/** @type {unknown} */ v) =>

@@ -21,10 +21,11 @@ export const RESULT_TTL_MS = 24 * 3600 * 1000;
 export const FILE_TTL_MS = 72 * 3600 * 1000;
 
 // docs/evolink-api.md §7: jpeg, png, gif, webp only (docs/evolink-seedream-5.md §5: so heic, heif, bmp and tiff
-// reach 5.0 Pro as URLs only); per-account quota 2000 files. The per-file byte limit is not documented: the
-// emulator uses the 4.x reference limit (10 MB), since uploads exist to become references.
+// reach 5.0 Pro as URLs only). At most 100 MB a file (the §7 update, from EvoLink's tool texts), so a 30 MB 5.0 Pro
+// reference can be uploaded; each model's own byte limit is checked when a task uses the file. The quota (§7 update): 100 files by default (500 for VIP; the docs'
+// example shows 2000, so it is per account and unknown): 100, the safe default, per key unless configured.
 export const FILE_FORMATS = ['jpeg', 'png', 'gif', 'webp'];
-export const FILE_MAX_BYTES = 10 * 1024 * 1024;
-export const FILES_MAX_PER_KEY = 2000;
+export const FILE_MAX_BYTES = 100 * 1024 * 1024;
+export const FILES_MAX_PER_KEY = 100;
 
 export const TASK_ID_PREFIX = 'task-unified-';

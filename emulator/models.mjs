@@ -158,12 +158,52 @@ const SEEDREAM_40 = {
 	layerize: false,
 };
 
-/** @type {ModelRules} docs/evolink-api.md §2: 4.0's rules with quality 2K/4K and standard priority only. */
+/**
+ * @type {ModelRules} Written out on its own, not as 4.0's copy (issue 17, finding 10: inherited, it accepted 4.0's
+ * `1K` and `1024x1024`): docs/evolink-api.md §2 (quality 2K/4K, prompt_priority standard only) and
+ * docs/evolink-seedream-5.md §5 (pixels in [3 686 400, 16 777 216], so the `1K` preset is out too; 2K and 4K
+ * remain, §5 says only 5.x never documented the tier presets).
+ */
 const SEEDREAM_45 = {
-	...SEEDREAM_40,
 	id: 'doubao-seedream-4.5',
+	// docs/evolink-seedream-5.md §6: the 4.5 schema holds exactly these fields, as 4.0's.
+	documented: {
+		top: [
+			'model',
+			'prompt',
+			'n',
+			'size',
+			'quality',
+			'prompt_priority',
+			'image_urls',
+			'callback_url',
+		],
+		modelParams: [],
+	},
+	prompt: { required: true, maxChars: 2000 },
+	n: { min: 1, max: 15, default: 1 },
+	size: {
+		presets: { '2K': [2048, 2048], '4K': [4096, 4096] },
+		tiers: [],
+		areaMin: 3686400,
+		areaMax: 16777216,
+		aspect: ASPECT,
+		omitted: [2048, 2048],
+	},
 	qualities: ['2K', '4K'],
+	defaultQuality: '2K',
+	// The docs give one 4.x table; 4.5 uses its 2K and 4K columns (its 1K column is below 4.5's pixel range).
+	ratioTable: TABLE_40,
 	promptPriorities: ['standard'],
+	references: REFERENCES_4X,
+	outputFormat: null,
+	tools: [],
+	watermark: false,
+	backgrounds: [],
+	// No 4.5 price is documented: 4.0's 1.8 (docs/evolink-api.md §9, unverified as a price).
+	price: { perImage: 1.8 },
+	estimatedSeconds: null,
+	layerize: false,
 };
 
 /** @type {ModelRules} docs/evolink-seedream-5.md §2 */

@@ -104,13 +104,13 @@ function brokenLimit({ width, height }, rules) {
 const fail = (code, message) => ({ ok: false, code, message });
 
 /**
- * GET a URL, stopping past the size limit.
+ * GET a URL, stopping past the size limit (also the Files API's upload by URL).
  * @param {string} url
  * @param {number} maxBytes
  * @param {AbortSignal} [signal]
  * @returns {Promise<{ body: Buffer } | { error: string, code?: string }>}
  */
-function fetchLimited(url, maxBytes, signal) {
+export function fetchLimited(url, maxBytes, signal) {
 	const target = new URL(url);
 	if (!isLoopbackHost(target.hostname)) {
 		return Promise.resolve({

@@ -4,7 +4,7 @@
  * The local EvoLink emulator: one port serves the API (/v1/...), the Files API (/api/v1/files/...), the
  * content (result images, uploaded files) and the control surface (/__emulator/...).
  * Programmatic: `startEmulator(options)`; CLI: `node emulator/server.mjs [--port N] [--task-ms N]
- * [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N]`. See emulator/README.md.
+ * [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N] [--max-files N]`. See emulator/README.md.
  */
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
@@ -41,7 +41,7 @@ const LOG_LIMIT = 10_000;
 
 /**
  * @typedef {{ port: number, host: string, keys: string[], taskMs: number, allowInsecureCallbacks: boolean, credits: number, quiet: boolean,
- *   layerizeEstimatedSeconds: number | null }} EmulatorOptions
+ *   layerizeEstimatedSeconds: number | null, maxFiles: number }} EmulatorOptions
  * @typedef {{ taskMs: number, taskMsQueue: number[], maxConcurrentTasks: number | null, allowInsecureCallbacks: boolean,
  *   callbackTimeoutMs: number, callbackRetryDelaysMs: number[], maxFiles: number,
  *   prices: Record<string, import('./tasks.mjs').Price>, layerizeLayers: number,
@@ -61,7 +61,7 @@ function createState(options) {
 		allowInsecureCallbacks: options.allowInsecureCallbacks,
 		callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
 		callbackRetryDelaysMs: [...CALLBACK_RETRY_DELAYS_MS],
-		maxFiles: FILES_MAX_PER_KEY,
+		maxFiles: options.maxFiles,
 		prices: initialPrices(),
 		layerizeLayers: LAYERIZE_DEFAULT_LAYERS,
 		// null: the documented ~120 s (docs/evolink-seedream-5.md §4); a demo or a test of pollers sets it near its
@@ -291,6 +291,7 @@ export async function startEmulator(options = {}) {
 		credits: DEFAULT_CREDITS,
 		quiet: true,
 		layerizeEstimatedSeconds: null,
+		maxFiles: FILES_MAX_PER_KEY,
 		...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
 	};
 	const state = createState(opts);
@@ -355,6 +356,10 @@ function parseCli(argv, env) {
 			env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS !== undefined
 				? Number(env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS)
 				: undefined,
+		maxFiles:
+			env.EVOLINK_EMULATOR_MAX_FILES !== undefined
+				? Number(env.EVOLINK_EMULATOR_MAX_FILES)
+				: undefined,
 		quiet: false,
 	};
 	while (args.length) {
@@ -367,14 +372,16 @@ function parseCli(argv, env) {
 		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
 		else if (flag === '--layerize-estimated-seconds')
 			options.layerizeEstimatedSeconds = Number(value());
+		else if (flag === '--max-files') options.maxFiles = Number(value());
 		else
 			throw new Error(
-				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N]`,
+				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N] [--max-files N]`,
 			);
 	}
 	for (const [name, number] of [
 		['port', options.port],
 		['task-ms', options.taskMs],
+		['max-files', options.maxFiles],
 	]) {
 		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0))
 			throw new Error(`--${name} must be an integer ≥ 0`);

@@ -150,6 +150,12 @@ describe('doubao-seedream-4.5', () => {
 	});
 	test('quality without a ratio is refused for 4.5 too', () =>
 		rejects({ ...m45, size: '4K', quality: '4K' }, 'quality'));
+	test('size 1K, 1024x1024 and 2559x1440 → 400 (pixels from 3 686 400); 2K, 4K and 2560x1440 pass', async () => {
+		await rejects({ ...m45, size: '1K' }, 'size', '2K, 4K');
+		await rejects({ ...m45, size: '1024x1024' }, 'size', '3686400');
+		await rejects({ ...m45, size: '2559x1440' }, 'size', '3686400');
+		for (const size of ['2K', '4K', '2560x1440']) await accepts({ ...m45, size });
+	});
 });
 
 describe('prompt_priority', () => {

@@ -121,7 +121,8 @@ describe('config, keys and reset', () => {
 			allowInsecureCallbacks: false,
 			callbackTimeoutMs: 10000,
 			callbackRetryDelaysMs: [1000, 2000, 4000],
-			maxFiles: 2000,
+			// docs/evolink-api.md §7 (update of 2026-12-04): 100 files per key by default.
+			maxFiles: 100,
 			// docs/evolink-seedream-5.md §7: 2 layers without <bbox> tags; the emulator's prices.
 			layerizeLayers: 2,
 			// null: the documented 120 s estimate of a layerize task.

@@ -260,11 +260,11 @@ describe('5.0 Pro', () => {
 			/must be at most 10 MB with doubao-seedream-4.0/,
 			{ items },
 		);
-		// The Files API's own size limit is not documented; the emulator keeps 10 MB and answers 413 (its reading).
+		// The Files API takes up to 100 MB (docs/evolink-api.md §7 update): uploaded once, then created.
 		const result = await suite.run({ ...PRO_RUN, referenceImages: binaryReference }, { items });
 		expect(await suite.requests({ method: 'POST', path: '/api/v1/files/upload' })).toHaveLength(1);
-		expect(result.error.message).not.toMatch(/binary field/);
-		expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toEqual([]);
+		expect(result.error?.message).toBeUndefined();
+		expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toHaveLength(1);
 	});
 
 	test('Background Transparent with a binary JPEG reference: refused, it has no alpha channel', async () => {
