@@ -181,7 +181,10 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect((await createBody()).size).toBe('1280x720');
 		const [item] = result.output('Seedream');
 		expect(item.json.size).toBe('1280x720');
-		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({
+			width: 1280,
+			height: 720,
+		});
 	});
 
 	test('aspect ratio with quality', async () => {
@@ -195,7 +198,10 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect(body).toMatchObject({ size: '16:9', quality: '1K' });
 		const [item] = result.output('Seedream');
 		expect(item.json).toMatchObject({ size: '16:9', quality: '1K' });
-		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({
+			width: 1280,
+			height: 720,
+		});
 	});
 
 	test('Seedream 4.5 with a 2K ratio', async () => {

@@ -54,7 +54,10 @@ test("run by the engine for the agent's tool call (AI Agent v3), it still answer
 	// n8n 2.x's agent asks the engine to run the tool node as an ordinary node, with the call's arguments as its
 	// input item, and marks it by sending its output to the ai_tool connection (core requests-response.ts sets
 	// rewireOutputLogTo on the node). There isToolExecution() is false: this is the path the e2e agent run takes.
-	const workflow = seedreamWorkflow({ ...GENERATE, prompt: "={{ $json.prompt }}" }, { nodeOptions: { rewireOutputLogTo: 'ai_tool' } });
+	const workflow = seedreamWorkflow(
+		{ ...GENERATE, prompt: '={{ $json.prompt }}' },
+		{ nodeOptions: { rewireOutputLogTo: 'ai_tool' } },
+	);
 	const result = await suite.harness.runWorkflow(workflow, {
 		credentials: suite.credentials,
 		items: [{ json: { prompt: 'a kite over the sea', toolCallId: 'call_1' } }],

@@ -16,7 +16,10 @@ const GET = Object.freeze({ resource: 'task', operation: 'get', waitMode: 'wait'
 
 /** Resolves once the emulator has received a request matching the filter. */
 async function receivedRequest(/** @type {{ method: string, path: string }} */ filter) {
-	await waitUntil(async () => (await suite.requests(filter)).length > 0, `${filter.method} ${filter.path}`);
+	await waitUntil(
+		async () => (await suite.requests(filter)).length > 0,
+		`${filter.method} ${filter.path}`,
+	);
 }
 
 /** A finished task made for real, to read back through injected answers. */

@@ -12,14 +12,20 @@ export function credentialTests(get) {
 			const saved = await client.rest('GET', `/rest/credentials/${credential.id}?includeData=true`);
 			expect(saved.name).toBe(CREDENTIAL_NAME);
 			expect(saved.data.apiKey).not.toBe(EMULATOR_KEY);
-			const result = await client.testCredential({ id: credential.id, name: saved.name, data: saved.data });
+			const result = await client.testCredential({
+				id: credential.id,
+				name: saved.name,
+				data: saved.data,
+			});
 			expect(result).toEqual({ status: 'OK', message: expect.any(String) });
 		});
 
 		test('a wrong key fails with the message of the 401 rule, without echoing the key', async () => {
 			const { client, emulatorUrl } = get();
 			const wrongKey = 'sk-wrong-key-for-the-e2e-test';
-			const result = await client.testCredential({ data: { apiKey: wrongKey, baseUrl: emulatorUrl, filesBaseUrl: emulatorUrl } });
+			const result = await client.testCredential({
+				data: { apiKey: wrongKey, baseUrl: emulatorUrl, filesBaseUrl: emulatorUrl },
+			});
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(/rejected \(401\)/);
 			expect(result.message).not.toContain(wrongKey);
