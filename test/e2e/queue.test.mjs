@@ -1,10 +1,10 @@
 // @ts-check
-// The package in n8n's queue mode (docs/n8n-queue-mode.md): the cluster of `npm start -- --queue` (Postgres,
-// Redis, main, two workers, a webhook processor, binary data in the database, manual runs on the workers),
-// started once for this file. The single-process suites that make sense there run unchanged; then who ran
-// what, the callbacks across processes, one callback delivered to two processes at once, and a worker killed
-// mid-task. `npm test -- --skip-queue` leaves this file out locally (never in CI).
-// The figures for the note are written to test-results/queue-figures.json.
+// The package in n8n's queue mode (docs/n8n-queue-mode.md): the cluster of `npm start -- --queue`
+// (Postgres, Redis, main, two workers, a webhook processor, binary data in the database, manual
+// runs on the workers), started once for this file. The single-process suites that make sense there
+// run unchanged; then who ran what, the callbacks across processes, one callback delivered to two
+// processes at once, and a worker killed mid-task. `npm test -- --skip-queue` leaves this file out
+// locally (never in CI). The figures for the note are written to test-results/queue-figures.json.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,10 @@ const SEEDREAM = 'n8n-nodes-seedream.seedream';
 const TRIGGER = 'n8n-nodes-seedream.seedreamTrigger';
 const MANUAL_NAME = 'Run';
 
-/** Creates a workflow with the cluster's Seedream credential (and `redis`, when given) on the nodes that take one. */
+/**
+ * Creates a workflow with the cluster's Seedream credential (and `redis`, when given) on the nodes
+ * that take one.
+ */
 async function createWorkflow(
 	/** @type {string} */ name,
 	/** @type {any[]} */ nodes,
@@ -86,13 +89,19 @@ function chain(nodes) {
 	return { nodes, connections };
 }
 
-/** @param {string} name @param {string} type @param {Record<string, unknown>} parameters @param {Record<string, unknown>} [extra] */
+/**
+ * @param {string} name @param {string} type @param {Record<string, unknown>} parameters
+ * @param {Record<string, unknown>} [extra]
+ */
 function node(name, type, parameters, extra = {}) {
 	return { id: randomUUID(), name, type, typeVersion: 1, position: [0, 0], parameters, ...extra };
 }
 
 const manual = () => node(MANUAL_NAME, 'n8n-nodes-base.manualTrigger', {});
-/** @param {string} name @param {Record<string, unknown>} parameters @param {Record<string, unknown>} [extra] */
+/**
+ * @param {string} name @param {Record<string, unknown>} parameters
+ * @param {Record<string, unknown>} [extra]
+ */
 const generate = (name, parameters, extra) =>
 	node(
 		name,
@@ -101,7 +110,7 @@ const generate = (name, parameters, extra) =>
 		extra,
 	);
 
-/** Polls until `condition` holds (something the cluster reaches by itself), failing after `timeoutMs`. */
+/** Polls until `condition` holds (the cluster reaches it by itself); fails after `timeoutMs`. */
 async function until(
 	/** @type {() => Promise<boolean> | boolean} */ condition,
 	/** @type {string} */ what,
@@ -114,7 +123,7 @@ async function until(
 	}
 }
 
-/** Runs a saved workflow from its manual trigger and waits for the end. @param {string} workflowId */
+/** Runs a saved workflow from its manual trigger, waits for the end. @param {string} workflowId */
 async function run(workflowId) {
 	const { client } = get();
 	const executionId = await client.runWorkflow(workflowId, MANUAL_NAME);
@@ -124,7 +133,10 @@ async function run(workflowId) {
 	};
 }
 
-/** Who ran an execution, once every job of it has been logged as started. @param {string} executionId @param {number} jobs */
+/**
+ * Who ran an execution, once every job of it has been logged as started.
+ * @param {string} executionId @param {number} jobs
+ */
 async function jobsOf(executionId, jobs) {
 	await until(
 		() => get().jobsOf(executionId).ranOn.length >= jobs,
@@ -134,7 +146,10 @@ async function jobsOf(executionId, jobs) {
 	return get().jobsOf(executionId);
 }
 
-/** Executions of a workflow, newest first, with their data, once none is still running. @param {string} workflowId */
+/**
+ * Executions of a workflow, newest first, with their data, once none is still running.
+ * @param {string} workflowId
+ */
 async function executionsOf(workflowId) {
 	/** @type {any[]} */
 	let executions = [];
@@ -163,15 +178,16 @@ const workers = () =>
 		.processes.filter((p) => p.role === 'worker')
 		.map((p) => p.name);
 
-// The single-process suites, unchanged, on the cluster: Generate (Wait for the Result, binary output, a failed
-// task, a refused size), binary references, Don't Wait then Task > Get, the credential test, Get Credits.
+// The single-process suites, unchanged, on the cluster: Generate (Wait for the Result, binary
+// output, a failed task, a refused size), binary references, Don't Wait then Task > Get, the
+// credential test, Get Credits.
 imageTests(/** @type {any} */ (get));
 credentialTests(/** @type {any} */ (get));
 accountTests(/** @type {any} */ (get));
 
 describe('who ran what in queue mode', () => {
 	test(
-		'a manual run is put on the queue by main and runs on one worker; its images are in the database',
+		'a manual run is queued by main and runs on one worker; its images are in the database',
 		async () => {
 			const { executionId, execution } = await run(get().workflow('generate-images.json').id);
 			expect(execution.status).toBe('success');
@@ -192,7 +208,7 @@ describe('who ran what in queue mode', () => {
 	);
 
 	test(
-		'Wait for the Callback: the callback reaches the webhook processor, which resumes the execution on a worker; no polling',
+		'Wait for the Callback: the webhook processor takes the callback, a worker resumes; no polling',
 		async () => {
 			const { emulator, webhookUrl, client } = get();
 			const { nodes, connections } = chain([
@@ -213,7 +229,8 @@ describe('who ran what in queue mode', () => {
 				(r) => r.method === 'POST' && r.path === '/v1/images/generations',
 			);
 			expect(creates).toHaveLength(1);
-			// The resume URL is WEBHOOK_URL's: the webhook processor (checked by shape, never printed: it is signed).
+			// The resume URL is WEBHOOK_URL's, the webhook processor's (checked by shape, never
+			// printed: it is signed).
 			expect(
 				String(creates[0].body.callback_url).startsWith(
 					`${webhookUrl}/webhook-waiting/${executionId}?signature=`,
@@ -254,7 +271,7 @@ describe('who ran what in queue mode', () => {
 	);
 
 	test(
-		'Continue On Fail: a failed task comes out as an item naming the task, and the run succeeds on the worker',
+		'Continue On Fail: a failed task is an item naming the task; the run succeeds on the worker',
 		async () => {
 			const { emulator } = get();
 			await emulator.failNextTask('content_policy_violation');
@@ -285,7 +302,7 @@ describe('who ran what in queue mode', () => {
 	);
 
 	test(
-		"the Seedream Trigger example: EvoLink's callback to WEBHOOK_URL is taken by the webhook processor and the workflow runs on a worker",
+		'the Seedream Trigger example: the webhook processor takes the callback, a worker runs it',
 		async () => {
 			const { client, webhookUrl } = get();
 			const token = `queue-${randomBytes(16).toString('hex')}`;
@@ -356,7 +373,7 @@ describe('who ran what in queue mode', () => {
 
 describe('one callback delivered to two processes at once', () => {
 	test(
-		'delivered to main and the webhook processor at once, both start the workflow (at-least-once); the Redis Increment gate lets its effects happen once',
+		'sent to main and the webhook processor at once, both start it; a Redis gate lets one through',
 		async () => {
 			const { client, url, webhookUrl, infrastructure, emulator } = get();
 			const redisPort = /** @type {{ port: number }} */ (
@@ -435,9 +452,9 @@ describe('one callback delivered to two processes at once', () => {
 			const taskId = outputOf(execution, 'Start')[0].json.taskId;
 			const body = JSON.stringify(await taskAsApiServesIt(taskId));
 			const since = await emulator.lastSeq();
-			// Each process checks its copy of the static data, then confirms the task with the API. Holding both
-			// reads for 2 s keeps either from recording the callback before the other has checked: both take it,
-			// as two processes do when EvoLink's callback and its retry meet.
+			// Each process checks its copy of the static data, then confirms the task with the API.
+			// Holding both reads for 2 s keeps either from recording the callback before the other has
+			// checked: both take it, as two processes do when EvoLink's callback and its retry meet.
 			await emulator.call('POST', 'faults', {
 				method: 'GET',
 				path: `/v1/tasks/${taskId}`,
@@ -453,7 +470,7 @@ describe('one callback delivered to two processes at once', () => {
 			expect(answers.map((a) => a.status)).toEqual([200, 200]);
 			const replies = await Promise.all(answers.map((a) => a.json()));
 			await emulator.clearFaults();
-			// Both confirmed and took it ("already received" would say started: false), so the gate is tested.
+			// Both took it (a process that had seen it would answer started: false): the gate is tested.
 			expect(replies).toEqual([{ received: true }, { received: true }]);
 			await until(
 				async () => (await executionsOf(workflow.id)).length >= 2,
@@ -487,7 +504,7 @@ describe('one callback delivered to two processes at once', () => {
 // Last: it leaves one worker.
 describe('a worker killed mid-task', () => {
 	test(
-		'with Reuse Identical Recent Task, running again gets the task the dead worker paid for: one task billed, the images delivered',
+		"Reuse Identical Recent Task: a rerun gets the dead worker's task; one task billed, images out",
 		async () => {
 			const { client, emulator, processNamed } = get();
 			const prompt = `a set of 2 images of a kite in a storm ${randomBytes(4).toString('hex')}`;

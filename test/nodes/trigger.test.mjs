@@ -1,7 +1,8 @@
 // @ts-check
-// The Seedream Trigger's webhook() on n8n-core's WebhookContext, as n8n's LiveWebhooks calls it: shape check,
-// confirmation with the API, de-duplication in the workflow's static data (saved and reloaded between calls
-// as n8n does), output shapes, and a real Generate -> emulator callback -> trigger round trip over HTTP.
+// The Seedream Trigger's webhook() on n8n-core's WebhookContext, as n8n's LiveWebhooks calls it:
+// shape check, confirmation with the API, de-duplication in the workflow's static data (saved and
+// reloaded between calls as n8n does), output shapes, and a real Generate -> emulator callback ->
+// trigger round trip over HTTP.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { readPng } from '../e2e/support/png.mjs';
@@ -25,8 +26,8 @@ beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
 
 /**
- * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps it: saved after
- * each call and loaded into a fresh Workflow for the next.
+ * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps
+ * it: saved after each call and loaded into a fresh Workflow for the next.
  * @param {Record<string, unknown>} [parameters]
  * @param {{ credentials?: any, typeVersion?: number }} [options]
  */
@@ -90,13 +91,17 @@ function createTrigger(
 		get credentialLoads() {
 			return credentialLoads;
 		},
-		/** The user edits the credential in n8n (same ID, new data). @param {Record<string, unknown>} data */
+		/**
+		 * The user edits the credential in n8n (same ID, new data).
+		 * @param {Record<string, unknown>} data
+		 */
 		editCredential(data) {
 			credentialsHelper.credentialsByType.seedreamApi = data;
 		},
 		/**
-		 * POSTs a body to the trigger. Resolves to { status, body } as answered, `items` (the workflow start
-		 * data) or undefined when nothing starts, and `warnings`: what the node logged at warn level or above.
+		 * POSTs a body to the trigger. Resolves to { status, body } as answered, `items` (the workflow
+		 * start data) or undefined when nothing starts, and `warnings`: what the node logged at warn
+		 * level or above.
 		 * @param {unknown} body
 		 */
 		async deliver(body) {
@@ -133,7 +138,7 @@ function createTrigger(
 			/** @type {string[]} */
 			const warnings = [];
 			const log = (/** @type {string} */ message) => warnings.push(message);
-			// n8n's logger is one instance per process (silent in tests): listen to it during this call only.
+			// n8n's logger is one per process (silent in tests): listen to it during this call only.
 			const { logger } = context;
 			const original = { warn: logger.warn, error: logger.error };
 			Object.assign(logger, { warn: log, error: log });
@@ -187,7 +192,7 @@ function createResponse() {
 	return response;
 }
 
-/** Runs Generate with Don't Wait and waits (through the emulator's clock) until its task has ended. */
+/** Runs Generate with Don't Wait and waits (on the emulator's clock) until its task has ended. */
 async function finishedTask(parameters = {}) {
 	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
 	expect(result.status).toBe('success');
@@ -205,7 +210,8 @@ async function apiTask(id, key = suite.emulator.key) {
 }
 
 /**
- * `count` tasks created straight at the emulator's API with `key` (as Generate does), ended through its clock.
+ * `count` tasks created straight at the emulator's API with `key` (as Generate does), ended
+ * through its clock.
  * @param {number} count
  */
 async function finishedTasks(count, key = suite.emulator.key) {
@@ -229,7 +235,7 @@ async function finishedTasks(count, key = suite.emulator.key) {
 }
 
 describe('Seedream Trigger', () => {
-	test("a completed task starts the workflow once, with the task as the API reports it, in Generate's shape", async () => {
+	test("a completed task starts the workflow once: the API's task, Generate's shape", async () => {
 		const task = await finishedTask({ prompt: 'a set of 2 images of hats', n: 2 });
 		const trigger = createTrigger({
 			statuses: ['completed', 'failed', 'cancelled'],
@@ -251,7 +257,8 @@ describe('Seedream Trigger', () => {
 			expect(item.pairedItem).toEqual({ item: 0 });
 		}
 		// Confirmed with the credential: one read of that task.
-		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${task.id}` })).toHaveLength(2); // apiTask's + the trigger's
+		// apiTask's read and the trigger's.
+		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${task.id}` })).toHaveLength(2);
 
 		const repeat = await trigger.deliver(body);
 		expect(repeat.status).toBe(200);
@@ -275,7 +282,7 @@ describe('Seedream Trigger', () => {
 		expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 	});
 
-	test("version 1.1 with no output chosen: Generate's default shape, the image as binary", async () => {
+	test("version 1.1 with no output chosen: Generate's default, the image as binary", async () => {
 		const task = await finishedTask();
 		const { items } = await createTrigger({}, { typeVersion: 1.1 }).deliver(await apiTask(task.id));
 		expect(items).toHaveLength(1);
@@ -292,7 +299,7 @@ describe('Seedream Trigger', () => {
 		expect(items[0].binary).toBeUndefined();
 	});
 
-	test('a Decompose Layers task starts the workflow with its layers, base first, as Decompose Layers outputs them', async () => {
+	test('a layer task starts the workflow with its layers, base first, as Decompose', async () => {
 		const items = await itemsWithFiles(suite, [await png(512, 512, 'poster')]);
 		const started = await suite.run(
 			{
@@ -333,7 +340,7 @@ describe('Seedream Trigger', () => {
 		expect(items[0].json.imageUrls).toEqual(task.results);
 	});
 
-	test('a forged body for an unknown task, or for a task still running, starts nothing', async () => {
+	test('a forged body for an unknown task, or a task still running, starts nothing', async () => {
 		const trigger = createTrigger({ output: 'urls' });
 		const unknown = await trigger.deliver({
 			id: 'task-unified-1757165031-forged00',
@@ -373,7 +380,7 @@ describe('Seedream Trigger', () => {
 		expect(await suite.requests({ path: '/v1/tasks/' })).toHaveLength(0);
 	});
 
-	test('a failed task starts the workflow with the error as Generate reports it; Start On can leave it out', async () => {
+	test("a failed task starts it with Generate's error item, unless Start On omits it", async () => {
 		await suite.emulator.control.fault({
 			action: { type: 'taskError', code: 'content_policy_violation' },
 			times: 1,
@@ -412,7 +419,7 @@ describe('Seedream Trigger', () => {
 		expect(nodeData.seenCallbacks[0]).toBe('task-unified-1-00000005:completed');
 	});
 
-	test("a callback the API cannot confirm now (503 on every read) is answered 503 and logged; EvoLink's repeat starts it", async () => {
+	test('reads answered 503: the callback gets 503 and is logged; its repeat starts', async () => {
 		const task = await finishedTask();
 		const body = await apiTask(task.id);
 		const trigger = createTrigger({ output: 'urls' });
@@ -438,7 +445,7 @@ describe('Seedream Trigger', () => {
 		});
 	});
 
-	test("a callback the trigger's credential cannot read (another key's task) is answered 503 and logged, not dropped", async () => {
+	test("another key's task (403 to the credential): 503 and logged, not dropped", async () => {
 		const task = await finishedTask();
 		const otherKey = `sk-test-other-${randomUUID()}`;
 		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
@@ -466,7 +473,7 @@ describe('Seedream Trigger', () => {
 		expect(trigger.staticData['node:Seedream Trigger']?.seenCallbacks ?? []).toEqual([]);
 	});
 
-	test('confirming many callbacks loads the credential once, and the key is in no answer, item, log or static data', async () => {
+	test('one credential load for many callbacks; the key in no answer, item or log', async () => {
 		const tasks = await finishedTasks(6);
 		const trigger = createTrigger({ output: 'urls' });
 		const bodies = await Promise.all(tasks.map(async (task) => await apiTask(task.id)));
@@ -486,7 +493,7 @@ describe('Seedream Trigger', () => {
 		expect(everything).not.toContain(suite.emulator.key);
 	});
 
-	test('a held key refused with 401 (revoked after the user changed it in n8n) is replaced by the new one', async () => {
+	test('a held key refused 401 (revoked, changed in n8n) is replaced by the new one', async () => {
 		const newKey = `sk-test-new-${randomUUID()}`;
 		await suite.emulator.control.keys({ key: newKey, credits: 100 });
 		const [first] = await finishedTasks(1);
@@ -497,7 +504,7 @@ describe('Seedream Trigger', () => {
 
 		trigger.editCredential({ ...suite.credentials.seedreamApi, apiKey: newKey });
 		const body = await apiTask(second.id, newKey);
-		// The emulator cannot revoke a key: the old key's read is answered 401 as a revoked key's would be.
+		// The emulator cannot revoke a key: the old key's read is answered 401, as a revoked one's.
 		await suite.emulator.control.fault({
 			method: 'GET',
 			path: `/v1/tasks/${second.id}`,
@@ -521,7 +528,7 @@ describe('Seedream Trigger', () => {
 		expect(JSON.stringify(afterEdit)).not.toContain(newKey);
 	});
 
-	test('a 401 with the credential unchanged: read again once, not sent again, answered 503 for EvoLink to retry', async () => {
+	test('a 401, credential unchanged: read once more, not sent again, answered 503', async () => {
 		const [first, second] = await finishedTasks(2);
 		const trigger = createTrigger({ output: 'urls' });
 		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
@@ -535,11 +542,12 @@ describe('Seedream Trigger', () => {
 		const refused = await trigger.deliver(body);
 		expect(refused.status).toBe(503);
 		expect(trigger.credentialLoads).toBe(2);
-		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` })).toHaveLength(2); // apiTask's + the trigger's
+		// apiTask's read and the trigger's.
+		expect(await suite.requests({ method: 'GET', path: `/v1/tasks/${second.id}` })).toHaveLength(2);
 		expect(refused.warnings.join('\n')).not.toContain(suite.emulator.key);
 	});
 
-	test('a held base URL that cannot be reached, edited in n8n since: the credential is read again and the callback confirmed', async () => {
+	test('a held base URL unreachable, edited in n8n since: read again and confirmed', async () => {
 		const [first, second] = await finishedTasks(2);
 		const unreachable = { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' };
 		const trigger = createTrigger({ output: 'urls' }, { credentials: unreachable });
@@ -554,7 +562,7 @@ describe('Seedream Trigger', () => {
 		expect(trigger.credentialLoads).toBe(2);
 	});
 
-	test("a key changed in n8n: the old key, refused (403, another account's task), is replaced by the new one", async () => {
+	test('a key changed in n8n: the old one, refused 403, is replaced by the new one', async () => {
 		const otherKey = `sk-test-other-${randomUUID()}`;
 		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
 		const [ownTask] = await finishedTasks(1);
@@ -581,7 +589,7 @@ describe('Seedream Trigger', () => {
 		expect(everything).not.toContain(suite.emulator.key);
 	});
 
-	test('a completed task whose results are briefly empty starts the workflow with its images, after the same grace as polling', async () => {
+	test("results briefly empty: started with the images after polling's grace", async () => {
 		await suite.emulator.control.fault({ action: { type: 'lateResults', ms: 1500 }, times: 1 });
 		const task = await finishedTask();
 		const body = await apiTask(task.id);
@@ -600,7 +608,7 @@ describe('Seedream Trigger', () => {
 	});
 
 	describe('with Confirm With the API off', () => {
-		test('refuses result URLs to internal hosts (n8n would fetch them for the sender) and starts nothing', async () => {
+		test('refuses result URLs to internal hosts (n8n would fetch them): no start', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'binaryPerImage' });
 			for (const url of [
 				'http://127.0.0.1:5678/rest/settings',
@@ -642,7 +650,7 @@ describe('Seedream Trigger', () => {
 			expect(fifteen.items).toHaveLength(15);
 		});
 
-		test('a layer task holds up to 17 images (docs/evolink-seedream-5.md §4): 17 start the workflow, 18 are refused', async () => {
+		test('a layer task holds up to 17 images: 17 start the workflow, 18 are refused', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
 			const model = 'doubao-seedream-5.0-pro-layerize';
 			const results = Array.from(
@@ -668,7 +676,7 @@ describe('Seedream Trigger', () => {
 			]);
 		});
 
-		test('a completed task without results yet is answered 503 (EvoLink sends it again), not started empty', async () => {
+		test('a completed task without results yet: answered 503 (to retry), not started', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
 			const answer = await trigger.deliver({
 				id: 'task-unified-1757165031-forged04',
@@ -690,13 +698,13 @@ describe('Seedream Trigger', () => {
 		await expect(createTrigger().checkExists()).resolves.toBe(true);
 	});
 
-	test("Generate with the trigger's URL: the emulator's callback starts it once, even when the callback is repeated", async () => {
+	test("Generate with the trigger's URL: its callback, sent twice, starts it once", async () => {
 		const trigger = createTrigger({ output: 'urls' });
 		/** @type {any[][]} */
 		const started = [];
 		let attempts = 0;
-		// The trigger's URL on 127.0.0.1. The first answer is lost on the way back (500 to the API after the
-		// trigger ran), so the API sends the same callback again, as docs/evolink-api.md §4 says it does.
+		// The trigger's URL on 127.0.0.1. The first answer is lost on the way back (500 to the API
+		// after the trigger ran), so the API sends the callback again (docs/evolink-api.md §4).
 		const server = createServer(async (req, res) => {
 			const chunks = [];
 			for await (const chunk of req) chunks.push(chunk);

@@ -1,9 +1,10 @@
 // @ts-check
-// The images go where users send them, through n8n's own nodes: examples/generate-images.json with its Slack
-// and Google Drive nodes enabled (a credential each), plus Send Email with the image attached and Read/Write
-// Files from Disk. Slack and Google are local fakes behind the e2e instance's intercepting proxy, e-mail is a
-// local SMTP sink (support/outside/); each records what it received, and the test checks that it is every
-// image, whole, under its name. Runs last in n8n.test.mjs: its final test looks at the proxy over the whole run.
+// The images go where users send them, through n8n's own nodes: examples/generate-images.json with
+// its Slack and Google Drive nodes enabled (a credential each), plus Send Email with the image
+// attached and Read/Write Files from Disk. Slack and Google are local fakes behind the e2e
+// instance's intercepting proxy, e-mail is a local SMTP sink (support/outside/); each records what
+// it received, and the test checks that it is every image, whole, under its name. Runs last in
+// n8n.test.mjs: its final test looks at the proxy over the whole run.
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -22,6 +23,10 @@ import {
 } from '../support/run.mjs';
 
 /** @typedef {import('../support/instance.mjs').E2eInstance} E2eInstance */
+/** @typedef {{ id: string, name: string }} CredentialRef */
+/** The credentials the example's nodes use. @typedef {{
+ *   slackApi: CredentialRef, googleApi: CredentialRef, smtp: CredentialRef }} Credentials
+ */
 
 const RUN_TIMEOUT = 180_000;
 const CHANNEL = 'C0SEEDREAM1';
@@ -37,7 +42,8 @@ mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * @param {E2eInstance} instance @param {string} type @param {string} name @param {Record<string, unknown>} data
+ * @param {E2eInstance} instance @param {string} type @param {string} name
+ * @param {Record<string, unknown>} data
  * @returns {Promise<{ id: string, name: string }>}
  */
 async function createCredential(instance, type, name, data) {
@@ -46,11 +52,13 @@ async function createCredential(instance, type, name, data) {
 }
 
 /**
- * The example with Slack and Drive enabled, and Send Email and Write/Read Files from Disk beside them.
+ * The example with Slack and Drive enabled, and Send Email and Write/Read Files from Disk beside
+ * them.
  * @param {E2eInstance} instance @param {string} name
- * @param {{ slackApi: { id: string, name: string }, googleApi: { id: string, name: string }, smtp: { id: string, name: string } }} credentials
- * @param {{ continueOnFail?: boolean, generate?: Record<string, unknown>, slackVersion?: number }} [options]
- *   generate: parameters to change on Generate Images; slackVersion: the Slack node's typeVersion (the example's otherwise)
+ * @param {Credentials} credentials
+ * @param {{ continueOnFail?: boolean, generate?: Record<string, unknown>, slackVersion?: number }}
+ *   [options] generate: parameters to change on Generate Images; slackVersion: the Slack node's
+ *   typeVersion (the example's otherwise)
  */
 function saveDeliveryWorkflow(instance, name, credentials, options = {}) {
 	return saveVariant(instance, 'generate-images.json', name, (workflow) => {
@@ -120,7 +128,8 @@ function saveDeliveryWorkflow(instance, name, credentials, options = {}) {
 }
 
 /**
- * A TLS handshake through the proxy as n8n makes it (CONNECT, then TLS with SNI), trusting only `ca`.
+ * A TLS handshake through the proxy as n8n makes it (CONNECT, then TLS with SNI), trusting only
+ * `ca`.
  * @param {string} proxyUrl @param {string} host @param {Buffer | undefined} ca
  * @returns {Promise<string>} "verified" or the TLS error code
  */
@@ -146,8 +155,8 @@ function handshake(proxyUrl, host, ca) {
 
 /** @param {() => E2eInstance} get */
 export function deliveryTests(get) {
-	describe('examples/generate-images.json delivering to Slack, Google Drive, e-mail and disk', () => {
-		/** @type {{ slackApi: { id: string, name: string }, googleApi: { id: string, name: string }, smtp: { id: string, name: string } }} */
+	describe('examples/generate-images.json to Slack, Google Drive, e-mail and disk', () => {
+		/** @type {Credentials} */
 		let credentials;
 		beforeAll(async () => {
 			const instance = get();
@@ -165,7 +174,7 @@ export function deliveryTests(get) {
 		}, 60_000);
 
 		test(
-			'each image reaches Slack, Google Drive, an e-mail attachment and a file on disk, whole and under its name',
+			'each image reaches Slack, Drive, an e-mail and a file on disk, whole, under its name',
 			async () => {
 				const instance = get();
 				const { slack, google, smtp, proxy } = instance.outside;
@@ -223,7 +232,7 @@ export function deliveryTests(get) {
 						(/** @type {{ name: string }} */ n) => n.name === 'Generate Images',
 					).parameters.prompt;
 
-					// Slack: announced with the right length, uploaded, shared to the channel with the comment.
+					// Slack: announced with the right length, uploaded, shared with the comment.
 					const slackUploads = slack.uploads.slice(before.slack);
 					expect(
 						received(
@@ -361,7 +370,7 @@ export function deliveryTests(get) {
 		);
 
 		test(
-			"a 4K image, larger than the Drive node's 2 MiB chunk, reaches Drive through a resumable upload in several chunks and Slack in one piece",
+			"a 4K image (over Drive's 2 MiB chunk) reaches Drive in chunks and Slack whole",
 			async () => {
 				const instance = get();
 				const { slack, google } = instance.outside;
@@ -507,7 +516,7 @@ export function deliveryTests(get) {
 			RUN_TIMEOUT,
 		);
 
-		test("the proxy's certificates verify against the test CA only, and a host it does not fake gets no tunnel", async () => {
+		test('the proxy: certificates of the test CA only, no tunnel to unfaked hosts', async () => {
 			const { outside } = get();
 			const ca = readFileSync(outside.env.NODE_EXTRA_CA_CERTS);
 			expect(await handshake(outside.proxy.url, 'slack.com', ca)).toBe('verified');
@@ -568,7 +577,7 @@ export function deliveryTests(get) {
 			RUN_TIMEOUT,
 		);
 
-		test('over the whole run, every tunnel went to a faked host and the proxy refused only the requests sent above on purpose', () => {
+		test('over the run, every tunnel went to a faked host; no refusal was unintended', () => {
 			const { proxy } = get().outside;
 			expect(proxy.refused).toEqual([
 				{ target: 'api.slack.com:443', how: 'CONNECT' },
