@@ -10,7 +10,11 @@ export default {
 	testMatch:
 		suite === 'e2e'
 			? ['<rootDir>/test/e2e/**/*.test.mjs']
-			: ['<rootDir>/test/emulator/**/*.test.mjs', '<rootDir>/test/nodes/**/*.test.mjs', '<rootDir>/test/scripts/**/*.test.mjs'],
+			: [
+					'<rootDir>/test/emulator/**/*.test.mjs',
+					'<rootDir>/test/nodes/**/*.test.mjs',
+					'<rootDir>/test/scripts/**/*.test.mjs',
+				],
 	testTimeout: 60_000,
 	// dist/package.json is the built copy of ours; two packages of one name confuse jest's module map.
 	modulePathIgnorePatterns: ['<rootDir>/dist/package.json'],

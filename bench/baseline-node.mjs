@@ -8,7 +8,10 @@
 // It goes through the same n8n engine, credential and emulator as our node; it is registered in the harness's
 // node types under BASELINE_TYPE.
 import { workflowLib } from '../test/harness/n8n.mjs';
-import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow } from '../test/harness/workflows.mjs';
+import {
+	SEEDREAM_CREDENTIAL_REFERENCE,
+	triggeredNodeWorkflow,
+} from '../test/harness/workflows.mjs';
 
 const { NodeConnectionTypes, sleep } = workflowLib;
 
@@ -32,7 +35,12 @@ class SeedreamBaseline {
 			{ displayName: 'N', name: 'n', type: 'number', default: 1 },
 			{ displayName: 'Size', name: 'size', type: 'string', default: '2K' },
 			{ displayName: 'Output', name: 'output', type: 'string', default: 'binary' },
-			{ displayName: 'Reference Binary Fields', name: 'referenceFields', type: 'string', default: '' },
+			{
+				displayName: 'Reference Binary Fields',
+				name: 'referenceFields',
+				type: 'string',
+				default: '',
+			},
 		],
 	};
 
@@ -46,13 +54,19 @@ class SeedreamBaseline {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const parameter = (/** @type {string} */ name) => this.getNodeParameter(name, itemIndex);
 			const imageUrls = [];
-			for (const field of String(parameter('referenceFields')).split(',').map((f) => f.trim()).filter(Boolean)) {
+			for (const field of String(parameter('referenceFields'))
+				.split(',')
+				.map((f) => f.trim())
+				.filter(Boolean)) {
 				const binary = this.helpers.assertBinaryData(itemIndex, field);
 				const data = await this.helpers.getBinaryDataBuffer(itemIndex, field);
 				const uploaded = await api({
 					method: 'POST',
 					url: `${filesBaseUrl}/api/v1/files/upload/base64`,
-					body: { base64_data: `data:${binary.mimeType};base64,${data.toString('base64')}`, file_name: binary.fileName },
+					body: {
+						base64_data: `data:${binary.mimeType};base64,${data.toString('base64')}`,
+						file_name: binary.fileName,
+					},
 				});
 				imageUrls.push(uploaded.data.file_url);
 			}
@@ -76,12 +90,27 @@ class SeedreamBaseline {
 
 			for (const [imageIndex, url] of task.results.entries()) {
 				if (parameter('output') === 'urls') {
-					output.push({ json: { taskId: task.id, imageIndex, url }, pairedItem: { item: itemIndex } });
+					output.push({
+						json: { taskId: task.id, imageIndex, url },
+						pairedItem: { item: itemIndex },
+					});
 					continue;
 				}
-				const data = await this.helpers.httpRequest({ method: 'GET', url, encoding: 'arraybuffer' });
-				const binary = await this.helpers.prepareBinaryData(Buffer.from(data), `${task.id}-${imageIndex}.png`, 'image/png');
-				output.push({ json: { taskId: task.id, imageIndex, url }, binary: { data: binary }, pairedItem: { item: itemIndex } });
+				const data = await this.helpers.httpRequest({
+					method: 'GET',
+					url,
+					encoding: 'arraybuffer',
+				});
+				const binary = await this.helpers.prepareBinaryData(
+					Buffer.from(data),
+					`${task.id}-${imageIndex}.png`,
+					'image/png',
+				);
+				output.push({
+					json: { taskId: task.id, imageIndex, url },
+					binary: { data: binary },
+					pairedItem: { item: itemIndex },
+				});
 			}
 		}
 		return [output];
@@ -99,7 +128,11 @@ export async function seedreamApi(context) {
 		baseUrl: String(credentials.baseUrl).replace(/\/+$/, ''),
 		filesBaseUrl: String(credentials.filesBaseUrl || credentials.baseUrl).replace(/\/+$/, ''),
 		/** @param {import('n8n-workflow').IHttpRequestOptions} options */
-		api: (options) => context.helpers.httpRequestWithAuthentication.call(context, 'seedreamApi', { json: true, ...options }),
+		api: (options) =>
+			context.helpers.httpRequestWithAuthentication.call(context, 'seedreamApi', {
+				json: true,
+				...options,
+			}),
 	};
 }
 

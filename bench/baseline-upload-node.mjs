@@ -10,7 +10,10 @@
 // Registered in the harness's node types under UPLOAD_BASELINE_TYPE.
 import { randomBytes } from 'node:crypto';
 import { workflowLib } from '../test/harness/n8n.mjs';
-import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow } from '../test/harness/workflows.mjs';
+import {
+	SEEDREAM_CREDENTIAL_REFERENCE,
+	triggeredNodeWorkflow,
+} from '../test/harness/workflows.mjs';
 import { seedreamApi } from './baseline-node.mjs';
 
 const { NodeConnectionTypes } = workflowLib;
@@ -33,7 +36,12 @@ class SeedreamUploadBaseline {
 		credentials: [{ name: 'seedreamApi', required: true }],
 		properties: [
 			{ displayName: 'Prompt', name: 'prompt', type: 'string', default: '' },
-			{ displayName: 'Reference Binary Fields', name: 'referenceFields', type: 'string', default: '' },
+			{
+				displayName: 'Reference Binary Fields',
+				name: 'referenceFields',
+				type: 'string',
+				default: '',
+			},
 		],
 	};
 
@@ -48,11 +56,14 @@ class SeedreamUploadBaseline {
 			const data = await this.helpers.getBinaryDataBuffer(itemIndex, field);
 			const boundary = `----SeedreamUpload${randomBytes(12).toString('hex')}`;
 			const fileName = (binary.fileName ?? `${field}.png`).replace(/["\r\n\\]/g, '_');
-			const part = (/** @type {string} */ headers) => Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`, 'utf8');
+			const part = (/** @type {string} */ headers) =>
+				Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`, 'utf8');
 			const body = Buffer.concat([
 				part('Content-Disposition: form-data; name="file_name"'),
 				Buffer.from(`${fileName}\r\n`, 'utf8'),
-				part(`Content-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${binary.mimeType}`),
+				part(
+					`Content-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${binary.mimeType}`,
+				),
 				data,
 				Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
 			]);
@@ -79,9 +90,17 @@ class SeedreamUploadBaseline {
 				const task = await api({
 					method: 'POST',
 					url: `${baseUrl}/v1/images/generations`,
-					body: { model: 'doubao-seedream-4.0', prompt: this.getNodeParameter('prompt', itemIndex), n: 1, size: '1K', image_urls: imageUrls },
+					body: {
+						model: 'doubao-seedream-4.0',
+						prompt: this.getNodeParameter('prompt', itemIndex),
+						n: 1,
+						size: '1K',
+						image_urls: imageUrls,
+					},
 				});
-				outputs[itemIndex] = [{ json: { taskId: task.id, status: task.status }, pairedItem: { item: itemIndex } }];
+				outputs[itemIndex] = [
+					{ json: { taskId: task.id, status: task.status }, pairedItem: { item: itemIndex } },
+				];
 			}
 		};
 		await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));

@@ -18,7 +18,12 @@ export async function startEmulatorProcess() {
 	const key = `sk-bench-${randomBytes(12).toString('hex')}`;
 	const args = [serverScript, '--port', '0', '--keys', key, '--allow-insecure-callbacks'];
 	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-	const url = (await waitForListening(child, ({ code }, seen) => `The emulator exited (${code}) before listening: ${seen}`)).replace(/\/+$/, '');
+	const url = (
+		await waitForListening(
+			child,
+			({ code }, seen) => `The emulator exited (${code}) before listening: ${seen}`,
+		)
+	).replace(/\/+$/, '');
 
 	// The emulator must not outlive the bench, whatever ends it.
 	const kill = () => child.kill('SIGTERM');
@@ -35,7 +40,10 @@ export async function startEmulatorProcess() {
 			const req = request(`${url}/__emulator${path}`, {
 				method,
 				agent: false,
-				headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+				headers:
+					payload === undefined
+						? {}
+						: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
 			});
 			req.once('error', reject);
 			req.once('response', (res) => {
@@ -46,7 +54,8 @@ export async function startEmulatorProcess() {
 				res.once('end', () => {
 					const text = Buffer.concat(chunks).toString('utf8');
 					const status = res.statusCode ?? 0;
-					if (status >= 400) reject(new Error(`Emulator ${method} /__emulator${path} answered ${status}: ${text}`));
+					if (status >= 400)
+						reject(new Error(`Emulator ${method} /__emulator${path} answered ${status}: ${text}`));
 					else resolve(text ? JSON.parse(text) : undefined);
 				});
 			});

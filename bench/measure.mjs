@@ -23,8 +23,12 @@ export function nodeFinishedAt(result, nodeName) {
 }
 
 /** Fails loudly when a run did not succeed or an item carries an error (continueOnFail is off, but be sure). */
-export function assertSucceeded(/** @type {import('../test/harness/index.mjs').Result} */ result, /** @type {string} */ nodeName) {
-	if (result.status !== 'success') throw new Error(`${nodeName} run ended ${result.status}: ${result.error?.message}`);
+export function assertSucceeded(
+	/** @type {import('../test/harness/index.mjs').Result} */ result,
+	/** @type {string} */ nodeName,
+) {
+	if (result.status !== 'success')
+		throw new Error(`${nodeName} run ended ${result.status}: ${result.error?.message}`);
 	const failed = result.output(nodeName).find((item) => item.json.error);
 	if (failed) throw new Error(`${nodeName} output an error item: ${failed.json.error}`);
 }
@@ -51,7 +55,9 @@ export function requestsPerTask(requests, tasks) {
 		if (kind in counts) counts[kind]++;
 		if (request.status === 429) rateLimited++;
 	}
-	const per = Object.fromEntries(Object.entries(counts).map(([kind, count]) => [kind, round(count / Math.max(1, tasks), 2)]));
+	const per = Object.fromEntries(
+		Object.entries(counts).map(([kind, count]) => [kind, round(count / Math.max(1, tasks), 2)]),
+	);
 	return { perTask: per, totals: counts, rateLimited };
 }
 

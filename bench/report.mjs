@@ -12,7 +12,8 @@ export const REFERENCE_PATH = join(repoRoot, 'bench', 'reference-results.json');
 
 /** @param {Row} row */
 export function ratio(row) {
-	if (typeof row.ours !== 'number' || typeof row.baseline !== 'number' || row.baseline === 0) return '';
+	if (typeof row.ours !== 'number' || typeof row.baseline !== 'number' || row.baseline === 0)
+		return '';
 	return `${formatNumber(row.ours / row.baseline, 2)}x`;
 }
 
@@ -43,13 +44,16 @@ export function printTable(run) {
 		row.holds === undefined ? '' : row.holds ? 'yes' : 'NO',
 	]);
 	const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
-	const format = (/** @type {string[]} */ line) => `| ${line.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+	const format = (/** @type {string[]} */ line) =>
+		`| ${line.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 	console.log('');
 	console.log(format(header));
 	console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 	for (const line of lines) console.log(format(line));
 	const load = `load ${run.machine.loadAtStart.join('/')} at start, ${run.machine.loadAtEnd.join('/')} at end`;
-	console.log(`\n${run.date}, Node ${run.node}, ${run.machine.cpus} cores, ${load}; ${run.seconds} s in all.`);
+	console.log(
+		`\n${run.date}, Node ${run.node}, ${run.machine.cpus} cores, ${load}; ${run.seconds} s in all.`,
+	);
 }
 
 /**
@@ -87,7 +91,14 @@ function compareWithReference(run) {
 		const then = before.get(key(row));
 		if (!then || typeof row.ours !== 'number' || typeof then.ours !== 'number') continue;
 		const change = then.ours === 0 ? '' : `${(row.ours / then.ours).toFixed(2)}x`;
-		const flip = then.holds !== undefined && then.holds !== row.holds ? (row.holds ? '  now holds' : '  NO LONGER HOLDS') : '';
-		console.log(`  ${row.id} ${row.figure}: ${cell(then.ours, row.unit)} -> ${cell(row.ours, row.unit)} ${change}${flip}`);
+		const flip =
+			then.holds !== undefined && then.holds !== row.holds
+				? row.holds
+					? '  now holds'
+					: '  NO LONGER HOLDS'
+				: '';
+		console.log(
+			`  ${row.id} ${row.figure}: ${cell(then.ours, row.unit)} -> ${cell(row.ours, row.unit)} ${change}${flip}`,
+		);
 	}
 }

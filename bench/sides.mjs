@@ -14,7 +14,15 @@ import { baselineWorkflow } from './baseline-node.mjs';
 export const ours = {
 	name: 'ours',
 	nodeName: 'Seedream',
-	workflow: ({ prompt, n = 1, size = '1K', output = 'binary', references = [], concurrency, waitMode = 'wait' }) =>
+	workflow: ({
+		prompt,
+		n = 1,
+		size = '1K',
+		output = 'binary',
+		references = [],
+		concurrency,
+		waitMode = 'wait',
+	}) =>
 		seedreamWorkflow({
 			resource: 'image',
 			operation: 'generate',
@@ -25,7 +33,11 @@ export const ours = {
 			waitMode,
 			output: output === 'urls' ? 'urls' : 'binaryPerImage',
 			...(references.length
-				? { referenceImages: { images: references.map((field) => ({ source: 'binary', binaryPropertyName: field })) } }
+				? {
+						referenceImages: {
+							images: references.map((field) => ({ source: 'binary', binaryPropertyName: field })),
+						},
+					}
 				: {}),
 			options: concurrency ? { concurrency } : {},
 		}),

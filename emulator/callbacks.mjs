@@ -63,6 +63,14 @@ export class Callbacks {
 		void attempt(1, clock.now());
 	}
 
+	/**
+	 * What may still reach a receiver: retries waiting for the clock, attempts on the wire. Both 0 means no
+	 * callback is sent until a task ends again, which a test can check without sleeping.
+	 */
+	pending() {
+		return { scheduled: this.timers.size, inFlight: this.requests.size };
+	}
+
 	/** Stops pending retries and attempts in flight (reset, close). */
 	stop() {
 		for (const cancel of this.timers) cancel();

@@ -92,6 +92,7 @@ export function controlRoutes(state) {
 				),
 		],
 		['GET', /^\/__emulator\/callbacks$/, () => json(200, state.callbacks.log)],
+		['GET', /^\/__emulator\/callbacks\/pending$/, () => json(200, state.callbacks.pending())],
 		['GET', /^\/__emulator\/ledger$/, () => json(200, state.ledger.snapshot())],
 		[
 			'GET',

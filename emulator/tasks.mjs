@@ -276,7 +276,9 @@ export class Tasks {
 	 */
 	#estimatedSeconds(task, now) {
 		const documented = task.request.rules.estimatedSeconds;
-		const typical = documented ? (this.deps.config.layerizeEstimatedSeconds ?? documented) : documented;
+		const typical = documented
+			? (this.deps.config.layerizeEstimatedSeconds ?? documented)
+			: documented;
 		if (!typical) return Math.max(1, Math.ceil((task.endAt - now) / 1000));
 		const left = task.durationMs > 0 ? (task.endAt - now) / task.durationMs : 1;
 		return Math.max(1, Math.ceil(typical * Math.min(1, left)));

@@ -26,16 +26,22 @@ const only = (value('--only') ?? Object.keys(SCENARIOS).join(','))
 	.filter(Boolean);
 const unknown = only.filter((id) => !(id in SCENARIOS));
 if (unknown.length) {
-	console.error(`Unknown scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`);
+	console.error(
+		`Unknown scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`,
+	);
 	process.exit(2);
 }
 
 step('Build (tsc): the bench runs the built node from dist/');
-const tsc = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'inherit' });
+const tsc = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+	cwd: repoRoot,
+	stdio: 'inherit',
+});
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const [load] = loadavg();
-if (load > 1) step(`Load average is ${load.toFixed(2)}: other work on this machine will show in the timings`);
+if (load > 1)
+	step(`Load average is ${load.toFixed(2)}: other work on this machine will show in the timings`);
 const run = await runBench({
 	only,
 	quick: args.includes('--quick'),

@@ -45,7 +45,10 @@ export function runLines(text) {
 			continue;
 		}
 		const indent = match[1].length;
-		while (i + 1 < lines.length && (lines[i + 1].trim() === '' || lines[i + 1].search(/\S/) > indent)) {
+		while (
+			i + 1 < lines.length &&
+			(lines[i + 1].trim() === '' || lines[i + 1].search(/\S/) > indent)
+		) {
 			i++;
 			if (lines[i].trim()) out.push(lines[i].trim());
 		}
@@ -67,23 +70,31 @@ export async function lintWorkflows(workflows, readme) {
 	const given = readmeNpmCommands(readme);
 	/** @type {string[]} */
 	const findings = [];
-	if (!commands.includes('npm test')) findings.push('README.md: the "Try it" block does not give `npm test`');
+	if (!commands.includes('npm test'))
+		findings.push('README.md: the "Try it" block does not give `npm test`');
 	for (const { name, text } of workflows) {
-		for (const r of lint(text, name)) findings.push(`${name}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+		for (const r of lint(text, name))
+			findings.push(`${name}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
 		const runs = runLines(text);
-		for (const command of runs.filter((line) => /^npm\s/.test(line) && !line.startsWith('npm config '))) {
-			if (!given.has(command)) findings.push(`${name}: runs \`${command}\`, which the README does not give`);
+		for (const command of runs.filter(
+			(line) => /^npm\s/.test(line) && !line.startsWith('npm config '),
+		)) {
+			if (!given.has(command))
+				findings.push(`${name}: runs \`${command}\`, which the README does not give`);
 		}
 		if (name.endsWith('ci.yml')) {
-			if (!/^on:[\s\S]*?^\s+push:/m.test(text) || !/^on:[\s\S]*?^\s+pull_request:/m.test(text)) findings.push(`${name}: CI must run on push and pull_request`);
+			if (!/^on:[\s\S]*?^\s+push:/m.test(text) || !/^on:[\s\S]*?^\s+pull_request:/m.test(text))
+				findings.push(`${name}: CI must run on push and pull_request`);
 			if (!runs.includes('npm test')) findings.push(`${name}: CI must run \`npm test\``);
 		}
 		if (name.endsWith('release.yml')) {
 			const test = runs.indexOf('npm test');
 			const publish = runs.indexOf(PUBLISH);
 			if (publish === -1) findings.push(`${name}: the release must run \`${PUBLISH}\``);
-			if (test === -1 || (publish !== -1 && test > publish)) findings.push(`${name}: the release must run \`npm test\` before publishing`);
-			if (!/^\s*id-token:\s*write\s*$/m.test(text)) findings.push(`${name}: provenance needs \`permissions: id-token: write\``);
+			if (test === -1 || (publish !== -1 && test > publish))
+				findings.push(`${name}: the release must run \`npm test\` before publishing`);
+			if (!/^\s*id-token:\s*write\s*$/m.test(text))
+				findings.push(`${name}: provenance needs \`permissions: id-token: write\``);
 		}
 	}
 	return findings;
@@ -94,9 +105,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	const workflows = readdirSync(dir)
 		.filter((file) => /\.ya?ml$/.test(file))
 		.sort()
-		.map((file) => ({ name: `.github/workflows/${file}`, text: readFileSync(join(dir, file), 'utf8') }));
-	const findings = workflows.length ? await lintWorkflows(workflows, readFileSync(join(repoRoot, 'README.md'), 'utf8')) : ['.github/workflows: no workflow files'];
+		.map((file) => ({
+			name: `.github/workflows/${file}`,
+			text: readFileSync(join(dir, file), 'utf8'),
+		}));
+	const findings = workflows.length
+		? await lintWorkflows(workflows, readFileSync(join(repoRoot, 'README.md'), 'utf8'))
+		: ['.github/workflows: no workflow files'];
 	for (const finding of findings) console.log(`  FAIL  ${finding}`);
-	if (!findings.length) console.log(`  ok    ${workflows.map((w) => w.name).join(', ')}: actionlint and the project's rules, 0 findings`);
+	if (!findings.length)
+		console.log(
+			`  ok    ${workflows.map((w) => w.name).join(', ')}: actionlint and the project's rules, 0 findings`,
+		);
 	process.exit(findings.length ? 1 : 0);
 }

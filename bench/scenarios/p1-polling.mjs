@@ -10,7 +10,9 @@ import { sides } from '../sides.mjs';
 export async function p1({ harness, emulator, quick }) {
 	const count = quick ? 10 : 30;
 	// Evenly spread, at the middle of each of `count` slots, so they do not line up with the baseline's 2 s grid.
-	const durations = Array.from({ length: count }, (_, i) => Math.round(2000 + (18000 * (i + 0.5)) / count));
+	const durations = Array.from({ length: count }, (_, i) =>
+		Math.round(2000 + (18000 * (i + 0.5)) / count),
+	);
 	/** @type {Record<string, any>} */
 	const figures = {};
 	for (const side of sides) {
@@ -63,7 +65,13 @@ export async function p1({ harness, emulator, quick }) {
 				goal: '<= 0.1 x baseline',
 				holds: ours.medianDelayMs <= 0.1 * baseline.medianDelayMs,
 			},
-			{ id: 'P1', figure: 'p95 delay, task completion -> node output', unit: 'ms', ours: ours.p95DelayMs, baseline: baseline.p95DelayMs },
+			{
+				id: 'P1',
+				figure: 'p95 delay, task completion -> node output',
+				unit: 'ms',
+				ours: ours.p95DelayMs,
+				baseline: baseline.p95DelayMs,
+			},
 			{
 				id: 'P1',
 				figure: `polls per task (${count} tasks, 2-20 s)`,

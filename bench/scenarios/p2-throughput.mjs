@@ -3,7 +3,13 @@
 // 3 s tasks, 1K images downloaded as binary. Our node runs with Concurrency 20, above the cap, as a user who wants
 // throughput would set it and so the 429 path is exercised; the baseline goes one item after another.
 // Also: the cost curve (10 -> 60 -> 240 items), requests per task and CPU time of the n8n process per item.
-import { assertSucceeded, measureCpu, nodeFinishedAt, requestsPerTask, round } from '../measure.mjs';
+import {
+	assertSucceeded,
+	measureCpu,
+	nodeFinishedAt,
+	requestsPerTask,
+	round,
+} from '../measure.mjs';
 import { baseline, ours } from '../sides.mjs';
 
 const TASK_MS = 3000;
@@ -25,7 +31,10 @@ export async function p2({ harness, emulator, quick, full, log }) {
 	log(`  P2 baseline ${baselineItems} items: ${round(base.wallMs / 1000, 1)} s`);
 	// One item after another is linear in the items by construction; --full measures all 60.
 	const baselineWall = (base.wallMs * ITEMS) / baselineItems;
-	const baselineNote = baselineItems === ITEMS ? '' : `baseline: ${baselineItems} items measured, x${ITEMS / baselineItems}`;
+	const baselineNote =
+		baselineItems === ITEMS
+			? ''
+			: `baseline: ${baselineItems} items measured, x${ITEMS / baselineItems}`;
 
 	const ideal = (/** @type {number} */ n) => Math.ceil(n / CAP) * TASK_MS;
 	const main = curve[ITEMS];
@@ -86,7 +95,12 @@ export async function p2({ harness, emulator, quick, full, log }) {
 	async function runItems(side, count) {
 		await emulator.reset();
 		await emulator.config({ taskMs: TASK_MS, maxConcurrentTasks: CAP });
-		const workflow = side.workflow({ prompt: 'P2 product shot', size: '1K', output: 'binary', concurrency: CONCURRENCY });
+		const workflow = side.workflow({
+			prompt: 'P2 product shot',
+			size: '1K',
+			output: 'binary',
+			concurrency: CONCURRENCY,
+		});
 		const items = Array.from({ length: count }, (_, i) => ({ json: { i } }));
 		const { value: result, cpuMs } = await measureCpu(() =>
 			harness.runWorkflow(workflow, { credentials: { seedreamApi: emulator.credentials }, items }),

@@ -17,7 +17,9 @@ const credentials = { seedreamApi: job.credentials };
 
 const harness = await createHarness({ binaryMode: 'filesystem' });
 registerBaseline(harness);
-const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', size: '1K' }), { credentials });
+const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', size: '1K' }), {
+	credentials,
+});
 assertSucceeded(warm, side.nodeName);
 
 const gc = /** @type {() => void} */ (globalThis.gc);
@@ -45,7 +47,8 @@ const sampler = setInterval(sample, 20);
 const prompt = `A set of ${job.n} images of a lighthouse`;
 const started = performance.now();
 const cpu = process.cpuUsage();
-const sizes = job.side === 'floor' ? await readAndDiscard(prompt, job.n) : await runSide(prompt, job.n);
+const sizes =
+	job.side === 'floor' ? await readAndDiscard(prompt, job.n) : await runSide(prompt, job.n);
 const wallMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 clearInterval(sampler);
@@ -68,7 +71,9 @@ console.log(
 
 /** The measured run of a node: the sizes of the files it wrote. @param {string} prompt @param {number} n */
 async function runSide(prompt, n) {
-	const result = await harness.runWorkflow(side.workflow({ prompt, n, size: '4K' }), { credentials });
+	const result = await harness.runWorkflow(side.workflow({ prompt, n, size: '4K' }), {
+		credentials,
+	});
 	assertSucceeded(result, side.nodeName);
 	const service = di.Container.get(core.BinaryDataService);
 	return result.output(side.nodeName).map((item) => {
@@ -86,13 +91,18 @@ async function readAndDiscard(prompt, n) {
 	const { baseUrl, apiKey } = job.credentials;
 	const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 	const body = JSON.stringify({ model: 'doubao-seedream-4.0', prompt, n, size: '4K' });
-	let task = await (await fetch(`${baseUrl}/v1/images/generations`, { method: 'POST', headers, body })).json();
+	let task = await (
+		await fetch(`${baseUrl}/v1/images/generations`, { method: 'POST', headers, body })
+	).json();
 	while (!['completed', 'failed', 'cancelled'].includes(task.status)) {
 		await new Promise((resolve) => setTimeout(resolve, 250));
 		task = await (await fetch(`${baseUrl}/v1/tasks/${task.id}`, { headers })).json();
 	}
-	if (task.status !== 'completed') throw new Error(`P3 floor: task ${task.id} ended ${task.status}`);
-	const urls = task.results.map((/** @type {string | { url: string }} */ r) => (typeof r === 'string' ? r : r.url));
+	if (task.status !== 'completed')
+		throw new Error(`P3 floor: task ${task.id} ended ${task.status}`);
+	const urls = task.results.map((/** @type {string | { url: string }} */ r) =>
+		typeof r === 'string' ? r : r.url,
+	);
 	/** @type {number[]} */
 	const sizes = [];
 	let next = 0;

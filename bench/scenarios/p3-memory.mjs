@@ -31,18 +31,37 @@ export async function p3({ emulator, quick, log }) {
 			const emulatorCpu = emulator.cpuMs();
 			// The live figure does not grow with n (nothing is kept per image), so fewer images keep the slowed run short.
 			const images = mode === 'live' ? Math.min(n, LIVE_IMAGES) : n;
-			const measured = await runChild(childScript, 'BENCH_P3_JOB', { side: side.name, n: images, credentials: emulator.credentials, gcEveryMs });
+			const measured = await runChild(childScript, 'BENCH_P3_JOB', {
+				side: side.name,
+				n: images,
+				credentials: emulator.credentials,
+				gcEveryMs,
+			});
 			measured.emulatorCpuMs = emulator.cpuMs() - emulatorCpu;
 			figures[side.name] = { ...figures[side.name], [mode]: measured };
 		}
 		const { rss, live } = figures[side.name];
-		log(`  P3 ${side.name}: RSS +${mb(rss.growthBytes)} MB, live +${mb(live.liveGrowthBytes)} MB, largest image ${mb(rss.largestImageBytes)} MB`);
+		log(
+			`  P3 ${side.name}: RSS +${mb(rss.growthBytes)} MB, live +${mb(live.liveGrowthBytes)} MB, largest image ${mb(rss.largestImageBytes)} MB`,
+		);
 	}
 	await emulator.reset();
 	await emulator.config({ taskMs: 1000 });
-	figures.floor = { rss: await runChild(childScript, 'BENCH_P3_JOB', { side: 'floor', n, credentials: emulator.credentials, gcEveryMs: 0 }) };
+	figures.floor = {
+		rss: await runChild(childScript, 'BENCH_P3_JOB', {
+			side: 'floor',
+			n,
+			credentials: emulator.credentials,
+			gcEveryMs: 0,
+		}),
+	};
 	log(`  P3 floor (a bare client keeping no byte): RSS +${mb(figures.floor.rss.growthBytes)} MB`);
-	const image = Math.max(...sides.flatMap((side) => [figures[side.name].rss.largestImageBytes, figures[side.name].live.largestImageBytes]));
+	const image = Math.max(
+		...sides.flatMap((side) => [
+			figures[side.name].rss.largestImageBytes,
+			figures[side.name].live.largestImageBytes,
+		]),
+	);
 	figures.imageBytes = image;
 	const { ours, baseline } = figures;
 	return {

@@ -10,16 +10,25 @@ import { baseline, ours } from '../sides.mjs';
 /** @param {import('../run.mjs').Context} context */
 export async function p4({ harness, emulator, quick }) {
 	const count = quick ? 5 : 10;
-	const durations = Array.from({ length: count }, (_, i) => Math.round(2000 + (9000 * (i + 0.5)) / count));
+	const durations = Array.from({ length: count }, (_, i) =>
+		Math.round(2000 + (9000 * (i + 0.5)) / count),
+	);
 	const credentials = { seedreamApi: emulator.credentials };
 	await harness.listenForWaitingWebhooks();
 
 	await emulator.reset();
 	await emulator.config({ taskMsQueue: durations });
 	const waiting = await Promise.all(
-		durations.map((_, i) => harness.runWorkflow(ours.workflow({ prompt: `P4 task ${i}`, output: 'urls', waitMode: 'callback' }), { credentials })),
+		durations.map((_, i) =>
+			harness.runWorkflow(
+				ours.workflow({ prompt: `P4 task ${i}`, output: 'urls', waitMode: 'callback' }),
+				{ credentials },
+			),
+		),
 	);
-	for (const run of waiting) if (run.status !== 'waiting') throw new Error(`P4 expected a waiting run, got ${run.status}: ${run.error?.message}`);
+	for (const run of waiting)
+		if (run.status !== 'waiting')
+			throw new Error(`P4 expected a waiting run, got ${run.status}: ${run.error?.message}`);
 	const resumed = await Promise.all(waiting.map((run) => harness.waitForResume(run)));
 	const tasks = new Map((await emulator.tasks()).map((task) => [task.id, task]));
 	const requests = await emulator.requests();
@@ -46,14 +55,23 @@ export async function p4({ harness, emulator, quick }) {
 	await emulator.reset();
 	await emulator.config({ taskMsQueue: durations });
 	const polled = await Promise.all(
-		durations.map((_, i) => harness.runWorkflow(baseline.workflow({ prompt: `P4 task ${i}`, output: 'urls' }), { credentials })),
+		durations.map((_, i) =>
+			harness.runWorkflow(baseline.workflow({ prompt: `P4 task ${i}`, output: 'urls' }), {
+				credentials,
+			}),
+		),
 	);
 	const baselineTasks = new Map((await emulator.tasks()).map((task) => [task.id, task]));
-	const baselineReads = (await emulator.requests()).filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length;
+	const baselineReads = (await emulator.requests()).filter(
+		(r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/'),
+	).length;
 	const baselineDelays = polled.map((result) => {
 		assertSucceeded(result, baseline.nodeName);
 		const taskId = String(result.output(baseline.nodeName)[0].json.taskId);
-		return nodeFinishedAt(result, baseline.nodeName) - /** @type {number} */ (baselineTasks.get(taskId)?.completedAt);
+		return (
+			nodeFinishedAt(result, baseline.nodeName) -
+			/** @type {number} */ (baselineTasks.get(taskId)?.completedAt)
+		);
 	});
 
 	const figures = {

@@ -40,7 +40,10 @@ export async function p5({ harness, emulator, log }) {
 	/** @type {Record<string, import('n8n-workflow').IBinaryData>} */
 	const binary = {};
 	for (const [index, file] of files.entries()) {
-		binary[`ref${index}`] = await harness.storeBinary(file, { mimeType: 'image/png', fileName: `ref${index}.png` });
+		binary[`ref${index}`] = await harness.storeBinary(file, {
+			mimeType: 'image/png',
+			fileName: `ref${index}.png`,
+		});
 	}
 	const all = files.map((_, index) => `ref${index}`);
 
@@ -67,7 +70,9 @@ export async function p5({ harness, emulator, log }) {
 			unit: 's',
 			ours: s(f.ours),
 			baseline: s(f.baseline),
-			...(judged ? goal : { note: `slowest single ${s(f.single)} s; measures the emulator's parsing` }),
+			...(judged
+				? goal
+				: { note: `slowest single ${s(f.single)} s; measures the emulator's parsing` }),
 		};
 	};
 	return {
@@ -75,7 +80,13 @@ export async function p5({ harness, emulator, log }) {
 		rows: [
 			row('withServiceTime', `Files API answers after ${UPLOAD_SERVICE_MS / 1000} s`),
 			row('loopback', 'loopback, no service time', false),
-			{ id: 'P5', figure: 'requests per reference: uploads', unit: '', ours: figures.oursUploadsPerReference, baseline: figures.baselineUploadsPerReference },
+			{
+				id: 'P5',
+				figure: 'requests per reference: uploads',
+				unit: '',
+				ours: figures.oursUploadsPerReference,
+				baseline: figures.baselineUploadsPerReference,
+			},
 		],
 	};
 
@@ -84,22 +95,36 @@ export async function p5({ harness, emulator, log }) {
 		await emulator.reset();
 		await emulator.config({ taskMs: 300 });
 		if (serviceMs) {
-			await emulator.fault({ method: 'POST', path: '/api/v1/files/upload', times: fields.length, action: { type: 'delay', ms: serviceMs } });
+			await emulator.fault({
+				method: 'POST',
+				path: '/api/v1/files/upload',
+				times: fields.length,
+				action: { type: 'delay', ms: serviceMs },
+			});
 		}
 		const emulatorCpu = emulator.cpuMs();
 		const { value: result, cpuMs } = await measureCpu(() =>
-			harness.runWorkflow(side.workflow({ prompt: 'P5 combine these', output: 'urls', references: fields }), {
-				credentials: { seedreamApi: emulator.credentials },
-				items: [{ json: {}, binary }],
-			}),
+			harness.runWorkflow(
+				side.workflow({ prompt: 'P5 combine these', output: 'urls', references: fields }),
+				{
+					credentials: { seedreamApi: emulator.credentials },
+					items: [{ json: {}, binary }],
+				},
+			),
 		);
-		log(`    ${side.name} ${fields.length} refs: n8n CPU ${round(cpuMs)} ms, emulator CPU ${emulator.cpuMs() - emulatorCpu} ms`);
+		log(
+			`    ${side.name} ${fields.length} refs: n8n CPU ${round(cpuMs)} ms, emulator CPU ${emulator.cpuMs() - emulatorCpu} ms`,
+		);
 		assertSucceeded(result, side.nodeName);
 		const requests = await emulator.requests();
-		const uploads = requests.filter((r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload'));
+		const uploads = requests.filter(
+			(r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload'),
+		);
 		const create = requests.find((r) => r.method === 'POST' && r.path === '/v1/images/generations');
-		if (uploads.length !== fields.length || !create) throw new Error(`P5 expected ${fields.length} uploads and a create`);
-		if (fields.length > 1) figures[`${side.name}UploadsPerReference`] = uploads.length / fields.length;
+		if (uploads.length !== fields.length || !create)
+			throw new Error(`P5 expected ${fields.length} uploads and a create`);
+		if (fields.length > 1)
+			figures[`${side.name}UploadsPerReference`] = uploads.length / fields.length;
 		return Date.parse(create.time) - Date.parse(uploads[0].time);
 	}
 }

@@ -4,7 +4,11 @@
 // reference, then RSS is sampled every 20 ms around the measured run. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { createHarness } from '../../test/harness/index.mjs';
-import { registerUploadBaseline, uploadBaselineWorkflow, UPLOAD_BASELINE_NODE_NAME } from '../baseline-upload-node.mjs';
+import {
+	registerUploadBaseline,
+	uploadBaselineWorkflow,
+	UPLOAD_BASELINE_NODE_NAME,
+} from '../baseline-upload-node.mjs';
 import { assertSucceeded } from '../measure.mjs';
 import { ours } from '../sides.mjs';
 
@@ -17,14 +21,16 @@ const side =
 		: {
 				nodeName: ours.nodeName,
 				/** @param {{ prompt: string, references: string[] }} request */
-				workflow: ({ prompt, references }) => ours.workflow({ prompt, references, output: 'urls', waitMode: 'dontWait' }),
+				workflow: ({ prompt, references }) =>
+					ours.workflow({ prompt, references, output: 'urls', waitMode: 'dontWait' }),
 			};
 
 const harness = await createHarness({ binaryMode: 'filesystem' });
 registerUploadBaseline(harness);
 
 /** @param {string} path @param {string} name */
-const store = async (path, name) => await harness.storeBinary(readFileSync(path), { mimeType: 'image/png', fileName: `${name}.png` });
+const store = async (path, name) =>
+	await harness.storeBinary(readFileSync(path), { mimeType: 'image/png', fileName: `${name}.png` });
 
 const warmUpBinary = { warm: await store(job.warmUpFile, 'warm') };
 const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', references: ['warm'] }), {
@@ -35,7 +41,8 @@ assertSucceeded(warm, side.nodeName);
 
 /** @type {Record<string, import('n8n-workflow').IBinaryData>} */
 const binary = {};
-for (const [index, path] of job.files.entries()) binary[`ref${index}`] = await store(path, `ref${index}`);
+for (const [index, path] of job.files.entries())
+	binary[`ref${index}`] = await store(path, `ref${index}`);
 const fields = Object.keys(binary);
 const items = Array.from({ length: job.items }, () => ({ json: {}, binary }));
 
@@ -51,7 +58,10 @@ const sampler = setInterval(() => {
 
 const started = performance.now();
 const cpu = process.cpuUsage();
-const result = await harness.runWorkflow(side.workflow({ prompt: 'P6 combine these', references: fields }), { credentials, items });
+const result = await harness.runWorkflow(
+	side.workflow({ prompt: 'P6 combine these', references: fields }),
+	{ credentials, items },
+);
 const wallMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 clearInterval(sampler);

@@ -32,20 +32,36 @@ const referencesDir = join(cacheDir(), 'bench-references');
 export async function p6({ emulator, quick, log }) {
 	const items = quick ? QUICK_ITEMS : ITEMS;
 	const files = await references(log);
-	if (files.bytes.some((bytes) => bytes !== REFERENCE_BYTES)) throw new Error(`P6: a cached reference in ${referencesDir} is not ${REFERENCE_BYTES} bytes`);
+	if (files.bytes.some((bytes) => bytes !== REFERENCE_BYTES))
+		throw new Error(`P6: a cached reference in ${referencesDir} is not ${REFERENCE_BYTES} bytes`);
 	/** @type {Record<string, any>} */
-	const figures = { items, referencesPerItem: REFERENCES, sidePx: SIDE_PX, referenceBytes: REFERENCE_BYTES };
+	const figures = {
+		items,
+		referencesPerItem: REFERENCES,
+		sidePx: SIDE_PX,
+		referenceBytes: REFERENCE_BYTES,
+	};
 	for (const side of ['baseline', 'ours']) {
 		await emulator.reset();
 		// Tasks stay pending/processing long after the run: the emulator's reading of the references (§9) is
 		// its own CPU, not n8n's, but there is no need for it to compete with the uploads.
 		await emulator.config({ taskMs: 600_000 });
-		const measured = await runChild(childScript, 'BENCH_P6_JOB', { side, credentials: emulator.credentials, items, files: files.big, warmUpFile: files.warmUp });
-		const uploads = (await emulator.requests()).filter((r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload') && r.status === 200);
+		const measured = await runChild(childScript, 'BENCH_P6_JOB', {
+			side,
+			credentials: emulator.credentials,
+			items,
+			files: files.big,
+			warmUpFile: files.warmUp,
+		});
+		const uploads = (await emulator.requests()).filter(
+			(r) => r.method === 'POST' && r.path.startsWith('/api/v1/files/upload') && r.status === 200,
+		);
 		// The warm-up's one small upload is in the log too: count the measured run's only.
 		const measuredUploads = uploads.filter((r) => r.body?.fileName !== 'warm.png');
 		if (measuredUploads.length !== items * REFERENCES) {
-			throw new Error(`P6 ${side}: the emulator received ${measuredUploads.length} uploads, expected ${items * REFERENCES}`);
+			throw new Error(
+				`P6 ${side}: the emulator received ${measuredUploads.length} uploads, expected ${items * REFERENCES}`,
+			);
 		}
 		measured.uploadedBytes = measuredUploads.reduce((sum, r) => sum + Number(r.body?.size ?? 0), 0);
 		measured.growthPerUploadedByte = round(measured.growthBytes / measured.uploadedBytes, 2);
@@ -71,7 +87,13 @@ export async function p6({ emulator, quick, log }) {
 				holds: ours.growthBytes <= GOAL_SHARE * ours.uploadedBytes,
 				note: `ours +${mb(ours.growthBytes)} MB, baseline +${mb(baseline.growthBytes)} MB`,
 			},
-			{ id: 'P6', figure: 'wall time of that run (uploads and creates)', unit: 's', ours: round(ours.wallMs / 1000, 1), baseline: round(baseline.wallMs / 1000, 1) },
+			{
+				id: 'P6',
+				figure: 'wall time of that run (uploads and creates)',
+				unit: 's',
+				ours: round(ours.wallMs / 1000, 1),
+				baseline: round(baseline.wallMs / 1000, 1),
+			},
 		],
 	};
 }
@@ -97,9 +119,17 @@ async function references(log) {
 	};
 	const big = [];
 	for (let index = 0; index < REFERENCES; index++) {
-		big.push(await file(`p6-${index}-${REFERENCE_BYTES}.png`, async () => padPng(await renderPng(SIDE_PX, SIDE_PX, `bench-p6-${index}`), REFERENCE_BYTES)));
+		big.push(
+			await file(`p6-${index}-${REFERENCE_BYTES}.png`, async () =>
+				padPng(await renderPng(SIDE_PX, SIDE_PX, `bench-p6-${index}`), REFERENCE_BYTES),
+			),
+		);
 	}
-	return { big, bytes: big.map((path) => statSync(path).size), warmUp: await file('p6-warm-512.png', () => renderPng(512, 512, 'bench-p6-warm')) };
+	return {
+		big,
+		bytes: big.map((path) => statSync(path).size),
+		warmUp: await file('p6-warm-512.png', () => renderPng(512, 512, 'bench-p6-warm')),
+	};
 }
 
 /** zlib.crc32 (Node >= 22; the bench runs on Node 24). @type {(data: Buffer) => number} */
@@ -112,7 +142,8 @@ const crc32 = /** @type {any} */ (zlib).crc32;
 function padPng(png, bytes) {
 	const iend = png.length - 12;
 	const length = bytes - png.length - 12;
-	if (length < 0) throw new Error(`P6: the painted reference is already ${png.length} bytes, over ${bytes}`);
+	if (length < 0)
+		throw new Error(`P6: the painted reference is already ${png.length} bytes, over ${bytes}`);
 	const chunk = Buffer.alloc(12 + length);
 	chunk.writeUInt32BE(length, 0);
 	chunk.write('pdNg', 4, 'latin1');

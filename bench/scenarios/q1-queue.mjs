@@ -34,7 +34,8 @@ export async function q1({ quick, log }) {
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}
-	const ideal = (/** @type {number} */ workers) => Math.ceil(calls / (workers * CONCURRENCY)) * TASK_MS;
+	const ideal = (/** @type {number} */ workers) =>
+		Math.ceil(calls / (workers * CONCURRENCY)) * TASK_MS;
 	const one = figures.workers1;
 	const two = figures.workers2;
 	const rows = [1, 2].map((workers) => {
@@ -79,7 +80,15 @@ export async function q1({ quick, log }) {
 				name: 'bench Q1',
 				settings: { executionOrder: 'v1' },
 				nodes: [
-					{ id: randomUUID(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} } },
+					{
+						id: randomUUID(),
+						name: 'Webhook',
+						type: 'n8n-nodes-base.webhook',
+						typeVersion: 2,
+						position: [0, 0],
+						webhookId: randomUUID(),
+						parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+					},
 					{
 						id: randomUUID(),
 						name: 'Generate',
@@ -87,7 +96,15 @@ export async function q1({ quick, log }) {
 						typeVersion: 1,
 						position: [240, 0],
 						credentials: { seedreamApi: { id: credential.id, name: credential.name } },
-						parameters: { resource: 'image', operation: 'generate', prompt: '={{ $json.body.prompt }}', sizeMode: 'preset', size: '1K', waitMode: 'wait', output: 'binaryPerImage' },
+						parameters: {
+							resource: 'image',
+							operation: 'generate',
+							prompt: '={{ $json.body.prompt }}',
+							sizeMode: 'preset',
+							size: '1K',
+							waitMode: 'wait',
+							output: 'binaryPerImage',
+						},
 					},
 				],
 				connections: { Webhook: { main: [[{ node: 'Generate', type: 'main', index: 0 }]] } },
@@ -102,14 +119,23 @@ export async function q1({ quick, log }) {
 			const started = performance.now();
 			const answers = await Promise.all(
 				Array.from({ length: calls }, (_, i) =>
-					fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `a lighthouse, number ${i}` }) }).then(async (r) => {
+					fetch(url, {
+						method: 'POST',
+						headers: { 'content-type': 'application/json' },
+						body: JSON.stringify({ prompt: `a lighthouse, number ${i}` }),
+					}).then(async (r) => {
 						await r.arrayBuffer();
 						return r.status;
 					}),
 				),
 			);
 			const wallMs = performance.now() - started;
-			return { wallMs: round(wallMs), ok: answers.filter((s) => s === 200).length, startSeconds: round(cluster.startSeconds, 1), memoryMb: cluster.memory() };
+			return {
+				wallMs: round(wallMs),
+				ok: answers.filter((s) => s === 200).length,
+				startSeconds: round(cluster.startSeconds, 1),
+				memoryMb: cluster.memory(),
+			};
 		} finally {
 			await cluster.stop();
 		}

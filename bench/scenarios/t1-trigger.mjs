@@ -61,31 +61,56 @@ const LINES = [
 				type: 'n8n-nodes-base.webhook',
 				typeVersion: 2,
 				webhookId,
-				parameters: { httpMethod: 'POST', path: webhookId, responseMode: 'onReceived', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path: webhookId,
+					responseMode: 'onReceived',
+					options: {},
+				},
 			};
 		},
 		taskIdOf: (json) => json?.body?.id,
 	},
 	{
 		name: 'ours',
-		label: 'Seedream Trigger 1 (as saved in existing workflows: URLs only), default settings (Confirm With the API on)',
+		label:
+			'Seedream Trigger 1 (as saved in existing workflows: URLs only), default settings (Confirm With the API on)',
 		nodeName: TRIGGER_NAME,
-		node: () => ({ name: TRIGGER_NAME, type: TRIGGER, typeVersion: 1, webhookId: randomUUID(), parameters: {} }),
+		node: () => ({
+			name: TRIGGER_NAME,
+			type: TRIGGER,
+			typeVersion: 1,
+			webhookId: randomUUID(),
+			parameters: {},
+		}),
 		taskIdOf: (json) => json?.taskId,
 	},
 	{
 		// What a trigger added today is (node version 1.1): binary output, so each callback also downloads its image.
 		name: 'oursBinary',
-		label: 'Seedream Trigger 1.1 as added today (Confirm With the API on, images downloaded as binary)',
+		label:
+			'Seedream Trigger 1.1 as added today (Confirm With the API on, images downloaded as binary)',
 		nodeName: TRIGGER_NAME,
-		node: () => ({ name: TRIGGER_NAME, type: TRIGGER, typeVersion: 1.1, webhookId: randomUUID(), parameters: {} }),
+		node: () => ({
+			name: TRIGGER_NAME,
+			type: TRIGGER,
+			typeVersion: 1.1,
+			webhookId: randomUUID(),
+			parameters: {},
+		}),
 		taskIdOf: (json) => json?.taskId,
 	},
 	{
 		name: 'oursNoConfirm',
 		label: 'Seedream Trigger, Confirm With the API off',
 		nodeName: TRIGGER_NAME,
-		node: () => ({ name: TRIGGER_NAME, type: TRIGGER, typeVersion: 1, webhookId: randomUUID(), parameters: { options: { verify: false } } }),
+		node: () => ({
+			name: TRIGGER_NAME,
+			type: TRIGGER,
+			typeVersion: 1,
+			webhookId: randomUUID(),
+			parameters: { options: { verify: false } },
+		}),
 		taskIdOf: (json) => json?.taskId,
 		// Unconfirmed, the trigger refuses result URLs to internal hosts (issue 10, finding 4), and the emulator's
 		// are on 127.0.0.1: the bodies carry them on example.com instead (reserved; the output is URLs Only, so
@@ -100,12 +125,21 @@ export async function t1({ quick, log }) {
 	const slots = RATE * seconds;
 	const uniqueTasks = slots - Math.floor(slots / REPEAT_EVERY);
 	// BENCH_T1_LINES=ours runs some lines only (e.g. to profile one); the rows of the others are left out.
-	const lines = LINES.filter((line) => !process.env.BENCH_T1_LINES || process.env.BENCH_T1_LINES.split(',').includes(line.name));
+	const lines = LINES.filter(
+		(line) =>
+			!process.env.BENCH_T1_LINES || process.env.BENCH_T1_LINES.split(',').includes(line.name),
+	);
 
 	log('  T1: packing the package (reused when the sources are unchanged)');
 	const { tarball } = buildAndPack({ outDir: join(repoRoot, 'bench-results', 'pack') });
 	/** @type {Record<string, any>} */
-	const figures = { rate: RATE, seconds, requests: slots, uniqueTasks, repeats: slots - uniqueTasks };
+	const figures = {
+		rate: RATE,
+		seconds,
+		requests: slots,
+		uniqueTasks,
+		repeats: slots - uniqueTasks,
+	};
 	for (const line of lines) {
 		figures[line.name] = await measureLine(line, { tarball, slots, uniqueTasks, log });
 		const result = figures[line.name];
@@ -141,7 +175,9 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 			N8N_METRICS: 'true',
 			N8N_METRICS_INCLUDE_DEFAULT_METRICS: 'false',
 			// BENCH_T1_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile n8n during the run.
-			...(process.env.BENCH_T1_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_T1_NODE_OPTIONS } : {}),
+			...(process.env.BENCH_T1_NODE_OPTIONS
+				? { NODE_OPTIONS: process.env.BENCH_T1_NODE_OPTIONS }
+				: {}),
 			// BENCH_T1_N8N_ENV, JSON: n8n settings to try, e.g. {"N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE":"true"}.
 			...JSON.parse(process.env.BENCH_T1_N8N_ENV || '{}'),
 		},
@@ -149,14 +185,18 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 	try {
 		const { client, credential } = instance;
 		const tasks = await finishedTasks(/** @type {string} */ (instance.emulatorUrl), uniqueTasks);
-		const bodies = tasks.map((task) => ({ id: task.id, body: line.body ? line.body(task.body) : task.body }));
+		const bodies = tasks.map((task) => ({
+			id: task.id,
+			body: line.body ? line.body(task.body) : task.body,
+		}));
 		const schedule = Array.from({ length: slots }, (_, slot) => {
 			const repeat = slot % REPEAT_EVERY === REPEAT_EVERY - 1;
 			return { task: bodies[uniqueIndex(repeat ? slot - (REPEAT_EVERY - 1) : slot)], repeat };
 		});
 		/** @type {Record<string, any>} */
 		const node = { id: randomUUID(), position: [0, 0], ...line.node() };
-		if (node.type === TRIGGER) node.credentials = { seedreamApi: { id: credential.id, name: credential.name } };
+		if (node.type === TRIGGER)
+			node.credentials = { seedreamApi: { id: credential.id, name: credential.name } };
 		const workflow = await client.rest('POST', '/rest/workflows', {
 			name: `bench T1: ${line.label}`,
 			nodes: [node],
@@ -192,7 +232,10 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 			failed: answers.filter((a) => !a.ok).length,
 			failures: countBy(answers.filter((a) => !a.ok).map((a) => a.error ?? `HTTP ${a.status}`)),
 			lost: [...answered].filter((taskId) => !started.has(taskId)).length,
-			duplicateStarts: [...started.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0),
+			duplicateStarts: [...started.values()].reduce(
+				(sum, count) => sum + Math.max(0, count - 1),
+				0,
+			),
 			executions: executions.length,
 			executionStatuses: countBy(executions.map((e) => e.status)),
 			rss,
@@ -212,7 +255,8 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
  */
 function publicUrls(body) {
 	const task = JSON.parse(body);
-	const move = (/** @type {unknown} */ url) => (typeof url === 'string' ? url.replace(/^https?:\/\/[^/]+/, 'https://example.com') : url);
+	const move = (/** @type {unknown} */ url) =>
+		typeof url === 'string' ? url.replace(/^https?:\/\/[^/]+/, 'https://example.com') : url;
 	if (Array.isArray(task.results)) task.results = task.results.map(move);
 	return JSON.stringify(task);
 }
@@ -229,14 +273,45 @@ function rows(figures, lines) {
 	/** @type {import('../run.mjs').Row[]} */
 	const out = [];
 	const has = (/** @type {string} */ name) => lines.some((line) => line.name === name);
-	const b = (/** @type {string} */ key) => (has('baseline') ? key.split('.').reduce((v, k) => v?.[k], baseline) : null);
+	const b = (/** @type {string} */ key) =>
+		has('baseline') ? key.split('.').reduce((v, k) => v?.[k], baseline) : null;
 	if (has('ours')) {
 		out.push(
-			{ id: 'T1', figure: `answer time p50, ${load}`, unit: 'ms', ours: ours.p50Ms, baseline: b('p50Ms') },
-			{ id: 'T1', figure: 'answer time p95', unit: 'ms', ours: ours.p95Ms, baseline: b('p95Ms'), goal: '<= 300 ms', holds: ours.p95Ms <= 300 },
+			{
+				id: 'T1',
+				figure: `answer time p50, ${load}`,
+				unit: 'ms',
+				ours: ours.p50Ms,
+				baseline: b('p50Ms'),
+			},
+			{
+				id: 'T1',
+				figure: 'answer time p95',
+				unit: 'ms',
+				ours: ours.p95Ms,
+				baseline: b('p95Ms'),
+				goal: '<= 300 ms',
+				holds: ours.p95Ms <= 300,
+			},
 			{ id: 'T1', figure: 'answer time max', unit: 'ms', ours: ours.maxMs, baseline: b('maxMs') },
-			{ id: 'T1', figure: 'failed requests (not 2xx, error, or over 10 s)', unit: '', ours: ours.failed, baseline: b('failed'), goal: '0', holds: ours.failed === 0 },
-			{ id: 'T1', figure: 'lost tasks (answered, no execution)', unit: '', ours: ours.lost, baseline: b('lost'), goal: '0', holds: ours.lost === 0 },
+			{
+				id: 'T1',
+				figure: 'failed requests (not 2xx, error, or over 10 s)',
+				unit: '',
+				ours: ours.failed,
+				baseline: b('failed'),
+				goal: '0',
+				holds: ours.failed === 0,
+			},
+			{
+				id: 'T1',
+				figure: 'lost tasks (answered, no execution)',
+				unit: '',
+				ours: ours.lost,
+				baseline: b('lost'),
+				goal: '0',
+				holds: ours.lost === 0,
+			},
 			{
 				id: 'T1',
 				figure: 'duplicate starts',
@@ -247,9 +322,27 @@ function rows(figures, lines) {
 				holds: ours.duplicateStarts === 0,
 				note: 'the Webhook node starts once per request by design',
 			},
-			{ id: 'T1', figure: `executions started (of ${figures.uniqueTasks} tasks)`, unit: '', ours: ours.executions, baseline: b('executions') },
-			{ id: 'T1', figure: 'n8n CPU time per request (main + task runner, until executions drained)', unit: 'ms', ours: ours.cpuMsPerRequest, baseline: b('cpuMsPerRequest') },
-			{ id: 'T1', figure: "expression isolates n8n handed out per request (n8n's /metrics)", unit: '', ours: ours.isolatesPerRequest, baseline: b('isolatesPerRequest') },
+			{
+				id: 'T1',
+				figure: `executions started (of ${figures.uniqueTasks} tasks)`,
+				unit: '',
+				ours: ours.executions,
+				baseline: b('executions'),
+			},
+			{
+				id: 'T1',
+				figure: 'n8n CPU time per request (main + task runner, until executions drained)',
+				unit: 'ms',
+				ours: ours.cpuMsPerRequest,
+				baseline: b('cpuMsPerRequest'),
+			},
+			{
+				id: 'T1',
+				figure: "expression isolates n8n handed out per request (n8n's /metrics)",
+				unit: '',
+				ours: ours.isolatesPerRequest,
+				baseline: b('isolatesPerRequest'),
+			},
 			{
 				id: 'T1',
 				figure: 'n8n RSS growth (main + task runner)',
@@ -264,42 +357,76 @@ function rows(figures, lines) {
 	if (has('oursBinary')) {
 		const bin = oursBinary;
 		out.push(
-			{ id: 'T1', figure: 'node 1.1 (binary output, one download per callback): answer time p95', unit: 'ms', ours: bin.p95Ms, baseline: b('p95Ms'), note: `p50 ${bin.p50Ms} ms, max ${bin.maxMs} ms` },
+			{
+				id: 'T1',
+				figure: 'node 1.1 (binary output, one download per callback): answer time p95',
+				unit: 'ms',
+				ours: bin.p95Ms,
+				baseline: b('p95Ms'),
+				note: `p50 ${bin.p50Ms} ms, max ${bin.maxMs} ms`,
+			},
 			{
 				id: 'T1',
 				figure: 'node 1.1: failed / lost / duplicate starts',
 				unit: '',
 				ours: `${bin.failed} / ${bin.lost} / ${bin.duplicateStarts}`,
-				baseline: has('baseline') ? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}` : null,
+				baseline: has('baseline')
+					? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}`
+					: null,
 			},
-			{ id: 'T1', figure: 'node 1.1: n8n RSS growth', unit: 'MB', ours: mb(bin.rss.growthBytes), baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null },
+			{
+				id: 'T1',
+				figure: 'node 1.1: n8n RSS growth',
+				unit: 'MB',
+				ours: mb(bin.rss.growthBytes),
+				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
+			},
 			{
 				id: 'T1',
 				figure: 'node 1.1: n8n CPU time / isolates per request',
 				unit: '',
 				ours: `${bin.cpuMsPerRequest} ms / ${bin.isolatesPerRequest}`,
-				baseline: has('baseline') ? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}` : null,
+				baseline: has('baseline')
+					? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}`
+					: null,
 			},
 		);
 	}
 	if (has('oursNoConfirm')) {
 		const off = oursNoConfirm;
 		out.push(
-			{ id: 'T1', figure: 'Confirm With the API off: answer time p95', unit: 'ms', ours: off.p95Ms, baseline: b('p95Ms'), note: `p50 ${off.p50Ms} ms, max ${off.maxMs} ms` },
+			{
+				id: 'T1',
+				figure: 'Confirm With the API off: answer time p95',
+				unit: 'ms',
+				ours: off.p95Ms,
+				baseline: b('p95Ms'),
+				note: `p50 ${off.p50Ms} ms, max ${off.maxMs} ms`,
+			},
 			{
 				id: 'T1',
 				figure: 'Confirm With the API off: failed / lost / duplicate starts',
 				unit: '',
 				ours: `${off.failed} / ${off.lost} / ${off.duplicateStarts}`,
-				baseline: has('baseline') ? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}` : null,
+				baseline: has('baseline')
+					? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}`
+					: null,
 			},
-			{ id: 'T1', figure: 'Confirm With the API off: n8n RSS growth', unit: 'MB', ours: mb(off.rss.growthBytes), baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null },
+			{
+				id: 'T1',
+				figure: 'Confirm With the API off: n8n RSS growth',
+				unit: 'MB',
+				ours: mb(off.rss.growthBytes),
+				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
+			},
 			{
 				id: 'T1',
 				figure: 'Confirm With the API off: n8n CPU time / isolates per request',
 				unit: '',
 				ours: `${off.cpuMsPerRequest} ms / ${off.isolatesPerRequest}`,
-				baseline: has('baseline') ? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}` : null,
+				baseline: has('baseline')
+					? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}`
+					: null,
 			},
 		);
 	}
@@ -317,18 +444,29 @@ async function finishedTasks(emulatorUrl, count) {
 		const response = await fetch(`${emulatorUrl}/v1/images/generations`, {
 			method: 'POST',
 			headers,
-			body: JSON.stringify({ model: 'doubao-seedream-4.0', prompt: `T1 callback ${index}`, n: 1, size: '1K' }),
+			body: JSON.stringify({
+				model: 'doubao-seedream-4.0',
+				prompt: `T1 callback ${index}`,
+				n: 1,
+				size: '1K',
+			}),
 		});
 		const task = await response.json();
-		if (!response.ok) throw new Error(`T1: creating task ${index} answered ${response.status}: ${JSON.stringify(task)}`);
+		if (!response.ok)
+			throw new Error(
+				`T1: creating task ${index} answered ${response.status}: ${JSON.stringify(task)}`,
+			);
 		return /** @type {string} */ (task.id);
 	});
 	const deadline = Date.now() + 60_000;
 	for (;;) {
 		const tasks = await (await fetch(`${emulatorUrl}/__emulator/tasks`)).json();
-		const done = tasks.filter((/** @type {any} */ t) => ids.includes(t.id) && t.status === 'completed').length;
+		const done = tasks.filter(
+			(/** @type {any} */ t) => ids.includes(t.id) && t.status === 'completed',
+		).length;
 		if (done === ids.length) break;
-		if (Date.now() > deadline) throw new Error(`T1: only ${done} of ${ids.length} tasks completed on the emulator`);
+		if (Date.now() > deadline)
+			throw new Error(`T1: only ${done} of ${ids.length} tasks completed on the emulator`);
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 	return await inBatches(count, 10, async (index) => {
@@ -361,7 +499,10 @@ async function untilRegistered(url) {
 		const response = await fetch(url);
 		const text = await response.text();
 		if (/POST/.test(text) && /not registered for GET|did you mean/i.test(text)) return;
-		if (Date.now() > deadline) throw new Error(`T1: ${url} not registered after 30 s (GET answered ${response.status}: ${text.slice(0, 200)})`);
+		if (Date.now() > deadline)
+			throw new Error(
+				`T1: ${url} not registered after 30 s (GET answered ${response.status}: ${text.slice(0, 200)})`,
+			);
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
@@ -401,7 +542,12 @@ function post(url, body) {
 		request.once('error', (error) => {
 			clearTimeout(timer);
 			const timedOut = error.message === 'timeout';
-			resolve({ ok: false, ms: performance.now() - sent, error: timedOut ? 'timeout (10 s)' : /** @type {any} */ (error).code ?? error.message });
+			const code = /** @type {NodeJS.ErrnoException} */ (error).code;
+			resolve({
+				ok: false,
+				ms: performance.now() - sent,
+				error: timedOut ? 'timeout (10 s)' : (code ?? error.message),
+			});
 		});
 		request.once('response', (response) => {
 			let text = '';
@@ -412,7 +558,9 @@ function post(url, body) {
 				const status = response.statusCode ?? 0;
 				const ok = status >= 200 && status < 300;
 				// What n8n said when it refused (e.g. 503 "Database is not ready!"), for the figures' failure counts.
-				const error = ok ? undefined : `HTTP ${status}: ${/"message":"([^"]{0,60})/.exec(text)?.[1] ?? text.slice(0, 60)}`;
+				const error = ok
+					? undefined
+					: `HTTP ${status}: ${/"message":"([^"]{0,60})/.exec(text)?.[1] ?? text.slice(0, 60)}`;
 				resolve({ ok, status, ms: performance.now() - sent, error });
 			});
 		});
@@ -431,7 +579,9 @@ async function untilDrained(client, workflowId) {
 	let stableSince = Date.now();
 	for (;;) {
 		const executions = await allExecutions(client, workflowId, false);
-		const running = executions.some((e) => !e.finished && !['success', 'error', 'crashed', 'canceled'].includes(e.status));
+		const running = executions.some(
+			(e) => !e.finished && !['success', 'error', 'crashed', 'canceled'].includes(e.status),
+		);
 		if (executions.length !== last || running) {
 			last = executions.length;
 			stableSince = Date.now();
@@ -450,7 +600,9 @@ async function allExecutions(client, workflowId, includeData) {
 	let cursor = '';
 	for (let page = 0; page < 100; page++) {
 		const query = `workflowId=${workflowId}&includeData=${includeData}&limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-		const { data, nextCursor } = await withRetries(() => client.api('GET', `/api/v1/executions?${query}`));
+		const { data, nextCursor } = await withRetries(() =>
+			client.api('GET', `/api/v1/executions?${query}`),
+		);
 		all.push(...data);
 		if (!nextCursor) break;
 		cursor = nextCursor;
@@ -468,7 +620,9 @@ async function isolatesAcquired(n8nUrl) {
 	const response = await fetch(`${n8nUrl}/metrics`);
 	const text = await response.text();
 	if (!response.ok) throw new Error(`GET /metrics -> ${response.status}: ${text.slice(0, 200)}`);
-	const line = text.split('\n').find((l) => /^n8n_expression_pool_acquired_total(\{[^}]*\})? /.test(l));
+	const line = text
+		.split('\n')
+		.find((l) => /^n8n_expression_pool_acquired_total(\{[^}]*\})? /.test(l));
 	return line ? Number(line.split(' ').at(-1)) : NaN;
 }
 
@@ -498,14 +652,16 @@ function sampleProcessGroup(groupId) {
 				cpuNow.set(Number(entry), cpu);
 				const status = readFileSync(`/proc/${entry}/status`, 'utf8');
 				const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-				if (rss) byProcess[Number(entry) === groupId ? 'main' : `child ${entry}`] = Number(rss[1]) * 1024;
+				if (rss)
+					byProcess[Number(entry) === groupId ? 'main' : `child ${entry}`] = Number(rss[1]) * 1024;
 			} catch {
 				// The process ended while being read.
 			}
 		}
 		return byProcess;
 	};
-	const sum = (/** @type {Record<string, number>} */ byProcess) => Object.values(byProcess).reduce((a, b) => a + b, 0);
+	const sum = (/** @type {Record<string, number>} */ byProcess) =>
+		Object.values(byProcess).reduce((a, b) => a + b, 0);
 	const start = read();
 	started = true;
 	let peak = start;
@@ -521,7 +677,15 @@ function sampleProcessGroup(groupId) {
 			let cpuMs = 0;
 			for (const [pid, cpu] of cpuNow) cpuMs += cpu - (cpuStart.get(pid) ?? 0);
 			return {
-				rss: { startBytes: sum(start), peakBytes: sum(peak), endBytes: sum(end), growthBytes: sum(peak) - sum(start), start, peak, end },
+				rss: {
+					startBytes: sum(start),
+					peakBytes: sum(peak),
+					endBytes: sum(end),
+					growthBytes: sum(peak) - sum(start),
+					start,
+					peak,
+					end,
+				},
 				cpuMs,
 			};
 		},

@@ -95,7 +95,13 @@ function breakIfStale(lockDir) {
  * @param {(message: string) => void} say
  */
 export function acquireLock(lockDir, label, say) {
-	const me = { pid: process.pid, start: processStartTime(process.pid), host: hostname(), label, since: new Date().toISOString() };
+	const me = {
+		pid: process.pid,
+		start: processStartTime(process.pid),
+		host: hostname(),
+		label,
+		since: new Date().toISOString(),
+	};
 	const waitingSince = Date.now();
 	let reportedAt = 0;
 	mkdirSync(dirname(lockDir), { recursive: true });
@@ -136,7 +142,8 @@ export function installOnce({ lockDir, label, isComplete, install, say }) {
 	try {
 		if (isComplete()) return false; // another process finished it while this one waited
 		install();
-		if (!isComplete()) throw new Error(`Installing ${label} finished but the install is still not complete`);
+		if (!isComplete())
+			throw new Error(`Installing ${label} finished but the install is still not complete`);
 		return true;
 	} finally {
 		release();

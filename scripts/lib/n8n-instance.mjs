@@ -6,7 +6,15 @@
 // (test/e2e). Everything listens on 127.0.0.1. Measured facts behind the choices: docs/n8n-runtime.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	createWriteStream,
+	existsSync,
+	mkdirSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -23,8 +31,14 @@ export const EMULATOR_KEY = 'sk-emulator-demo';
 /** The emulator's task duration unless told otherwise (emulator/server.mjs, --task-ms). */
 const EMULATOR_TASK_MS = 3000;
 /** A documented demo login for a loopback-only instance; override with SEEDREAM_OWNER_EMAIL / _PASSWORD. */
-export const DEMO_OWNER = Object.freeze({ email: 'demo@n8n-nodes-seedream.dev', password: 'Seedream-demo-1' });
-export const REAL_API = Object.freeze({ baseUrl: 'https://api.evolink.ai', filesBaseUrl: 'https://files-api.evolink.ai' });
+export const DEMO_OWNER = Object.freeze({
+	email: 'demo@n8n-nodes-seedream.dev',
+	password: 'Seedream-demo-1',
+});
+export const REAL_API = Object.freeze({
+	baseUrl: 'https://api.evolink.ai',
+	filesBaseUrl: 'https://files-api.evolink.ai',
+});
 export const examplesDir = join(repoRoot, 'examples');
 
 /** @typedef {{ email: string, password: string }} Owner */
@@ -59,12 +73,21 @@ export async function freePorts(count) {
 						const server = createServer();
 						servers.push(server);
 						server.once('error', reject);
-						server.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port));
+						server.listen(0, '127.0.0.1', () =>
+							resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port),
+						);
 					}),
 			),
 		);
 	} finally {
-		await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(() => resolve(undefined)) : resolve(undefined)))));
+		await Promise.all(
+			servers.map(
+				(server) =>
+					new Promise((resolve) =>
+						server.listening ? server.close(() => resolve(undefined)) : resolve(undefined),
+					),
+			),
+		);
 	}
 }
 
@@ -106,24 +129,48 @@ export function installPackage(userFolder, tarball) {
 	const marker = join(nodes, `.${PACKAGE_NAME}.sha256`);
 	const sha = sha256File(tarball);
 	const installedManifest = join(directory, 'package.json');
-	if (existsSync(marker) && existsSync(installedManifest) && readFileSync(marker, 'utf8').trim() === sha) {
-		return { changed: false, directory, version: JSON.parse(readFileSync(installedManifest, 'utf8')).version };
+	if (
+		existsSync(marker) &&
+		existsSync(installedManifest) &&
+		readFileSync(marker, 'utf8').trim() === sha
+	) {
+		return {
+			changed: false,
+			directory,
+			version: JSON.parse(readFileSync(installedManifest, 'utf8')).version,
+		};
 	}
 	rmSync(marker, { force: true });
 	rmSync(directory, { recursive: true, force: true });
 	mkdirSync(directory, { recursive: true });
-	const tar = spawnSync('tar', ['-xzf', tarball, '-C', directory, '--strip-components=1'], { encoding: 'utf8' });
+	const tar = spawnSync('tar', ['-xzf', tarball, '-C', directory, '--strip-components=1'], {
+		encoding: 'utf8',
+	});
 	if (tar.status !== 0) throw new Error(`Could not unpack ${tarball}: ${tar.stderr}`);
-	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(readFileSync(installedManifest, 'utf8'));
+	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(
+		readFileSync(installedManifest, 'utf8'),
+	);
 	writeFileSync(installedManifest, JSON.stringify(manifest, null, 2));
 	const npm = spawnSync(
 		'npm',
-		['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--loglevel=error'],
+		[
+			'install',
+			'--audit=false',
+			'--fund=false',
+			'--bin-links=false',
+			'--install-strategy=shallow',
+			'--ignore-scripts=true',
+			'--package-lock=false',
+			'--loglevel=error',
+		],
 		{ cwd: directory, encoding: 'utf8', env: node24Env() },
 	);
-	if (npm.status !== 0) throw new Error(`npm install in ${directory} failed:\n${npm.stdout}\n${npm.stderr}`);
+	if (npm.status !== 0)
+		throw new Error(`npm install in ${directory} failed:\n${npm.stdout}\n${npm.stderr}`);
 	const listPath = join(nodes, 'package.json');
-	const list = existsSync(listPath) ? JSON.parse(readFileSync(listPath, 'utf8')) : { name: 'installed-nodes', private: true, dependencies: {} };
+	const list = existsSync(listPath)
+		? JSON.parse(readFileSync(listPath, 'utf8'))
+		: { name: 'installed-nodes', private: true, dependencies: {} };
 	list.dependencies = { ...list.dependencies, [PACKAGE_NAME]: manifest.version };
 	writeFileSync(listPath, JSON.stringify(list, null, 2));
 	writeFileSync(marker, sha + '\n');
@@ -138,11 +185,18 @@ export function installPackage(userFolder, tarball) {
  */
 export function spawnService(command, args, options) {
 	const log = createWriteStream(options.logFile, { flags: 'a' });
-	const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(command, args, {
+		cwd: options.cwd,
+		env: options.env,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	child.stdout?.pipe(log, { end: false });
 	child.stderr?.pipe(log, { end: false });
 	/** @type {Promise<{ code: number | null, signal: string | null }>} */
-	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+	const exited = new Promise((resolve) =>
+		child.once('exit', (code, signal) => resolve({ code, signal })),
+	);
 	let stopping;
 	const killGroup = (/** @type {NodeJS.Signals} */ signal) => {
 		try {
@@ -190,7 +244,11 @@ export function tail(file, lines = 40) {
  * @param {(exit: { code: number | null, signal: NodeJS.Signals | null }, seen: string) => string} [describeExit]
  * @returns {Promise<string>}
  */
-export function waitForListening(child, describeExit = ({ code, signal }, seen) => `The emulator exited (${code ?? signal}) before listening: ${seen}`) {
+export function waitForListening(
+	child,
+	describeExit = ({ code, signal }, seen) =>
+		`The emulator exited (${code ?? signal}) before listening: ${seen}`,
+) {
 	return new Promise((resolve, reject) => {
 		let seen = '';
 		const onData = (/** @type {Buffer} */ chunk) => {
@@ -213,15 +271,29 @@ export function waitForListening(child, describeExit = ({ code, signal }, seen) 
  * @returns {Promise<Service>}
  */
 export async function startEmulator({ port, logFile, taskMs }) {
-	const args = [join(repoRoot, 'emulator', 'server.mjs'), '--port', String(port), '--allow-insecure-callbacks'];
+	const args = [
+		join(repoRoot, 'emulator', 'server.mjs'),
+		'--port',
+		String(port),
+		'--allow-insecure-callbacks',
+	];
 	if (taskMs !== undefined) args.push('--task-ms', String(taskMs));
 	// A layer task here takes as long as any other (taskMs), but says it takes the documented ~120 s
 	// (docs/evolink-seedream-5.md §4), and the node trusts that: its first poll would come a minute late. So the
 	// emulator is told the truth about its own tasks.
-	const taskSeconds = (taskMs ?? Number(process.env.EVOLINK_EMULATOR_TASK_MS || EMULATOR_TASK_MS)) / 1000;
+	const taskSeconds =
+		(taskMs ?? Number(process.env.EVOLINK_EMULATOR_TASK_MS || EMULATOR_TASK_MS)) / 1000;
 	args.push('--layerize-estimated-seconds', String(Math.max(1, Math.ceil(taskSeconds))));
-	const service = spawnService(node24Binary(), args, { cwd: repoRoot, env: childEnv(process.env), logFile });
-	const url = await waitForListening(service.child, ({ code, signal }) => `The emulator exited (${code ?? signal}) before listening:\n${tail(logFile)}`);
+	const service = spawnService(node24Binary(), args, {
+		cwd: repoRoot,
+		env: childEnv(process.env),
+		logFile,
+	});
+	const url = await waitForListening(
+		service.child,
+		({ code, signal }) =>
+			`The emulator exited (${code ?? signal}) before listening:\n${tail(logFile)}`,
+	);
 	return { url, pid: service.child.pid, exited: service.exited, stop: () => service.stop(5_000) };
 }
 
@@ -253,8 +325,20 @@ function bcryptHash(/** @type {string} */ password) {
  * }} options
  * @returns {Promise<Service>}
  */
-export async function startN8n({ userFolder, port, brokerPort, owner, logFile, env = {}, readyTimeoutMs = 180_000, command = 'start', args = [], readyUrl }) {
-	if (port === brokerPort) throw new Error(`n8n's port and its task-runner broker port are both ${port}`);
+export async function startN8n({
+	userFolder,
+	port,
+	brokerPort,
+	owner,
+	logFile,
+	env = {},
+	readyTimeoutMs = 180_000,
+	command = 'start',
+	args = [],
+	readyUrl,
+}) {
+	if (port === brokerPort)
+		throw new Error(`n8n's port and its task-runner broker port are both ${port}`);
 	const url = `http://127.0.0.1:${port}`;
 	// n8n 2.x refuses Node < 24: run it with the cached Node 24 whatever runs this script.
 	const service = spawnService(node24Binary(), [n8nBinary(), command, ...args], {
@@ -303,7 +387,9 @@ export async function startN8n({ userFolder, port, brokerPort, owner, logFile, e
 	for (;;) {
 		if (exited) {
 			await service.stop();
-			throw new Error(`n8n exited (${exited.code ?? exited.signal}) before it was ready. Last lines of ${logFile}:\n${tail(logFile)}`);
+			throw new Error(
+				`n8n exited (${exited.code ?? exited.signal}) before it was ready. Last lines of ${logFile}:\n${tail(logFile)}`,
+			);
 		}
 		try {
 			const response = await fetch(readyUrl ?? `${url}/healthz/readiness`);
@@ -313,7 +399,9 @@ export async function startN8n({ userFolder, port, brokerPort, owner, logFile, e
 		}
 		if (Date.now() > deadline) {
 			await service.stop();
-			throw new Error(`n8n was not ready after ${readyTimeoutMs / 1000} s. Last lines of ${logFile}:\n${tail(logFile)}`);
+			throw new Error(
+				`n8n was not ready after ${readyTimeoutMs / 1000} s. Last lines of ${logFile}:\n${tail(logFile)}`,
+			);
 		}
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
@@ -349,7 +437,10 @@ export class N8nClient {
 			headers: { 'content-type': 'application/json', 'browser-id': this.browserId },
 			body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
 		});
-		if (!response.ok) throw new Error(`Login as ${owner.email} failed: ${response.status} ${await response.text()}`);
+		if (!response.ok)
+			throw new Error(
+				`Login as ${owner.email} failed: ${response.status} ${await response.text()}`,
+			);
 		this.cookie = response.headers
 			.getSetCookie()
 			.map((c) => c.split(';')[0])
@@ -373,7 +464,8 @@ export class N8nClient {
 		});
 		if (options.raw) return response;
 		const text = await response.text();
-		if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text.slice(0, 500)}`);
+		if (!response.ok)
+			throw new Error(`${method} ${path} -> ${response.status}: ${text.slice(0, 500)}`);
 		const json = text ? JSON.parse(text) : {};
 		return 'data' in json ? json.data : json;
 	}
@@ -382,11 +474,15 @@ export class N8nClient {
 	async api(method, path, body) {
 		const response = await fetch(`${this.baseUrl}${path}`, {
 			method,
-			headers: { 'x-n8n-api-key': this.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+			headers: {
+				'x-n8n-api-key': this.apiKey,
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await response.text();
-		if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text.slice(0, 500)}`);
+		if (!response.ok)
+			throw new Error(`${method} ${path} -> ${response.status}: ${text.slice(0, 500)}`);
 		return text ? JSON.parse(text) : {};
 	}
 
@@ -407,7 +503,10 @@ export class N8nClient {
 	/** @param {string} name */
 	async findCredential(name) {
 		const list = listOf(await this.rest('GET', '/rest/credentials'));
-		return list.find((/** @type {{ name: string, type: string }} */ c) => c.name === name && c.type === CREDENTIAL_TYPE);
+		return list.find(
+			(/** @type {{ name: string, type: string }} */ c) =>
+				c.name === name && c.type === CREDENTIAL_TYPE,
+		);
 	}
 
 	/**
@@ -418,10 +517,18 @@ export class N8nClient {
 	async upsertCredential(data, name = CREDENTIAL_NAME) {
 		const existing = await this.findCredential(name);
 		if (existing) {
-			await this.rest('PATCH', `/rest/credentials/${existing.id}`, { name, type: CREDENTIAL_TYPE, data });
+			await this.rest('PATCH', `/rest/credentials/${existing.id}`, {
+				name,
+				type: CREDENTIAL_TYPE,
+				data,
+			});
 			return { id: existing.id, name, created: false };
 		}
-		const created = await this.rest('POST', '/rest/credentials', { name, type: CREDENTIAL_TYPE, data });
+		const created = await this.rest('POST', '/rest/credentials', {
+			name,
+			type: CREDENTIAL_TYPE,
+			data,
+		});
 		return { id: created.id, name, created: true };
 	}
 
@@ -432,12 +539,19 @@ export class N8nClient {
 	 */
 	async testCredential(credential) {
 		return await this.rest('POST', '/rest/credentials/test', {
-			credentials: { id: credential.id ?? '', name: credential.name ?? CREDENTIAL_NAME, type: CREDENTIAL_TYPE, data: credential.data },
+			credentials: {
+				id: credential.id ?? '',
+				name: credential.name ?? CREDENTIAL_NAME,
+				type: CREDENTIAL_TYPE,
+				data: credential.data,
+			},
 		});
 	}
 
 	async listWorkflows() {
-		return /** @type {{ id: string, name: string }[]} */ (listOf(await this.rest('GET', '/rest/workflows')));
+		return /** @type {{ id: string, name: string }[]} */ (
+			listOf(await this.rest('GET', '/rest/workflows'))
+		);
 	}
 
 	/**
@@ -446,8 +560,11 @@ export class N8nClient {
 	 * @returns {Promise<string>} execution id
 	 */
 	async runWorkflow(workflowId, triggerName) {
-		const result = await this.rest('POST', `/rest/workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName } });
-		if (!result.executionId) throw new Error(`Workflow ${workflowId} did not start: ${JSON.stringify(result)}`);
+		const result = await this.rest('POST', `/rest/workflows/${workflowId}/run`, {
+			triggerToStartFrom: { name: triggerName },
+		});
+		if (!result.executionId)
+			throw new Error(`Workflow ${workflowId} did not start: ${JSON.stringify(result)}`);
 		return String(result.executionId);
 	}
 
@@ -459,8 +576,15 @@ export class N8nClient {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const execution = await this.api('GET', `/api/v1/executions/${executionId}?includeData=true`);
-			if (execution.finished || ['success', 'error', 'crashed', 'canceled'].includes(execution.status)) return execution;
-			if (Date.now() > deadline) throw new Error(`Execution ${executionId} still ${execution.status} after ${timeoutMs / 1000} s`);
+			if (
+				execution.finished ||
+				['success', 'error', 'crashed', 'canceled'].includes(execution.status)
+			)
+				return execution;
+			if (Date.now() > deadline)
+				throw new Error(
+					`Execution ${executionId} still ${execution.status} after ${timeoutMs / 1000} s`,
+				);
 			await new Promise((resolve) => setTimeout(resolve, 300));
 		}
 	}
@@ -472,9 +596,15 @@ export class N8nClient {
 	async binaryBytes(binary) {
 		if (!binary.id) return Buffer.from(binary.data ?? '', 'base64');
 		const response = /** @type {Response} */ (
-			await this.rest('GET', `/rest/binary-data?id=${encodeURIComponent(binary.id)}&action=download`, undefined, { raw: true })
+			await this.rest(
+				'GET',
+				`/rest/binary-data?id=${encodeURIComponent(binary.id)}&action=download`,
+				undefined,
+				{ raw: true },
+			)
 		);
-		if (!response.ok) throw new Error(`Binary ${binary.id}: ${response.status} ${await response.text()}`);
+		if (!response.ok)
+			throw new Error(`Binary ${binary.id}: ${response.status} ${await response.text()}`);
 		return Buffer.from(await response.arrayBuffer());
 	}
 }
@@ -499,11 +629,19 @@ export function withCredential(workflow, credential) {
 		...workflow,
 		nodes: workflow.nodes.map((node) => {
 			const linked = node.credentials?.[CREDENTIAL_TYPE]
-				? { ...node, credentials: { ...node.credentials, [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } }
+				? {
+						...node,
+						credentials: {
+							...node.credentials,
+							[CREDENTIAL_TYPE]: { id: credential.id, name: credential.name },
+						},
+					}
 				: node;
 			// A webhook's ID is its URL: the shipped examples carry none, so each instance gets its own
 			// unguessable one (the Seedream Trigger uses it as its URL token) instead of one everybody knows.
-			return node.type?.endsWith('.seedreamTrigger') && !node.webhookId ? { ...linked, webhookId: randomUUID() } : linked;
+			return node.type?.endsWith('.seedreamTrigger') && !node.webhookId
+				? { ...linked, webhookId: randomUUID() }
+				: linked;
 		}),
 	};
 	return result;
@@ -523,7 +661,12 @@ export async function importExamples(client, credential) {
 			imported.push({ file, id: found.id, name: found.name, created: false });
 			continue;
 		}
-		const { id: _id, active: _active, versionId: _versionId, ...body } = withCredential(workflow, credential);
+		const {
+			id: _id,
+			active: _active,
+			versionId: _versionId,
+			...body
+		} = withCredential(workflow, credential);
 		const created = await client.rest('POST', '/rest/workflows', body);
 		imported.push({ file, id: created.id, name: created.name, created: true });
 	}
@@ -541,7 +684,11 @@ export async function setUpDemo(url, { owner, realApi, emulatorUrl }) {
 	await client.login(owner);
 	await client.createApiKey();
 	const credentialData = realApi
-		? { apiKey: realApi.apiKey, baseUrl: realApi.baseUrl ?? REAL_API.baseUrl, filesBaseUrl: realApi.filesBaseUrl ?? REAL_API.filesBaseUrl }
+		? {
+				apiKey: realApi.apiKey,
+				baseUrl: realApi.baseUrl ?? REAL_API.baseUrl,
+				filesBaseUrl: realApi.filesBaseUrl ?? REAL_API.filesBaseUrl,
+			}
 		: { apiKey: EMULATOR_KEY, baseUrl: String(emulatorUrl), filesBaseUrl: String(emulatorUrl) };
 	const credential = await client.upsertCredential(credentialData);
 	const workflows = await importExamples(client, credential);
@@ -570,13 +717,21 @@ export async function startInstance(options) {
 	try {
 		say(`Installing the package into ${nodesDir(options.userFolder)}`);
 		const install = installPackage(options.userFolder, options.tarball);
-		say(install.changed ? `Installed ${PACKAGE_NAME}@${install.version}` : `${PACKAGE_NAME}@${install.version} already installed (same tarball)`);
+		say(
+			install.changed
+				? `Installed ${PACKAGE_NAME}@${install.version}`
+				: `${PACKAGE_NAME}@${install.version} already installed (same tarball)`,
+		);
 
 		/** @type {Service | undefined} */
 		let emulator;
 		if (!options.realApi) {
 			say(`Starting the EvoLink emulator on 127.0.0.1:${options.emulatorPort}`);
-			emulator = await startEmulator({ port: options.emulatorPort, logFile: join(logs, 'emulator.log'), taskMs: options.taskMs });
+			emulator = await startEmulator({
+				port: options.emulatorPort,
+				logFile: join(logs, 'emulator.log'),
+				taskMs: options.taskMs,
+			});
 			services.push(emulator);
 		}
 		say(`Starting n8n on 127.0.0.1:${options.port} (about 20 s)`);
@@ -590,12 +745,35 @@ export async function startInstance(options) {
 		});
 		services.push(n8n);
 
-		const { client, credential, workflows } = await setUpDemo(n8n.url, { owner, realApi: options.realApi, emulatorUrl: emulator?.url });
+		const { client, credential, workflows } = await setUpDemo(n8n.url, {
+			owner,
+			realApi: options.realApi,
+			emulatorUrl: emulator?.url,
+		});
 		/** Resolves when n8n or the emulator ends by itself (a crash): `npm start` reports it instead of hanging. */
 		const ended = Promise.race(
-			[['n8n', n8n], ['the emulator', emulator]].filter(([, s]) => s).map(([name, s]) => /** @type {Service} */ (s).exited.then((how) => ({ name: String(name), ...how }))),
+			[
+				['n8n', n8n],
+				['the emulator', emulator],
+			]
+				.filter(([, s]) => s)
+				.map(([name, s]) =>
+					/** @type {Service} */ (s).exited.then((how) => ({ name: String(name), ...how })),
+				),
 		);
-		return { url: n8n.url, n8nPid: n8n.pid, emulatorUrl: emulator?.url, owner, client, credential, workflows, install, logs, ended, stop };
+		return {
+			url: n8n.url,
+			n8nPid: n8n.pid,
+			emulatorUrl: emulator?.url,
+			owner,
+			client,
+			credential,
+			workflows,
+			install,
+			logs,
+			ended,
+			stop,
+		};
 	} catch (error) {
 		await stop();
 		throw error;

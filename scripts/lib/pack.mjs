@@ -4,17 +4,40 @@
 // and packed. Other work in the clone (a running test that reads dist/) is never disturbed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	cpSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	statSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { node24Env, repoRoot } from './toolchain.mjs';
 
 /** Folders never copied: the build makes dist/ itself, and node_modules is linked. */
-const SKIP = new Set(['node_modules', 'dist', '.git', '.n8n-dev', 'test-results', 'bench-results', 'coverage', '.cache']);
+const SKIP = new Set([
+	'node_modules',
+	'dist',
+	'.git',
+	'.n8n-dev',
+	'test-results',
+	'bench-results',
+	'coverage',
+	'.cache',
+]);
 /** What the package is built from: top-level files, the TypeScript folders, and the static files `n8n-node build` copies. */
 const SOURCE_DIRS = new Set(['nodes', 'credentials', 'icons']);
 const isPackageInput = (/** @type {string} */ file) =>
-	!file.includes('/') || SOURCE_DIRS.has(file.split('/')[0]) || /\.(png|svg)$/.test(file) || file.includes('/__schema__/');
+	!file.includes('/') ||
+	SOURCE_DIRS.has(file.split('/')[0]) ||
+	/\.(png|svg)$/.test(file) ||
+	file.includes('/__schema__/');
 
 /** Files of the working tree as git sees them (tracked + untracked, ignored ones left out). */
 function workingTreeFiles() {
@@ -50,9 +73,16 @@ function workingTreeFiles() {
  * @returns {string} stdout
  */
 function runQuiet(command, args, cwd) {
-	const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: node24Env(), maxBuffer: 64 * 1024 * 1024 });
+	const result = spawnSync(command, args, {
+		cwd,
+		encoding: 'utf8',
+		env: node24Env(),
+		maxBuffer: 64 * 1024 * 1024,
+	});
 	if (result.status !== 0) {
-		throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+		throw new Error(
+			`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+		);
 	}
 	return result.stdout;
 }
@@ -72,12 +102,21 @@ export function buildAndPack({ outDir }) {
 	mkdirSync(outDir, { recursive: true });
 	const inputs = workingTreeFiles().filter(isPackageInput).sort();
 	const inputsHash = createHash('sha256');
-	for (const file of inputs) inputsHash.update(`${file}\0`).update(readFileSync(join(repoRoot, file))).update('\0');
+	for (const file of inputs)
+		inputsHash
+			.update(`${file}\0`)
+			.update(readFileSync(join(repoRoot, file)))
+			.update('\0');
 	const digest = inputsHash.digest('hex');
 	const record = join(outDir, 'last-pack.json');
 	if (existsSync(record)) {
 		const last = JSON.parse(readFileSync(record, 'utf8'));
-		if (last.inputs === digest && existsSync(last.tarball) && sha256File(last.tarball) === last.sha256) return { ...last, reused: true };
+		if (
+			last.inputs === digest &&
+			existsSync(last.tarball) &&
+			sha256File(last.tarball) === last.sha256
+		)
+			return { ...last, reused: true };
 	}
 	const work = mkdtempSync(join(tmpdir(), 'seedream-pack-'));
 	try {
@@ -102,7 +141,11 @@ export function buildAndPack({ outDir }) {
  */
 export function pack(packageDir, outDir) {
 	mkdirSync(outDir, { recursive: true });
-	const output = runQuiet('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', outDir], packageDir);
+	const output = runQuiet(
+		'npm',
+		['pack', '--json', '--ignore-scripts', '--pack-destination', outDir],
+		packageDir,
+	);
 	const [info] = JSON.parse(output);
 	const tarball = join(outDir, info.filename);
 	return {

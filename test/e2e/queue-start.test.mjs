@@ -7,7 +7,13 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_OWNER, N8nClient, assertPortFree, freePorts, readExamples } from '../../scripts/lib/n8n-instance.mjs';
+import {
+	DEMO_OWNER,
+	N8nClient,
+	assertPortFree,
+	freePorts,
+	readExamples,
+} from '../../scripts/lib/n8n-instance.mjs';
 import { interrupt, startCommand } from './support/start-command.mjs';
 
 const root = mkdtempSync(join(tmpdir(), 'seedream-start-queue-'));
@@ -48,12 +54,29 @@ test('npm start -- --queue: prints the editor, login, workflows and each process
 	const url = `http://127.0.0.1:${ports.port}`;
 	expect(text).toContain(`Editor:      ${url}\n`);
 	expect(text).toContain(`Log in:      ${DEMO_OWNER.email} / ${DEMO_OWNER.password}\n`);
-	const workflows = [...text.matchAll(/^ {4}(.+?)\s+http:\/\/127\.0\.0\.1:\d+\/workflow\/\w+$/gm)].map((m) => m[1]);
-	expect(workflows.sort()).toEqual(readExamples().map((e) => e.workflow.name).sort());
-	const processes = Object.fromEntries(
-		[...text.matchAll(/^ {4}(\w+)\s+([\w-]+)\s+127\.0\.0\.1:(\d+)\s+pid (\d+)$/gm)].map((m) => [m[2], { role: m[1], port: Number(m[3]), pid: Number(m[4]) }]),
+	const workflows = [
+		...text.matchAll(/^ {4}(.+?)\s+http:\/\/127\.0\.0\.1:\d+\/workflow\/\w+$/gm),
+	].map((m) => m[1]);
+	expect(workflows.sort()).toEqual(
+		readExamples()
+			.map((e) => e.workflow.name)
+			.sort(),
 	);
-	expect(Object.keys(processes)).toEqual(['main', 'worker-1', 'worker-2', 'webhook-1', 'postgres', 'redis', 'emulator']);
+	const processes = Object.fromEntries(
+		[...text.matchAll(/^ {4}(\w+)\s+([\w-]+)\s+127\.0\.0\.1:(\d+)\s+pid (\d+)$/gm)].map((m) => [
+			m[2],
+			{ role: m[1], port: Number(m[3]), pid: Number(m[4]) },
+		]),
+	);
+	expect(Object.keys(processes)).toEqual([
+		'main',
+		'worker-1',
+		'worker-2',
+		'webhook-1',
+		'postgres',
+		'redis',
+		'emulator',
+	]);
 	expect(processes.main.port).toBe(ports.port);
 	expect(processes.emulator.port).toBe(ports.emulatorPort);
 	for (const { pid } of Object.values(processes)) expect(alive(pid)).toBe(true);

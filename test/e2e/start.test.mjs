@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_OWNER, N8nClient, assertPortFree, freePorts, readExamples } from '../../scripts/lib/n8n-instance.mjs';
+import {
+	DEMO_OWNER,
+	N8nClient,
+	assertPortFree,
+	freePorts,
+	readExamples,
+} from '../../scripts/lib/n8n-instance.mjs';
 import { interrupt, startCommand } from './support/start-command.mjs';
 
 /** @type {{ port: number, brokerPort: number, emulatorPort: number }} */
@@ -26,7 +32,12 @@ async function start() {
 
 /** The workflow lines of the banner: name -> id. @param {string} text */
 function workflowsIn(text) {
-	return Object.fromEntries([...text.matchAll(/^ {4}(.+?)\s+http:\/\/127\.0\.0\.1:\d+\/workflow\/(\w+)$/gm)].map((m) => [m[1], m[2]]));
+	return Object.fromEntries(
+		[...text.matchAll(/^ {4}(.+?)\s+http:\/\/127\.0\.0\.1:\d+\/workflow\/(\w+)$/gm)].map((m) => [
+			m[1],
+			m[2],
+		]),
+	);
 }
 
 beforeAll(async () => {
@@ -57,7 +68,11 @@ describe('npm start', () => {
 		expect(text).toMatch(/Installed n8n-nodes-seedream@/);
 
 		firstWorkflows = workflowsIn(text);
-		expect(Object.keys(firstWorkflows).sort()).toEqual(readExamples().map((e) => e.workflow.name).sort());
+		expect(Object.keys(firstWorkflows).sort()).toEqual(
+			readExamples()
+				.map((e) => e.workflow.name)
+				.sort(),
+		);
 
 		const client = new N8nClient(url);
 		await client.login(DEMO_OWNER);
@@ -68,13 +83,19 @@ describe('npm start', () => {
 
 		// The demo's layer tasks take the emulator's 3 s and say so, instead of the documented 120 s that would
 		// hold a Decompose Layers run's first poll back a minute.
-		const emulatorConfig = await (await fetch(`http://127.0.0.1:${ports.emulatorPort}/__emulator/config`)).json();
+		const emulatorConfig = await (
+			await fetch(`http://127.0.0.1:${ports.emulatorPort}/__emulator/config`)
+		).json();
 		expect(emulatorConfig).toMatchObject({ taskMs: 3000, layerizeEstimatedSeconds: 3 });
 
 		interrupt(run.child);
 		expect(await run.exit).toBe(0);
 		expect(run.output()).toContain('Stopping n8n and the emulator');
-		for (const [port, what] of [[ports.port, 'n8n'], [ports.brokerPort, 'broker'], [ports.emulatorPort, 'emulator']]) {
+		for (const [port, what] of [
+			[ports.port, 'n8n'],
+			[ports.brokerPort, 'broker'],
+			[ports.emulatorPort, 'emulator'],
+		]) {
 			await expect(assertPortFree(Number(port), String(what), 'none')).resolves.toBeUndefined();
 		}
 	}, 600_000);

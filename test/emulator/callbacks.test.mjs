@@ -22,6 +22,9 @@ async function receiver(/** @type {(number | null)[]} */ statuses) {
 	return server;
 }
 
+/** What GET /__emulator/callbacks/pending answers when no callback can be sent until a task ends again. */
+const NOTHING_PENDING = { scheduled: 0, inFlight: 0 };
+
 /** Waits until the emulator has recorded `count` callback attempts. */
 async function attempts(/** @type {number} */ count, timeoutMs = 10000) {
 	const deadline = Date.now() + timeoutMs;
@@ -94,8 +97,9 @@ describe('delivery', () => {
 	test('no callback_url, no callback', async () => {
 		const { json } = await emu.create({ prompt: 'x' });
 		await emu.waitFor(json.id);
-		await sleep(50);
+		// A callback starts when the task ends: none was sent, none is on the wire or waiting.
 		expect(await emu.control('GET', 'callbacks')).toEqual([]);
+		expect(await emu.control('GET', 'callbacks/pending')).toEqual(NOTHING_PENDING);
 	});
 });
 
@@ -121,15 +125,23 @@ describe('retries', () => {
 	});
 
 	test('at most 3 retries (4 attempts) on a receiver that always fails', async () => {
-		await emu.control('POST', 'config', { callbackRetryDelaysMs: [20, 40, 80] });
 		const server = await receiver([502]);
 		await emu.create({ prompt: 'x', callback_url: server.url });
-		await attempts(4);
-		await sleep(300);
-		expect(server.hits).toHaveLength(4);
+		await attempts(1);
+		// The documented delays, on the emulator clock.
+		for (const [advanceMs, count] of [
+			[1000, 2],
+			[2000, 3],
+			[4000, 4],
+		]) {
+			await emu.control('POST', 'clock', { advanceMs });
+			await attempts(count);
+		}
 		expect(
 			(await emu.control('GET', 'callbacks')).map((/** @type {any} */ l) => l.attempt),
 		).toEqual([1, 2, 3, 4]);
+		expect(server.hits).toHaveLength(4);
+		expect(await emu.control('GET', 'callbacks/pending')).toEqual(NOTHING_PENDING);
 	});
 
 	test('a receiver slower than the timeout counts as a failure ("timeout")', async () => {
@@ -149,12 +161,12 @@ describe('retries', () => {
 	});
 
 	test('reset stops pending retries', async () => {
-		await emu.control('POST', 'config', { callbackRetryDelaysMs: [300, 300, 300] });
 		const server = await receiver([500]);
 		await emu.create({ prompt: 'x', callback_url: server.url });
 		await attempts(1);
+		expect(await emu.control('GET', 'callbacks/pending')).toEqual({ scheduled: 1, inFlight: 0 });
 		await emu.control('POST', 'reset');
-		await sleep(500);
+		expect(await emu.control('GET', 'callbacks/pending')).toEqual(NOTHING_PENDING);
 		expect(server.hits).toHaveLength(1);
 	});
 });

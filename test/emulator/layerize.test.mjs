@@ -304,7 +304,10 @@ describe('failures and billing (§4, §7)', () => {
 		await emu.control('POST', 'config', { layerizeEstimatedSeconds: null });
 		const again = await emu.create({ model: LAYERIZE, image_urls: [`${images.url}/photo.png`] });
 		expect(again.json.task_info).toEqual({ can_cancel: true, estimated_time: 120 });
-		const refused = await emu.request('POST', '/__emulator/config', { body: { layerizeEstimatedSeconds: 0 }, key: null });
+		const refused = await emu.request('POST', '/__emulator/config', {
+			body: { layerizeEstimatedSeconds: 0 },
+			key: null,
+		});
 		expect(refused.status).toBe(400);
 		await emu.control('POST', 'clock', { advanceMs: 600_000 });
 	});

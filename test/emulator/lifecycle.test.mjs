@@ -1,7 +1,7 @@
 // @ts-check
 // docs/evolink-api.md §3, §5, §6, §9: task lifecycle, output count, billing and the ledger, auth and access errors.
 import { describe, expect, test } from '@jest/globals';
-import { KEY, useEmulator, sleep } from './helpers.mjs';
+import { KEY, useEmulator } from './helpers.mjs';
 import { countFromPrompt } from '../../emulator/validation.mjs';
 
 const emu = useEmulator();
@@ -10,28 +10,29 @@ const MASKED = 'sk-e…demo';
 
 describe('lifecycle: pending → processing → completed on taskMs', () => {
 	test('progress rises, estimated_time counts down in seconds, results at the end', async () => {
-		await emu.control('POST', 'config', { taskMs: 1500 });
+		// A 10 s task read on the emulator clock: at creation, then 1, 3, 5, 7 and 9 s in, then at its end.
+		// Reads land a few real milliseconds after each step, which moves no figure across a whole second.
+		await emu.control('POST', 'config', { taskMs: 10_000 });
 		const { json: created } = await emu.create({ prompt: 'a red kite' });
 		/** @type {any[]} */
 		const seen = [created];
-		for (;;) {
-			const { json } = await emu.request('GET', `/v1/tasks/${created.id}`);
-			seen.push(json);
-			if (json.status === 'completed') break;
-			await sleep(100);
+		for (const advanceMs of [1000, 2000, 2000, 2000, 2000, 1000]) {
+			await emu.control('POST', 'clock', { advanceMs });
+			seen.push((await emu.request('GET', `/v1/tasks/${created.id}`)).json);
 		}
-		const statuses = [...new Set(seen.map((t) => t.status))];
-		expect(statuses).toEqual(['pending', 'processing', 'completed']);
-		const progress = seen.map((t) => t.progress);
-		expect(progress).toEqual([...progress].sort((a, b) => a - b));
+		expect(seen.map((t) => t.status)).toEqual([
+			'pending',
+			...Array(5).fill('processing'),
+			'completed',
+		]);
 		const processing = seen.filter((t) => t.status === 'processing');
-		expect(processing.length).toBeGreaterThan(3);
-		expect(
-			processing.every(
-				(t) => t.progress >= 1 && t.progress <= 99 && t.task_info.estimated_time >= 1,
-			),
-		).toBe(true);
-		expect(processing[0].task_info.estimated_time).toBe(2); // 1.5 s, rounded up
+		// Whole seconds left, rounded up: 9 s left at 1 s in, then 7, 5, 3 and 1.
+		expect(seen.slice(0, 6).map((t) => t.task_info.estimated_time)).toEqual([10, 9, 7, 5, 3, 1]);
+		const progress = processing.map((t) => t.progress);
+		expect(progress).toEqual([...progress].sort((a, b) => a - b));
+		expect(new Set(progress).size).toBe(5);
+		expect(progress.every((p) => p >= 1 && p <= 99)).toBe(true);
+		expect(created.progress).toBe(0);
 		const done = seen.at(-1);
 		expect(done).toMatchObject({
 			progress: 100,
@@ -42,8 +43,8 @@ describe('lifecycle: pending → processing → completed on taskMs', () => {
 			expect.stringMatching(new RegExp(`^${emu.url}/content/results/${created.id}/0\\.png$`)),
 		]);
 		const [internal] = await emu.control('GET', 'tasks');
-		expect(internal.durationMs).toBe(1500);
-		expect(internal.endAt - internal.createdAt).toBe(1500);
+		expect(internal.durationMs).toBe(10_000);
+		expect(internal.endAt - internal.createdAt).toBe(10_000);
 		expect(internal.completedAt).toBeGreaterThanOrEqual(internal.endAt);
 		expect(internal.startedAt).toBeGreaterThan(internal.createdAt);
 	});
@@ -191,7 +192,7 @@ describe('shapes the node must tolerate (§3)', () => {
 		const { json } = await emu.create({ prompt: 'x' });
 		const done = await emu.waitFor(json.id);
 		expect(done).toMatchObject({ status: 'completed', results: [] });
-		await sleep(450);
+		await emu.control('POST', 'clock', { advanceMs: 400 });
 		expect((await emu.request('GET', `/v1/tasks/${json.id}`)).json.results).toHaveLength(1);
 	});
 });

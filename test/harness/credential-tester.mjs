@@ -20,16 +20,24 @@ const TEST_NODE_TYPE = 'n8n-nodes-base.noOp';
  */
 export async function testCredential(types, credentialType, data, createAdditionalData) {
 	const testRequest = types.credentials[credentialType]?.test;
-	if (!testRequest) return { status: 'Error', message: 'No testing function found for this credential.' };
+	if (!testRequest)
+		return { status: 'Error', message: 'No testing function found for this credential.' };
 
-	const credentialsHelper = new HarnessCredentialsHelper(types.credentials, { [credentialType]: data });
+	const credentialsHelper = new HarnessCredentialsHelper(types.credentials, {
+		[credentialType]: data,
+	});
 	const additionalData = createAdditionalData(credentialsHelper);
 	const nodeCredentials = { id: 'harness-credential', name: `${credentialType} (harness)` };
 	// The CLI applies the type's defaults before testing (applyDefaultsAndOverwrites).
 	const credentialsDecrypted = {
 		...nodeCredentials,
 		type: credentialType,
-		data: await credentialsHelper.getDecrypted(additionalData, nodeCredentials, credentialType, 'internal'),
+		data: await credentialsHelper.getDecrypted(
+			additionalData,
+			nodeCredentials,
+			credentialType,
+			'internal',
+		),
 	};
 
 	const noOp = types.nodes[TEST_NODE_TYPE];
@@ -38,7 +46,13 @@ export async function testCredential(types, credentialType, data, createAddition
 			...noOp.description,
 			credentials: [{ name: credentialType, required: true }],
 			properties: [
-				{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: testRequest.request }, default: '' },
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: testRequest.request },
+					default: '',
+				},
 			],
 		},
 	};
@@ -58,7 +72,8 @@ export async function testCredential(types, credentialType, data, createAddition
 		active: false,
 		nodeTypes: {
 			getByName: () => testNodeType,
-			getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(testNodeType, version),
+			getByNameAndVersion: (type, version) =>
+				NodeHelpers.getVersionedNodeType(testNodeType, version),
 			getKnownTypes: () => ({}),
 		},
 	});

@@ -46,7 +46,8 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		const { authenticate } = this.getType(typeName);
 		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
 		if (typeof authenticate !== 'object') return requestOptions;
-		if (!workflow || !node) throw new Error('Workflow and node are required for declarative credential authentication');
+		if (!workflow || !node)
+			throw new Error('Workflow and node are required for declarative credential authentication');
 		requestOptions.headers ??= {};
 		if (authenticate.type === 'generic') {
 			/** @param {string} value */
@@ -82,7 +83,11 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 
 	/** @param {import('n8n-workflow').INodeCredentialsDetails} nodeCredentials @param {string} type */
 	async getCredentials(nodeCredentials, type) {
-		return new Credentials({ id: nodeCredentials.id ?? null, name: nodeCredentials.name }, type, '');
+		return new Credentials(
+			{ id: nodeCredentials.id ?? null, name: nodeCredentials.name },
+			type,
+			'',
+		);
 	}
 
 	/**
@@ -100,11 +105,20 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		const stored = this.credentialsByType[type];
 		if (!stored) {
 			// The wording of n8n's CredentialNotFoundError, so tests see what a user would.
-			throw new Error(`Credential with ID "${nodeCredentials.id}" does not exist for type "${type}".`);
+			throw new Error(
+				`Credential with ID "${nodeCredentials.id}" does not exist for type "${type}".`,
+			);
 		}
 		if (raw === true) return { ...stored };
 		let data = /** @type {import('n8n-workflow').ICredentialDataDecryptedObject} */ (
-			NodeHelpers.getNodeParameters(this.getCredentialsProperties(type), /** @type {any} */ ({ ...stored }), true, false, null, null)
+			NodeHelpers.getNodeParameters(
+				this.getCredentialsProperties(type),
+				/** @type {any} */ ({ ...stored }),
+				true,
+				false,
+				null,
+				null,
+			)
 		);
 		if (resolveValues) {
 			data = /** @type {import('n8n-workflow').ICredentialDataDecryptedObject} */ (

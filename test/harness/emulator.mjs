@@ -27,17 +27,20 @@ export async function startTestEmulator(options = {}) {
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await response.text();
-		if (!response.ok) throw new Error(`Emulator ${method} /__emulator${path} answered ${response.status}: ${text}`);
+		if (!response.ok)
+			throw new Error(`Emulator ${method} /__emulator${path} answered ${response.status}: ${text}`);
 		return text ? JSON.parse(text) : undefined;
 	}
 
 	/** Lists may come bare or wrapped in an object ({ requests: [...] }); tests want the array. */
-	const list = (/** @type {any} */ body, /** @type {string} */ field) => (Array.isArray(body) ? body : body[field]);
+	const list = (/** @type {any} */ body, /** @type {string} */ field) =>
+		Array.isArray(body) ? body : body[field];
 
 	const control = {
 		reset: () => call('POST', '/reset'),
 		/** @param {Record<string, unknown>} [settings] without settings: read the current ones */
-		config: (settings) => (settings === undefined ? call('GET', '/config') : call('POST', '/config', settings)),
+		config: (settings) =>
+			settings === undefined ? call('GET', '/config') : call('POST', '/config', settings),
 		/** @param {{ key: string, credits?: number, models?: string[] }} key */
 		keys: (key) => call('POST', '/keys', key),
 		/** @param {Record<string, unknown>} fault { method?, path?, times?, action } */

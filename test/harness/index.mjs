@@ -59,8 +59,13 @@ async function useExpressionEngine(engine) {
 /**
  * @param {{ binaryMode?: BinaryMode, engine?: ExpressionEngine, instanceUrl?: string }} [options]
  */
-export async function createHarness({ binaryMode = 'default', engine = 'legacy', instanceUrl = DEFAULT_INSTANCE_URL } = {}) {
-	if (!['default', 'filesystem'].includes(binaryMode)) throw new Error(`Unknown binary mode ${binaryMode}`);
+export async function createHarness({
+	binaryMode = 'default',
+	engine = 'legacy',
+	instanceUrl = DEFAULT_INSTANCE_URL,
+} = {}) {
+	if (!['default', 'filesystem'].includes(binaryMode))
+		throw new Error(`Unknown binary mode ${binaryMode}`);
 	if (!['legacy', 'vm'].includes(engine)) throw new Error(`Unknown expression engine ${engine}`);
 	ensureUserFolder();
 	const types = await loadNodeTypes();
@@ -132,7 +137,16 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 			instanceUrl: runInstanceUrl,
 			credentialsHelper: new HarnessCredentialsHelper(types.credentials, credentials),
 		});
-		return { workflow, additionalData, executedNodes, saved, mode, pinData, executionId, instanceUrl: runInstanceUrl };
+		return {
+			workflow,
+			additionalData,
+			executedNodes,
+			saved,
+			mode,
+			pinData,
+			executionId,
+			instanceUrl: runInstanceUrl,
+		};
 	}
 
 	/**
@@ -163,10 +177,15 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 						nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }],
 					},
 					resultData: {
-						pinData: mode === 'manual' && isTrigger ? { [startNode.name]: items, ...pinData } : pinData,
+						pinData:
+							mode === 'manual' && isTrigger ? { [startNode.name]: items, ...pinData } : pinData,
 					},
 				});
-				execution = new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+				execution = new WorkflowExecute(
+					additionalData,
+					mode,
+					runExecutionData,
+				).processRunExecutionData(workflow);
 			} else {
 				execution = new WorkflowExecute(additionalData, mode).run({ workflow, pinData });
 			}
@@ -181,7 +200,11 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 				// Workflow and additionalData as the CLI builds them from the database.
 				waiting.register(executionId, run, async (request) => {
 					await activate();
-					const resumed = prepareExecution(workflowJson, { ...options, executionId, instanceUrl: prepared.instanceUrl });
+					const resumed = prepareExecution(workflowJson, {
+						...options,
+						executionId,
+						instanceUrl: prepared.instanceUrl,
+					});
 					return { ...(await resumeWaitingExecution({ ...resumed, run, request })), ...resumed };
 				});
 			}
@@ -277,8 +300,16 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 				...(['image', 'video', 'audio', 'text'].includes(family) ? { fileType: family } : {}),
 				...(['json', 'pdf', 'html'].includes(subtype) ? { fileType: subtype } : {}),
 			});
-			const location = { type: 'execution', workflowId: 'harness-workflow', executionId: 'harness-inputs' };
-			return await Container.get(BinaryDataService).store(/** @type {any} */ (location), buffer, binaryData);
+			const location = {
+				type: 'execution',
+				workflowId: 'harness-workflow',
+				executionId: 'harness-inputs',
+			};
+			return await Container.get(BinaryDataService).store(
+				/** @type {any} */ (location),
+				buffer,
+				binaryData,
+			);
 		},
 		/** Reads a binary property's bytes in either mode (inline base64 or a filesystem id). */
 		async binaryBuffer(/** @type {import('n8n-workflow').IBinaryData} */ binaryData) {
@@ -292,7 +323,12 @@ export async function createHarness({ binaryMode = 'default', engine = 'legacy',
 		async testCredential(type = 'seedreamApi', data = {}) {
 			await activate();
 			return await testCredential(types, type, data, (credentialsHelper) =>
-				createAdditionalData({ hooks: undefined, executionId: undefined, instanceUrl, credentialsHelper }),
+				createAdditionalData({
+					hooks: undefined,
+					executionId: undefined,
+					instanceUrl,
+					credentialsHelper,
+				}),
 			);
 		},
 		async close() {
@@ -384,14 +420,18 @@ function describeRun(run, { executedNodes, executionId, instanceUrl }) {
 		output(nodeName, outputIndex = 0, runIndex = 0) {
 			const task = runData[nodeName]?.[runIndex];
 			if (!task) {
-				const why = run.data.resultData.error ? `; the run failed: ${run.data.resultData.error.message}` : '';
+				const why = run.data.resultData.error
+					? `; the run failed: ${run.data.resultData.error.message}`
+					: '';
 				throw new Error(`Node "${nodeName}" has no run ${runIndex} (status ${run.status}${why})`);
 			}
 			return task.data?.main?.[outputIndex] ?? [];
 		},
 		/** @param {string} nodeName @returns {any} the error of the node's last failed run, or undefined */
 		nodeError(nodeName) {
-			return runData[nodeName]?.findLast((/** @type {import('n8n-workflow').ITaskData} */ task) => task.error)?.error;
+			return runData[nodeName]?.findLast(
+				(/** @type {import('n8n-workflow').ITaskData} */ task) => task.error,
+			)?.error;
 		},
 	};
 }

@@ -100,5 +100,11 @@ export async function loadNodeTypes() {
 		return nodeType;
 	}
 
-	return { packageName, nodeTypes, nodes, credentials, nodeTypeNames: Object.keys(loader.nodeTypes) };
+	return {
+		packageName,
+		nodeTypes,
+		nodes,
+		credentials,
+		nodeTypeNames: Object.keys(loader.nodeTypes),
+	};
 }

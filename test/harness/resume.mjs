@@ -65,9 +65,24 @@ export async function resumeWaitingExecution({ run, workflow, additionalData, mo
 	const webhookDescription = await workflow.expression.withIsolate(async () =>
 		(nodeType.description.webhooks ?? []).find(
 			(description) =>
-				workflow.expression.getSimpleParameterValue(node, description.restartWebhook, 'internal', {}, undefined, false) ===
-					true &&
-				String(workflow.expression.getSimpleParameterValue(node, description.httpMethod, 'internal', {}, undefined, 'GET'))
+				workflow.expression.getSimpleParameterValue(
+					node,
+					description.restartWebhook,
+					'internal',
+					{},
+					undefined,
+					false,
+				) === true &&
+				String(
+					workflow.expression.getSimpleParameterValue(
+						node,
+						description.httpMethod,
+						'internal',
+						{},
+						undefined,
+						'GET',
+					),
+				)
 					.split(',')
 					.map((candidate) => candidate.trim())
 					.includes(method),
@@ -78,7 +93,9 @@ export async function resumeWaitingExecution({ run, workflow, additionalData, mo
 		return {
 			response: {
 				status: 404,
-				body: { message: `The workflow for execution "${additionalData.executionId}" does not contain a waiting webhook with a matching path/method.` },
+				body: {
+					message: `The workflow for execution "${additionalData.executionId}" does not contain a waiting webhook with a matching path/method.`,
+				},
 			},
 		};
 	}
@@ -109,7 +126,15 @@ export async function resumeWaitingExecution({ run, workflow, additionalData, mo
 		workflowId: workflow.id,
 		workflowExecuteAdditionalData: additionalData,
 	};
-	const context = new WebhookContext(workflow, node, additionalData, mode, webhookData, [], runExecutionData);
+	const context = new WebhookContext(
+		workflow,
+		node,
+		additionalData,
+		mode,
+		webhookData,
+		[],
+		runExecutionData,
+	);
 	const webhookResult = await workflow.expression.withIsolate(
 		async () => await /** @type {any} */ (nodeType.webhook).call(context),
 	);
@@ -119,7 +144,11 @@ export async function resumeWaitingExecution({ run, workflow, additionalData, mo
 		: webhookResult.webhookResponse !== undefined
 			? { status: 200, body: webhookResult.webhookResponse }
 			: // responseData 'noData' answers an empty 200; otherwise n8n says the workflow started.
-				{ status: 200, body: webhookDescription.responseData === 'noData' ? '' : { message: 'Workflow was started' } };
+				{
+					status: 200,
+					body:
+						webhookDescription.responseData === 'noData' ? '' : { message: 'Workflow was started' },
+				};
 	if (webhookResult.workflowData === undefined) {
 		// Nothing to continue with: the execution stays as it was, waiting (n8n saves nothing in this case).
 		stackEntry.node.disabled = false;
@@ -129,6 +158,10 @@ export async function resumeWaitingExecution({ run, workflow, additionalData, mo
 	}
 
 	stackEntry.data.main = webhookResult.workflowData;
-	const execution = new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+	const execution = new WorkflowExecute(
+		additionalData,
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	return { response, execution };
 }

@@ -42,9 +42,16 @@ export async function invokeAsTool({ workflow, additionalData, nodeName, toolArg
 				await nodeType.execute?.call(/** @type {any} */ (context))
 			);
 			const items = result?.[0] ?? [];
-			context.addOutputData(NodeConnectionTypes.AiTool, 0, [[{ json: { response: items.map((i) => i.json) } }]]);
+			context.addOutputData(NodeConnectionTypes.AiTool, 0, [
+				[{ json: { response: items.map((i) => i.json) } }],
+			]);
 			// What the agent receives (mapResult): the items' JSON; binary data never reaches it.
-			return { items, response: JSON.stringify(items.map((item) => item.json)), error: undefined, runExecutionData };
+			return {
+				items,
+				response: JSON.stringify(items.map((item) => item.json)),
+				error: undefined,
+				runExecutionData,
+			};
 		} catch (error) {
 			const nodeError = new NodeOperationError(node, /** @type {Error} */ (error));
 			context.addOutputData(NodeConnectionTypes.AiTool, 0, nodeError);

@@ -36,8 +36,10 @@ export function createWaitingExecutions({ onResumed }) {
 	async function resume(executionId, signature, request) {
 		const execution = executions.get(executionId);
 		if (!execution) return refuse(404, `The execution "${executionId}" does not exist.`);
-		if (execution.state === 'running') return refuse(409, `The execution "${executionId}" is running already.`);
-		if (execution.state === 'finished') return refuse(409, `The execution "${executionId} has finished already.`);
+		if (execution.state === 'running')
+			return refuse(409, `The execution "${executionId}" is running already.`);
+		if (execution.state === 'finished')
+			return refuse(409, `The execution "${executionId} has finished already.`);
 		if (execution.run.data.resumeToken && signature !== execution.run.data.resumeToken) {
 			return { response: { status: 401, body: { error: 'Invalid token' } } };
 		}
@@ -69,7 +71,12 @@ export function createWaitingExecutions({ onResumed }) {
 		 * @param {WaitingExecution['resume']} resumeRun
 		 */
 		register(executionId, run, resumeRun) {
-			executions.set(executionId, { run, state: 'waiting', resume: resumeRun, resumed: newDeferred() });
+			executions.set(executionId, {
+				run,
+				state: 'waiting',
+				resume: resumeRun,
+				resumed: newDeferred(),
+			});
 		},
 
 		/**
@@ -85,7 +92,9 @@ export function createWaitingExecutions({ onResumed }) {
 		},
 
 		/** The Result of the run that continues after the waiting webhook is called (by HTTP or resumeWorkflow). */
-		async waitForResume(/** @type {{ run: import('n8n-workflow').IRun, executionId: string }} */ result) {
+		async waitForResume(
+			/** @type {{ run: import('n8n-workflow').IRun, executionId: string }} */ result,
+		) {
 			const execution = executions.get(result.executionId);
 			if (!execution) throw new Error(`Execution ${result.executionId} is not waiting`);
 			return await execution.resumed.promise;
@@ -135,7 +144,12 @@ export function createWaitingExecutions({ onResumed }) {
 			});
 		}
 		const { status, body } = outcome.response;
-		const payload = body === undefined || body === '' ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+		const payload =
+			body === undefined || body === ''
+				? ''
+				: typeof body === 'string'
+					? body
+					: JSON.stringify(body);
 		res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
 		res.end(payload);
 	}

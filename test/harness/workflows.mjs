@@ -11,14 +11,23 @@ const { name: packageName } = JSON.parse(readFileSync(resolve(packageDir, 'packa
 export const MANUAL_TRIGGER_NAME = 'When clicking ‘Execute workflow’';
 
 /** Credential reference as an export carries it; the harness ignores the id and supplies data by type. */
-export const SEEDREAM_CREDENTIAL_REFERENCE = { seedreamApi: { id: 'seedream-test-credential', name: 'Seedream account' } };
+export const SEEDREAM_CREDENTIAL_REFERENCE = {
+	seedreamApi: { id: 'seedream-test-credential', name: 'Seedream account' },
+};
 
 /**
  * Manual Trigger -> one node.
  * @param {{ type: string, parameters: Record<string, unknown>, nodeName: string, typeVersion?: number,
  *   credentials?: Record<string, { id: string, name: string }>, nodeOptions?: Record<string, unknown> }} node
  */
-export function triggeredNodeWorkflow({ type, parameters, nodeName, typeVersion = 1, credentials, nodeOptions = {} }) {
+export function triggeredNodeWorkflow({
+	type,
+	parameters,
+	nodeName,
+	typeVersion = 1,
+	credentials,
+	nodeOptions = {},
+}) {
 	return {
 		name: `${nodeName} test`,
 		nodes: [
@@ -55,7 +64,10 @@ export function triggeredNodeWorkflow({ type, parameters, nodeName, typeVersion 
  * @param {{ nodeName?: string, nodeOptions?: Record<string, unknown>, typeVersion?: number }} [options]
  *   nodeOptions: node settings such as { onError: 'continueRegularOutput' } or { retryOnFail: true }
  */
-export function seedreamWorkflow(parameters, { nodeName = 'Seedream', nodeOptions = {}, typeVersion = 1 } = {}) {
+export function seedreamWorkflow(
+	parameters,
+	{ nodeName = 'Seedream', nodeOptions = {}, typeVersion = 1 } = {},
+) {
 	return triggeredNodeWorkflow({
 		type: `${packageName}.seedream`,
 		parameters,

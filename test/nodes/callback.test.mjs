@@ -24,7 +24,10 @@ const CALLBACK = Object.freeze({ ...GENERATE, waitMode: 'callback' });
 const taskReads = () => suite.requests({ method: 'GET', path: '/v1/tasks/' });
 
 /** Runs until the node pauses, then resolves the Result of the run the callback resumed. */
-async function runToCallback(/** @type {Record<string, unknown>} */ parameters, /** @type {any} */ options = {}) {
+async function runToCallback(
+	/** @type {Record<string, unknown>} */ parameters,
+	/** @type {any} */ options = {},
+) {
 	const waiting = await suite.run(parameters, options);
 	expect(waiting.status).toBe('waiting');
 	return { waiting, resumed: await suite.harness.waitForResume(waiting) };
@@ -32,7 +35,11 @@ async function runToCallback(/** @type {Record<string, unknown>} */ parameters, 
 
 describe('Wait for the Callback', () => {
 	test('pauses with the resume URL as callback_url, resumes on the callback without polling, outputs the images', async () => {
-		const { waiting, resumed } = await runToCallback({ ...CALLBACK, prompt: 'a set of 2 images of kites', n: 2 });
+		const { waiting, resumed } = await runToCallback({
+			...CALLBACK,
+			prompt: 'a set of 2 images of kites',
+			n: 2,
+		});
 
 		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
 		// Compared, never printed: the URL carries the execution's resume signature.
@@ -52,7 +59,13 @@ describe('Wait for the Callback', () => {
 		expect(items).toHaveLength(2);
 		const [task] = await suite.emulator.control.tasks();
 		for (const [index, item] of items.entries()) {
-			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: index, imageCount: 2, url: task.results[index] });
+			expect(item.json).toMatchObject({
+				taskId: task.id,
+				status: 'completed',
+				imageIndex: index,
+				imageCount: 2,
+				url: task.results[index],
+			});
 			expect(item.json.callbackWait).toBeUndefined();
 			const bytes = await suite.harness.binaryBuffer(item.binary.data);
 			expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
@@ -71,20 +84,29 @@ describe('Wait for the Callback', () => {
 			/** Per-task values (ID, URLs, file names, expiry) made neutral so the rest can be compared whole. */
 			const neutral = (/** @type {any[]} */ items, /** @type {any} */ task) =>
 				JSON.parse(
-					JSON.stringify(items.map(({ json, binary }) => ({ json, binary: Object.keys(binary ?? {}) })))
+					JSON.stringify(
+						items.map(({ json, binary }) => ({ json, binary: Object.keys(binary ?? {}) })),
+					)
 						.replaceAll(task.id, 'TASK')
 						.replace(/"expiresAt":"[^"]+"/g, '"expiresAt":"X"')
 						.replace(/"created[^,}]*/g, '"created":0'),
 				);
-			const stripUrls = (/** @type {any} */ value) => JSON.parse(JSON.stringify(value).replace(/http:\/\/127\.0\.0\.1:\d+\/[^"]+/g, 'URL'));
-			expect(stripUrls(neutral(resumed.output('Seedream'), second))).toEqual(stripUrls(neutral(polled.output('Seedream'), first)));
+			const stripUrls = (/** @type {any} */ value) =>
+				JSON.parse(JSON.stringify(value).replace(/http:\/\/127\.0\.0\.1:\d+\/[^"]+/g, 'URL'));
+			expect(stripUrls(neutral(resumed.output('Seedream'), second))).toEqual(
+				stripUrls(neutral(polled.output('Seedream'), first)),
+			);
 		},
 	);
 
 	test('several items: one pause for the execution, resumed by the first callback; tasks still running are polled', async () => {
 		// The first task ends quickly, the others later: the resume finds them running and polls them.
 		await suite.emulator.control.config({ taskMsQueue: [200, 1500, 1500] });
-		const items = [{ json: { subject: 'owls' } }, { json: { subject: 'foxes' } }, { json: { subject: 'bees' } }];
+		const items = [
+			{ json: { subject: 'owls' } },
+			{ json: { subject: 'foxes' } },
+			{ json: { subject: 'bees' } },
+		];
 		const { waiting, resumed } = await runToCallback(
 			{ ...CALLBACK, prompt: '={{ "a drawing of " + $json.subject }}', output: 'urls' },
 			{ items },
@@ -92,13 +114,23 @@ describe('Wait for the Callback', () => {
 		const tasks = await suite.emulator.control.tasks();
 		expect(tasks.length).toBe(3);
 		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
-		expect(new Set(creates.map((/** @type {any} */ c) => c.body.callback_url === waiting.resumeUrl))).toEqual(new Set([true]));
+		expect(
+			new Set(creates.map((/** @type {any} */ c) => c.body.callback_url === waiting.resumeUrl)),
+		).toEqual(new Set([true]));
 
 		expect(resumed.status).toBe('success');
 		const output = resumed.output('Seedream');
 		// n8n pairs a resumed node's output with its input by position: one image per item keeps the lineage.
-		expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(output.map((/** @type {any} */ item) => item.json.status)).toEqual(['completed', 'completed', 'completed']);
+		expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
+		expect(output.map((/** @type {any} */ item) => item.json.status)).toEqual([
+			'completed',
+			'completed',
+			'completed',
+		]);
 		const byPrompt = Object.fromEntries(tasks.map((/** @type {any} */ t) => [t.prompt, t.id]));
 		expect(output.map((/** @type {any} */ item) => item.json.taskId)).toEqual([
 			byPrompt['a drawing of owls'],
@@ -107,7 +139,10 @@ describe('Wait for the Callback', () => {
 		]);
 
 		// The later callbacks find the execution running or finished (n8n answers 409): it resumed once.
-		await waitUntil(async () => (await suite.emulator.control.callbacks()).length >= 3, 'the three callbacks');
+		await waitUntil(
+			async () => (await suite.emulator.control.callbacks()).length >= 3,
+			'the three callbacks',
+		);
 		const callbacks = await suite.emulator.control.callbacks();
 		expect(callbacks.filter((/** @type {any} */ c) => c.status === 200).length).toBe(1);
 	});
@@ -119,16 +154,28 @@ describe('Wait for the Callback', () => {
 		const [item] = resumed.output('Seedream');
 		const [task] = await suite.emulator.control.tasks();
 		expect(task.results).toHaveLength(1);
-		expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: 0, url: task.results[0] });
+		expect(item.json).toMatchObject({
+			taskId: task.id,
+			status: 'completed',
+			imageIndex: 0,
+			url: task.results[0],
+		});
 	});
 
 	test('a task that fails reports like Continue On Fail, with its ID and error code', async () => {
-		await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' } });
+		await suite.emulator.control.fault({
+			action: { type: 'taskError', code: 'content_policy_violation' },
+		});
 		const { resumed } = await runToCallback({ ...CALLBACK });
 		expect(resumed.status).toBe('success');
 		const [item] = resumed.output('Seedream');
 		const [task] = await suite.emulator.control.tasks();
-		expect(item.json).toMatchObject({ taskId: task.id, status: 'failed', errorCode: 'content_policy_violation', retryable: false });
+		expect(item.json).toMatchObject({
+			taskId: task.id,
+			status: 'failed',
+			errorCode: 'content_policy_violation',
+			retryable: false,
+		});
 		expect(item.json.error).toContain(task.id);
 	});
 
@@ -138,9 +185,13 @@ describe('Wait for the Callback', () => {
 		expect(waiting.status).toBe('waiting');
 		const [task] = await suite.emulator.control.tasks();
 
-		const other = await suite.harness.resumeWorkflow(waiting, { body: { ...task, id: 'task-unified-1-forged00', status: 'completed' } });
+		const other = await suite.harness.resumeWorkflow(waiting, {
+			body: { ...task, id: 'task-unified-1-forged00', status: 'completed' },
+		});
 		expect(other.response.status).toBe(400);
-		const early = await suite.harness.resumeWorkflow(waiting, { body: { ...task, status: 'completed', results: ['https://evil.example/x.png'] } });
+		const early = await suite.harness.resumeWorkflow(waiting, {
+			body: { ...task, status: 'completed', results: ['https://evil.example/x.png'] },
+		});
 		expect(early.response.status).toBe(409);
 		expect(early.result).toBeUndefined();
 
@@ -154,8 +205,15 @@ describe('Wait for the Callback', () => {
 	test('when the wait date passes without a callback, the output names each task that did not report back', async () => {
 		await suite.emulator.control.config({ taskMs: 60_000 });
 		const items = [{ json: { subject: 'moths' } }, { json: { subject: 'crabs' } }];
-		const workflowJson = seedreamWorkflow({ ...CALLBACK, prompt: '={{ "a drawing of " + $json.subject }}', options: { maxWaitSeconds: 5 } });
-		const waiting = await suite.harness.runWorkflow(workflowJson, { credentials: suite.credentials, items });
+		const workflowJson = seedreamWorkflow({
+			...CALLBACK,
+			prompt: '={{ "a drawing of " + $json.subject }}',
+			options: { maxWaitSeconds: 5 },
+		});
+		const waiting = await suite.harness.runWorkflow(workflowJson, {
+			credentials: suite.credentials,
+			items,
+		});
 		expect(waiting.status).toBe('waiting');
 		const tasks = await suite.emulator.control.tasks();
 
@@ -166,10 +224,14 @@ describe('Wait for the Callback', () => {
 		const output = expired.data.resultData.runData.Seedream.at(-1).data.main[0];
 		expect(output).toHaveLength(2);
 		for (const [index, item] of output.entries()) {
-			const task = tasks.find((/** @type {any} */ t) => t.prompt === `a drawing of ${items[index].json.subject}`);
+			const task = tasks.find(
+				(/** @type {any} */ t) => t.prompt === `a drawing of ${items[index].json.subject}`,
+			);
 			expect(item.pairedItem).toEqual({ item: index });
 			expect(item.json.taskId).toBe(task.id);
-			expect(item.json.error).toBe(`No callback from EvoLink for task ${task.id} before ${item.json.callbackWait.waitUntil} (Options > Max Wait)`);
+			expect(item.json.error).toBe(
+				`No callback from EvoLink for task ${task.id} before ${item.json.callbackWait.waitUntil} (Options > Max Wait)`,
+			);
 			expect(item.json.description).toContain('Task > Get');
 		}
 		// Nothing was read: the node did not run again.
@@ -189,11 +251,17 @@ describe('Wait for the Callback', () => {
 	});
 
 	test('fails before sending when the API could not reach n8n (real service, resume URL not public https)', async () => {
-		const realService = { ...suite.credentials.seedreamApi, baseUrl: 'https://api.evolink.ai', filesBaseUrl: 'https://files-api.evolink.ai' };
+		const realService = {
+			...suite.credentials.seedreamApi,
+			baseUrl: 'https://api.evolink.ai',
+			filesBaseUrl: 'https://files-api.evolink.ai',
+		};
 		const result = await suite.run({ ...CALLBACK }, { credentials: { seedreamApi: realService } });
 		expect(result.status).toBe('error');
 		const error = result.nodeError('Seedream');
-		expect(error.message).toMatch(/^EvoLink cannot reach this n8n to report back: its resume URL starts with http:\/\/127\.0\.0\.1:\d+, not a public https address$/);
+		expect(error.message).toMatch(
+			/^EvoLink cannot reach this n8n to report back: its resume URL starts with http:\/\/127\.0\.0\.1:\d+, not a public https address$/,
+		);
 		expect(error.description).toContain('WEBHOOK_URL');
 		expect(JSON.stringify(error)).not.toContain('signature');
 	});
@@ -215,7 +283,10 @@ async function continueAfterWaitDate(workflowJson, waiting) {
 		nodeTypes: suite.harness.nodeTypes,
 		settings: workflowJson.settings,
 	});
-	const hooks = new ExecutionLifecycleHooks('manual', waiting.executionId, { ...workflowJson, id: workflow.id });
+	const hooks = new ExecutionLifecycleHooks('manual', waiting.executionId, {
+		...workflowJson,
+		id: workflow.id,
+	});
 	const base = 'http://127.0.0.1:5678';
 	const additionalData = /** @type {any} */ ({
 		hooks,
@@ -227,5 +298,9 @@ async function continueAfterWaitDate(workflowJson, waiting) {
 		setExecutionStatus: () => {},
 		sendDataToUI: () => {},
 	});
-	return await new WorkflowExecute(additionalData, 'manual', structuredClone(waiting.run.data)).processRunExecutionData(workflow);
+	return await new WorkflowExecute(
+		additionalData,
+		'manual',
+		structuredClone(waiting.run.data),
+	).processRunExecutionData(workflow);
 }

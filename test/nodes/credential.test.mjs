@@ -48,7 +48,10 @@ describe('seedreamApi credential test', () => {
 	test('a wrong key fails with the credential rule for 401, which does not contain the key', async () => {
 		const wrongKey = `${emulator.key}-wrong`;
 
-		const result = await harness.testCredential('seedreamApi', { ...emulator.credentials, apiKey: wrongKey });
+		const result = await harness.testCredential('seedreamApi', {
+			...emulator.credentials,
+			apiKey: wrongKey,
+		});
 
 		expect(result).toEqual({
 			status: 'Error',
@@ -58,11 +61,19 @@ describe('seedreamApi credential test', () => {
 	});
 
 	test('a 402 from the service maps to the credential rule for 402', async () => {
-		await emulator.control.fault({ method: 'GET', path: '/v1/models', times: 1, action: { type: 'status', status: 402 } });
+		await emulator.control.fault({
+			method: 'GET',
+			path: '/v1/models',
+			times: 1,
+			action: { type: 'status', status: 402 },
+		});
 
 		const result = await harness.testCredential('seedreamApi', emulator.credentials);
 
-		expect(result).toEqual({ status: 'Error', message: 'The API key has no usable balance or was disabled (402)' });
+		expect(result).toEqual({
+			status: 'Error',
+			message: 'The API key has no usable balance or was disabled (402)',
+		});
 	});
 
 	test('nothing listening at the base URL: the connection is refused', async () => {
@@ -81,14 +92,24 @@ describe('seedreamApi credential test', () => {
 	test('a base URL with trailing slashes works and still calls /v1/models', async () => {
 		await emulator.control.reset();
 
-		const result = await harness.testCredential('seedreamApi', { ...emulator.credentials, baseUrl: `${emulator.url}//` });
+		const result = await harness.testCredential('seedreamApi', {
+			...emulator.credentials,
+			baseUrl: `${emulator.url}//`,
+		});
 
 		expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-		expect(await emulator.control.requests()).toEqual([expect.objectContaining({ path: '/v1/models', status: 200 })]);
+		expect(await emulator.control.requests()).toEqual([
+			expect.objectContaining({ path: '/v1/models', status: 200 }),
+		]);
 	});
 
 	test('a server error without a rule reports the HTTP status text, never the key', async () => {
-		await emulator.control.fault({ method: 'GET', path: '/v1/models', times: 1, action: { type: 'status', status: 500 } });
+		await emulator.control.fault({
+			method: 'GET',
+			path: '/v1/models',
+			times: 1,
+			action: { type: 'status', status: 500 },
+		});
 
 		const result = await harness.testCredential('seedreamApi', emulator.credentials);
 

@@ -17,7 +17,12 @@ afterAll(async () => await suite?.close());
 /** The spec's example body (§6), with the key's and the account's balances changed by `data`. */
 const specAnswer = (/** @type {{ token?: object, user?: object }} */ data = {}) => ({
 	data: {
-		token: { remaining_credits: 99416.44, unlimited_credits: false, used_credits: 583.56, ...data.token },
+		token: {
+			remaining_credits: 99416.44,
+			unlimited_credits: false,
+			used_credits: 583.56,
+			...data.token,
+		},
 		user: { remaining_credits: 1095.4, used_credits: 135.9, ...data.user },
 	},
 	message: '',
@@ -26,7 +31,11 @@ const specAnswer = (/** @type {{ token?: object, user?: object }} */ data = {}) 
 
 /** Get Credits with the emulator answering `body` to GET /v1/credits. @param {unknown} body */
 async function creditsWith(body) {
-	await suite.emulator.control.fault({ method: 'GET', path: '/v1/credits', action: { type: 'status', status: 200, body } });
+	await suite.emulator.control.fault({
+		method: 'GET',
+		path: '/v1/credits',
+		action: { type: 'status', status: 200, body },
+	});
 	const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 	expect(result.status).toBe('success');
 	return result.output('Seedream');
@@ -37,7 +46,14 @@ describe('Get Credits: remainingCredits', () => {
 		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 		const ledger = await suite.ledger();
 		expect(result.output('Seedream')).toEqual([
-			{ json: expect.objectContaining({ remainingCredits: ledger.available, token: expect.any(Object), user: expect.any(Object) }), pairedItem: { item: 0 } },
+			{
+				json: expect.objectContaining({
+					remainingCredits: ledger.available,
+					token: expect.any(Object),
+					user: expect.any(Object),
+				}),
+				pairedItem: { item: 0 },
+			},
 		]);
 	});
 
@@ -52,7 +68,9 @@ describe('Get Credits: remainingCredits', () => {
 	});
 
 	test("an unlimited key: the account's balance, whatever the key reports", async () => {
-		const [item] = await creditsWith(specAnswer({ token: { remaining_credits: 0, unlimited_credits: true } }));
+		const [item] = await creditsWith(
+			specAnswer({ token: { remaining_credits: 0, unlimited_credits: true } }),
+		);
 		expect(item.json.remainingCredits).toBe(1095.4);
 	});
 

@@ -42,7 +42,11 @@ async function requestsWithKey(/** @type {string} */ key) {
  */
 function creditsOf(/** @type {any} */ account) {
 	const balance = { remaining_credits: account.available, used_credits: account.charged };
-	return { remainingCredits: account.available, token: { ...balance, unlimited_credits: false }, user: balance };
+	return {
+		remainingCredits: account.available,
+		token: { ...balance, unlimited_credits: false },
+		user: balance,
+	};
 }
 
 describe.each([
@@ -77,7 +81,9 @@ describe.each([
 		expect(result.status).toBe('success');
 		const account = (await emulator.control.ledger())[emulator.maskKey(key)];
 		expect(account.initial).toBe(4321.37);
-		expect(result.output('Seedream')).toEqual([{ json: creditsOf(account), pairedItem: { item: 0 } }]);
+		expect(result.output('Seedream')).toEqual([
+			{ json: creditsOf(account), pairedItem: { item: 0 } },
+		]);
 		// The emulator logs the Authorization header with the key masked: the node sent exactly this key, as Bearer.
 		expect(await requestsWithKey(key)).toEqual([
 			expect.objectContaining({
@@ -135,7 +141,12 @@ describe('Stop (cancel) while the node waits for EvoLink', () => {
 	test('aborts the in-flight request: the run ends canceled, the node outputs nothing', async () => {
 		const key = await keyWithCredits(10);
 		// The emulator holds the answer far longer than the test's timeout; only the abort can end the run in time.
-		await emulator.control.fault({ method: 'GET', path: '/v1/credits', times: 1, action: { type: 'delay', ms: 120_000 } });
+		await emulator.control.fault({
+			method: 'GET',
+			path: '/v1/credits',
+			times: 1,
+			action: { type: 'delay', ms: 120_000 },
+		});
 
 		const execution = harness.startWorkflow(getCreditsWorkflow(), {
 			credentials: { seedreamApi: { ...emulator.credentials, apiKey: key } },
@@ -148,7 +159,9 @@ describe('Stop (cancel) while the node waits for EvoLink', () => {
 		expect(result.nodeError('Seedream')).toBeDefined();
 		expect(result.run.data.resultData.runData.Seedream?.[0]?.data).toBeUndefined();
 		// Logged on arrival; the status stays empty because the emulator never answered it.
-		expect(await requestsWithKey(key)).toEqual([expect.objectContaining({ status: null, fault: 'delay' })]);
+		expect(await requestsWithKey(key)).toEqual([
+			expect.objectContaining({ status: null, fault: 'delay' }),
+		]);
 		await emulator.control.clearFaults();
 	});
 });

@@ -185,7 +185,12 @@ describe('retries', () => {
 
 	/** Get Credits refused `times` times with 429 and this Retry-After: the arrival times of its requests. */
 	async function creditsAfter429(/** @type {number} */ retryAfter, /** @type {number} */ times) {
-		await fault({ method: 'GET', path: '/v1/credits', times, action: { type: 'status', status: 429, retryAfter } });
+		await fault({
+			method: 'GET',
+			path: '/v1/credits',
+			times,
+			action: { type: 'status', status: 429, retryAfter },
+		});
 		const result = await suite.run({ resource: 'account', operation: 'getCredits' });
 		expect(result.status).toBe('success');
 		const requests = await suite.requests({ method: 'GET', path: '/v1/credits' });
@@ -211,7 +216,10 @@ describe('retries', () => {
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.status).toBe('success');
 		const reads = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
-		expect(reads.slice(0, 2).map((/** @type {any} */ r) => r.fault)).toEqual(['malformed', 'malformed']);
+		expect(reads.slice(0, 2).map((/** @type {any} */ r) => r.fault)).toEqual([
+			'malformed',
+			'malformed',
+		]);
 		expect(result.output('Seedream')[0].json.status).toBe('completed');
 	});
 
@@ -272,7 +280,12 @@ describe('paid results are never thrown away', () => {
 		await fault({ action: { type: 'taskError', code: 'content_policy_violation' }, times: 1 });
 		const items = Array.from({ length: 5 }, (_, index) => ({ json: { subject: `kite ${index}` } }));
 		const result = await suite.run(
-			{ ...GENERATE, prompt: '={{ "a drawing of a " + $json.subject }}', output: 'urls', options: { concurrency: 5 } },
+			{
+				...GENERATE,
+				prompt: '={{ "a drawing of a " + $json.subject }}',
+				output: 'urls',
+				options: { concurrency: 5 },
+			},
 			{ items },
 		);
 		expect(result.status).toBe('error');
@@ -294,13 +307,18 @@ describe('paid results are never thrown away', () => {
 			times: 1,
 			action: { type: 'status', status: 200, body: { not: 'an image' } },
 		});
-		const result = await suite.run({ ...GENERATE, output: 'binaryPerImage' }, { nodeOptions: CONTINUE });
+		const result = await suite.run(
+			{ ...GENERATE, output: 'binaryPerImage' },
+			{ nodeOptions: CONTINUE },
+		);
 		expect(result.status).toBe('success');
 		const [item] = result.output('Seedream');
 		const [task] = await suite.emulator.control.tasks();
 		expect(item.binary).toBeUndefined();
 		expect(item.json.taskId).toBe(task.id);
-		expect(item.json.error).toBe(`Image 0 of task ${task.id} is not an image: its first bytes match no image format (served as application/json)`);
+		expect(item.json.error).toBe(
+			`Image 0 of task ${task.id} is not an image: its first bytes match no image format (served as application/json)`,
+		);
 	});
 });
 
@@ -376,8 +394,13 @@ describe("n8n's Retry On Fail", () => {
 
 	test('Reuse Identical Recent Task: a new execution of the same request gets the first task back, billed once', async () => {
 		// One saved workflow (same workflow and node IDs), run by two executions.
-		const workflow = seedreamWorkflow({ ...GENERATE, output: 'urls', options: { reuseRecentTask: true } });
-		const run = (/** @type {string} */ executionId) => suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId });
+		const workflow = seedreamWorkflow({
+			...GENERATE,
+			output: 'urls',
+			options: { reuseRecentTask: true },
+		});
+		const run = (/** @type {string} */ executionId) =>
+			suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId });
 		const first = await run('execution-that-crashed');
 		const second = await run('execution-run-again');
 		expect([first.status, second.status]).toEqual(['success', 'success']);
@@ -386,14 +409,26 @@ describe("n8n's Retry On Fail", () => {
 		expect(creates[1].headers['idempotency-key']).toBe(creates[0].headers['idempotency-key']);
 		expect(await suite.emulator.control.tasks()).toHaveLength(1);
 		expect(await reserves()).toHaveLength(1);
-		expect(second.output('Seedream').map((/** @type {any} */ i) => i.json.url)).toEqual(first.output('Seedream').map((/** @type {any} */ i) => i.json.url));
+		expect(second.output('Seedream').map((/** @type {any} */ i) => i.json.url)).toEqual(
+			first.output('Seedream').map((/** @type {any} */ i) => i.json.url),
+		);
 	});
 
 	test('Reuse Identical Recent Task: a changed request is a new task', async () => {
-		const workflow = seedreamWorkflow({ ...GENERATE, output: 'urls', options: { reuseRecentTask: true } });
-		await suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId: 'execution-1' });
+		const workflow = seedreamWorkflow({
+			...GENERATE,
+			output: 'urls',
+			options: { reuseRecentTask: true },
+		});
+		await suite.harness.runWorkflow(workflow, {
+			credentials: suite.credentials,
+			executionId: 'execution-1',
+		});
 		workflow.nodes[1].parameters.prompt = 'another prompt';
-		await suite.harness.runWorkflow(workflow, { credentials: suite.credentials, executionId: 'execution-2' });
+		await suite.harness.runWorkflow(workflow, {
+			credentials: suite.credentials,
+			executionId: 'execution-2',
+		});
 		expect(await suite.emulator.control.tasks()).toHaveLength(2);
 		expect(await reserves()).toHaveLength(2);
 	});
@@ -414,7 +449,14 @@ describe("n8n's Retry On Fail", () => {
 		workflow.nodes.push(pass('First Pass', -100), pass('Second Pass', 100));
 		const to = (/** @type {string} */ node) => ({ main: [[{ node, type: 'main', index: 0 }]] });
 		workflow.connections = {
-			[trigger.name]: { main: [[{ node: 'First Pass', type: 'main', index: 0 }, { node: 'Second Pass', type: 'main', index: 0 }]] },
+			[trigger.name]: {
+				main: [
+					[
+						{ node: 'First Pass', type: 'main', index: 0 },
+						{ node: 'Second Pass', type: 'main', index: 0 },
+					],
+				],
+			},
 			'First Pass': to(seedream.name),
 			'Second Pass': to(seedream.name),
 		};
@@ -424,7 +466,10 @@ describe("n8n's Retry On Fail", () => {
 		const creates = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
 		expect(creates).toHaveLength(2);
 		expect(creates[1].headers['idempotency-key']).not.toBe(creates[0].headers['idempotency-key']);
-		expect(creates.map((/** @type {any} */ c) => c.body)).toEqual([creates[0].body, creates[0].body]);
+		expect(creates.map((/** @type {any} */ c) => c.body)).toEqual([
+			creates[0].body,
+			creates[0].body,
+		]);
 		const tasks = await suite.emulator.control.tasks();
 		expect(tasks).toHaveLength(2);
 		expect(new Set(runs)).toEqual(new Set(tasks.map((/** @type {any} */ t) => t.id)));

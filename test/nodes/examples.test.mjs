@@ -19,7 +19,9 @@ afterAll(async () => await suite?.close());
 
 async function runExample(/** @type {string} */ file) {
 	const workflow = workflowFromFile(`examples/${file}`);
-	workflow.nodes = workflow.nodes.filter((/** @type {any} */ node) => node.type !== 'n8n-nodes-base.stickyNote');
+	workflow.nodes = workflow.nodes.filter(
+		(/** @type {any} */ node) => node.type !== 'n8n-nodes-base.stickyNote',
+	);
 	return await suite.harness.runWorkflow(workflow, { credentials: suite.credentials });
 }
 
@@ -28,7 +30,11 @@ test('decompose-layers.json: the poster becomes one item per layer, base first, 
 	expect(result.error?.message).toBeUndefined();
 	const items = result.output('Decompose into Layers');
 	expect(items.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([0, 1, 2]);
-	expect(items.map((/** @type {any} */ item) => item.json.name)).toEqual([null, 'title text', 'guitarist']);
+	expect(items.map((/** @type {any} */ item) => item.json.name)).toEqual([
+		null,
+		'title text',
+		'guitarist',
+	]);
 	for (const item of items) {
 		expect(item.json.mimeType).toBe('image/png');
 		readPng(await suite.harness.binaryBuffer(item.binary.data));

@@ -79,10 +79,14 @@ async function resumed(/** @type {any} */ waiting, /** @type {boolean} */ persis
 	const callbacks = await suite.emulator.control.callbacks();
 	const statuses = callbacks.map((/** @type {any} */ c) => c.status);
 	// 503 from the node, or 409 from n8n while another callback of the execution is being confirmed: never a 2xx.
-	expect(statuses.filter((/** @type {number} */ status) => status !== 503 && status !== 409)).toEqual([]);
+	expect(
+		statuses.filter((/** @type {number} */ status) => status !== 503 && status !== 409),
+	).toEqual([]);
 	expect(statuses).toContain(503);
 	await suite.emulator.control.clearFaults();
-	const { response, result } = await suite.harness.resumeWorkflow(waiting, { body: callbacks[0].body });
+	const { response, result } = await suite.harness.resumeWorkflow(waiting, {
+		body: callbacks[0].body,
+	});
 	expect(response.status).toBe(200);
 	return result;
 }
@@ -91,7 +95,9 @@ async function expectSound(/** @type {any[]} */ items, /** @type {any} */ result
 	expect(result.status).toBe('success');
 	const output = result.output('Seedream');
 	// Items in == items out, in order, each paired with its input.
-	expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+	expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual(
+		items.map((_, item) => ({ item })),
+	);
 
 	const tasks = await suite.emulator.control.tasks();
 	const taskOf = (/** @type {number} */ index) =>
@@ -111,7 +117,10 @@ async function expectSound(/** @type {any[]} */ items, /** @type {any} */ result
 	// Each task reserved once, and charged (or released) at most once.
 	const { entries } = await suite.ledger();
 	const ofType = (/** @type {string[]} */ types) =>
-		entries.filter((/** @type {any} */ e) => types.includes(e.type)).map((/** @type {any} */ e) => e.taskId).sort();
+		entries
+			.filter((/** @type {any} */ e) => types.includes(e.type))
+			.map((/** @type {any} */ e) => e.taskId)
+			.sort();
 	expect(ofType(['reserve'])).toEqual(tasks.map((/** @type {any} */ t) => t.id).sort());
 	const settled = ofType(['settle', 'release']);
 	expect(new Set(settled).size).toBe(settled.length);
@@ -127,7 +136,10 @@ describe.each(Object.keys(STEPS))('a fault at %s', (step) => {
 
 describe('task faults', () => {
 	test.each([
-		['a task refused for its content', { action: { type: 'taskError', code: 'content_policy_violation' } }],
+		[
+			'a task refused for its content',
+			{ action: { type: 'taskError', code: 'content_policy_violation' } },
+		],
 		['a task failed server-side', { action: { type: 'taskError', code: 'service_error' } }],
 		['results listed late', { action: { type: 'lateResults', ms: 1000 } }],
 	])('%s, waiting for the result', async (_, fault) => {
@@ -135,7 +147,10 @@ describe('task faults', () => {
 		await expectSound(items, result);
 	});
 	test.each([
-		['a task refused for its content', { action: { type: 'taskError', code: 'content_policy_violation' } }],
+		[
+			'a task refused for its content',
+			{ action: { type: 'taskError', code: 'content_policy_violation' } },
+		],
 		['results listed late', { action: { type: 'lateResults', ms: 1000 } }],
 	])('%s, waiting for the callback', async (_, fault) => {
 		const { items, result } = await runWithFault('callback', fault);

@@ -14,6 +14,8 @@ beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
 
 const TASK_ID = /^task-unified-\d+-[a-z0-9]{8}$/;
+/** Half of a 2 s estimate, less the 1 ms a timer may fire early and the log's whole milliseconds. */
+const ESTIMATE_HALF_MS = 1000 - 2;
 
 /** The body of the one create the node sent. */
 async function createBody() {
@@ -181,7 +183,10 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect((await createBody()).size).toBe('1280x720');
 		const [item] = result.output('Seedream');
 		expect(item.json.size).toBe('1280x720');
-		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({
+			width: 1280,
+			height: 720,
+		});
 	});
 
 	test('aspect ratio with quality', async () => {
@@ -195,7 +200,10 @@ describe('sizes, models and options reach the API as the spec names them', () =>
 		expect(body).toMatchObject({ size: '16:9', quality: '1K' });
 		const [item] = result.output('Seedream');
 		expect(item.json).toMatchObject({ size: '16:9', quality: '1K' });
-		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1280, height: 720 });
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({
+			width: 1280,
+			height: 720,
+		});
 	});
 
 	test('Seedream 4.5 with a 2K ratio', async () => {
@@ -271,20 +279,24 @@ describe('wait modes', () => {
 		expect(await suite.requests({ method: 'GET' })).toHaveLength(0);
 	});
 
-	test('wait: polls until the task ends, guided by its estimate rather than a fixed beat', async () => {
+	test('wait: polls until the task ends, the first read only after half its estimate, a few reads in all', async () => {
 		await suite.emulator.control.config({ taskMs: 1500 });
 		const result = await suite.run({ ...GENERATE, output: 'urls' });
 		expect(result.output('Seedream')[0].json.status).toBe('completed');
+		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
 		const polls = await suite.requests({ method: 'GET', path: '/v1/tasks/' });
-		// A 1.5 s task: a handful of reads, not one every 100 ms.
-		expect(polls.length).toBeGreaterThanOrEqual(1);
-		expect(polls.length).toBeLessThanOrEqual(8);
-		expect(polls.at(-1).status).toBe(200);
+		// The create answers estimated_time 2 (1.5 s rounded up): the predictor waits half of it before the
+		// first read (a fixed beat would read at once), then closes in on the end.
+		expect(Date.parse(polls[0].time) - Date.parse(create.time)).toBeGreaterThanOrEqual(
+			ESTIMATE_HALF_MS,
+		);
+		expect(polls.length).toBeLessThanOrEqual(5);
+		expect(polls.map((/** @type {any} */ p) => p.status)).toEqual(polls.map(() => 200));
 	});
 });
 
 describe('several items', () => {
-	test('run concurrently, come out in input order, each paired with its input', async () => {
+	test('run two at a time (Concurrency 2), come out in input order, each paired with its input', async () => {
 		// One of the first two tasks (created at once, so which is a race) is the slowest and finishes last.
 		await suite.emulator.control.config({ taskMsQueue: [1200, 200, 200, 200] });
 		const prompts = ['first: a cat', 'second: a dog', 'third: a bird', 'fourth: a fish'];
@@ -299,5 +311,20 @@ describe('several items', () => {
 		expect(items.map((/** @type {any} */ i) => i.pairedItem)).toEqual(
 			[0, 1, 2, 3].map((item) => ({ item })),
 		);
+		// On the emulator's clock: the second task was created while the first was still running, and no
+		// task was created while two others were.
+		const spans = tasks
+			.map((/** @type {any} */ t) => ({ created: t.createdAt, completed: t.completedAt }))
+			.sort((a, b) => a.created - b.created);
+		expect(spans[1].created).toBeLessThan(spans[0].completed);
+		const runningAtCreate = spans.map(
+			(task) =>
+				spans.filter(
+					(other) =>
+						other !== task && other.created <= task.created && task.created < other.completed,
+				).length,
+		);
+		expect(runningAtCreate[1]).toBe(1);
+		expect(Math.max(...runningAtCreate)).toBe(1);
 	});
 });

@@ -4,7 +4,10 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { promptAsksForCount, promptAskingFor } = require('../../dist/nodes/Seedream/helpers/imageCount.js');
+const {
+	promptAsksForCount,
+	promptAskingFor,
+} = require('../../dist/nodes/Seedream/helpers/imageCount.js');
 const { creditsToReserve, PRICES } = require('../../dist/nodes/Seedream/models/prices.js');
 
 describe('promptAsksForCount', () => {
@@ -52,12 +55,22 @@ describe('promptAskingFor', () => {
 
 describe('creditsToReserve', () => {
 	test('per image for n, rounded to thousandths', () => {
-		expect(creditsToReserve({ model: 'doubao-seedream-4.0', n: 3 })).toMatchObject({ credits: 5.4, images: 3 });
-		expect(creditsToReserve({ model: 'doubao-seedream-5.0-pro' })).toMatchObject({ credits: 2.304, images: 1 });
+		expect(creditsToReserve({ model: 'doubao-seedream-4.0', n: 3 })).toMatchObject({
+			credits: 5.4,
+			images: 3,
+		});
+		expect(creditsToReserve({ model: 'doubao-seedream-5.0-pro' })).toMatchObject({
+			credits: 2.304,
+			images: 1,
+		});
 	});
 
 	test('5.0 Lite with web search adds the per-task search price', () => {
-		const body = { model: 'doubao-seedream-5.0-lite', n: 2, model_params: { tools: [{ type: 'web_search' }] } };
+		const body = {
+			model: 'doubao-seedream-5.0-lite',
+			n: 2,
+			model_params: { tools: [{ type: 'web_search' }] },
+		};
 		expect(creditsToReserve(body)?.credits).toBe(4.9);
 		expect(creditsToReserve({ ...body, model_params: {} })?.credits).toBe(4.4);
 	});

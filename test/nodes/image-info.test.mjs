@@ -41,17 +41,33 @@ function webp(/** @type {'VP8X' | 'VP8L' | 'VP8 '} */ kind, /** @type {boolean} 
 }
 
 test.each([
-	['an RGBA PNG', async () => await encodePng({ width: 4, height: 4, data: Buffer.alloc(64, 9) }, 4), true],
-	['an RGB PNG', async () => await encodePng({ width: 4, height: 4, data: Buffer.alloc(48, 9) }, 3), false],
+	[
+		'an RGBA PNG',
+		async () => await encodePng({ width: 4, height: 4, data: Buffer.alloc(64, 9) }, 4),
+		true,
+	],
+	[
+		'an RGB PNG',
+		async () => await encodePng({ width: 4, height: 4, data: Buffer.alloc(48, 9) }, 3),
+		false,
+	],
 	['a grey + alpha PNG (colour type 4)', async () => pngWith(4), true],
 	['an RGB PNG with a tRNS chunk', async () => pngWith(2, 'tRNS'), true],
 	['a palette PNG without tRNS', async () => pngWith(3, 'PLTE'), false],
-	['a JPEG', async () => jpeg.encode({ width: 4, height: 4, data: Buffer.alloc(64, 9) }, 80).data, false],
+	[
+		'a JPEG',
+		async () => jpeg.encode({ width: 4, height: 4, data: Buffer.alloc(64, 9) }, 80).data,
+		false,
+	],
 	['a WebP VP8X with the alpha flag', async () => webp('VP8X', true), true],
 	['a WebP VP8X without it', async () => webp('VP8X', false), false],
 	['a lossless WebP with the alpha hint', async () => webp('VP8L', true), true],
 	['a lossy WebP (VP8)', async () => webp('VP8 ', false), false],
-	['a GIF (not read: unknown)', async () => Buffer.from('GIF89a\x04\x00\x04\x00\x00\x00\x00', 'latin1'), undefined],
+	[
+		'a GIF (not read: unknown)',
+		async () => Buffer.from('GIF89a\x04\x00\x04\x00\x00\x00\x00', 'latin1'),
+		undefined,
+	],
 ])('alpha of %s', async (_, bytes, alpha) => {
 	expect(imageInfo(await bytes())?.alpha).toBe(alpha);
 });

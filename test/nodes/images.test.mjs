@@ -127,7 +127,7 @@ describe('Exactly N', () => {
 		expect((await suite.ledger()).charged).toBe(7.2);
 	});
 
-	test('the tasks share the node\'s Concurrency: with 2, never more than 2 tasks run at once', async () => {
+	test("the tasks share the node's Concurrency: with 2, never more than 2 tasks run at once", async () => {
 		const result = await suite.run(
 			{ ...FOX, imagesMode: 'exactly', output: 'urls', options: { concurrency: 2 } },
 			V1_1,
@@ -139,8 +139,9 @@ describe('Exactly N', () => {
 		const overlap = Math.max(
 			...tasks.map(
 				(/** @type {any} */ t) =>
-					tasks.filter((/** @type {any} */ o) => o.createdAt <= t.createdAt && o.completedAt > t.createdAt)
-						.length,
+					tasks.filter(
+						(/** @type {any} */ o) => o.createdAt <= t.createdAt && o.completedAt > t.createdAt,
+					).length,
 			),
 		);
 		expect(overlap).toBe(2);
@@ -188,7 +189,9 @@ describe('Exactly N', () => {
 		expect(errors[0].pairedItem).toEqual({ item: 0 });
 		expect(images.map((/** @type {any} */ i) => i.json.imageIndex)).toEqual([0, 1, 2]);
 		for (const image of images) {
-			expect(image.json.imagesNote).toMatch(/^3 of 4 images \(Max Images\) came back: the other tasks failed/);
+			expect(image.json.imagesNote).toMatch(
+				/^3 of 4 images \(Max Images\) came back: the other tasks failed/,
+			);
 		}
 	});
 

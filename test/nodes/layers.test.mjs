@@ -10,7 +10,11 @@ import { itemsWithFiles, png, startSuite } from './support.mjs';
 
 const LAYERIZE = 'doubao-seedream-5.0-pro-layerize';
 const DECOMPOSE = Object.freeze({ resource: 'image', operation: 'decomposeLayers' });
-const BINARY_INPUT = Object.freeze({ ...DECOMPOSE, imageSource: 'binary', inputBinaryField: 'data' });
+const BINARY_INPUT = Object.freeze({
+	...DECOMPOSE,
+	imageSource: 'binary',
+	inputBinaryField: 'data',
+});
 
 /** The task as the API reports it (with the suite's key). */
 async function apiTask(/** @type {any} */ suite, /** @type {string} */ taskId) {
@@ -37,7 +41,12 @@ async function picture(/** @type {any} */ suite, /** @type {any} */ binary) {
 }
 
 /** Checks one item per layer against the API's task: base first, then layers by z-index, each as the API says. */
-async function expectLayerItems(/** @type {any} */ suite, /** @type {any[]} */ items, /** @type {any} */ task, { resumed = false } = {}) {
+async function expectLayerItems(
+	/** @type {any} */ suite,
+	/** @type {any[]} */ items,
+	/** @type {any} */ task,
+	{ resumed = false } = {},
+) {
 	expect(task.result_data.length).toBeGreaterThanOrEqual(2);
 	expect(items).toHaveLength(task.result_data.length);
 	for (const [index, item] of items.entries()) {
@@ -58,7 +67,10 @@ async function expectLayerItems(/** @type {any} */ suite, /** @type {any[]} */ i
 			expect(item.json).toMatchObject({ name: null, description: null, boundingBox: null });
 			// The base comes in the format asked for (JPEG by default), named and typed by its bytes.
 			expect(item.json.mimeType).toBe('image/jpeg');
-			expect(item.binary.data).toMatchObject({ mimeType: 'image/jpeg', fileName: `${task.id}-0.jpg` });
+			expect(item.binary.data).toMatchObject({
+				mimeType: 'image/jpeg',
+				fileName: `${task.id}-0.jpg`,
+			});
 			expect(await picture(suite, item.binary.data)).toMatchObject({ format: 'jpeg' });
 		} else {
 			expect(item.json).toMatchObject({
@@ -66,11 +78,22 @@ async function expectLayerItems(/** @type {any} */ suite, /** @type {any[]} */ i
 				description: layer.description,
 				boundingBox: layer.bounding_box,
 			});
-			expect(item.json.boundingBox).toEqual({ absolute: expect.any(Array), normalized: expect.any(Array) });
+			expect(item.json.boundingBox).toEqual({
+				absolute: expect.any(Array),
+				normalized: expect.any(Array),
+			});
 			// Layers are PNGs with their alpha kept, the size of their box.
-			expect(item.binary.data).toMatchObject({ mimeType: 'image/png', fileName: `${task.id}-${index}.png` });
+			expect(item.binary.data).toMatchObject({
+				mimeType: 'image/png',
+				fileName: `${task.id}-${index}.png`,
+			});
 			const [x1, y1, x2, y2] = layer.bounding_box.absolute;
-			expect(await picture(suite, item.binary.data)).toEqual({ format: 'png', width: x2 - x1, height: y2 - y1, colorType: 6 });
+			expect(await picture(suite, item.binary.data)).toEqual({
+				format: 'png',
+				width: x2 - x1,
+				height: y2 - y1,
+				colorType: 6,
+			});
 		}
 	}
 }
@@ -79,7 +102,11 @@ describe.each(['default', 'filesystem'])('binary mode %s', (binaryMode) => {
 	/** @type {import('./support.mjs').Suite} */
 	let suite;
 	beforeAll(async () => {
-		suite = await startSuite({ binaryMode: /** @type {any} */ (binaryMode), allowInsecureCallbacks: true, imageHost: { width: 640, height: 480 } });
+		suite = await startSuite({
+			binaryMode: /** @type {any} */ (binaryMode),
+			allowInsecureCallbacks: true,
+			imageHost: { width: 640, height: 480 },
+		});
 		await suite.harness.listenForWaitingWebhooks();
 	});
 	// The documented 120 s estimate would hold the node's first poll back a minute; the emulator's tasks take 300 ms.
@@ -94,8 +121,19 @@ describe.each(['default', 'filesystem'])('binary mode %s', (binaryMode) => {
 		expect(result.error?.message).toBeUndefined();
 		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
 		// Only what layerize lists: no size, n, watermark, background or model_params; no prompt when empty.
-		expect(Object.keys(create.body).sort()).toEqual(['image_urls', 'model', 'output_format', 'prompt_priority', 'quality']);
-		expect(create.body).toMatchObject({ model: LAYERIZE, quality: 'auto', output_format: 'jpeg', prompt_priority: 'standard' });
+		expect(Object.keys(create.body).sort()).toEqual([
+			'image_urls',
+			'model',
+			'output_format',
+			'prompt_priority',
+			'quality',
+		]);
+		expect(create.body).toMatchObject({
+			model: LAYERIZE,
+			quality: 'auto',
+			output_format: 'jpeg',
+			prompt_priority: 'standard',
+		});
 		expect(create.body.image_urls).toHaveLength(1);
 		const items = result.output('Seedream');
 		await expectLayerItems(suite, items, await apiTask(suite, items[0].json.taskId));
@@ -103,7 +141,10 @@ describe.each(['default', 'filesystem'])('binary mode %s', (binaryMode) => {
 	});
 
 	test("Don't Wait outputs the task at once; Task > Get waits for it and outputs the same layer items", async () => {
-		const started = await suite.run({ ...BINARY_INPUT, waitMode: 'dontWait' }, { items: await inputItems(suite) });
+		const started = await suite.run(
+			{ ...BINARY_INPUT, waitMode: 'dontWait' },
+			{ items: await inputItems(suite) },
+		);
 		expect(started.error?.message).toBeUndefined();
 		const [summary] = started.output('Seedream');
 		expect(summary.json).toMatchObject({ model: LAYERIZE, quality: 'auto' });
@@ -116,29 +157,43 @@ describe.each(['default', 'filesystem'])('binary mode %s', (binaryMode) => {
 			output: 'binaryPerImage',
 		});
 		expect(got.error?.message).toBeUndefined();
-		const items = got.output('Seedream').map((/** @type {any} */ item) => ({ ...item, json: { ...item.json, quality: 'auto' } }));
+		const items = got
+			.output('Seedream')
+			.map((/** @type {any} */ item) => ({ ...item, json: { ...item.json, quality: 'auto' } }));
 		await expectLayerItems(suite, items, await apiTask(suite, summary.json.taskId));
 	});
 
 	test('Wait for the Callback: pauses, and the callback resumes it with the layer items', async () => {
-		const waiting = await suite.run({ ...BINARY_INPUT, waitMode: 'callback' }, { items: await inputItems(suite) });
+		const waiting = await suite.run(
+			{ ...BINARY_INPUT, waitMode: 'callback' },
+			{ items: await inputItems(suite) },
+		);
 		expect(waiting.status).toBe('waiting');
 		const [create] = await suite.requests({ method: 'POST', path: '/v1/images/generations' });
 		expect(create.body.callback_url === waiting.resumeUrl).toBe(true);
 		const resumed = await suite.harness.waitForResume(waiting);
 		expect(resumed.status).toBe('success');
 		const items = resumed.output('Seedream');
-		await expectLayerItems(suite, items, await apiTask(suite, items[0].json.taskId), { resumed: true });
+		await expectLayerItems(suite, items, await apiTask(suite, items[0].json.taskId), {
+			resumed: true,
+		});
 	});
 
 	test('All Layers on One Item: image_0 is the base, then the layers, each described in layers order', async () => {
-		const result = await suite.run({ ...BINARY_INPUT, output: 'binaryPerTask', outputFormat: 'png' }, { items: await inputItems(suite) });
+		const result = await suite.run(
+			{ ...BINARY_INPUT, output: 'binaryPerTask', outputFormat: 'png' },
+			{ items: await inputItems(suite) },
+		);
 		expect(result.error?.message).toBeUndefined();
 		const [item] = result.output('Seedream');
 		const task = await apiTask(suite, item.json.taskId);
 		const count = task.result_data.length;
-		expect(Object.keys(item.binary).sort()).toEqual(Array.from({ length: count }, (_, i) => `image_${i}`).sort());
-		expect(item.json.images.map((/** @type {any} */ image) => image.zIndex)).toEqual([...Array(count).keys()]);
+		expect(Object.keys(item.binary).sort()).toEqual(
+			Array.from({ length: count }, (_, i) => `image_${i}`).sort(),
+		);
+		expect(item.json.images.map((/** @type {any} */ image) => image.zIndex)).toEqual([
+			...Array(count).keys(),
+		]);
 		expect(item.json.images[1]).toMatchObject({
 			binaryProperty: 'image_1',
 			name: task.result_data[1].name,
@@ -146,8 +201,14 @@ describe.each(['default', 'filesystem'])('binary mode %s', (binaryMode) => {
 			mimeType: 'image/png',
 		});
 		// Base Image Format PNG: the base is a PNG too (opaque), the layers keep alpha.
-		expect(await picture(suite, item.binary.image_0)).toMatchObject({ format: 'png', colorType: 2 });
-		expect(await picture(suite, item.binary.image_1)).toMatchObject({ format: 'png', colorType: 6 });
+		expect(await picture(suite, item.binary.image_0)).toMatchObject({
+			format: 'png',
+			colorType: 2,
+		});
+		expect(await picture(suite, item.binary.image_1)).toMatchObject({
+			format: 'png',
+			colorType: 6,
+		});
 	});
 });
 
@@ -160,7 +221,10 @@ describe('one binary mode', () => {
 	beforeAll(async () => {
 		suite = await startSuite({ imageHost: { width: 640, height: 480 } });
 		// A content host whose links lie about the type: a JPEG at a .png path, sent as octet-stream.
-		const jpegBytes = jpeg.encode({ width: 40, height: 30, data: Buffer.alloc(40 * 30 * 4, 90) }, 80).data;
+		const jpegBytes = jpeg.encode(
+			{ width: 40, height: 30, data: Buffer.alloc(40 * 30 * 4, 90) },
+			80,
+		).data;
 		const pngBytes = await png(40, 30, 'layer');
 		files = http.createServer((req, res) => {
 			const body = req.url?.includes('jpeg-bytes') ? jpegBytes : pngBytes;
@@ -179,7 +243,8 @@ describe('one binary mode', () => {
 	});
 
 	test('an image URL and a prompt with <bbox> regions: one layer per region, named by its label, base PNG as asked', async () => {
-		const prompt = 'title text<bbox>100 50 900 200</bbox> player<bbox>0 300 500 1000</bbox> ball<bbox>600 600 800 800</bbox>';
+		const prompt =
+			'title text<bbox>100 50 900 200</bbox> player<bbox>0 300 500 1000</bbox> ball<bbox>600 600 800 800</bbox>';
 		const result = await suite.run({
 			...DECOMPOSE,
 			imageUrl: `${suite.imageHostUrl}/poster.png`,
@@ -201,25 +266,60 @@ describe('one binary mode', () => {
 		});
 		const items = result.output('Seedream');
 		expect(items.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([0, 1, 2, 3]);
-		expect(items.slice(1).map((/** @type {any} */ item) => item.json.name)).toEqual(['title text', 'player', 'ball']);
+		expect(items.slice(1).map((/** @type {any} */ item) => item.json.name)).toEqual([
+			'title text',
+			'player',
+			'ball',
+		]);
 		expect(items.every((/** @type {any} */ item) => item.binary === undefined)).toBe(true);
 	});
 
 	test('Compact Summary: one item with the layer URLs base first, and each layer described', async () => {
-		const result = await suite.run({ ...DECOMPOSE, imageUrl: `${suite.imageHostUrl}/poster.png`, output: 'compact' });
+		const result = await suite.run({
+			...DECOMPOSE,
+			imageUrl: `${suite.imageHostUrl}/poster.png`,
+			output: 'compact',
+		});
 		expect(result.error?.message).toBeUndefined();
 		const [item] = result.output('Seedream');
 		const task = await apiTask(suite, item.json.taskId);
-		expect(item.json.imageUrls).toEqual(task.result_data.map((/** @type {any} */ layer) => layer.image_url));
-		expect(item.json.layers[0]).toEqual({ url: task.result_data[0].image_url, zIndex: 0, name: null, description: null, boundingBox: null });
-		expect(item.json.layers[1]).toMatchObject({ zIndex: 1, name: task.result_data[1].name, boundingBox: task.result_data[1].bounding_box });
+		expect(item.json.imageUrls).toEqual(
+			task.result_data.map((/** @type {any} */ layer) => layer.image_url),
+		);
+		expect(item.json.layers[0]).toEqual({
+			url: task.result_data[0].image_url,
+			zIndex: 0,
+			name: null,
+			description: null,
+			boundingBox: null,
+		});
+		expect(item.json.layers[1]).toMatchObject({
+			zIndex: 1,
+			name: task.result_data[1].name,
+			boundingBox: task.result_data[1].bounding_box,
+		});
 	});
 
 	test.each([
 		// n8n refuses a literally empty required parameter itself; an expression can still produce one.
-		['no image URL', { imageUrl: '={{ "" }}' }, {}, /^Input Image URL \(image_urls\): must be an http\(s\) URL/],
-		['quality 4K', { imageUrl: 'https://example.com/a.png', quality: '={{ "4K" }}' }, {}, /^Quality \(quality\): must be one of auto, 1K, 1\.5K, 2K with doubao-seedream-5.0-pro-layerize; got "4K"/],
-		['Base Image Format WebP', { imageUrl: 'https://example.com/a.png', outputFormat: '={{ "webp" }}' }, {}, /^Output Format \(output_format\): must be one of jpeg, png with doubao-seedream-5.0-pro-layerize; got "webp"/],
+		[
+			'no image URL',
+			{ imageUrl: '={{ "" }}' },
+			{},
+			/^Input Image URL \(image_urls\): must be an http\(s\) URL/,
+		],
+		[
+			'quality 4K',
+			{ imageUrl: 'https://example.com/a.png', quality: '={{ "4K" }}' },
+			{},
+			/^Quality \(quality\): must be one of auto, 1K, 1\.5K, 2K with doubao-seedream-5.0-pro-layerize; got "4K"/,
+		],
+		[
+			'Base Image Format WebP',
+			{ imageUrl: 'https://example.com/a.png', outputFormat: '={{ "webp" }}' },
+			{},
+			/^Output Format \(output_format\): must be one of jpeg, png with doubao-seedream-5.0-pro-layerize; got "webp"/,
+		],
 	])('refused before sending: %s', async (_, parameters, __, message) => {
 		const result = await suite.run({ ...DECOMPOSE, ...parameters });
 		expect(result.status).toBe('error');
@@ -228,19 +328,41 @@ describe('one binary mode', () => {
 	});
 
 	test.each([
-		['a GIF', async () => Buffer.from('GIF89a\x40\x02\x40\x02', 'latin1'), /^Input Image \(binary field "data"\): is gif, not in a format doubao-seedream-5.0-pro-layerize reads \(png, jpeg\)/],
-		['511x512 (fewer than 262 144 pixels)', async () => await png(511, 512), /^Input Image \(binary field "data"\): width x height must be from 262,144 to 36,000,000 pixels; 511x512 is 261,632/],
-		['wider than 16:1', async () => await png(2100, 128), /width \/ height must be from 1\/16 to 16; 2100x128 is 16\.41/],
+		[
+			'a GIF',
+			async () => Buffer.from('GIF89a\x40\x02\x40\x02', 'latin1'),
+			/^Input Image \(binary field "data"\): is gif, not in a format doubao-seedream-5.0-pro-layerize reads \(png, jpeg\)/,
+		],
+		[
+			'511x512 (fewer than 262 144 pixels)',
+			async () => await png(511, 512),
+			/^Input Image \(binary field "data"\): width x height must be from 262,144 to 36,000,000 pixels; 511x512 is 261,632/,
+		],
+		[
+			'wider than 16:1',
+			async () => await png(2100, 128),
+			/width \/ height must be from 1\/16 to 16; 2100x128 is 16\.41/,
+		],
 	])('binary input refused before sending: %s', async (_, bytes, message) => {
-		const result = await suite.run(BINARY_INPUT, { items: await itemsWithFiles(suite, [await bytes()]) });
+		const result = await suite.run(BINARY_INPUT, {
+			items: await itemsWithFiles(suite, [await bytes()]),
+		});
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(message);
 		expect(await suite.requests()).toEqual([]);
 	});
 
 	/** Task > Get of a layer task the API reports as `task` (one answer injected on GET /v1/tasks/). */
-	async function getReported(/** @type {Record<string, unknown>} */ task, output = 'binaryPerImage') {
-		await suite.emulator.control.fault({ method: 'GET', path: '/v1/tasks/', times: 1, action: { type: 'status', status: 200, body: task } });
+	async function getReported(
+		/** @type {Record<string, unknown>} */ task,
+		output = 'binaryPerImage',
+	) {
+		await suite.emulator.control.fault({
+			method: 'GET',
+			path: '/v1/tasks/',
+			times: 1,
+			action: { type: 'status', status: 200, body: task },
+		});
 		const result = await suite.run({ resource: 'task', operation: 'get', taskId: task.id, output });
 		expect(result.error?.message).toBeUndefined();
 		return result.output('Seedream');
@@ -273,21 +395,45 @@ describe('one binary mode', () => {
 			[2, `${filesUrl}/second.png`],
 		]);
 		expect(items[1].json).toMatchObject({ name: null, description: 'a saucer', boundingBox: null });
-		expect(items[2].json).toMatchObject({ name: 'cup', description: null, boundingBox: [1, 2, 30, 40] });
+		expect(items[2].json).toMatchObject({
+			name: 'cup',
+			description: null,
+			boundingBox: [1, 2, 30, 40],
+		});
 	});
 
 	test('result_data as one object, and a layer task without result_data: results in order, z-index = position', async () => {
 		const single = await getReported(
-			reported({ results: [`${filesUrl}/a.png`], result_data: { image_url: `${filesUrl}/only.png`, z_index: 0 } }),
+			reported({
+				results: [`${filesUrl}/a.png`],
+				result_data: { image_url: `${filesUrl}/only.png`, z_index: 0 },
+			}),
 			'urls',
 		);
-		expect(single.map((/** @type {any} */ item) => [item.json.zIndex, item.json.url])).toEqual([[0, `${filesUrl}/only.png`]]);
+		expect(single.map((/** @type {any} */ item) => [item.json.zIndex, item.json.url])).toEqual([
+			[0, `${filesUrl}/only.png`],
+		]);
 
 		await suite.reset();
-		const bare = await getReported(reported({ results: [`${filesUrl}/a.png`, `${filesUrl}/b.png`] }), 'urls');
+		const bare = await getReported(
+			reported({ results: [`${filesUrl}/a.png`, `${filesUrl}/b.png`] }),
+			'urls',
+		);
 		expect(bare.map((/** @type {any} */ item) => item.json)).toEqual([
-			expect.objectContaining({ zIndex: 0, url: `${filesUrl}/a.png`, name: null, description: null, boundingBox: null }),
-			expect.objectContaining({ zIndex: 1, url: `${filesUrl}/b.png`, name: null, description: null, boundingBox: null }),
+			expect.objectContaining({
+				zIndex: 0,
+				url: `${filesUrl}/a.png`,
+				name: null,
+				description: null,
+				boundingBox: null,
+			}),
+			expect.objectContaining({
+				zIndex: 1,
+				url: `${filesUrl}/b.png`,
+				name: null,
+				description: null,
+				boundingBox: null,
+			}),
 		]);
 	});
 
@@ -295,11 +441,22 @@ describe('one binary mode', () => {
 		const items = await getReported(
 			reported({
 				results: [`${filesUrl}/jpeg-bytes/base.png`, `${filesUrl}/layer.jpeg`],
-				result_data: [{ image_url: `${filesUrl}/jpeg-bytes/base.png`, z_index: 0 }, { image_url: `${filesUrl}/layer.jpeg`, z_index: 1 }],
+				result_data: [
+					{ image_url: `${filesUrl}/jpeg-bytes/base.png`, z_index: 0 },
+					{ image_url: `${filesUrl}/layer.jpeg`, z_index: 1 },
+				],
 			}),
 		);
-		expect(items[0].binary.data).toMatchObject({ mimeType: 'image/jpeg', fileExtension: 'jpg', fileName: 'task-unified-1790340773-abcd1234-0.jpg' });
+		expect(items[0].binary.data).toMatchObject({
+			mimeType: 'image/jpeg',
+			fileExtension: 'jpg',
+			fileName: 'task-unified-1790340773-abcd1234-0.jpg',
+		});
 		expect(items[0].json.mimeType).toBe('image/jpeg');
-		expect(items[1].binary.data).toMatchObject({ mimeType: 'image/png', fileExtension: 'png', fileName: 'task-unified-1790340773-abcd1234-1.png' });
+		expect(items[1].binary.data).toMatchObject({
+			mimeType: 'image/png',
+			fileExtension: 'png',
+			fileName: 'task-unified-1790340773-abcd1234-1.png',
+		});
 	});
 });

@@ -25,24 +25,64 @@ test('the generation models, in the picker order, and layerize on its own operat
 
 test.each([
 	// id, prompt chars (undefined: not pre-checked), n, presets, quality tiers and default, pixel range, priorities
-	['doubao-seedream-4.0', 2000, 15, ['1K', '2K', '4K'], ['1K', '2K', '4K'], '2K', [921_600, 16_777_216], ['standard', 'fast']],
-	['doubao-seedream-4.5', 2000, 15, ['2K', '4K'], ['2K', '4K'], '2K', [3_686_400, 16_777_216], ['standard']],
-	['doubao-seedream-5.0-lite', 2000, 15, [], ['2K', '3K', '4K'], '2K', [3_686_400, 16_777_216], ['standard']],
-	['doubao-seedream-5.0-pro', undefined, undefined, [], ['1K', '1.5K', '2K'], '1K', [921_600, 4_624_220], ['standard', 'fast']],
-])('%s: prompt, n, sizes, tiers, pixel range and priorities', (id, prompt, nMax, presets, tiers, tier, pixels, priorities) => {
-	const rules = byId(id);
-	expect(rules.prompt.required).toBe(true);
-	expect(rules.prompt.maxCharacters).toBe(prompt);
-	expect(rules.n?.max).toBe(nMax);
-	if (nMax !== undefined) expect(rules.n).toEqual({ min: 1, max: 15, default: 1, maxWithReferences: 15 });
-	expect(rules.size.presets).toEqual(presets);
-	expect(rules.size.ratios).toEqual(['auto', ...RATIOS]);
-	expect(rules.size.aspect).toEqual({ min: 1 / 16, max: 16 });
-	expect([rules.size.pixels.min, rules.size.pixels.max]).toEqual(pixels);
-	expect(rules.quality.values).toEqual(tiers);
-	expect(rules.quality.default).toBe(tier);
-	expect(rules.promptPriorities).toEqual(priorities);
-});
+	[
+		'doubao-seedream-4.0',
+		2000,
+		15,
+		['1K', '2K', '4K'],
+		['1K', '2K', '4K'],
+		'2K',
+		[921_600, 16_777_216],
+		['standard', 'fast'],
+	],
+	[
+		'doubao-seedream-4.5',
+		2000,
+		15,
+		['2K', '4K'],
+		['2K', '4K'],
+		'2K',
+		[3_686_400, 16_777_216],
+		['standard'],
+	],
+	[
+		'doubao-seedream-5.0-lite',
+		2000,
+		15,
+		[],
+		['2K', '3K', '4K'],
+		'2K',
+		[3_686_400, 16_777_216],
+		['standard'],
+	],
+	[
+		'doubao-seedream-5.0-pro',
+		undefined,
+		undefined,
+		[],
+		['1K', '1.5K', '2K'],
+		'1K',
+		[921_600, 4_624_220],
+		['standard', 'fast'],
+	],
+])(
+	'%s: prompt, n, sizes, tiers, pixel range and priorities',
+	(id, prompt, nMax, presets, tiers, tier, pixels, priorities) => {
+		const rules = byId(id);
+		expect(rules.prompt.required).toBe(true);
+		expect(rules.prompt.maxCharacters).toBe(prompt);
+		expect(rules.n?.max).toBe(nMax);
+		if (nMax !== undefined)
+			expect(rules.n).toEqual({ min: 1, max: 15, default: 1, maxWithReferences: 15 });
+		expect(rules.size.presets).toEqual(presets);
+		expect(rules.size.ratios).toEqual(['auto', ...RATIOS]);
+		expect(rules.size.aspect).toEqual({ min: 1 / 16, max: 16 });
+		expect([rules.size.pixels.min, rules.size.pixels.max]).toEqual(pixels);
+		expect(rules.quality.values).toEqual(tiers);
+		expect(rules.quality.default).toBe(tier);
+		expect(rules.promptPriorities).toEqual(priorities);
+	},
+);
 
 test('layerize: optional prompt, no size and no n, tiers auto/1K/1.5K/2K, priorities standard and fast', () => {
 	const rules = byId('doubao-seedream-5.0-pro-layerize');
@@ -60,7 +100,13 @@ test.each([
 	['doubao-seedream-4.0', 0, 14, 10, ['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif']],
 	['doubao-seedream-4.5', 0, 14, 10, ['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif']],
 	['doubao-seedream-5.0-lite', 0, 14, 10, ['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif']],
-	['doubao-seedream-5.0-pro', 0, 10, 30, ['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif', 'heic', 'heif']],
+	[
+		'doubao-seedream-5.0-pro',
+		0,
+		10,
+		30,
+		['jpeg', 'png', 'webp', 'bmp', 'tiff', 'gif', 'heic', 'heif'],
+	],
 	['doubao-seedream-5.0-pro-layerize', 1, 1, 30, ['png', 'jpeg']],
 ])('%s references: %i to %i, %i MB, formats', (id, min, max, mb, formats) => {
 	const references = byId(id).references;
@@ -103,33 +149,51 @@ test('extra fields, each on its own model only, in its documented place', () => 
 		},
 	});
 	expect(byId('doubao-seedream-5.0-pro-layerize').extras).toEqual({
-		outputFormat: expect.objectContaining({ values: ['jpeg', 'png'], default: 'jpeg', place: 'top' }),
+		outputFormat: expect.objectContaining({
+			values: ['jpeg', 'png'],
+			default: 'jpeg',
+			place: 'top',
+		}),
 	});
 });
 
 describe('ratio x quality tables', () => {
-	const generation = ['doubao-seedream-4.0', 'doubao-seedream-4.5', 'doubao-seedream-5.0-lite', 'doubao-seedream-5.0-pro'];
+	const generation = [
+		'doubao-seedream-4.0',
+		'doubao-seedream-4.5',
+		'doubao-seedream-5.0-lite',
+		'doubao-seedream-5.0-pro',
+	];
 
-	test.each(generation)('%s: every listed ratio at every tier, inside the pixel range, at its ratio', (id) => {
-		const rules = byId(id);
-		for (const ratio of RATIOS) {
-			const [a, b] = ratio.split(':').map(Number);
-			for (const tier of rules.quality.values) {
-				const cell = rules.quality.pixels[ratio]?.[tier];
-				expect(cell).toHaveLength(2);
-				const [width, height] = cell;
-				expect(width * height).toBeGreaterThanOrEqual(rules.size.pixels.min);
-				expect(width * height).toBeLessThanOrEqual(rules.size.pixels.max);
-				// Cells are rounded to multiples of 16 or so: within 2% of the ratio.
-				expect(Math.abs(width / height / (a / b) - 1)).toBeLessThan(0.02);
+	test.each(generation)(
+		'%s: every listed ratio at every tier, inside the pixel range, at its ratio',
+		(id) => {
+			const rules = byId(id);
+			for (const ratio of RATIOS) {
+				const [a, b] = ratio.split(':').map(Number);
+				for (const tier of rules.quality.values) {
+					const cell = rules.quality.pixels[ratio]?.[tier];
+					expect(cell).toHaveLength(2);
+					const [width, height] = cell;
+					expect(width * height).toBeGreaterThanOrEqual(rules.size.pixels.min);
+					expect(width * height).toBeLessThanOrEqual(rules.size.pixels.max);
+					// Cells are rounded to multiples of 16 or so: within 2% of the ratio.
+					expect(Math.abs(width / height / (a / b) - 1)).toBeLessThan(0.02);
+				}
 			}
-		}
-	});
+		},
+	);
 
 	test('inverse ratios are transposes', () => {
 		for (const id of generation) {
 			const table = byId(id).quality.pixels;
-			for (const [ratio, inverse] of [['16:9', '9:16'], ['4:3', '3:4'], ['3:2', '2:3'], ['5:4', '4:5'], ['21:9', '9:21']]) {
+			for (const [ratio, inverse] of [
+				['16:9', '9:16'],
+				['4:3', '3:4'],
+				['3:2', '2:3'],
+				['5:4', '4:5'],
+				['21:9', '9:21'],
+			]) {
 				for (const tier of Object.keys(table[ratio])) {
 					expect(table[inverse][tier]).toEqual([...table[ratio][tier]].reverse());
 				}

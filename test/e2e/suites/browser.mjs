@@ -52,10 +52,15 @@ async function executeStep(page, workflowUrl, nodeName) {
  * @returns {Promise<{ width: number, height: number }>} its size in pixels (a broken image never gets one)
  */
 async function viewImage(page, output, index) {
-	await output.locator(`[data-test-id=ndv-binary-data_${index}] [data-test-id=ndv-view-binary-data]`).click();
+	await output
+		.locator(`[data-test-id=ndv-binary-data_${index}] [data-test-id=ndv-view-binary-data]`)
+		.click();
 	const image = output.locator('img[src*="/rest/binary-data"]');
 	await image.waitFor();
-	await page.waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await image.elementHandle());
+	await page.waitForFunction(
+		(img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+		await image.elementHandle(),
+	);
 	return await image.evaluate((img) => ({
 		width: /** @type {HTMLImageElement} */ (img).naturalWidth,
 		height: /** @type {HTMLImageElement} */ (img).naturalHeight,
@@ -83,168 +88,257 @@ export function browserTests(get) {
 			await browser?.close();
 		});
 
-		test('the owner logs in with the sign-in form', async () => {
-			const { url, owner } = get();
-			await page().goto(`${url}/signin`);
-			await page().locator('input[name=emailOrLdapLoginId]').fill(owner.email);
-			await page().locator('input[name=password]').fill(owner.password);
-			await page().locator('[data-test-id=form-submit-button]').click();
-			await page().waitForURL((u) => !u.pathname.startsWith('/signin'));
-			expect(new URL(page().url()).pathname).not.toMatch(/^\/signin/);
-		}, UI_TIMEOUT);
+		test(
+			'the owner logs in with the sign-in form',
+			async () => {
+				const { url, owner } = get();
+				await page().goto(`${url}/signin`);
+				await page().locator('input[name=emailOrLdapLoginId]').fill(owner.email);
+				await page().locator('input[name=password]').fill(owner.password);
+				await page().locator('[data-test-id=form-submit-button]').click();
+				await page().waitForURL((u) => !u.pathname.startsWith('/signin'));
+				expect(new URL(page().url()).pathname).not.toMatch(/^\/signin/);
+			},
+			UI_TIMEOUT,
+		);
 
-		test('the example opens with the Seedream node on the canvas, no issues flagged', async () => {
-			const { url, workflow } = get();
-			await page().goto(`${url}/workflow/${workflow('generate-images.json').id}`);
-			const node = page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`);
-			await node.waitFor();
-			expect(await node.getAttribute('data-node-type')).toBe(NODE_TYPE);
-			// Its icon is served from the installed package and loads (a broken image never gets a width).
-			const icon = node.locator('img').first();
-			expect(await icon.getAttribute('src')).toMatch(/\/icons\/n8n-nodes-seedream\//);
-			await page().waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await icon.elementHandle());
-			expect(await page().locator('[data-test-id=canvas-node-status-issues]').count()).toBe(0);
-			await page().locator('[data-test-id=zoom-to-fit]').click();
-			await screenshot(page(), 'workflow-canvas');
-		}, UI_TIMEOUT);
+		test(
+			'the example opens with the Seedream node on the canvas, no issues flagged',
+			async () => {
+				const { url, workflow } = get();
+				await page().goto(`${url}/workflow/${workflow('generate-images.json').id}`);
+				const node = page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`);
+				await node.waitFor();
+				expect(await node.getAttribute('data-node-type')).toBe(NODE_TYPE);
+				// Its icon is served from the installed package and loads (a broken image never gets a width).
+				const icon = node.locator('img').first();
+				expect(await icon.getAttribute('src')).toMatch(/\/icons\/n8n-nodes-seedream\//);
+				await page().waitForFunction(
+					(img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+					await icon.elementHandle(),
+				);
+				expect(await page().locator('[data-test-id=canvas-node-status-issues]').count()).toBe(0);
+				await page().locator('[data-test-id=zoom-to-fit]').click();
+				await screenshot(page(), 'workflow-canvas');
+			},
+			UI_TIMEOUT,
+		);
 
-		test("the node's parameters render with the example's values and no parameter issues", async () => {
-			await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
-			const ndv = page().locator('[data-test-id=ndv]');
-			await ndv.waitFor();
-			for (const name of ['resource', 'operation', 'model', 'prompt', 'n', 'sizeMode', 'aspectRatio', 'quality', 'waitMode', 'output']) {
-				await expect(ndv.locator(`[data-test-id=parameter-input-${name}]`).count()).resolves.toBe(1);
-			}
-			await expect(ndv.locator('[data-test-id=parameter-input-prompt] textarea').inputValue()).resolves.toBe(
-				'A set of 2 watercolor postcards of Lisbon trams at sunset',
-			);
-			await expect(ndv.locator('[data-test-id=parameter-input-aspectRatio] input').inputValue()).resolves.toBe('16:9');
-			await expect(ndv.locator('[data-test-id=node-credentials-select] input').inputValue()).resolves.toBe('Seedream account');
-			expect(await ndv.locator('[data-test-id=parameter-issues]').count()).toBe(0);
-			expect(await ndv.locator('[data-test-id=node-credentials-select] .has-issues, [data-test-id=node-issues]').count()).toBe(0);
-			await screenshot(page(), 'node-parameters');
-		}, UI_TIMEOUT);
-
-		test('Execute step runs it; the output panel shows two PNGs and the first one opens at 1280x720', async () => {
-			const ndv = page().locator('[data-test-id=ndv]');
-			await ndv.locator('[data-test-id=node-execute-button]').click();
-			await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
-			const output = ndv.locator('[data-test-id=output-panel]');
-			await output.locator('[data-test-id=radio-button-binary]').click();
-			const cards = output.locator('[data-test-id^=ndv-binary-data_]');
-			await cards.first().waitFor();
-			expect(await cards.count()).toBe(2);
-			for (const text of await cards.allInnerTexts()) {
-				expect(text).toMatch(/task-unified-\d+-[a-z0-9]{8}-\d\.png/);
-				expect(text).toContain('image/png');
-			}
-			await screenshot(page(), 'node-output-binary');
-
-			expect(await viewImage(page(), output, 0)).toEqual({ width: 1280, height: 720 });
-			await screenshot(page(), 'node-output-image');
-		}, UI_TIMEOUT);
-
-		test('back on the canvas, the node shows its two output items', async () => {
-			await page().locator('[data-test-id=ndv-close-button]').click();
-			await page().locator('[data-test-id=ndv]').waitFor({ state: 'hidden' });
-			const edge = page().locator('[data-test-id=edge-label]', { hasText: '2 items' });
-			await edge.first().waitFor();
-			await page().locator('[data-test-id=zoom-to-fit]').click();
-			await screenshot(page(), 'workflow-after-run');
-		}, UI_TIMEOUT);
-
-		test('an invalid size shows in the output panel the way n8n shows node errors, nothing sent', async () => {
-			const instance = get();
-			const workflowId = await saveVariant(instance, 'generate-images.json', 'e2e: invalid size in the editor', (workflow) => {
-				const generate = workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === NODE);
-				Object.assign(generate.parameters, { sizeMode: 'custom', width: 640, height: 480 });
-			});
-			try {
-				await page().goto(`${instance.url}/workflow/${workflowId}`);
+		test(
+			"the node's parameters render with the example's values and no parameter issues",
+			async () => {
 				await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
 				const ndv = page().locator('[data-test-id=ndv]');
+				await ndv.waitFor();
+				for (const name of [
+					'resource',
+					'operation',
+					'model',
+					'prompt',
+					'n',
+					'sizeMode',
+					'aspectRatio',
+					'quality',
+					'waitMode',
+					'output',
+				]) {
+					await expect(ndv.locator(`[data-test-id=parameter-input-${name}]`).count()).resolves.toBe(
+						1,
+					);
+				}
+				await expect(
+					ndv.locator('[data-test-id=parameter-input-prompt] textarea').inputValue(),
+				).resolves.toBe('A set of 2 watercolor postcards of Lisbon trams at sunset');
+				await expect(
+					ndv.locator('[data-test-id=parameter-input-aspectRatio] input').inputValue(),
+				).resolves.toBe('16:9');
+				await expect(
+					ndv.locator('[data-test-id=node-credentials-select] input').inputValue(),
+				).resolves.toBe('Seedream account');
+				expect(await ndv.locator('[data-test-id=parameter-issues]').count()).toBe(0);
+				expect(
+					await ndv
+						.locator(
+							'[data-test-id=node-credentials-select] .has-issues, [data-test-id=node-issues]',
+						)
+						.count(),
+				).toBe(0);
+				await screenshot(page(), 'node-parameters');
+			},
+			UI_TIMEOUT,
+		);
+
+		test(
+			'Execute step runs it; the output panel shows two PNGs and the first one opens at 1280x720',
+			async () => {
+				const ndv = page().locator('[data-test-id=ndv]');
 				await ndv.locator('[data-test-id=node-execute-button]').click();
-				const message = ndv.locator('[data-test-id=node-error-message]');
-				await message.waitFor();
-				expect(await message.innerText()).toMatch(/640x480/);
-				expect(await ndv.locator('[data-test-id=node-error-description]').innerText()).toMatch(/nothing was sent/i);
-				await screenshot(page(), 'node-error');
-			} finally {
-				await removeWorkflow(instance, workflowId);
-			}
-		}, UI_TIMEOUT);
+				await ndv.locator('[data-test-id=node-run-status-success]').waitFor({ timeout: 120_000 });
+				const output = ndv.locator('[data-test-id=output-panel]');
+				await output.locator('[data-test-id=radio-button-binary]').click();
+				const cards = output.locator('[data-test-id^=ndv-binary-data_]');
+				await cards.first().waitFor();
+				expect(await cards.count()).toBe(2);
+				for (const text of await cards.allInnerTexts()) {
+					expect(text).toMatch(/task-unified-\d+-[a-z0-9]{8}-\d\.png/);
+					expect(text).toContain('image/png');
+				}
+				await screenshot(page(), 'node-output-binary');
 
-		test('Validate Only (node version 1.1) shows the body and the credits it would reserve, nothing sent', async () => {
-			const instance = get();
-			const workflowId = await saveVariant(instance, 'generate-images.json', 'e2e: validate only in the editor', (workflow) => {
-				const generate = workflow.nodes.find((/** @type {{ name: string }} */ n) => n.name === NODE);
-				generate.typeVersion = 1.1;
-				Object.assign(generate.parameters, {
-					prompt: 'a fox',
-					n: 4,
-					options: { ...generate.parameters.options, validateOnly: true },
-				});
-			});
-			try {
-				const since = await instance.emulator.lastSeq();
-				const output = await executeStep(page(), `${instance.url}/workflow/${workflowId}`, NODE);
-				await output.locator('[data-test-id=radio-button-json]').click();
-				await output.getByText('creditsToReserve').first().waitFor();
-				const text = await output.innerText();
-				expect(text).toContain('Generate a set of 4 separate images.');
-				expect(text).toMatch(/creditsToReserve[^0-9]*7\.2/);
-				expect(await instance.emulator.requestsSince(since)).toEqual([]);
-				await screenshot(page(), 'node-output-validate-only');
-			} finally {
-				await removeWorkflow(instance, workflowId);
-			}
-		}, UI_TIMEOUT);
+				expect(await viewImage(page(), output, 0)).toEqual({ width: 1280, height: 720 });
+				await screenshot(page(), 'node-output-image');
+			},
+			UI_TIMEOUT,
+		);
 
-		test('Decompose Layers: the output panel lists the layers, base first, with z-index, name and box; a layer opens as a PNG of its box', async () => {
-			const { url, workflow } = get();
-			// Execute step runs the poster node before it, as in the editor.
-			const output = await executeStep(page(), `${url}/workflow/${workflow('decompose-layers.json').id}`, 'Decompose into Layers');
+		test(
+			'back on the canvas, the node shows its two output items',
+			async () => {
+				await page().locator('[data-test-id=ndv-close-button]').click();
+				await page().locator('[data-test-id=ndv]').waitFor({ state: 'hidden' });
+				const edge = page().locator('[data-test-id=edge-label]', { hasText: '2 items' });
+				await edge.first().waitFor();
+				await page().locator('[data-test-id=zoom-to-fit]').click();
+				await screenshot(page(), 'workflow-after-run');
+			},
+			UI_TIMEOUT,
+		);
 
-			await output.locator('[data-test-id=radio-button-table]').click();
-			const table = output.locator('table');
-			await table.waitFor();
-			const headers = (await table.locator('th').allInnerTexts()).map((text) => text.trim());
-			expect(headers).toEqual(expect.arrayContaining(['zIndex', 'name', 'description', 'boundingBox']));
-			const column = (/** @type {string} */ name) => headers.indexOf(name);
-			const rows = table.locator('tbody tr');
-			expect(await rows.count()).toBe(3);
-			/** @type {string[][]} */
-			const cells = [];
-			for (let row = 0; row < 3; row++) cells.push((await rows.nth(row).locator('td').allInnerTexts()).map((text) => text.trim()));
-			expect(cells.map((row) => row[column('zIndex')])).toEqual(['0', '1', '2']);
-			expect(cells.map((row) => row[column('name')])).toEqual(['null', 'title text', 'guitarist']);
-			expect(cells[1][column('boundingBox')]).toMatch(/absolute/);
-			// The layer columns sit right of the task's: scroll the table to them for the picture.
-			await table
-				.locator('th', { hasText: 'zIndex' })
-				.first()
-				.evaluate((th) => th.scrollIntoView({ inline: 'start', block: 'nearest' }));
-			await screenshot(page(), 'node-output-layers');
+		test(
+			'an invalid size shows in the output panel the way n8n shows node errors, nothing sent',
+			async () => {
+				const instance = get();
+				const workflowId = await saveVariant(
+					instance,
+					'generate-images.json',
+					'e2e: invalid size in the editor',
+					(workflow) => {
+						const generate = workflow.nodes.find(
+							(/** @type {{ name: string }} */ n) => n.name === NODE,
+						);
+						Object.assign(generate.parameters, { sizeMode: 'custom', width: 640, height: 480 });
+					},
+				);
+				try {
+					await page().goto(`${instance.url}/workflow/${workflowId}`);
+					await page().locator(`[data-test-id=canvas-node][data-node-name="${NODE}"]`).dblclick();
+					const ndv = page().locator('[data-test-id=ndv]');
+					await ndv.locator('[data-test-id=node-execute-button]').click();
+					const message = ndv.locator('[data-test-id=node-error-message]');
+					await message.waitFor();
+					expect(await message.innerText()).toMatch(/640x480/);
+					expect(await ndv.locator('[data-test-id=node-error-description]').innerText()).toMatch(
+						/nothing was sent/i,
+					);
+					await screenshot(page(), 'node-error');
+				} finally {
+					await removeWorkflow(instance, workflowId);
+				}
+			},
+			UI_TIMEOUT,
+		);
 
-			await output.locator('[data-test-id=radio-button-binary]').click();
-			const cards = output.locator('[data-test-id^=ndv-binary-data_]');
-			await cards.first().waitFor();
-			expect(await cards.count()).toBe(3);
-			const cardTexts = await cards.allInnerTexts();
-			const taskId = cardTexts[0].match(/task-unified-\d+-[a-z0-9]{8}/)?.[0];
-			for (const [index, text] of cardTexts.entries()) {
-				expect(text).toContain(`${taskId}-${index}.png`);
-				expect(text).toContain('image/png');
-			}
-			const size = await viewImage(page(), output, 1);
-			// The title layer, as big as its box in the API's answer.
-			const task = await (
-				await fetch(`${get().emulatorUrl}/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${EMULATOR_KEY}` } })
-			).json();
-			const [x1, y1, x2, y2] = task.result_data[1].bounding_box.absolute;
-			expect(size).toEqual({ width: x2 - x1, height: y2 - y1 });
-			await screenshot(page(), 'node-output-layer-image');
-		}, UI_TIMEOUT);
+		test(
+			'Validate Only (node version 1.1) shows the body and the credits it would reserve, nothing sent',
+			async () => {
+				const instance = get();
+				const workflowId = await saveVariant(
+					instance,
+					'generate-images.json',
+					'e2e: validate only in the editor',
+					(workflow) => {
+						const generate = workflow.nodes.find(
+							(/** @type {{ name: string }} */ n) => n.name === NODE,
+						);
+						generate.typeVersion = 1.1;
+						Object.assign(generate.parameters, {
+							prompt: 'a fox',
+							n: 4,
+							options: { ...generate.parameters.options, validateOnly: true },
+						});
+					},
+				);
+				try {
+					const since = await instance.emulator.lastSeq();
+					const output = await executeStep(page(), `${instance.url}/workflow/${workflowId}`, NODE);
+					await output.locator('[data-test-id=radio-button-json]').click();
+					await output.getByText('creditsToReserve').first().waitFor();
+					const text = await output.innerText();
+					expect(text).toContain('Generate a set of 4 separate images.');
+					expect(text).toMatch(/creditsToReserve[^0-9]*7\.2/);
+					expect(await instance.emulator.requestsSince(since)).toEqual([]);
+					await screenshot(page(), 'node-output-validate-only');
+				} finally {
+					await removeWorkflow(instance, workflowId);
+				}
+			},
+			UI_TIMEOUT,
+		);
+
+		test(
+			'Decompose Layers: the output panel lists the layers, base first, with z-index, name and box; a layer opens as a PNG of its box',
+			async () => {
+				const { url, workflow } = get();
+				// Execute step runs the poster node before it, as in the editor.
+				const output = await executeStep(
+					page(),
+					`${url}/workflow/${workflow('decompose-layers.json').id}`,
+					'Decompose into Layers',
+				);
+
+				await output.locator('[data-test-id=radio-button-table]').click();
+				const table = output.locator('table');
+				await table.waitFor();
+				const headers = (await table.locator('th').allInnerTexts()).map((text) => text.trim());
+				expect(headers).toEqual(
+					expect.arrayContaining(['zIndex', 'name', 'description', 'boundingBox']),
+				);
+				const column = (/** @type {string} */ name) => headers.indexOf(name);
+				const rows = table.locator('tbody tr');
+				expect(await rows.count()).toBe(3);
+				/** @type {string[][]} */
+				const cells = [];
+				for (let row = 0; row < 3; row++)
+					cells.push(
+						(await rows.nth(row).locator('td').allInnerTexts()).map((text) => text.trim()),
+					);
+				expect(cells.map((row) => row[column('zIndex')])).toEqual(['0', '1', '2']);
+				expect(cells.map((row) => row[column('name')])).toEqual([
+					'null',
+					'title text',
+					'guitarist',
+				]);
+				expect(cells[1][column('boundingBox')]).toMatch(/absolute/);
+				// The layer columns sit right of the task's: scroll the table to them for the picture.
+				await table
+					.locator('th', { hasText: 'zIndex' })
+					.first()
+					.evaluate((th) => th.scrollIntoView({ inline: 'start', block: 'nearest' }));
+				await screenshot(page(), 'node-output-layers');
+
+				await output.locator('[data-test-id=radio-button-binary]').click();
+				const cards = output.locator('[data-test-id^=ndv-binary-data_]');
+				await cards.first().waitFor();
+				expect(await cards.count()).toBe(3);
+				const cardTexts = await cards.allInnerTexts();
+				const taskId = cardTexts[0].match(/task-unified-\d+-[a-z0-9]{8}/)?.[0];
+				for (const [index, text] of cardTexts.entries()) {
+					expect(text).toContain(`${taskId}-${index}.png`);
+					expect(text).toContain('image/png');
+				}
+				const size = await viewImage(page(), output, 1);
+				// The title layer, as big as its box in the API's answer.
+				const task = await (
+					await fetch(`${get().emulatorUrl}/v1/tasks/${taskId}`, {
+						headers: { authorization: `Bearer ${EMULATOR_KEY}` },
+					})
+				).json();
+				const [x1, y1, x2, y2] = task.result_data[1].bounding_box.absolute;
+				expect(size).toEqual({ width: x2 - x1, height: y2 - y1 });
+				await screenshot(page(), 'node-output-layer-image');
+			},
+			UI_TIMEOUT,
+		);
 
 		test('nothing in the editor tried to reach a host other than 127.0.0.1', () => {
 			expect(browser?.blocked ?? []).toEqual([]);

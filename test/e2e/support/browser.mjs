@@ -37,7 +37,8 @@ export async function openBrowser(viewport = {}) {
 	const blocked = [];
 	await context.route('**/*', (route) => {
 		const url = new URL(route.request().url());
-		if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+		if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:')
+			return route.continue();
 		blocked.push(url.origin);
 		return route.abort();
 	});

@@ -19,7 +19,9 @@ export async function startChatModel(script) {
 		req.on('data', (chunk) => (body += chunk));
 		req.on('end', () => {
 			if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-				res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+				res
+					.writeHead(404, { 'content-type': 'application/json' })
+					.end('{"error":{"message":"not found"}}');
 				return;
 			}
 			const request = JSON.parse(body);
@@ -36,9 +38,19 @@ export async function startChatModel(script) {
 			if (request.stream) {
 				// The same answer as one server-sent chunk (tool calls carry their index when streamed).
 				const delta = message.tool_calls
-					? { role: 'assistant', tool_calls: message.tool_calls.map((/** @type {any} */ c, index) => ({ index, ...c })) }
+					? {
+							role: 'assistant',
+							tool_calls: message.tool_calls.map((/** @type {any} */ c, index) => ({
+								index,
+								...c,
+							})),
+						}
 					: { role: 'assistant', content: message.content };
-				const chunk = { ...completion, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: completion.choices[0].finish_reason }] };
+				const chunk = {
+					...completion,
+					object: 'chat.completion.chunk',
+					choices: [{ index: 0, delta, finish_reason: completion.choices[0].finish_reason }],
+				};
 				res.writeHead(200, { 'content-type': 'text/event-stream' });
 				res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
 				return;
@@ -60,17 +72,28 @@ export async function startChatModel(script) {
 function reply(request, script) {
 	const results = (request.messages ?? []).filter((/** @type {any} */ m) => m.role === 'tool');
 	if (results.length === 0) {
-		const tool = (request.tools ?? []).find((/** @type {any} */ t) => t.function?.name?.includes(script.toolName));
-		if (!tool) return { role: 'assistant', content: `No tool named like ${script.toolName} was offered.` };
+		const tool = (request.tools ?? []).find((/** @type {any} */ t) =>
+			t.function?.name?.includes(script.toolName),
+		);
+		if (!tool)
+			return { role: 'assistant', content: `No tool named like ${script.toolName} was offered.` };
 		return {
 			role: 'assistant',
 			content: null,
 			tool_calls: [
-				{ id: 'call_local_1', type: 'function', function: { name: tool.function.name, arguments: JSON.stringify(script.toolArguments) } },
+				{
+					id: 'call_local_1',
+					type: 'function',
+					function: { name: tool.function.name, arguments: JSON.stringify(script.toolArguments) },
+				},
 			],
 		};
 	}
-	const text = results.map((/** @type {any} */ m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
+	const text = results
+		.map((/** @type {any} */ m) =>
+			typeof m.content === 'string' ? m.content : JSON.stringify(m.content),
+		)
+		.join('\n');
 	const urls = [...new Set(text.match(/https?:\/\/[^\s"\\]+/g) ?? [])];
 	return { role: 'assistant', content: `Here is your picture: ${urls.join(' ')}` };
 }

@@ -4,7 +4,15 @@
 // SEEDREAM_TARBALL), the emulator with short tasks. It has the shape of support/instance.mjs's instance, so
 // the single-process suites run on it unchanged, plus the processes and who-ran-what from their logs.
 // Logs are kept in test-results/e2e-logs/queue/ after the run.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+	chmodSync,
+	cpSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildAndPack } from '../../../scripts/lib/pack.mjs';
@@ -36,7 +44,9 @@ export async function startQueueCluster(options = {}) {
 	try {
 		const tarball = process.env.SEEDREAM_TARBALL
 			? resolve(process.env.SEEDREAM_TARBALL)
-			: buildAndPack({ outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`) }).tarball;
+			: buildAndPack({
+					outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`),
+				}).tarball;
 		const [port, brokerPort, emulatorPort] = await freePorts(3);
 		cluster = await startCluster({
 			folder,
@@ -76,12 +86,32 @@ export async function startQueueCluster(options = {}) {
 			for (const p of running.processes) {
 				const log = logOf(p.name);
 				const count = (/** @type {RegExp} */ pattern) => (log.match(pattern) ?? []).length;
-				for (let i = count(new RegExp(`^Enqueued execution ${executionId} \\(job`, 'gm')); i > 0; i--) jobs.enqueuedBy.push(p.name);
-				for (let i = count(new RegExp(`^Worker started execution ${executionId} \\(job`, 'gm')); i > 0; i--) jobs.ranOn.push(p.name);
+				for (
+					let i = count(new RegExp(`^Enqueued execution ${executionId} \\(job`, 'gm'));
+					i > 0;
+					i--
+				)
+					jobs.enqueuedBy.push(p.name);
+				for (
+					let i = count(new RegExp(`^Worker started execution ${executionId} \\(job`, 'gm'));
+					i > 0;
+					i--
+				)
+					jobs.ranOn.push(p.name);
 			}
 			return jobs;
 		};
-		return { ...cluster, tarball, folder, emulator, workflow, processNamed, logOf, jobsOf, stop: cleanup };
+		return {
+			...cluster,
+			tarball,
+			folder,
+			emulator,
+			workflow,
+			processNamed,
+			logOf,
+			jobsOf,
+			stop: cleanup,
+		};
 	} catch (error) {
 		await cleanup();
 		throw error;

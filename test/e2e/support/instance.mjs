@@ -21,7 +21,12 @@ export async function startE2eInstance() {
 	const root = mkdtempSync(join(tmpdir(), 'seedream-e2e-'));
 	const userFolder = join(root, 'n8n');
 	// One folder per Jest worker: test files that start their own n8n must not overwrite each other's logs.
-	const logsOut = join(repoRoot, 'test-results', 'e2e-logs', `worker-${process.env.JEST_WORKER_ID ?? '0'}`);
+	const logsOut = join(
+		repoRoot,
+		'test-results',
+		'e2e-logs',
+		`worker-${process.env.JEST_WORKER_ID ?? '0'}`,
+	);
 	const filesDir = join(root, 'files');
 	/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
 	let instance;
@@ -41,7 +46,9 @@ export async function startE2eInstance() {
 		const tarball = process.env.SEEDREAM_TARBALL
 			? resolve(process.env.SEEDREAM_TARBALL)
 			: // Per Jest worker (two test files may pack at once); reused by the next run when the sources are unchanged.
-				buildAndPack({ outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`) }).tarball;
+				buildAndPack({
+					outDir: join(repoRoot, 'test-results', `pack-e2e-${process.env.JEST_WORKER_ID ?? '0'}`),
+				}).tarball;
 		const [port, brokerPort, emulatorPort] = await freePorts(3);
 		outside = await startOutside();
 		mkdirSync(filesDir);
@@ -68,7 +75,16 @@ export async function startE2eInstance() {
 			if (!found) throw new Error(`examples/${file} was not imported`);
 			return found;
 		};
-		return { ...instance, tarball, userFolder, emulator, workflow, outside, filesDir, stop: cleanup };
+		return {
+			...instance,
+			tarball,
+			userFolder,
+			emulator,
+			workflow,
+			outside,
+			filesDir,
+			stop: cleanup,
+		};
 	} catch (error) {
 		await cleanup();
 		throw error;

@@ -15,7 +15,9 @@ export function example(file) {
 
 /** @param {string} file */
 export function manualTriggerOf(file) {
-	const trigger = example(file).nodes.find((/** @type {{ type: string }} */ n) => n.type === 'n8n-nodes-base.manualTrigger');
+	const trigger = example(file).nodes.find(
+		(/** @type {{ type: string }} */ n) => n.type === 'n8n-nodes-base.manualTrigger',
+	);
 	if (!trigger) throw new Error(`examples/${file} has no manual trigger`);
 	return trigger.name;
 }
@@ -37,7 +39,9 @@ export async function runExample(instance, file, options = {}) {
 export function outputOf(execution, nodeName) {
 	const runs = execution.data?.resultData?.runData?.[nodeName];
 	if (!runs?.length) {
-		throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(execution.data?.resultData?.runData ?? {}).join(', ')}`);
+		throw new Error(
+			`node "${nodeName}" did not run; ran: ${Object.keys(execution.data?.resultData?.runData ?? {}).join(', ')}`,
+		);
 	}
 	return runs.at(-1).data?.main?.[0] ?? [];
 }
@@ -75,7 +79,15 @@ export async function saveVariant(instance, file, name, change) {
 	const created = await instance.client.rest('POST', '/rest/workflows', {
 		name,
 		nodes: workflow.nodes.map((/** @type {any} */ n) =>
-			n.credentials?.seedreamApi ? { ...n, credentials: { ...n.credentials, seedreamApi: { id: instance.credential.id, name: instance.credential.name } } } : n,
+			n.credentials?.seedreamApi
+				? {
+						...n,
+						credentials: {
+							...n.credentials,
+							seedreamApi: { id: instance.credential.id, name: instance.credential.name },
+						},
+					}
+				: n,
 		),
 		connections: workflow.connections,
 		settings: workflow.settings,

@@ -35,8 +35,15 @@ export async function startCommand({ port, brokerPort, emulatorPort, userFolder,
 	/** @type {Promise<number | null>} */
 	const exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 	await new Promise((resolve, reject) => {
-		child.stdout?.on('data', () => / is ready( in queue mode)? \(/.test(text) && resolve(undefined));
-		exit.then((code) => reject(new Error(`npm start ${args.join(' ')} exited (${code}) before it was ready:\n${text}`)));
+		child.stdout?.on(
+			'data',
+			() => / is ready( in queue mode)? \(/.test(text) && resolve(undefined),
+		);
+		exit.then((code) =>
+			reject(
+				new Error(`npm start ${args.join(' ')} exited (${code}) before it was ready:\n${text}`),
+			),
+		);
 	});
 	return { child, output: () => text, exit };
 }

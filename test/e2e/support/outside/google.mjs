@@ -27,7 +27,9 @@ export function createFakeGoogle(serviceAccount) {
 
 	/** @param {import('node:http').ServerResponse} res @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
 	const json = (res, status, body, headers = {}) =>
-		res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(JSON.stringify(body));
+		res
+			.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers })
+			.end(JSON.stringify(body));
 
 	/** Why an assertion is refused, or undefined when it is good. @param {string} assertion */
 	function checkAssertion(assertion) {
@@ -35,24 +37,39 @@ export function createFakeGoogle(serviceAccount) {
 		if (!signature64) return 'not a JWT';
 		const header = JSON.parse(Buffer.from(header64, 'base64url').toString('utf8'));
 		if (header.alg !== 'RS256') return `alg ${header.alg}`;
-		const signed = verify('RSA-SHA256', Buffer.from(`${header64}.${payload64}`), publicKey, Buffer.from(signature64, 'base64url'));
+		const signed = verify(
+			'RSA-SHA256',
+			Buffer.from(`${header64}.${payload64}`),
+			publicKey,
+			Buffer.from(signature64, 'base64url'),
+		);
 		if (!signed) return 'Invalid JWT Signature.';
 		const claims = JSON.parse(Buffer.from(payload64, 'base64url').toString('utf8'));
 		const now = Math.floor(Date.now() / 1000);
 		if (claims.iss !== serviceAccount.email) return `iss ${claims.iss}`;
 		if (claims.aud !== TOKEN_URL) return `aud ${claims.aud}`;
-		if (!(claims.exp > now) || !(claims.iat <= now + 60) || claims.exp - claims.iat > 3600) return 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.';
-		if (!String(claims.scope ?? '').split(' ').includes('https://www.googleapis.com/auth/drive')) return `scope ${claims.scope}`;
+		if (!(claims.exp > now) || !(claims.iat <= now + 60) || claims.exp - claims.iat > 3600)
+			return 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.';
+		if (
+			!String(claims.scope ?? '')
+				.split(' ')
+				.includes('https://www.googleapis.com/auth/drive')
+		)
+			return `scope ${claims.scope}`;
 		return undefined;
 	}
 
 	/** oauth2.googleapis.com @type {import('./proxy.mjs').Handler} */
 	async function oauth(req, res) {
 		const body = new URLSearchParams((await readBody(req)).toString('utf8'));
-		if (req.method !== 'POST' || new URL(req.url ?? '/', TOKEN_URL).pathname !== '/token') return json(res, 404, { error: 'not_found' });
+		if (req.method !== 'POST' || new URL(req.url ?? '/', TOKEN_URL).pathname !== '/token')
+			return json(res, 404, { error: 'not_found' });
 		if (body.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
 			tokenRequests.push({ granted: false, reason: 'grant_type' });
-			return json(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' + body.get('grant_type') });
+			return json(res, 400, {
+				error: 'unsupported_grant_type',
+				error_description: 'Invalid grant_type: ' + body.get('grant_type'),
+			});
 		}
 		let reason;
 		try {
@@ -97,7 +114,12 @@ export function createFakeGoogle(serviceAccount) {
 	}
 
 	const unauthenticated = {
-		error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', status: 'UNAUTHENTICATED' },
+		error: {
+			code: 401,
+			message:
+				'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+			status: 'UNAUTHENTICATED',
+		},
 	};
 
 	/** www.googleapis.com @type {import('./proxy.mjs').Handler} */
@@ -107,13 +129,30 @@ export function createFakeGoogle(serviceAccount) {
 		const method = req.method ?? '';
 
 		// A resumable session URL is its own credential: Google takes the chunks without Authorization.
-		if (method === 'PUT' && url.pathname === '/upload/drive/v3/files' && url.searchParams.has('upload_id')) {
+		if (
+			method === 'PUT' &&
+			url.pathname === '/upload/drive/v3/files' &&
+			url.searchParams.has('upload_id')
+		) {
 			const session = sessions.get(url.searchParams.get('upload_id') ?? '');
-			if (!session) return json(res, 404, { error: { code: 404, message: 'Upload session not found', status: 'NOT_FOUND' } });
+			if (!session)
+				return json(res, 404, {
+					error: { code: 404, message: 'Upload session not found', status: 'NOT_FOUND' },
+				});
 			const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
 			const already = session.received.reduce((sum, b) => sum + b.length, 0);
-			if (!range || Number(range[1]) !== already || Number(range[2]) - Number(range[1]) + 1 !== body.length) {
-				return json(res, 400, { error: { code: 400, message: `Bad Content-Range ${req.headers['content-range']} after ${already} bytes`, status: 'INVALID_ARGUMENT' } });
+			if (
+				!range ||
+				Number(range[1]) !== already ||
+				Number(range[2]) - Number(range[1]) + 1 !== body.length
+			) {
+				return json(res, 400, {
+					error: {
+						code: 400,
+						message: `Bad Content-Range ${req.headers['content-range']} after ${already} bytes`,
+						status: 'INVALID_ARGUMENT',
+					},
+				});
 			}
 			session.received.push(body);
 			session.chunks++;
@@ -124,11 +163,26 @@ export function createFakeGoogle(serviceAccount) {
 				return;
 			}
 			sessions.delete(url.searchParams.get('upload_id') ?? '');
-			return json(res, 200, resource(store(session.metadata, session.mimeType, Buffer.concat(session.received), 'resumable', session.chunks)));
+			return json(
+				res,
+				200,
+				resource(
+					store(
+						session.metadata,
+						session.mimeType,
+						Buffer.concat(session.received),
+						'resumable',
+						session.chunks,
+					),
+				),
+			);
 		}
 
 		const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-		if (!token || !accessTokens.has(token)) return json(res, 401, unauthenticated, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+		if (!token || !accessTokens.has(token))
+			return json(res, 401, unauthenticated, {
+				'www-authenticate': 'Bearer realm="https://accounts.google.com/"',
+			});
 
 		if (method === 'POST' && url.pathname === '/upload/drive/v3/files') {
 			const uploadType = url.searchParams.get('uploadType');
@@ -140,22 +194,62 @@ export function createFakeGoogle(serviceAccount) {
 					received: [],
 					chunks: 0,
 				});
-				res.writeHead(200, { location: `https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id=${id}`, 'content-length': '0' }).end();
+				res
+					.writeHead(200, {
+						location: `https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id=${id}`,
+						'content-length': '0',
+					})
+					.end();
 				return;
 			}
 			if (uploadType === 'multipart') {
 				const [meta, media] = parseMultipart(body, req.headers['content-type']);
-				if (!meta || !media) return json(res, 400, { error: { code: 400, message: 'Multipart upload needs metadata and media', status: 'INVALID_ARGUMENT' } });
+				if (!meta || !media)
+					return json(res, 400, {
+						error: {
+							code: 400,
+							message: 'Multipart upload needs metadata and media',
+							status: 'INVALID_ARGUMENT',
+						},
+					});
 				const metadata = JSON.parse(decodeTransfer(meta).toString('utf8'));
-				return json(res, 200, resource(store(metadata, parseHeaderValue(media.headers['content-type']).value, decodeTransfer(media), 'multipart', 1)));
+				return json(
+					res,
+					200,
+					resource(
+						store(
+							metadata,
+							parseHeaderValue(media.headers['content-type']).value,
+							decodeTransfer(media),
+							'multipart',
+							1,
+						),
+					),
+				);
 			}
-			if (uploadType === 'media') return json(res, 200, resource(store({}, parseHeaderValue(req.headers['content-type']).value, body, 'media', 1)));
-			return json(res, 400, { error: { code: 400, message: `Invalid uploadType ${uploadType}`, status: 'INVALID_ARGUMENT' } });
+			if (uploadType === 'media')
+				return json(
+					res,
+					200,
+					resource(
+						store({}, parseHeaderValue(req.headers['content-type']).value, body, 'media', 1),
+					),
+				);
+			return json(res, 400, {
+				error: {
+					code: 400,
+					message: `Invalid uploadType ${uploadType}`,
+					status: 'INVALID_ARGUMENT',
+				},
+			});
 		}
 
 		const fileId = /^\/drive\/v3\/files\/([^/]+)$/.exec(url.pathname)?.[1];
 		const file = files.find((f) => f.id === fileId);
-		if (fileId && !file) return json(res, 404, { error: { code: 404, message: `File not found: ${fileId}.`, status: 'NOT_FOUND' } });
+		if (fileId && !file)
+			return json(res, 404, {
+				error: { code: 404, message: `File not found: ${fileId}.`, status: 'NOT_FOUND' },
+			});
 		if (file && method === 'PATCH') {
 			const changes = body.length ? JSON.parse(body.toString('utf8')) : {};
 			if (changes.name) file.name = changes.name;
@@ -169,5 +263,9 @@ export function createFakeGoogle(serviceAccount) {
 		return json(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
 	}
 
-	return { hosts: { 'oauth2.googleapis.com': oauth, 'www.googleapis.com': drive }, files, tokenRequests };
+	return {
+		hosts: { 'oauth2.googleapis.com': oauth, 'www.googleapis.com': drive },
+		files,
+		tokenRequests,
+	};
 }

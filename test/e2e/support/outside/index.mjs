@@ -36,7 +36,10 @@ export async function startOutside() {
 	try {
 		const slackToken = `xoxb-test-${randomBytes(16).toString('hex')}`;
 		const key = serviceAccountKey();
-		const serviceAccount = { email: 'seedream-e2e@seedream-test.iam.gserviceaccount.com', privateKey: key.privateKey };
+		const serviceAccount = {
+			email: 'seedream-e2e@seedream-test.iam.gserviceaccount.com',
+			privateKey: key.privateKey,
+		};
 		const smtpAccount = { user: 'seedream-e2e', password: randomBytes(12).toString('hex') };
 
 		const slack = createFakeSlack({ token: slackToken });
@@ -44,7 +47,9 @@ export async function startOutside() {
 		const handlers = { ...slack.hosts, ...google.hosts };
 		const ca = makeTestCa(dir, Object.keys(handlers));
 		const proxy = await startInterceptingProxy(
-			Object.fromEntries(Object.entries(handlers).map(([host, handler]) => [host, { ...ca.hosts[host], handler }])),
+			Object.fromEntries(
+				Object.entries(handlers).map(([host, handler]) => [host, { ...ca.hosts[host], handler }]),
+			),
 		);
 		stops.push(() => proxy.stop());
 		const smtp = await startSmtpSink(smtpAccount);
@@ -72,7 +77,14 @@ export async function startOutside() {
 			credentials: {
 				slackApi: { accessToken: slackToken },
 				googleApi: { email: serviceAccount.email, privateKey: serviceAccount.privateKey },
-				smtp: { user: smtpAccount.user, password: smtpAccount.password, host: smtp.host, port: smtp.port, secure: false, disableStartTls: true },
+				smtp: {
+					user: smtpAccount.user,
+					password: smtpAccount.password,
+					host: smtp.host,
+					port: smtp.port,
+					secure: false,
+					disableStartTls: true,
+				},
 			},
 			/** A key Google does not know, for the negative runs. */
 			strangerKey: () => serviceAccountKey().privateKey,

@@ -26,11 +26,16 @@ export function parseHeaderValue(value) {
 		if (eq === -1) continue;
 		const key = param.slice(0, eq).trim().toLowerCase();
 		let text = param.slice(eq + 1).trim();
-		if (text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).replace(/\\(.)/g, '$1');
+		if (text.startsWith('"') && text.endsWith('"'))
+			text = text.slice(1, -1).replace(/\\(.)/g, '$1');
 		// RFC 2231: name*0*=utf-8''a%20b; name*1=c  (a `*` at the end means percent-encoded with a charset).
 		const split = /^([^*]+)\*(\d+)?(\*)?$/.exec(key);
 		if (split) {
-			(continued[split[1]] ??= []).push({ index: Number(split[2] ?? 0), text, encoded: Boolean(split[3]) || split[2] === undefined });
+			(continued[split[1]] ??= []).push({
+				index: Number(split[2] ?? 0),
+				text,
+				encoded: Boolean(split[3]) || split[2] === undefined,
+			});
 		} else {
 			params[key] = text;
 		}
@@ -38,7 +43,9 @@ export function parseHeaderValue(value) {
 	for (const [key, pieces] of Object.entries(continued)) {
 		pieces.sort((a, b) => a.index - b.index);
 		const joined = pieces
-			.map((piece, i) => (piece.encoded && i === 0 ? piece.text.replace(/^[^']*'[^']*'/, '') : piece.text))
+			.map((piece, i) =>
+				piece.encoded && i === 0 ? piece.text.replace(/^[^']*'[^']*'/, '') : piece.text,
+			)
 			.join('');
 		params[key] = pieces.some((p) => p.encoded) ? decodeURIComponent(joined) : joined;
 	}
@@ -67,7 +74,8 @@ export function parseHeaders(block) {
 	const headers = {};
 	for (const line of block.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
 		const colon = line.indexOf(':');
-		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+		if (colon > 0)
+			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
 	return headers;
 }
@@ -84,7 +92,10 @@ export function splitEntity(bytes) {
 		gap = 2;
 	}
 	if (end === -1) return { headers: parseHeaders(bytes.toString('latin1')), body: Buffer.alloc(0) };
-	return { headers: parseHeaders(bytes.subarray(0, end).toString('latin1')), body: bytes.subarray(end + gap) };
+	return {
+		headers: parseHeaders(bytes.subarray(0, end).toString('latin1')),
+		body: bytes.subarray(end + gap),
+	};
 }
 
 /**
@@ -105,7 +116,8 @@ export function parseMultipart(body, contentType) {
 		if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') return parts;
 		const start = body.indexOf('\n', afterDelimiter) + 1;
 		const next = body.indexOf(delimiter, start);
-		if (start === 0 || next === -1) throw new Error('multipart body ends without its closing delimiter');
+		if (start === 0 || next === -1)
+			throw new Error('multipart body ends without its closing delimiter');
 		// The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
 		let end = next;
 		if (body[end - 1] === 0x0a) end--;
@@ -121,10 +133,14 @@ export function parseMultipart(body, contentType) {
  */
 export function decodeTransfer(part) {
 	const encoding = (part.headers['content-transfer-encoding'] ?? '').toLowerCase();
-	if (encoding === 'base64') return Buffer.from(part.body.toString('latin1').replace(/\s+/g, ''), 'base64');
+	if (encoding === 'base64')
+		return Buffer.from(part.body.toString('latin1').replace(/\s+/g, ''), 'base64');
 	if (encoding === 'quoted-printable') {
 		const text = part.body.toString('latin1').replace(/=\r?\n/g, '');
-		return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+		return Buffer.from(
+			text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+			'latin1',
+		);
 	}
 	return part.body;
 }

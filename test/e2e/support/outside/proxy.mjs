@@ -21,7 +21,12 @@ export async function startInterceptingProxy(hosts) {
 	const tunnels = [];
 	/** @type {Set<import('node:net').Socket>} */
 	const sockets = new Set();
-	const contexts = Object.fromEntries(Object.entries(hosts).map(([name, h]) => [name, tls.createSecureContext({ key: h.key, cert: h.cert })]));
+	const contexts = Object.fromEntries(
+		Object.entries(hosts).map(([name, h]) => [
+			name,
+			tls.createSecureContext({ key: h.key, cert: h.cert }),
+		]),
+	);
 
 	// Never listens: it only serves the sockets the proxy hands it after a CONNECT.
 	const front = https.createServer(
@@ -33,11 +38,15 @@ export async function startInterceptingProxy(hosts) {
 		},
 		(req, res) => {
 			const host = (req.headers.host ?? '').replace(/:443$/, '');
-			const servername = /** @type {import('node:tls').TLSSocket & { servername?: string }} */ (req.socket).servername;
+			const servername = /** @type {import('node:tls').TLSSocket & { servername?: string }} */ (
+				req.socket
+			).servername;
 			const fake = hosts[host];
 			// A request for one host inside a tunnel opened for another is not something a real client does.
 			if (!fake || host !== servername) {
-				res.writeHead(421, { 'content-type': 'text/plain' }).end(`misdirected: Host ${host}, SNI ${servername}`);
+				res
+					.writeHead(421, { 'content-type': 'text/plain' })
+					.end(`misdirected: Host ${host}, SNI ${servername}`);
 				return;
 			}
 			Promise.resolve(fake.handler(req, res)).catch((error) => {
@@ -49,7 +58,9 @@ export async function startInterceptingProxy(hosts) {
 
 	const proxy = http.createServer((req, res) => {
 		refused.push({ target: req.url ?? '', how: 'HTTP' });
-		res.writeHead(403, { 'content-type': 'text/plain' }).end('refused by the test proxy: only the faked hosts are reachable');
+		res
+			.writeHead(403, { 'content-type': 'text/plain' })
+			.end('refused by the test proxy: only the faked hosts are reachable');
 	});
 	proxy.on('connection', (socket) => {
 		sockets.add(socket);

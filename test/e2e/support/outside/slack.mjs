@@ -21,7 +21,10 @@ export function createFakeSlack({ token }) {
 	const calls = [];
 
 	/** @param {import('node:http').ServerResponse} res @param {Record<string, unknown>} body */
-	const answer = (res, body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+	const answer = (res, body) =>
+		res
+			.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+			.end(JSON.stringify(body));
 
 	/** Arguments as Slack takes them: query string, form body or JSON body. @param {import('node:http').IncomingMessage} req @param {URL} url */
 	async function args(req, url) {
@@ -29,8 +32,10 @@ export function createFakeSlack({ token }) {
 		const out = Object.fromEntries(url.searchParams);
 		const body = await readBody(req);
 		const type = parseHeaderValue(req.headers['content-type']).value;
-		if (type === 'application/json' && body.length) Object.assign(out, JSON.parse(body.toString('utf8')));
-		if (type === 'application/x-www-form-urlencoded') Object.assign(out, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
+		if (type === 'application/json' && body.length)
+			Object.assign(out, JSON.parse(body.toString('utf8')));
+		if (type === 'application/x-www-form-urlencoded')
+			Object.assign(out, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
 		return out;
 	}
 
@@ -45,22 +50,32 @@ export function createFakeSlack({ token }) {
 		if (!authorized) return answer(res, { ok: false, error: 'invalid_auth' });
 		switch (url.pathname) {
 			case '/api/users.profile.get':
-				return answer(res, { ok: true, profile: { real_name: 'Seedream Test Bot', display_name: 'seedream-test' } });
+				return answer(res, {
+					ok: true,
+					profile: { real_name: 'Seedream Test Bot', display_name: 'seedream-test' },
+				});
 			case '/api/files.getUploadURLExternal': {
 				const length = Number(input.length);
-				if (!input.filename || !Number.isInteger(length) || length <= 0) return answer(res, { ok: false, error: 'invalid_arguments' });
+				if (!input.filename || !Number.isInteger(length) || length <= 0)
+					return answer(res, { ok: false, error: 'invalid_arguments' });
 				const uploadToken = randomBytes(12).toString('hex');
 				const fileId = `F${randomBytes(5).toString('hex').toUpperCase()}`;
 				pending.set(uploadToken, { fileId, filename: String(input.filename), length });
-				return answer(res, { ok: true, upload_url: `https://files.slack.com/upload/v1/${uploadToken}`, file_id: fileId });
+				return answer(res, {
+					ok: true,
+					upload_url: `https://files.slack.com/upload/v1/${uploadToken}`,
+					file_id: fileId,
+				});
 			}
 			case '/api/files.completeUploadExternal': {
 				/** @type {{ id: string, title?: string }[]} */
 				const files = typeof input.files === 'string' ? JSON.parse(input.files) : input.files;
-				if (!Array.isArray(files) || files.length === 0) return answer(res, { ok: false, error: 'invalid_arguments' });
+				if (!Array.isArray(files) || files.length === 0)
+					return answer(res, { ok: false, error: 'invalid_arguments' });
 				const found = files.map((f) => [...pending.entries()].find(([, p]) => p.fileId === f.id));
 				// Slack refuses to complete a file whose bytes never arrived.
-				if (found.some((entry) => !entry?.[1].uploaded)) return answer(res, { ok: false, error: 'file_not_found' });
+				if (found.some((entry) => !entry?.[1].uploaded))
+					return answer(res, { ok: false, error: 'file_not_found' });
 				const created = Math.floor(Date.now() / 1000);
 				const out = files.map((f, i) => {
 					const [uploadToken, p] = /** @type {[string, Pending]} */ (found[i]);
@@ -107,13 +122,20 @@ export function createFakeSlack({ token }) {
 		}
 		const type = req.headers['content-type'];
 		if (parseHeaderValue(type).value === 'multipart/form-data') {
-			const part = parseMultipart(body, type).find((candidate) => parseHeaderValue(candidate.headers['content-disposition']).params.name === 'file');
+			const part = parseMultipart(body, type).find(
+				(candidate) =>
+					parseHeaderValue(candidate.headers['content-disposition']).params.name === 'file',
+			);
 			if (!part) {
 				res.writeHead(400, { 'content-type': 'text/plain' }).end('no file part');
 				return;
 			}
 			const disposition = parseHeaderValue(part.headers['content-disposition']);
-			p.uploaded = { bytes: part.body, contentType: parseHeaderValue(part.headers['content-type']).value, partFilename: disposition.params.filename ?? '' };
+			p.uploaded = {
+				bytes: part.body,
+				contentType: parseHeaderValue(part.headers['content-type']).value,
+				partFilename: disposition.params.filename ?? '',
+			};
 		} else {
 			p.uploaded = { bytes: body, contentType: parseHeaderValue(type).value, partFilename: '' };
 		}

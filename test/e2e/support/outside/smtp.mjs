@@ -16,13 +16,19 @@ import { decodeTransfer, parseHeaderValue, parseMultipart, splitEntity } from '.
 function collect(entity, into) {
 	const type = parseHeaderValue(entity.headers['content-type'] ?? 'text/plain');
 	if (type.value.startsWith('multipart/')) {
-		for (const part of parseMultipart(entity.body, entity.headers['content-type'])) collect(part, into);
+		for (const part of parseMultipart(entity.body, entity.headers['content-type']))
+			collect(part, into);
 		return;
 	}
 	const disposition = parseHeaderValue(entity.headers['content-disposition']);
 	const filename = disposition.params.filename ?? type.params.name;
 	if (filename || disposition.value === 'attachment') {
-		into.attachments.push({ filename: filename ?? '', contentType: type.value, disposition: disposition.value, bytes: decodeTransfer(entity) });
+		into.attachments.push({
+			filename: filename ?? '',
+			contentType: type.value,
+			disposition: disposition.value,
+			bytes: decodeTransfer(entity),
+		});
 	} else if (type.value === 'text/plain') {
 		into.text += decodeTransfer(entity).toString('utf8');
 	}
@@ -57,7 +63,9 @@ export async function startSmtpSink(account) {
 		};
 		/** @param {string} base64 */
 		const plain = (base64) => {
-			const [, user = '', password = ''] = Buffer.from(base64, 'base64').toString('utf8').split('\0');
+			const [, user = '', password = ''] = Buffer.from(base64, 'base64')
+				.toString('utf8')
+				.split('\0');
 			login(user, password);
 		};
 
@@ -69,7 +77,10 @@ export async function startSmtpSink(account) {
 				if (line === '*') return reply('501 5.7.0 Authentication cancelled');
 				if (auth.step === 'plain') return plain(line);
 				if (auth.step === 'login-user') {
-					state.auth = { step: 'login-password', user: Buffer.from(line, 'base64').toString('utf8') };
+					state.auth = {
+						step: 'login-password',
+						user: Buffer.from(line, 'base64').toString('utf8'),
+					};
 					return reply(`334 ${Buffer.from('Password:').toString('base64')}`);
 				}
 				return login(auth.user, Buffer.from(line, 'base64').toString('utf8'));
@@ -78,7 +89,9 @@ export async function startSmtpSink(account) {
 			const argument = rest.join(' ');
 			switch (verb.toUpperCase()) {
 				case 'EHLO':
-					return socket.write('250-localhost greets you\r\n250-8BITMIME\r\n250-SIZE 52428800\r\n250 AUTH PLAIN LOGIN\r\n');
+					return socket.write(
+						'250-localhost greets you\r\n250-8BITMIME\r\n250-SIZE 52428800\r\n250 AUTH PLAIN LOGIN\r\n',
+					);
 				case 'HELO':
 					return reply('250 localhost');
 				case 'AUTH': {
@@ -90,7 +103,10 @@ export async function startSmtpSink(account) {
 					}
 					if (mechanism?.toUpperCase() === 'LOGIN') {
 						if (initial) {
-							state.auth = { step: 'login-password', user: Buffer.from(initial, 'base64').toString('utf8') };
+							state.auth = {
+								step: 'login-password',
+								user: Buffer.from(initial, 'base64').toString('utf8'),
+							};
 							return reply(`334 ${Buffer.from('Password:').toString('base64')}`);
 						}
 						state.auth = { step: 'login-user' };

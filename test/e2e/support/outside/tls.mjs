@@ -10,7 +10,10 @@ import { join } from 'node:path';
 /** @param {string} cwd @param {string[]} args */
 function openssl(cwd, args) {
 	const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-	if (run.error) throw new Error(`openssl could not run (${run.error.message}); the delivery tests need the openssl CLI`);
+	if (run.error)
+		throw new Error(
+			`openssl could not run (${run.error.message}); the delivery tests need the openssl CLI`,
+		);
 	if (run.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${run.stderr}`);
 }
 
@@ -21,21 +24,65 @@ function openssl(cwd, args) {
  */
 export function makeTestCa(dir, hosts) {
 	openssl(dir, [
-		'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=n8n-nodes-seedream test CA',
-		'-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-		'-keyout', 'ca.key', '-out', 'ca.crt',
+		'req',
+		'-x509',
+		'-newkey',
+		'rsa:2048',
+		'-nodes',
+		'-days',
+		'2',
+		'-subj',
+		'/CN=n8n-nodes-seedream test CA',
+		'-addext',
+		'basicConstraints=critical,CA:TRUE',
+		'-addext',
+		'keyUsage=critical,keyCertSign,cRLSign',
+		'-keyout',
+		'ca.key',
+		'-out',
+		'ca.crt',
 	]);
 	/** @type {Record<string, { key: Buffer, cert: Buffer }>} */
 	const made = {};
 	for (const host of hosts) {
-		openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${host}`, '-keyout', `${host}.key`, '-out', `${host}.csr`]);
-		const extensions = join(dir, `${host}.ext`);
-		writeFileSync(extensions, `subjectAltName=DNS:${host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
 		openssl(dir, [
-			'x509', '-req', '-in', `${host}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
-			'-extfile', extensions, '-out', `${host}.crt`,
+			'req',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-subj',
+			`/CN=${host}`,
+			'-keyout',
+			`${host}.key`,
+			'-out',
+			`${host}.csr`,
 		]);
-		made[host] = { key: readFileSync(join(dir, `${host}.key`)), cert: readFileSync(join(dir, `${host}.crt`)) };
+		const extensions = join(dir, `${host}.ext`);
+		writeFileSync(
+			extensions,
+			`subjectAltName=DNS:${host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+		);
+		openssl(dir, [
+			'x509',
+			'-req',
+			'-in',
+			`${host}.csr`,
+			'-CA',
+			'ca.crt',
+			'-CAkey',
+			'ca.key',
+			'-CAcreateserial',
+			'-days',
+			'2',
+			'-extfile',
+			extensions,
+			'-out',
+			`${host}.crt`,
+		]);
+		made[host] = {
+			key: readFileSync(join(dir, `${host}.key`)),
+			cert: readFileSync(join(dir, `${host}.crt`)),
+		};
 	}
 	return { caFile: join(dir, 'ca.crt'), hosts: made };
 }
