@@ -383,7 +383,9 @@ describe('5.0 Pro', () => {
 		const result = await suite.run({ ...PRO_RUN, referenceImages: binaryReference }, { items });
 		expect(await suite.requests({ method: 'POST', path: '/api/v1/files/upload' })).toHaveLength(1);
 		expect(result.error?.message).toBeUndefined();
-		expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toHaveLength(1);
+		expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toHaveLength(
+			1,
+		);
 	});
 
 	test('Background Transparent with a binary JPEG reference: refused, it has no alpha channel', async () => {
