@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 
 const require = createRequire(import.meta.url);
 const dist = (/** @type {string} */ path) => require(`../../dist/nodes/Seedream/${path}`);
-const { RetrySchedule, TRANSIENT_MAX_RETRIES, RATE_LIMIT_MAX_RETRIES } = dist('transport/retries.js');
+const { RetrySchedule, TRANSIENT_MAX_RETRIES, RATE_LIMIT_MAX_RETRIES } =
+	dist('transport/retries.js');
 const { EndPredictor, POLL_MIN_MS } = dist('tasks/predictor.js');
 const { isInternalHost, Validator } = dist('helpers/validate.js');
 const { uploadFile } = dist('transport/files.js');
@@ -16,7 +17,11 @@ const { waitForTask, EMPTY_RESULTS_GRACE_MS } = dist('tasks/wait.js');
 const { REQUEST_TIMEOUT_MS } = dist('transport/requests.js');
 const { CredentialCache, CREDENTIAL_CACHE_TTL_MS } = dist('transport/credentialCache.js');
 
-const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'status', statusCode, headers });
+const status = (/** @type {number} */ statusCode, headers = {}) => ({
+	kind: 'status',
+	statusCode,
+	headers,
+});
 
 /**
  * The least of an n8n context the transport uses, with `send` standing for n8n's authenticated request.
@@ -24,8 +29,17 @@ const status = (/** @type {number} */ statusCode, headers = {}) => ({ kind: 'sta
  */
 const contextSending = (send) => ({
 	getNode: () => ({ name: 'Seedream', type: 'seedream', typeVersion: 1, parameters: {} }),
-	getCredentials: async () => ({ apiKey: 'sk-unit', baseUrl: 'https://api.example', filesBaseUrl: 'https://files.example' }),
-	helpers: { httpRequestWithAuthentication: async (/** @type {string} */ _type, /** @type {any} */ options) => await send(options) },
+	getCredentials: async () => ({
+		apiKey: 'sk-unit',
+		baseUrl: 'https://api.example',
+		filesBaseUrl: 'https://files.example',
+	}),
+	helpers: {
+		httpRequestWithAuthentication: async (
+			/** @type {string} */ _type,
+			/** @type {any} */ options,
+		) => await send(options),
+	},
 });
 
 describe('retry schedule', () => {
@@ -36,7 +50,13 @@ describe('retry schedule', () => {
 	};
 
 	test('a read answered 5xx backs off 125, 250, 500, 1000 ms (floor of the jitter), then gives up', () => {
-		expect(waits('read', Array(TRANSIENT_MAX_RETRIES + 1).fill(status(503)))).toEqual([125, 250, 500, 1000, undefined]);
+		expect(waits('read', Array(TRANSIENT_MAX_RETRIES + 1).fill(status(503)))).toEqual([
+			125,
+			250,
+			500,
+			1000,
+			undefined,
+		]);
 	});
 
 	test('jitter stays within [ceiling / 2, ceiling]', () => {
@@ -44,14 +64,18 @@ describe('retry schedule', () => {
 	});
 
 	test('Retry-After: 0 still waits the backoff (it was 31 attempts in 100 ms)', () => {
-		expect(waits('read', [status(429, { 'retry-after': '0' }), status(429, { 'retry-after': '0' })])).toEqual([125, 250]);
+		expect(
+			waits('read', [status(429, { 'retry-after': '0' }), status(429, { 'retry-after': '0' })]),
+		).toEqual([125, 250]);
 		expect(waits('read', [status(503, { 'retry-after': '0' })])).toEqual([125]);
 	});
 
 	test('Retry-After longer than the backoff is honoured, in seconds or as an HTTP date, capped at 60 s', () => {
 		expect(waits('read', [status(429, { 'retry-after': '3' })])).toEqual([3000]);
 		const schedule = new RetrySchedule('read', 0, () => 0);
-		expect(schedule.next(status(429, { 'retry-after': new Date(10_000).toUTCString() }), 2000)).toBe(8000);
+		expect(
+			schedule.next(status(429, { 'retry-after': new Date(10_000).toUTCString() }), 2000),
+		).toBe(8000);
 		expect(waits('read', [status(429, { 'retry-after': '3600' })])).toEqual([60_000]);
 	});
 
@@ -79,26 +103,33 @@ describe('retry schedule', () => {
 	});
 
 	test('a read whose answer was cut short (malformed) is sent again like a lost one', () => {
-		expect(waits('read', [{ kind: 'malformed' }, { kind: 'network', code: 'ECONNRESET' }])).toEqual([125, 250]);
+		expect(waits('read', [{ kind: 'malformed' }, { kind: 'network', code: 'ECONNRESET' }])).toEqual(
+			[125, 250],
+		);
 	});
 
 	test('a budget stops retries that would start after it (a callback must be answered within 10 s)', () => {
 		const schedule = new RetrySchedule('read', 0, () => 0, 6000);
 		expect(schedule.next(status(503), 4000)).toBe(125);
 		expect(schedule.next(status(503), 5800)).toBeUndefined();
-		expect(new RetrySchedule('read', 0, () => 0, 6000).next(status(429, { 'retry-after': '10' }), 0)).toBeUndefined();
+		expect(
+			new RetrySchedule('read', 0, () => 0, 6000).next(status(429, { 'retry-after': '10' }), 0),
+		).toBeUndefined();
 	});
 
-	test('4xx other than 429, and 501, are final; policy none never retries', () => {
+	test('4xx other than 429, and 501, are final', () => {
 		expect(waits('read', [status(400)])).toEqual([undefined]);
 		expect(waits('read', [status(404)])).toEqual([undefined]);
 		expect(waits('read', [status(501)])).toEqual([undefined]);
-		expect(waits('none', [status(429)])).toEqual([undefined]);
 	});
 });
 
 describe('end predictor (virtual clock)', () => {
-	const task = (/** @type {Record<string, unknown>} */ fields) => ({ id: 'task-unified-1-abcdefgh', status: 'processing', ...fields });
+	const task = (/** @type {Record<string, unknown>} */ fields) => ({
+		id: 'task-unified-1-abcdefgh',
+		status: 'processing',
+		...fields,
+	});
 
 	test('without estimate or progress: 500 ms, then x1.5 up to 3 s', () => {
 		const predictor = new EndPredictor(undefined);
@@ -135,16 +166,37 @@ describe('end predictor (virtual clock)', () => {
 describe('isInternalHost (hostnames as WHATWG URL gives them)', () => {
 	const host = (/** @type {string} */ url) => new URL(url).hostname;
 	test.each([
-		'http://localhost/', 'http://localhost./', 'http://a.localhost/', 'http://127.0.0.1/', 'http://127.1/',
-		'http://2130706433/', 'http://10.0.0.1/', 'http://172.16.0.1/', 'http://172.31.255.255/', 'http://192.168.0.1/',
-		'http://169.254.169.254/', 'http://0.0.0.0/', 'http://[::1]/', 'http://[::]/', 'http://[::ffff:127.0.0.1]/',
-		'http://[::ffff:10.1.2.3]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[fe80::1]/',
+		'http://localhost/',
+		'http://localhost./',
+		'http://a.localhost/',
+		'http://127.0.0.1/',
+		'http://127.1/',
+		'http://2130706433/',
+		'http://10.0.0.1/',
+		'http://172.16.0.1/',
+		'http://172.31.255.255/',
+		'http://192.168.0.1/',
+		'http://169.254.169.254/',
+		'http://0.0.0.0/',
+		'http://[::1]/',
+		'http://[::]/',
+		'http://[::ffff:127.0.0.1]/',
+		'http://[::ffff:10.1.2.3]/',
+		'http://[fc00::1]/',
+		'http://[fd12:3456::1]/',
+		'http://[fe80::1]/',
 	])('%s is internal', (url) => {
 		expect(isInternalHost(host(url))).toBe(true);
 	});
 	test.each([
-		'https://fdic.gov/', 'https://fcbarcelona.com/', 'https://fe80.example/', 'https://api.evolink.ai/',
-		'http://172.32.0.1/', 'http://8.8.8.8/', 'http://[::ffff:8.8.8.8]/', 'http://[2001:db8::1]/',
+		'https://fdic.gov/',
+		'https://fcbarcelona.com/',
+		'https://fe80.example/',
+		'https://api.evolink.ai/',
+		'http://172.32.0.1/',
+		'http://8.8.8.8/',
+		'http://[::ffff:8.8.8.8]/',
+		'http://[2001:db8::1]/',
 	])('%s is not', (url) => {
 		expect(isInternalHost(host(url))).toBe(false);
 	});
@@ -153,14 +205,24 @@ describe('isInternalHost (hostnames as WHATWG URL gives them)', () => {
 describe('number options', () => {
 	const check = (/** @type {unknown} */ value, range = { min: 1, max: 50, integer: true }) =>
 		new Validator({ name: 'Seedream' }, 0).numberOption('Concurrency', value, range);
-	test.each([[5, 5], ['7', 7], [50, 50], [1, 1]])('%p is taken as %p', (value, expected) => {
+	test.each([
+		[5, 5],
+		['7', 7],
+		[50, 50],
+		[1, 1],
+	])('%p is taken as %p', (value, expected) => {
 		expect(check(value)).toBe(expected);
 	});
-	test.each([0, 51, 2.5, 'abc', '', null, undefined, Number.NaN, Number.POSITIVE_INFINITY, {}])('%p is refused, naming the field and range', (value) => {
-		expect(() => check(value)).toThrow(/^Concurrency: must be a whole number from 1 to 50; got /);
-	});
+	test.each([0, 51, 2.5, 'abc', '', null, undefined, Number.NaN, Number.POSITIVE_INFINITY, {}])(
+		'%p is refused, naming the field and range',
+		(value) => {
+			expect(() => check(value)).toThrow(/^Concurrency: must be a whole number from 1 to 50; got /);
+		},
+	);
 	test('without a maximum the message gives the minimum', () => {
-		expect(() => check(-1, { min: 1 })).toThrow(/^Concurrency: must be a number of at least 1; got "-1"$/);
+		expect(() => check(-1, { min: 1 })).toThrow(
+			/^Concurrency: must be a number of at least 1; got "-1"$/,
+		);
 	});
 });
 
@@ -174,7 +236,11 @@ describe('upload', () => {
 			const chunks = [];
 			for await (const chunk of options.body) chunks.push(Buffer.from(chunk));
 			sent[sent.length - 1].body = Buffer.concat(chunks);
-			return { statusCode: 200, headers: {}, body: { success: true, data: { file_url: 'https://files.example/f.png' } } };
+			return {
+				statusCode: 200,
+				headers: {},
+				body: { success: true, data: { file_url: 'https://files.example/f.png' } },
+			};
 		});
 		let produced = 0;
 		/** A 16 MB file as a stream of 64 KB chunks, made as they are read. */
@@ -184,13 +250,22 @@ describe('upload', () => {
 				yield Buffer.alloc(64 * 1024, index);
 			}
 		}
-		return { context, sent, open: async () => Readable.from(chunks(), { objectMode: false }), produced: () => produced };
+		return {
+			context,
+			sent,
+			open: async () => Readable.from(chunks(), { objectMode: false }),
+			produced: () => produced,
+		};
 	}
 
 	test('a reference from the binary store is streamed into the multipart body, with its length, not read whole first', async () => {
 		const { context, sent, open, produced } = fakeContext();
 		const size = 256 * 64 * 1024;
-		const url = await uploadFile.call(context, { open, size, mimeType: 'image/png', fileName: 'ref.png' }, 0);
+		const url = await uploadFile.call(
+			context,
+			{ open, size, mimeType: 'image/png', fileName: 'ref.png' },
+			0,
+		);
 		expect(url).toBe('https://files.example/f.png');
 		expect(sent).toHaveLength(1);
 		// When the request went out, the file had hardly been read: its bytes flow as the body is sent.
@@ -200,9 +275,14 @@ describe('upload', () => {
 		expect(Number(sent[0].headers['Content-Length'])).toBe(body.length);
 		const boundary = /boundary=(.+)$/.exec(sent[0].headers['Content-Type'])?.[1];
 		const text = body.toString('latin1');
-		expect(text.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="file_name"\r\n\r\nref.png\r\n`)).toBe(true);
+		expect(
+			text.startsWith(
+				`--${boundary}\r\nContent-Disposition: form-data; name="file_name"\r\n\r\nref.png\r\n`,
+			),
+		).toBe(true);
 		expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true);
-		const start = text.indexOf('Content-Type: image/png\r\n\r\n') + 'Content-Type: image/png\r\n\r\n'.length;
+		const start =
+			text.indexOf('Content-Type: image/png\r\n\r\n') + 'Content-Type: image/png\r\n\r\n'.length;
 		const file = body.subarray(start, body.length - `\r\n--${boundary}--\r\n`.length);
 		expect(file.length).toBe(size);
 		expect(file[0]).toBe(0);
@@ -211,28 +291,39 @@ describe('upload', () => {
 });
 
 describe('attempt timeout', () => {
-	test('each read carries the node\'s own timeout (30 s), and a read that timed out is sent again', async () => {
+	test("each read carries the node's own timeout (30 s), and a read that timed out is sent again", async () => {
 		/** @type {any[]} */
 		const sent = [];
 		const context = contextSending(async (options) => {
 			sent.push(options);
 			// What n8n throws when axios gives up on an attempt after `timeout` ms.
-			if (sent.length === 1) throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
-			return { statusCode: 200, headers: {}, body: { id: 'task-unified-1-abcdefgh', status: 'processing' } };
+			if (sent.length === 1)
+				throw Object.assign(new Error('timeout of 30000ms exceeded'), { code: 'ECONNABORTED' });
+			return {
+				statusCode: 200,
+				headers: {},
+				body: { id: 'task-unified-1-abcdefgh', status: 'processing' },
+			};
 		});
 		const task = await getTask.call(context, 'task-unified-1-abcdefgh', 0);
 		expect(task.status).toBe('processing');
-		expect(sent.map((options) => options.timeout)).toEqual([REQUEST_TIMEOUT_MS.read, REQUEST_TIMEOUT_MS.read]);
+		expect(sent.map((options) => options.timeout)).toEqual([
+			REQUEST_TIMEOUT_MS.read,
+			REQUEST_TIMEOUT_MS.read,
+		]);
 		expect(REQUEST_TIMEOUT_MS.read).toBe(30_000);
 	});
 });
 
-describe('waiting for a task (jest fake timers: n8n\'s sleep and Date.now on a virtual clock)', () => {
+describe("waiting for a task (jest fake timers: n8n's sleep and Date.now on a virtual clock)", () => {
 	const id = 'task-unified-1-abcdefgh';
 	afterEach(() => jest.useRealTimers());
 
 	/** Waits for a task the API always answers with `body`; resolves to the outcome and the read times. */
-	async function waitAgainst(/** @type {Record<string, unknown>} */ body, /** @type {number} */ maxWaitMs) {
+	async function waitAgainst(
+		/** @type {Record<string, unknown>} */ body,
+		/** @type {number} */ maxWaitMs,
+	) {
 		jest.useFakeTimers({ now: 0 });
 		/** @type {number[]} */
 		const reads = [];
@@ -242,7 +333,10 @@ describe('waiting for a task (jest fake timers: n8n\'s sleep and Date.now on a v
 		});
 		const outcome = waitForTask
 			.call(context, { id, status: 'pending' }, { maxWaitMs, itemIndex: 0 })
-			.then((/** @type {any} */ result) => result, (/** @type {Error} */ error) => error);
+			.then(
+				(/** @type {any} */ result) => result,
+				(/** @type {Error} */ error) => error,
+			);
 		await jest.advanceTimersByTimeAsync(maxWaitMs + 60_000);
 		return { outcome: await outcome, reads };
 	}
@@ -294,7 +388,12 @@ describe('credential cache (virtual clock)', () => {
 	});
 
 	test('fresh, or forget, loads it again; other IDs are held apart', async () => {
-		const { cache, load, loads } = setUp([{ apiKey: 'a' }, { apiKey: 'b' }, { apiKey: 'c' }, { apiKey: 'd' }]);
+		const { cache, load, loads } = setUp([
+			{ apiKey: 'a' },
+			{ apiKey: 'b' },
+			{ apiKey: 'c' },
+			{ apiKey: 'd' },
+		]);
 		await cache.read('c1', load);
 		expect((await cache.read('c1', load, { fresh: true })).credentials).toEqual({ apiKey: 'b' });
 		cache.forget('c1');

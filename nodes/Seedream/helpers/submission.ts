@@ -90,7 +90,9 @@ export async function runCreate(
 ): Promise<INodeExecutionData[]> {
 	const annotations = imagesAnnotations(plan);
 	if (this.getNodeParameter('options.validateOnly', itemIndex, false) as boolean) {
-		const body = plan.resumeUrl ? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER } : plan.body;
+		const body = plan.resumeUrl
+			? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER }
+			: plan.body;
 		return [
 			validateOnlyItem(
 				{ body, references: plan.references },
@@ -100,7 +102,8 @@ export async function runCreate(
 			),
 		];
 	}
-	if (plan.images?.mode !== 'exactly') return await runTask.call(this, itemIndex, plan, annotations);
+	if (plan.images?.mode !== 'exactly')
+		return await runTask.call(this, itemIndex, plan, annotations);
 
 	const limiter = limiterOf(
 		this,
@@ -170,7 +173,9 @@ function exactlyOutput(
 	images: ImagesPlan,
 	itemIndex: number,
 ): INodeExecutionData[] {
-	const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+	const failures = settled.flatMap((result) =>
+		result.status === 'rejected' ? [result.reason] : [],
+	);
 	if (failures.length && !context.continueOnFail()) throw failures[0];
 	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
 	// Per-image items (One Item per Image, URLs Only) are numbered across the set.
@@ -227,7 +232,11 @@ async function submit(
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
 	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
-	const acrossExecutions = this.getNodeParameter('options.reuseRecentTask', itemIndex, false) as boolean;
+	const acrossExecutions = this.getNodeParameter(
+		'options.reuseRecentTask',
+		itemIndex,
+		false,
+	) as boolean;
 
 	let task: SeedreamTask | undefined;
 	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {

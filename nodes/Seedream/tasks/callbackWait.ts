@@ -14,7 +14,7 @@ import { taskErrorItem } from './errors';
 import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
 import type { SeedreamTask } from './task';
 import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
-import { isInternalHost } from '../helpers/validate';
+import { isInternalHost, parseUrl } from '../helpers/validate';
 
 /**
  * Generate's "Wait for the Callback" mode: the task's `callback_url` is this execution's resume URL, the
@@ -68,12 +68,7 @@ export function resumeUrlFor(
 	options: { allowInternal: boolean },
 ): string {
 	const url = String(this.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex) ?? '');
-	let parsed: URL | undefined;
-	try {
-		parsed = new URL(url);
-	} catch {
-		parsed = undefined;
-	}
+	const parsed = parseUrl(url);
 	// Only the origin may appear in a message: the query carries the execution's resume signature.
 	const where = parsed ? parsed.origin : 'not a URL';
 	const unreachable =

@@ -67,7 +67,9 @@ export async function taskToItems(
 	const urls = images.map((image) => image.url);
 	const layerOf = (imageIndex: number): IDataObject => layerFields(images[imageIndex].layer);
 	if (task.status !== 'completed' || urls.length === 0) {
-		return [{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem }];
+		return [
+			{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem },
+		];
 	}
 
 	const common: IDataObject = {

@@ -24,8 +24,6 @@ export interface WaitOptions {
 
 export interface WaitResult {
 	task: SeedreamTask;
-	/** How many times the task was read while waiting. */
-	polls: number;
 }
 
 export async function waitForTask(
@@ -37,14 +35,13 @@ export async function waitForTask(
 	const deadline = Date.now() + maxWaitMs;
 	const predictor = new EndPredictor(options.submittedAt);
 	let task = initial;
-	let polls = 0;
 	let completedEmptySince: number | undefined;
 	predictor.observe(task, Date.now());
 
 	for (;;) {
 		const now = Date.now();
 		if (isTerminal(task)) {
-			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
+			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task };
 			completedEmptySince ??= now;
 			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
 				throw emptyResultsError(this.getNode(), task, itemIndex);
@@ -56,7 +53,6 @@ export async function waitForTask(
 			completedEmptySince !== undefined ? EMPTY_RESULTS_POLL_MS : predictor.nextDelay(now);
 		await pause(this, Math.min(delay, deadline - now), itemIndex, task.id);
 		task = await readWhileWaiting(this, task.id, itemIndex);
-		polls++;
 		predictor.observe(task, Date.now());
 	}
 }

@@ -6,7 +6,7 @@ import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-w
  *
  * Why: in a webhook context n8n 2.x loads a credential "runless", and its credentials helper builds a throwaway
  * workflow and an expression isolate (~37 ms of n8n's one main thread under the default `vm` engine) on every
- * `getCredentials`, whether or not the credential holds an expression (issue 10, finding 5; bench/README.md, T1).
+ * `getCredentials`, whether or not the credential holds an expression (bench/README.md, T1).
  * At 20 callbacks a second that alone is most of a core.
  *
  * What keeps it safe: the entry is keyed by the credential's ID, lives in a module variable of this process only

@@ -87,7 +87,8 @@ const properties: INodeProperties[] = [
 					? 'Keep the input size when it is 921,600-4,624,220 pixels; a smaller one comes out at 1K, a larger one at 2K'
 					: undefined,
 		})),
-		description: "Resolution of the base image; it keeps the input's aspect ratio and each layer its own",
+		description:
+			"Resolution of the base image; it keeps the input's aspect ratio and each layer its own",
 	},
 	...(OUTPUT_FORMAT
 		? [

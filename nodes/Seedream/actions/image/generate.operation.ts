@@ -414,10 +414,7 @@ export async function execute(
 
 export const afterAll = afterAllCreates;
 
-function readSize(
-	param: <T>(name: string, fallback?: T) => T,
-	rules: ModelRules,
-): SizeChoice {
+function readSize(param: <T>(name: string, fallback?: T) => T, rules: ModelRules): SizeChoice {
 	const mode = param<string>('sizeMode', rules.size?.defaultMode);
 	if (mode === 'custom')
 		return { mode, width: param<number>('width'), height: param<number>('height') };
