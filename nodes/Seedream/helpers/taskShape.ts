@@ -1,10 +1,10 @@
-import type { IDataObject } from 'n8n-workflow';
-import { TASK_ID_PREFIX } from './limits';
-
 /**
  * What a task looks like on the wire, checked in one place: by the transport (is an answer a task at all), by a
  * received callback (could it be one) and by the Task ID parameter.
  */
+
+import type { IDataObject } from 'n8n-workflow';
+import { TASK_ID_PREFIX } from './limits';
 
 /** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */
 export interface SeedreamTask extends IDataObject {

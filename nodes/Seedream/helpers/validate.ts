@@ -1,14 +1,14 @@
+/**
+ * Every create rule of the spec, checked before any request against the chosen model's table (../models):
+ * each failure names the field (as the UI shows it and as the API calls it) and the allowed range.
+ */
+
 import type { IDataObject, INode } from 'n8n-workflow';
 import { operationError } from './errors';
 import type { ImageInfo } from './imageInfo';
 import { CALLBACK_URL_MAX_LENGTH, TASK_ID_PREFIX } from './limits';
 import { isTaskId } from './taskShape';
 import { modelsFor, UPLOAD_FORMATS, type FieldPlace, type ModelRules } from '../models';
-
-/**
- * Every create rule of the spec, checked before any request against the chosen model's table (../models):
- * each failure names the field (as the UI shows it and as the API calls it) and the allowed range.
- */
 
 export type SizeChoice =
 	| { mode: 'preset'; preset: string }
@@ -476,7 +476,6 @@ function put(body: IDataObject, place: FieldPlace, field: string, value: unknown
 	body.model_params = nested;
 }
 
-/** A W x H of this many pixels, for messages: square or 16:9 when whole, else about square. */
 /** Numbers in messages as the descriptions write them: 921,600, not 921600. */
 function grouped(value: number): string {
 	return value.toLocaleString('en-US');

@@ -1,11 +1,3 @@
-import type { IWebhookFunctions } from 'n8n-workflow';
-import { isTaskId, isTaskShaped } from '../helpers/taskShape';
-import { resultsMax } from '../models';
-import { isInternalHost, parseUrl } from '../helpers/validate';
-import { getTask } from '../transport';
-import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
-import { isTerminal, resultUrls, type SeedreamTask } from './task';
-
 /**
  * The one policy for a received callback (docs/evolink-api.md §4), used by the trigger and by the resume webhook
  * of Wait for the Callback.
@@ -16,6 +8,14 @@ import { isTerminal, resultUrls, type SeedreamTask } from './task';
  * unreachable, or the credential unable to read the task) is answered 503 and logged, never 200-and-dropped. A
  * task the API does not know, or reports as not (yet) ended, is refused and starts nothing.
  */
+
+import type { IWebhookFunctions } from 'n8n-workflow';
+import { isTaskId, isTaskShaped } from '../helpers/taskShape';
+import { resultsMax } from '../models';
+import { isInternalHost, parseUrl } from '../helpers/validate';
+import { getTask } from '../transport';
+import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
+import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
 /** The answer that makes EvoLink retry its callback. */
 export const CALLBACK_RETRY_STATUS = 503;

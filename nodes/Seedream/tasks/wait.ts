@@ -1,14 +1,14 @@
-import type { IAllExecuteFunctions } from 'n8n-workflow';
-import { getTask, pause } from '../transport';
-import { emptyResultsError, namingTask, timeoutError } from './errors';
-import { EndPredictor } from './predictor';
-import { isTerminal, resultUrls, type SeedreamTask } from './task';
-
 /**
  * Waits for a task to end by polling `GET /v1/tasks/{id}` when the predictor (predictor.ts) says, until it
  * ends with its results or the deadline passes. Every path that meets a finished task goes through here, so
  * a `completed` task whose `results` are still empty gets the same grace everywhere.
  */
+
+import type { IAllExecuteFunctions } from 'n8n-workflow';
+import { getTask, pause } from '../transport';
+import { emptyResultsError, namingTask, timeoutError } from './errors';
+import { EndPredictor } from './predictor';
+import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
 /** docs/evolink-api.md §3: a completed task's `results` can be empty for a few seconds on gateways of this family. */
 export const EMPTY_RESULTS_GRACE_MS = 15_000;

@@ -1,5 +1,3 @@
-import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
-
 /**
  * The decrypted credential, kept in this process's memory for a short while, for callers that read the API once
  * per incoming request (the trigger's and the resume webhook's confirming read of each callback).
@@ -17,6 +15,8 @@ import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-w
  * (`fresh`) and sends again if it changed, so an edited credential costs one callback one extra read. A credential
  * deleted in n8n can still confirm callbacks for up to that minute.
  */
+
+import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 export const CREDENTIAL_CACHE_TTL_MS = 60_000;
 /** Credentials held at most (one per credential ID in use by a trigger: a handful in practice). */

@@ -1,3 +1,5 @@
+/** Files: references uploaded to EvoLink Files, results and files downloaded from their content host. */
+
 import {
 	randomString,
 	type IAllExecuteFunctions,
@@ -9,8 +11,6 @@ import { apiError } from '../helpers/errors';
 import { downloadError, mb, tooLargeError } from './errors';
 import { cancelSignal } from './pause';
 import { apiRequest, sendWithRetries, type ByteStream } from './requests';
-
-/** Files: references uploaded to EvoLink Files, results and files downloaded from their content host. */
 
 /** The bytes of one upload. `open` is called once per attempt, since a retry needs a fresh stream. */
 export interface UploadSource {

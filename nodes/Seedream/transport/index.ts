@@ -1,13 +1,13 @@
-import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
-import { isTaskShaped, type SeedreamTask } from '../helpers/taskShape';
-import { malformedError } from './errors';
-import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
-
 /**
  * The only code that talks HTTP to EvoLink, usable from any n8n context (execute, webhook, trigger...):
  * requests.ts (the API with the credential, retries), files.ts (uploads, downloads), errors.ts (answers ->
  * errors), retries.ts (when to send again), and here the task endpoints.
  */
+
+import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
+import { isTaskShaped, type SeedreamTask } from '../helpers/taskShape';
+import { malformedError } from './errors';
+import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
 
 export * from './requests';
 export * from './files';

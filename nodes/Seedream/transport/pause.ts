@@ -1,11 +1,11 @@
-import { sleep, type IAllExecuteFunctions } from 'n8n-workflow';
-import { operationError } from '../helpers/errors';
-import { cancelledError } from './errors';
-
 /**
  * Waiting that n8n's Stop ends: between a request's attempts (requests.ts) and between a task's reads
  * (tasks/wait.ts).
  */
+
+import { sleep, type IAllExecuteFunctions } from 'n8n-workflow';
+import { operationError } from '../helpers/errors';
+import { cancelledError } from './errors';
 
 /** The execution's cancel signal, where the context has one (webhook and trigger contexts do not). */
 export function cancelSignal(context: IAllExecuteFunctions): AbortSignal | undefined {

@@ -1,3 +1,5 @@
+/** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
+
 import {
 	type BinaryHelperFunctions,
 	type IAllExecuteFunctions,
@@ -10,8 +12,6 @@ import { cancelledError, networkError, redirectError, responseError } from './er
 import { RetrySchedule, type RetryPolicy } from './retries';
 import { cancelSignal, pause } from './pause';
 import { credentialsOf } from './credentialCache';
-
-/** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
 export const CREDENTIAL_TYPE = 'seedreamApi';
 

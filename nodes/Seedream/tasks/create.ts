@@ -1,32 +1,23 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { createTask, getTask, seedreamHosts } from '../transport';
-import {
-	DEFAULT_CONCURRENCY,
-	isToolCall,
-	readMaxWaitMs,
-	readResultOptions,
-} from '../actions/shared';
-import {
-	callbackPlaceholder,
-	isWaitingForCallback,
-	pauseForCallbacks,
-	resumeUrlFor,
-} from '../tasks/callbackWait';
-import { taskToItems, type ResultOptions } from '../tasks/items';
-import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from '../tasks/task';
-import { waitForTask } from '../tasks/wait';
-import { limiterOf } from './concurrency';
-import { errorItem } from './errors';
-import { idempotencyKey } from './idempotency';
-import { imagesMadeNote, type ImagesPlan } from './imageCount';
-import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from './validateOnly';
-import { referenceIdentity, referenceUrls, type PreparedReference } from './references';
-import type { CreateBody } from './validate';
-
 /**
- * What Generate and Decompose Layers share once a request is checked: uploading binary images, creating the
- * task once per Idempotency-Key, and the wait mode (wait, callback, don't wait).
+ * Creating a task from a checked request: Validate Only, uploading binary images, creating the task once per
+ * Idempotency-Key (Exactly N: one task per image), and the wait mode (wait, callback, don't wait).
  */
+
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { DEFAULT_CONCURRENCY, limiterOf } from '../helpers/concurrency';
+import { errorItem } from '../helpers/errors';
+import { idempotencyKey } from '../helpers/idempotency';
+import { imagesMadeNote, type ImagesPlan } from '../helpers/imageCount';
+import { referenceIdentity, type PreparedReference } from '../helpers/references';
+import type { ResultOptions } from '../helpers/results';
+import type { CreateBody } from '../helpers/validate';
+import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from '../helpers/validateOnly';
+import { createTask, getTask } from '../transport';
+import { callbackPlaceholder, isWaitingForCallback, pauseForCallbacks } from './callbackWait';
+import { taskToItems } from './items';
+import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from './task';
+import { referenceUrls } from './uploads';
+import { waitForTask } from './wait';
 
 /** How many earlier tasks of the same key that failed server-side a re-run steps over (see submit). */
 const MAX_FAILED_REPLAYS = 5;
@@ -43,40 +34,6 @@ export interface CreatePlan {
 	/** How results come out; none with Don't Wait. */
 	results?: ResultOptions;
 	maxWaitMs: number;
-}
-
-/**
- * How the task will be waited for and delivered, read and checked in prepare like everything else, before any
- * item has paid for a task.
- */
-export function readDelivery(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	waitMode: string,
-	requested: ResultOptions['requested'],
-): Pick<CreatePlan, 'results' | 'maxWaitMs'> {
-	const results =
-		waitMode === 'wait' || waitMode === 'callback'
-			? readResultOptions.call(this, itemIndex, requested)
-			: undefined;
-	return { results, maxWaitMs: results ? readMaxWaitMs.call(this, itemIndex) : 0 };
-}
-
-/** Whether the credential's API is a local one (not https), where internal callback addresses are allowed. */
-export async function isLocalApi(this: IExecuteFunctions): Promise<boolean> {
-	return !(await seedreamHosts.call(this)).baseUrl.toLowerCase().startsWith('https:');
-}
-
-/** Wait for the Callback: this item's resume URL, checked to be callable; undefined in other modes. */
-export function resumeUrlIfWaiting(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	waitMode: string,
-	localApi: boolean,
-): string | undefined {
-	return waitMode === 'callback' && !isToolCall(this)
-		? resumeUrlFor.call(this, itemIndex, { allowInternal: localApi })
-		: undefined;
 }
 
 /**
