@@ -46,7 +46,7 @@ export class SeedreamApi implements ICredentialType {
 
 	// A function rather than the generic `=Bearer {{$credentials.apiKey}}` header: n8n resolves the generic form as
 	// an expression on every request, under its default (vm) expression engine a round trip into the isolate, on
-	// the trigger's confirming read of every callback (issue 10, finding 5).
+	// the trigger's confirming read of every callback (bench/README.md, T1).
 	authenticate: IAuthenticate = async (credentials, requestOptions) => ({
 		...requestOptions,
 		headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.apiKey)}` },
@@ -62,11 +62,17 @@ export class SeedreamApi implements ICredentialType {
 		rules: [
 			{
 				type: 'responseCode',
-				properties: { value: 401, message: 'The API key was rejected (401): check that it is correct and active' },
+				properties: {
+					value: 401,
+					message: 'The API key was rejected (401): check that it is correct and active',
+				},
 			},
 			{
 				type: 'responseCode',
-				properties: { value: 402, message: 'The API key has no usable balance or was disabled (402)' },
+				properties: {
+					value: 402,
+					message: 'The API key has no usable balance or was disabled (402)',
+				},
 			},
 		],
 	};

@@ -8,7 +8,7 @@ import {
 import * as account from './actions/account';
 import * as image from './actions/image';
 import { router } from './actions/router';
-import { CURRENT_NODE_VERSION, NODE_VERSIONS } from './actions/shared';
+import { CURRENT_NODE_VERSION, NODE_VERSIONS } from '../shared/versions';
 import { resumeFromCallback, resumeWebhooks } from './tasks/callbackWait';
 import * as task from './actions/task';
 

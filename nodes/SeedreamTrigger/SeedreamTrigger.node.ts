@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IHookFunctions,
 	type INodeType,
@@ -8,19 +7,14 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import {
-	CURRENT_NODE_VERSION,
-	DOWNLOAD_OPTION_NAMES,
-	NODE_VERSIONS,
-	outputProperty,
-	readDownloadOptions,
-	resultOptions,
-	withVersionedDefault,
-	type ParameterReader,
-} from '../Seedream/actions/shared';
-import { Validator } from '../Seedream/helpers/validate';
+import { operationError } from '../Seedream/helpers/errors';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import type { OutputShape } from '../Seedream/tasks/items';
+import type { OutputShape } from '../Seedream/helpers/results';
+import { Validator } from '../Seedream/helpers/validate';
+import { resultsMax } from '../Seedream/models';
+import { readDownloadOptions, type ParameterReader } from '../shared/parameters';
+import { downloadOptions, optionsCollection, versionedOutputProperty } from '../shared/properties';
+import { CURRENT_NODE_VERSION, NODE_VERSIONS } from '../shared/versions';
 import { receiveCallback } from './callbackReceiver';
 
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
@@ -87,30 +81,19 @@ export class SeedreamTrigger implements INodeType {
 				description:
 					'Which task endings start the workflow. A failed or cancelled task comes out as Generate reports one under Continue On Fail: error, taskId, status, errorCode.',
 			},
-			// Version 1 output URLs; from 1.1 Generate's shape, binary by default (see shared.ts).
-			...withVersionedDefault(outputProperty('binaryPerImage'), {
-				v1: 'urls',
-				current: 'binaryPerImage',
-			}),
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Confirm With the API',
-						name: 'verify',
-						type: 'boolean',
-						default: true,
-						description:
-							"Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than 15 results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.",
-					},
-					// Shared with Generate, so the two output the same way.
-					...resultOptions.filter((option) => DOWNLOAD_OPTION_NAMES.includes(option.name)),
-				],
-			},
+			// Version 1 output URLs; from 1.1 Generate's shape, binary by default (nodes/shared/versions.ts).
+			...versionedOutputProperty(),
+			optionsCollection([
+				{
+					displayName: 'Confirm With the API',
+					name: 'verify',
+					type: 'boolean',
+					default: true,
+					description: `Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than ${resultsMax(undefined)} results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.`,
+				},
+				// Shared with Generate, so the two output the same way.
+				...downloadOptions,
+			]),
 		],
 	};
 
@@ -126,7 +109,7 @@ export class SeedreamTrigger implements INodeType {
 				if (
 					token === '' ? !generated : token.length < TOKEN_MIN_LENGTH || !TOKEN_PATTERN.test(token)
 				) {
-					throw new NodeOperationError(
+					throw operationError(
 						this.getNode(),
 						`URL Token: set at least ${TOKEN_MIN_LENGTH} random letters, digits, - or _ (or leave it empty to use the node's generated ID)`,
 					);

@@ -1,13 +1,3 @@
-import type {
-	IDataObject,
-	INodeExecutionData,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
-import { confirmCallback, isCallbackShaped, settledTask } from '../Seedream/tasks/confirm';
-import { taskErrorItem, taskFailedError } from '../Seedream/tasks/errors';
-import { taskToItems, type OutputShape } from '../Seedream/tasks/items';
-
 /**
  * A callback (docs/evolink-api.md §4) -> at most one workflow start per task and status.
  *
@@ -16,6 +6,17 @@ import { taskToItems, type OutputShape } from '../Seedream/tasks/items';
  * answer goes out once the task is confirmed, before any slow work (downloads); repeats are dropped by task ID
  * and status. A callback that could not be confirmed is answered so that EvoLink sends it again.
  */
+
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { confirmCallback, isCallbackShaped, settledTask } from '../Seedream/tasks/confirm';
+import { taskErrorItem, taskFailedError } from '../Seedream/tasks/errors';
+import type { OutputShape } from '../Seedream/helpers/results';
+import { taskToItems } from '../Seedream/tasks/items';
 
 /** Task IDs and statuses remembered per trigger node, in its workflow static data (oldest dropped first). */
 export const SEEN_CALLBACKS_MAX = 500;

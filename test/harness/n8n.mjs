@@ -9,7 +9,7 @@ import { join } from 'node:path';
 // G6: InstanceSettings writes <N8N_USER_FOLDER>/.n8n/config (a generated encryption key) on first use; it must
 // never land in $HOME. One folder per module registry, because the container keeps the path it read first.
 export const userFolder = mkdtempSync(join(tmpdir(), 'seedream-harness-'));
-export const storagePath = join(userFolder, '.n8n', 'storage');
+const storagePath = join(userFolder, '.n8n', 'storage');
 
 process.env.N8N_USER_FOLDER = userFolder;
 process.env.N8N_BINARY_DATA_STORAGE_PATH = storagePath;

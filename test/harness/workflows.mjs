@@ -8,7 +8,7 @@ import { packageDir } from './paths.mjs';
 const { name: packageName } = JSON.parse(readFileSync(resolve(packageDir, 'package.json'), 'utf8'));
 
 /** The name n8n gives a new Manual Trigger node. */
-export const MANUAL_TRIGGER_NAME = 'When clicking ‘Execute workflow’';
+const MANUAL_TRIGGER_NAME = 'When clicking ‘Execute workflow’';
 
 /** Credential reference as an export carries it; the harness ignores the id and supplies data by type. */
 export const SEEDREAM_CREDENTIAL_REFERENCE = {

@@ -123,11 +123,10 @@ describe('retry schedule', () => {
 		).toBeUndefined();
 	});
 
-	test('4xx other than 429, and 501, are final; policy none never retries', () => {
+	test('4xx other than 429, and 501, are final', () => {
 		expect(waits('read', [status(400)])).toEqual([undefined]);
 		expect(waits('read', [status(404)])).toEqual([undefined]);
 		expect(waits('read', [status(501)])).toEqual([undefined]);
-		expect(waits('none', [status(429)])).toEqual([undefined]);
 	});
 });
 

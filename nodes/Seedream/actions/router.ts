@@ -1,18 +1,3 @@
-import {
-	NodeApiError,
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
-import { mapWithConcurrency } from '../helpers/concurrency';
-import { errorItem } from '../helpers/errors';
-import { withCreatedTasks } from '../tasks/errors';
-import * as account from './account';
-import * as image from './image';
-import { readConcurrency } from './shared';
-import * as task from './task';
-
 /**
  * The item loop and the error policy, in one place.
  *
@@ -21,6 +6,15 @@ import * as task from './task';
  * every item carries `pairedItem`, and with continueOnFail a failed item becomes an error item (with the
  * task ID when there is one) while the others keep their results.
  */
+
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { asNodeError, errorItem, operationError } from '../helpers/errors';
+import { withCreatedTasks } from '../tasks/errors';
+import * as account from './account';
+import * as image from './image';
+import { readConcurrency } from '../../shared/parameters';
+import * as task from './task';
 
 interface Operation {
 	prepare?: (this: IExecuteFunctions, itemIndex: number) => Promise<unknown>;
@@ -45,7 +39,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operationName = this.getNodeParameter('operation', 0) as string;
 	const operation = operations[resource]?.[operationName];
 	if (!operation) {
-		throw new NodeOperationError(
+		throw operationError(
 			this.getNode(),
 			`The operation "${operationName}" of "${resource}" is not supported`,
 		);
@@ -98,7 +92,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	if (fatal) {
-		const nodeError = asNodeError(this, fatal.error, fatal.itemIndex);
+		const nodeError = asNodeError(this.getNode(), fatal.error, fatal.itemIndex);
 		// Tasks other items created are paid for: the error lists them, so none is lost.
 		throw withCreatedTasks(nodeError, createdTasks(outputs, errors, fatal.itemIndex));
 	}
@@ -123,12 +117,4 @@ function createdTasks(
 		}
 	});
 	return created;
-}
-
-function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number) {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		error.context.itemIndex ??= itemIndex;
-		return error;
-	}
-	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }

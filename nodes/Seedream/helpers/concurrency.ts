@@ -1,3 +1,6 @@
+/** Items at once, unless the node's Concurrency option says otherwise. */
+export const DEFAULT_CONCURRENCY = 5;
+
 /**
  * Runs `work` over `inputs` with at most `limit` running at once; results keep the inputs' order.
  * Once `shouldStop()` turns true no new work starts (the running ones finish), and the skipped

@@ -1,3 +1,10 @@
+/**
+ * Errors whose message stays ours. n8n's error classes swap any message that merely contains a Node error
+ * code (ECONNREFUSED, EPERM, ...) for a generic sentence, which would drop the task ID and the API's code
+ * from, say, a task that failed because the service could not fetch a reference. `context` carries the
+ * facts an error item keeps (task ID, codes, request ID): see the router.
+ */
+
 import {
 	NodeApiError,
 	NodeOperationError,
@@ -6,13 +13,6 @@ import {
 	type INodeExecutionData,
 	type JsonObject,
 } from 'n8n-workflow';
-
-/**
- * Errors whose message stays ours. n8n's error classes swap any message that merely contains a Node error
- * code (ECONNREFUSED, EPERM, ...) for a generic sentence, which would drop the task ID and the API's code
- * from, say, a task that failed because the service could not fetch a reference. `context` carries the
- * facts an error item keeps (task ID, codes, request ID): see the router.
- */
 
 interface ErrorOptions {
 	itemIndex?: number;
@@ -81,4 +81,17 @@ export function errorItem(error: unknown, itemIndex: number): INodeExecutionData
 		if (context?.[field] !== undefined) json[field] = context[field];
 	}
 	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** Any error as n8n's, naming the item it failed on (the router's last word on an item). */
+export function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex ??= itemIndex;
+		return error;
+	}
+	return new NodeOperationError(node, error as Error, { itemIndex });
 }

@@ -54,7 +54,10 @@ const NUMBER = `(?:\\d{1,2}|one|a single|${NUMBER_WORDS.join('|')}|a (?:pair|cou
  */
 export function promptAsksForCount(prompt: string): boolean {
 	const text = prompt.toLowerCase();
-	const numbered = new RegExp(`\\b${NUMBER}\\s+(?:[\\p{L}-]+\\s+){0,3}?(?:${PICTURE_NOUNS})\\b`, 'u');
+	const numbered = new RegExp(
+		`\\b${NUMBER}\\s+(?:[\\p{L}-]+\\s+){0,3}?(?:${PICTURE_NOUNS})\\b`,
+		'u',
+	);
 	if (numbered.test(text)) return true;
 	if (/\b(?:set|series|sequence|collection|batch|grid)\s+of\b/.test(text)) return true;
 	return /[0-9一二两三四五六七八九十]+\s*[张幅]/.test(prompt);
@@ -71,7 +74,11 @@ export function promptAskingFor(prompt: string, n: number): string {
  * What an output says when fewer images came than Max Images, or undefined when all came. Outside `exactly`
  * the count is the service's reading of the prompt, which the node can only ask for, never set.
  */
-export function imagesMadeNote(made: number, maxImages: number, mode: ImagesMode): string | undefined {
+export function imagesMadeNote(
+	made: number,
+	maxImages: number,
+	mode: ImagesMode,
+): string | undefined {
 	if (made >= maxImages) return undefined;
 	const why =
 		mode === 'exactly'

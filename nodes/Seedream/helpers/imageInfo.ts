@@ -41,9 +41,13 @@ export function imageInfo(bytes: Buffer): ImageInfo | undefined {
 	if (!format) return undefined;
 	const size = readDimensions(bytes, format);
 	const alpha = hasAlpha(bytes, format);
-	return { format, mimeType: MIME_TYPES[format], ...size, ...(alpha === undefined ? {} : { alpha }) };
+	return {
+		format,
+		mimeType: MIME_TYPES[format],
+		...size,
+		...(alpha === undefined ? {} : { alpha }),
+	};
 }
-
 
 function startsWith(bytes: Buffer, signature: number[], offset = 0): boolean {
 	return signature.every((byte, i) => bytes[offset + i] === byte);

@@ -18,14 +18,3 @@ export const CLIENT_TASK_ERROR_CODES = [
 	'image_dimension_mismatch',
 	'request_cancelled',
 ];
-/** Server-side task error codes: a new task later may succeed. Codes in neither list count as these. */
-export const SERVER_TASK_ERROR_CODES = [
-	'generation_failed_no_content',
-	'service_error',
-	'generation_timeout',
-	'resource_exhausted',
-	'quota_exceeded',
-	'service_unavailable',
-	'resource_not_found',
-	'unknown_error',
-];

@@ -1,23 +1,19 @@
+/**
+ * Reference images: each entry is a URL the service fetches, or the name of a binary field of the input item,
+ * which is checked here (and uploaded to EvoLink Files by tasks/uploads.ts) so its file URL can go in `image_urls`.
+ */
+
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { uploadFile } from '../transport';
 import { sha256 } from './idempotency';
 import { FILE_EXTENSIONS, imageInfo } from './imageInfo';
 import type { ModelRules } from '../models';
 import type { Validator } from './validate';
-
-/**
- * Reference images: each entry is a URL the service fetches, or the name of a binary field of the input item,
- * which is checked here and uploaded to EvoLink Files so its file URL can go in `image_urls`.
- */
 
 export interface ReferenceEntry {
 	source?: 'url' | 'binary';
 	url?: string;
 	binaryPropertyName?: string;
 }
-
-/** Read size of a streamed upload: small enough that 14 references of 5 items stay a few MB in flight. */
-const UPLOAD_CHUNK_BYTES = 256 * 1024;
 
 export type PreparedReference =
 	| { kind: 'url'; url: string }
@@ -79,34 +75,6 @@ export async function prepareReferences(
 		});
 	}
 	return prepared;
-}
-
-/** The `image_urls` of a request: URLs as given, binary entries uploaded, all uploads of the item in parallel. */
-export async function referenceUrls(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	references: PreparedReference[],
-): Promise<string[]> {
-	return await Promise.all(
-		references.map(async (reference) => {
-			if (reference.kind === 'url') return reference.url;
-			const { id } = this.helpers.assertBinaryData(itemIndex, reference.propertyName);
-			return await uploadFile.call(
-				this,
-				{
-					// From n8n's binary data store as a stream; inline (base64) data is in memory already.
-					open: async () =>
-						id
-							? await this.helpers.getBinaryStream(id, UPLOAD_CHUNK_BYTES)
-							: await this.helpers.getBinaryDataBuffer(itemIndex, reference.propertyName),
-					size: reference.size,
-					mimeType: reference.mimeType,
-					fileName: reference.fileName,
-				},
-				itemIndex,
-			);
-		}),
-	);
 }
 
 /** What a reference contributes to the Idempotency-Key: its URL, or its content (upload URLs change per run). */

@@ -1,13 +1,14 @@
-import type { IDataObject, INode } from 'n8n-workflow';
-import { operationError } from './errors';
-import type { ImageInfo } from './imageInfo';
-import { CALLBACK_URL_MAX_LENGTH, TASK_ID_PREFIX } from './limits';
-import { modelsFor, UPLOAD_FORMATS, type FieldPlace, type ModelRules } from '../models';
-
 /**
  * Every create rule of the spec, checked before any request against the chosen model's table (../models):
  * each failure names the field (as the UI shows it and as the API calls it) and the allowed range.
  */
+
+import type { IDataObject, INode } from 'n8n-workflow';
+import { operationError } from './errors';
+import type { ImageInfo } from './imageInfo';
+import { CALLBACK_URL_MAX_LENGTH, TASK_ID_PREFIX } from './limits';
+import { isTaskId } from './taskShape';
+import { modelsFor, UPLOAD_FORMATS, type FieldPlace, type ModelRules } from '../models';
 
 export type SizeChoice =
 	| { mode: 'preset'; preset: string }
@@ -88,7 +89,11 @@ export class Validator {
 		if (rules.size) {
 			Object.assign(body, this.size(rules, input.size));
 		} else {
-			body.quality = this.quality(rules, input.quality ?? rules.quality.default, 'Quality (quality)');
+			body.quality = this.quality(
+				rules,
+				input.quality ?? rules.quality.default,
+				'Quality (quality)',
+			);
 		}
 		body.prompt_priority = this.promptPriority(rules, input.promptPriority);
 		this.referenceCount(rules, input.referenceCount, body.n);
@@ -110,7 +115,10 @@ export class Validator {
 		// Characters as code points (the schema's maxLength), so an emoji counts once.
 		const length = [...prompt].length;
 		if (max !== undefined && length > max) {
-			this.fail('Prompt (prompt)', `must be at most ${grouped(max)} characters; it has ${grouped(length)}`);
+			this.fail(
+				'Prompt (prompt)',
+				`must be at most ${grouped(max)} characters; it has ${grouped(length)}`,
+			);
 		}
 		return prompt;
 	}
@@ -185,7 +193,10 @@ export class Validator {
 			}
 			const pixels = width * height;
 			if (pixels < min || pixels > max) {
-				this.fail('Width x Height (size)', `must be ${range}; ${width}x${height} is ${grouped(pixels)}`);
+				this.fail(
+					'Width x Height (size)',
+					`must be ${range}; ${width}x${height} is ${grouped(pixels)}`,
+				);
 			}
 			const aspect = width / height;
 			if (aspect < sizes.aspect.min || aspect > sizes.aspect.max) {
@@ -285,12 +296,7 @@ export class Validator {
 
 	/** `field`: how the UI names this image, e.g. "Reference Image 2 URL (image_urls)". */
 	referenceUrl(url: string, field: string): string {
-		let parsed: URL | undefined;
-		try {
-			parsed = new URL(url.trim());
-		} catch {
-			parsed = undefined;
-		}
+		const parsed = parseUrl(url.trim());
 		if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
 			this.fail(field, `must be an http(s) URL the service can fetch; got "${url.slice(0, 200)}"`);
 		}
@@ -320,8 +326,7 @@ export class Validator {
 		const { width, height } = info;
 		if (width !== undefined && height !== undefined) {
 			const tooSmall =
-				limits.minSideExclusive !== undefined &&
-				Math.min(width, height) <= limits.minSideExclusive;
+				limits.minSideExclusive !== undefined && Math.min(width, height) <= limits.minSideExclusive;
 			const tooBig = limits.maxSide !== undefined && Math.max(width, height) > limits.maxSide;
 			if (tooSmall || tooBig) {
 				const bounds = [
@@ -370,12 +375,7 @@ export class Validator {
 				`must be at most ${grouped(CALLBACK_URL_MAX_LENGTH)} characters; it has ${grouped(url.length)}`,
 			);
 		}
-		let parsed: URL | undefined;
-		try {
-			parsed = new URL(url);
-		} catch {
-			parsed = undefined;
-		}
+		const parsed = parseUrl(url);
 		if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
 			this.fail(field, 'must be a valid https:// URL');
 		}
@@ -418,13 +418,22 @@ export class Validator {
 
 	taskId(taskId: unknown): string {
 		const id = typeof taskId === 'string' ? taskId.trim() : '';
-		if (!id.startsWith(TASK_ID_PREFIX) || !/^[A-Za-z0-9._-]+$/.test(id)) {
+		if (!isTaskId(id)) {
 			this.fail(
 				'Task ID',
 				`must be an EvoLink task ID starting with "${TASK_ID_PREFIX}"; got "${String(taskId).slice(0, 100)}"`,
 			);
 		}
 		return id;
+	}
+}
+
+/** The URL, or undefined when the text is not one. */
+export function parseUrl(url: string): URL | undefined {
+	try {
+		return new URL(url);
+	} catch {
+		return undefined;
 	}
 }
 
@@ -467,7 +476,6 @@ function put(body: IDataObject, place: FieldPlace, field: string, value: unknown
 	body.model_params = nested;
 }
 
-/** A W x H of this many pixels, for messages: square or 16:9 when whole, else about square. */
 /** Numbers in messages as the descriptions write them: 921,600, not 921600. */
 function grouped(value: number): string {
 	return value.toLocaleString('en-US');

@@ -1,12 +1,12 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { creditsToReserve, roundCredits } from '../models/prices';
-import type { PreparedReference } from './references';
-
 /**
  * Generate's Validate Only: what a run would send and reserve, with nothing uploaded or sent. Every check of a
  * real run has passed by the time this is built (the router's prepare step), so the item also says the
  * request is valid as far as the node can tell before sending.
  */
+
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { creditsToReserve, roundCredits } from '../models/prices';
+import type { PreparedReference } from './references';
 
 /** What stands in the body for what is only known once sent. */
 export const UPLOAD_PLACEHOLDER = (field: string) =>

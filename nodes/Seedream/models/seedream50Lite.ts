@@ -15,7 +15,8 @@ const PIXELS_3K: Record<string, readonly [number, number]> = {
 export const seedream50Lite: ModelRules = {
 	id: 'doubao-seedream-5.0-lite',
 	name: 'Seedream 5.0 Lite',
-	summary: 'Quality 2K/3K/4K, PNG or JPEG output, optional web search; prompt priority standard only',
+	summary:
+		'Quality 2K/3K/4K, PNG or JPEG output, optional web search; prompt priority standard only',
 	operation: 'generate',
 	results: 'images',
 	prompt: { required: true, maxCharacters: 2000, limit: '2000 characters' },

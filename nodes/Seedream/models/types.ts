@@ -8,7 +8,9 @@
 export type FieldPlace = 'top' | 'model_params';
 
 /** Ratio -> quality tier -> [width, height], for the ratios written out; the inverse ratios are transposes. */
-export type PixelTable = Readonly<Record<string, Readonly<Record<string, readonly [number, number]>>>>;
+export type PixelTable = Readonly<
+	Record<string, Readonly<Record<string, readonly [number, number]>>>
+>;
 
 export interface ModelRules {
 	/** The API's `model` value. */

@@ -1,21 +1,3 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type IWebhookDescription,
-	type IWebhookFunctions,
-	type IWebhookResponseData,
-} from 'n8n-workflow';
-import { getTask } from '../transport';
-import { mapWithConcurrency } from '../helpers/concurrency';
-import { taskToItems, type ResultOptions } from './items';
-import { taskErrorItem } from './errors';
-import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
-import type { SeedreamTask } from './task';
-import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
-import { isInternalHost } from '../helpers/validate';
-
 /**
  * Generate's "Wait for the Callback" mode: the task's `callback_url` is this execution's resume URL, the
  * execution pauses (no polling, no worker held), and the callback resumes it.
@@ -30,6 +12,25 @@ import { isInternalHost } from '../helpers/validate';
  * waiting node's input), re-reads the tasks from the API and swaps each placeholder for the task's items.
  * An execution resumes once; tasks still running then are finished by polling.
  */
+
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type IWebhookDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import { getTask } from '../transport';
+import { DEFAULT_CONCURRENCY, mapWithConcurrency } from '../helpers/concurrency';
+import { operationError } from '../helpers/errors';
+import type { ResultOptions } from '../helpers/results';
+import { taskToItems } from './items';
+import { taskErrorItem } from './errors';
+import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
+import type { SeedreamTask } from './task';
+import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
+import { isInternalHost, parseUrl } from '../helpers/validate';
 
 /** The field that marks a placeholder and keeps what the resume needs to output its task. */
 export const CALLBACK_WAIT_FIELD = 'callbackWait';
@@ -68,12 +69,7 @@ export function resumeUrlFor(
 	options: { allowInternal: boolean },
 ): string {
 	const url = String(this.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex) ?? '');
-	let parsed: URL | undefined;
-	try {
-		parsed = new URL(url);
-	} catch {
-		parsed = undefined;
-	}
+	const parsed = parseUrl(url);
 	// Only the origin may appear in a message: the query carries the execution's resume signature.
 	const where = parsed ? parsed.origin : 'not a URL';
 	const unreachable =
@@ -81,7 +77,7 @@ export function resumeUrlFor(
 		url.length > CALLBACK_URL_MAX_LENGTH ||
 		(!options.allowInternal && (parsed.protocol !== 'https:' || isInternalHost(parsed.hostname)));
 	if (unreachable) {
-		throw new NodeOperationError(
+		throw operationError(
 			this.getNode(),
 			`EvoLink cannot reach this n8n to report back: its resume URL starts with ${where}, not a public https address`,
 			{
@@ -179,7 +175,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 	// Answer at once (the API waits 10 s at most), then finish the tasks and build the output.
 	response.status(200).end();
-	const output = await mapWithConcurrency(items, 5, async (item) => {
+	const output = await mapWithConcurrency(items, DEFAULT_CONCURRENCY, async (item) => {
 		const wait = callbackWaitOf(item);
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;

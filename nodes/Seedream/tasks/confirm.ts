@@ -1,11 +1,3 @@
-import type { IWebhookFunctions } from 'n8n-workflow';
-import { TASK_ID_PREFIX, TERMINAL_STATUSES } from '../helpers/limits';
-import { resultsMax } from '../models';
-import { isInternalHost } from '../helpers/validate';
-import { getTask } from '../transport';
-import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
-import { isTerminal, resultUrls, type SeedreamTask } from './task';
-
 /**
  * The one policy for a received callback (docs/evolink-api.md §4), used by the trigger and by the resume webhook
  * of Wait for the Callback.
@@ -16,6 +8,14 @@ import { isTerminal, resultUrls, type SeedreamTask } from './task';
  * unreachable, or the credential unable to read the task) is answered 503 and logged, never 200-and-dropped. A
  * task the API does not know, or reports as not (yet) ended, is refused and starts nothing.
  */
+
+import type { IWebhookFunctions } from 'n8n-workflow';
+import { isTaskId, isTaskShaped } from '../helpers/taskShape';
+import { resultsMax } from '../models';
+import { isInternalHost, parseUrl } from '../helpers/validate';
+import { getTask } from '../transport';
+import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
+import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
 /** The answer that makes EvoLink retry its callback. */
 export const CALLBACK_RETRY_STATUS = 503;
@@ -32,17 +32,7 @@ export type CallbackVerdict =
 
 /** A body that can be a callback at all: a task ID of the API's form and a terminal status. */
 export function isCallbackShaped(body: unknown): body is SeedreamTask {
-	const task = body as Partial<SeedreamTask> | undefined;
-	return (
-		!!task &&
-		typeof task === 'object' &&
-		typeof task.id === 'string' &&
-		task.id.length <= 200 &&
-		task.id.startsWith(TASK_ID_PREFIX) &&
-		/^[A-Za-z0-9._-]+$/.test(task.id) &&
-		typeof task.status === 'string' &&
-		(TERMINAL_STATUSES as readonly string[]).includes(task.status)
-	);
+	return isTaskShaped(body) && body.id.length <= 200 && isTaskId(body.id) && isTerminal(body);
 }
 
 /**
@@ -88,12 +78,7 @@ function checkUnconfirmed(task: SeedreamTask): CallbackVerdict {
 		return refuse(400, `A task holds at most ${max} results; this callback has ${count}`);
 	}
 	for (const url of resultUrls(task)) {
-		let parsed: URL | undefined;
-		try {
-			parsed = new URL(url);
-		} catch {
-			parsed = undefined;
-		}
+		const parsed = parseUrl(url);
 		if (
 			!parsed ||
 			!['http:', 'https:'].includes(parsed.protocol) ||

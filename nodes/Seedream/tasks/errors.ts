@@ -1,8 +1,8 @@
+/** Errors of a task that exists: each names the task, so the user can pick it up with Task > Get. */
+
 import type { INode, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { errorItem, operationError } from '../helpers/errors';
 import { isRetryableTaskError, type SeedreamTask } from './task';
-
-/** Errors of a task that exists: each names the task, so the user can pick it up with Task > Get. */
 
 /** A failed or cancelled task as an error: the task ID, the API's code and message, and whether a new task may help. */
 export function taskFailedError(

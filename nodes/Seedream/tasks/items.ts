@@ -1,25 +1,3 @@
-import type {
-	IBinaryData,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	IWebhookFunctions,
-} from 'n8n-workflow';
-import { downloadFile } from '../transport';
-import { mapWithConcurrency } from '../helpers/concurrency';
-import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
-import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
-import {
-	isTerminal,
-	resultsExpireAt,
-	taskCredits,
-	taskImages,
-	taskSummary,
-	type SeedreamTask,
-	type TaskLayer,
-} from './task';
-import { namingTask, notAnImageError, taskFailedError } from './errors';
-
 /**
  * A task -> output items, the same for every node that ends with a task (Generate, Task > Get, the trigger).
  *
@@ -33,24 +11,36 @@ import { namingTask, notAnImageError, taskFailedError } from './errors';
  * `boundingBox`: per image the same shapes, one item per layer or all layers on one item.
  */
 
-export const OUTPUT_SHAPES = ['binaryPerImage', 'binaryPerTask', 'urls', 'compact'] as const;
-export type OutputShape = (typeof OUTPUT_SHAPES)[number];
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+import { downloadFile } from '../transport';
+import { mapWithConcurrency } from '../helpers/concurrency';
+import { imagesMadeNote, type ImagesMode } from '../helpers/imageCount';
+import { FILE_EXTENSIONS, imageInfo } from '../helpers/imageInfo';
+import {
+	DEFAULT_BINARY_PROPERTY,
+	DEFAULT_MAX_DOWNLOAD_MB,
+	TASK_BINARY_PREFIX,
+	type ResultOptions,
+} from '../helpers/results';
+import {
+	isTerminal,
+	resultsExpireAt,
+	taskCredits,
+	taskImages,
+	taskSummary,
+	type SeedreamTask,
+	type TaskLayer,
+} from './task';
+import { namingTask, notAnImageError, taskFailedError } from './errors';
 
-export const DEFAULT_BINARY_PROPERTY = 'data';
-export const TASK_BINARY_PREFIX = 'image_';
-export const DEFAULT_MAX_DOWNLOAD_MB = 50;
 /** Downloads of one task at once: enough to overlap latency; each streams, so memory stays flat. */
 const DOWNLOAD_CONCURRENCY = 4;
-
-export interface ResultOptions {
-	output: OutputShape;
-	binaryPropertyName?: string;
-	maxDownloadBytes?: number;
-	/** What was asked for, echoed in the JSON when known (Generate knows; a task read back does not). */
-	requested?: { size?: string; quality?: string; n?: number };
-	/** Facts Generate adds to every item of the task (how its images were asked for: helpers/imageCount.ts). */
-	annotations?: IDataObject;
-}
 
 export type ResultContext = IExecuteFunctions | IWebhookFunctions;
 
@@ -67,7 +57,9 @@ export async function taskToItems(
 	const urls = images.map((image) => image.url);
 	const layerOf = (imageIndex: number): IDataObject => layerFields(images[imageIndex].layer);
 	if (task.status !== 'completed' || urls.length === 0) {
-		return [{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem }];
+		return [
+			{ json: { ...taskSummary(task), imageUrls: urls, ...options.annotations }, pairedItem },
+		];
 	}
 
 	const common: IDataObject = {

@@ -1,5 +1,3 @@
-import { estimatedSeconds, type SeedreamTask } from './task';
-
 /**
  * When to read a task next, guided by what the task says of itself: little polling while the end is far,
  * close watching around the predicted end. Pure (times are passed in), so it is tested on a virtual clock.
@@ -9,6 +7,8 @@ import { estimatedSeconds, type SeedreamTask } from './task';
  * remaining time is waited, so the gap shrinks fast without overshooting. Around the predicted end, polls come every
  * POLL_MIN_MS; past it, the interval grows back to POLL_MAX_OVERDUE_MS so a late task is not hammered.
  */
+
+import { estimatedSeconds, type SeedreamTask } from './task';
 
 export const POLL_MIN_MS = 100;
 export const POLL_MAX_OVERDUE_MS = 2000;

@@ -5,21 +5,9 @@ import {
 	TERMINAL_STATUSES,
 } from '../helpers/limits';
 import { modelRules } from '../models';
+import type { SeedreamTask } from '../helpers/taskShape';
 
-/** A task as `POST /v1/images/generations` and `GET /v1/tasks/{id}` return it (docs/evolink-api.md §2 and §3). */
-export interface SeedreamTask extends IDataObject {
-	id: string;
-	status: string;
-	model?: string;
-	progress?: number;
-	created?: number;
-	results?: Array<string | { url?: string }>;
-	/** A layer task's images (docs/evolink-seedream-5.md §4): an array, or one object (unverified form). */
-	result_data?: IDataObject | IDataObject[];
-	task_info?: { can_cancel?: boolean; estimated_time?: number };
-	usage?: IDataObject;
-	error?: { code?: string | number; message?: string; type?: string; suggestion?: string };
-}
+export type { SeedreamTask };
 
 export function isTerminal(task: SeedreamTask): boolean {
 	return (TERMINAL_STATUSES as readonly string[]).includes(task.status);
@@ -44,7 +32,11 @@ export interface TaskLayer {
 export function taskImages(task: SeedreamTask): TaskImage[] {
 	const urls = listedResultUrls(task);
 	const data = task.result_data;
-	const entries = Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : undefined;
+	const entries = Array.isArray(data)
+		? data
+		: data && typeof data === 'object'
+			? [data]
+			: undefined;
 	if (!entries) {
 		if (modelRules(task.model)?.results !== 'layers') return urls.map((url) => ({ url }));
 		// docs/evolink-seedream-5.md §7: without result_data, `results` in order, z_index = position.

@@ -1,14 +1,14 @@
-import type { IAllExecuteFunctions } from 'n8n-workflow';
-import { getTask, pause } from '../transport';
-import { emptyResultsError, namingTask, timeoutError } from './errors';
-import { EndPredictor } from './predictor';
-import { isTerminal, resultUrls, type SeedreamTask } from './task';
-
 /**
  * Waits for a task to end by polling `GET /v1/tasks/{id}` when the predictor (predictor.ts) says, until it
  * ends with its results or the deadline passes. Every path that meets a finished task goes through here, so
  * a `completed` task whose `results` are still empty gets the same grace everywhere.
  */
+
+import type { IAllExecuteFunctions } from 'n8n-workflow';
+import { getTask, pause } from '../transport';
+import { emptyResultsError, namingTask, timeoutError } from './errors';
+import { EndPredictor } from './predictor';
+import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
 /** docs/evolink-api.md §3: a completed task's `results` can be empty for a few seconds on gateways of this family. */
 export const EMPTY_RESULTS_GRACE_MS = 15_000;
@@ -24,8 +24,6 @@ export interface WaitOptions {
 
 export interface WaitResult {
 	task: SeedreamTask;
-	/** How many times the task was read while waiting. */
-	polls: number;
 }
 
 export async function waitForTask(
@@ -37,14 +35,13 @@ export async function waitForTask(
 	const deadline = Date.now() + maxWaitMs;
 	const predictor = new EndPredictor(options.submittedAt);
 	let task = initial;
-	let polls = 0;
 	let completedEmptySince: number | undefined;
 	predictor.observe(task, Date.now());
 
 	for (;;) {
 		const now = Date.now();
 		if (isTerminal(task)) {
-			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task, polls };
+			if (task.status !== 'completed' || resultUrls(task).length > 0) return { task };
 			completedEmptySince ??= now;
 			if (now - completedEmptySince >= EMPTY_RESULTS_GRACE_MS) {
 				throw emptyResultsError(this.getNode(), task, itemIndex);
@@ -56,7 +53,6 @@ export async function waitForTask(
 			completedEmptySince !== undefined ? EMPTY_RESULTS_POLL_MS : predictor.nextDelay(now);
 		await pause(this, Math.min(delay, deadline - now), itemIndex, task.id);
 		task = await readWhileWaiting(this, task.id, itemIndex);
-		polls++;
 		predictor.observe(task, Date.now());
 	}
 }

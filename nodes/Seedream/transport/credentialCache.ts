@@ -1,12 +1,10 @@
-import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
-
 /**
  * The decrypted credential, kept in this process's memory for a short while, for callers that read the API once
  * per incoming request (the trigger's and the resume webhook's confirming read of each callback).
  *
  * Why: in a webhook context n8n 2.x loads a credential "runless", and its credentials helper builds a throwaway
  * workflow and an expression isolate (~37 ms of n8n's one main thread under the default `vm` engine) on every
- * `getCredentials`, whether or not the credential holds an expression (issue 10, finding 5; bench/README.md, T1).
+ * `getCredentials`, whether or not the credential holds an expression (bench/README.md, T1).
  * At 20 callbacks a second that alone is most of a core.
  *
  * What keeps it safe: the entry is keyed by the credential's ID, lives in a module variable of this process only
@@ -17,6 +15,8 @@ import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-w
  * (`fresh`) and sends again if it changed, so an edited credential costs one callback one extra read. A credential
  * deleted in n8n can still confirm callbacks for up to that minute.
  */
+
+import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 export const CREDENTIAL_CACHE_TTL_MS = 60_000;
 /** Credentials held at most (one per credential ID in use by a trigger: a handful in practice). */

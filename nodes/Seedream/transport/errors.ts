@@ -1,7 +1,7 @@
+/** Error mapping: an HTTP answer or a failed connection -> an error users can act on, never carrying the key. */
+
 import type { IDataObject, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { apiError as newApiError, operationError } from '../helpers/errors';
-
-/** Error mapping: an HTTP answer or a failed connection -> an error users can act on, never carrying the key. */
 
 const STATUS_HINTS: Record<number, string> = {
 	400: 'The request was refused as invalid.',

@@ -1,6 +1,7 @@
+/** Files: references uploaded to EvoLink Files, results and files downloaded from their content host. */
+
 import {
 	randomString,
-	type BinaryHelperFunctions,
 	type IAllExecuteFunctions,
 	type IDataObject,
 	type IN8nHttpFullResponse,
@@ -8,9 +9,8 @@ import {
 } from 'n8n-workflow';
 import { apiError } from '../helpers/errors';
 import { downloadError, mb, tooLargeError } from './errors';
-import { apiRequest, cancelSignal, sendWithRetries } from './requests';
-
-/** Files: references uploaded to EvoLink Files, results and files downloaded from their content host. */
+import { cancelSignal } from './pause';
+import { apiRequest, sendWithRetries, type ByteStream } from './requests';
 
 /** The bytes of one upload. `open` is called once per attempt, since a retry needs a fresh stream. */
 export interface UploadSource {
@@ -105,9 +105,6 @@ async function multipartStream(
 	}
 	return streamClass.from(parts(), { objectMode: false });
 }
-
-/** A readable stream, typed without importing Node's `stream` (n8n's lint allows no Node imports). */
-export type ByteStream = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStream']>>;
 
 export interface Download {
 	stream: ByteStream;

@@ -1,16 +1,17 @@
-import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
-import type { SeedreamTask } from '../tasks/task';
-import { malformedError } from './errors';
-import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
-
 /**
  * The only code that talks HTTP to EvoLink, usable from any n8n context (execute, webhook, trigger...):
  * requests.ts (the API with the credential, retries), files.ts (uploads, downloads), errors.ts (answers ->
  * errors), retries.ts (when to send again), and here the task endpoints.
  */
 
+import type { IAllExecuteFunctions, IDataObject } from 'n8n-workflow';
+import { isTaskShaped, type SeedreamTask } from '../helpers/taskShape';
+import { malformedError } from './errors';
+import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
+
 export * from './requests';
 export * from './files';
+export * from './pause';
 export type { RetryPolicy } from './retries';
 
 /** `GET /v1/tasks/{id}` (docs/evolink-api.md §3). */
@@ -23,6 +24,7 @@ export async function getTask(
 	const task = await apiRequest.call(this, 'GET', `/v1/tasks/${encodeURIComponent(taskId)}`, {
 		...options,
 		itemIndex,
+		retry: 'read',
 		isComplete: isTaskShaped,
 	});
 	return asTask(this, task, itemIndex);
@@ -48,16 +50,6 @@ export async function createTask(
 		task: asTask(this, response.body, itemIndex),
 		replayed: String(response.headers['idempotency-replayed']).toLowerCase() === 'true',
 	};
-}
-
-function isTaskShaped(body: unknown): boolean {
-	const task = body as SeedreamTask | undefined;
-	return (
-		!!task &&
-		typeof task === 'object' &&
-		typeof task.id === 'string' &&
-		typeof task.status === 'string'
-	);
 }
 
 function asTask(context: IAllExecuteFunctions, body: unknown, itemIndex?: number): SeedreamTask {

@@ -1,18 +1,17 @@
+/** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
+
 import {
-	sleep,
+	type BinaryHelperFunctions,
 	type IAllExecuteFunctions,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IHttpRequestMethods,
 	type IN8nHttpFullResponse,
 } from 'n8n-workflow';
-import { operationError } from '../helpers/errors';
 import { cancelledError, networkError, redirectError, responseError } from './errors';
 import { RetrySchedule, type RetryPolicy } from './retries';
-import type { ByteStream } from './files';
+import { cancelSignal, pause } from './pause';
 import { credentialsOf } from './credentialCache';
-
-/** Requests to EvoLink's API and Files hosts, with the credential, retried where that is safe. */
 
 export const CREDENTIAL_TYPE = 'seedreamApi';
 
@@ -22,6 +21,9 @@ export interface SeedreamCredentials extends ICredentialDataDecryptedObject {
 	filesBaseUrl: string;
 }
 
+/** A readable stream, typed without importing Node's `stream` (n8n's lint allows no Node imports). */
+export type ByteStream = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStream']>>;
+
 export interface ApiRequestOptions {
 	host?: 'api' | 'files';
 	/**
@@ -29,9 +31,9 @@ export interface ApiRequestOptions {
 	 * body for each attempt (a stream can be sent only once).
 	 */
 	body?: IDataObject | Buffer | (() => Promise<Buffer | ByteStream>);
-	qs?: IDataObject;
 	headers?: IDataObject;
-	retry?: RetryPolicy;
+	/** Named by every caller: a create is never retried by default. */
+	retry: RetryPolicy;
 	itemIndex?: number;
 	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
 	isComplete?: (body: unknown) => boolean;
@@ -69,21 +71,15 @@ function trimSlashes(url: string): string {
 	return url.trim().replace(/\/+$/, '');
 }
 
-/** The execution's cancel signal, where the context has one (webhook and trigger contexts do not). */
-export function cancelSignal(context: IAllExecuteFunctions): AbortSignal | undefined {
-	return 'getExecutionCancelSignal' in context ? context.getExecutionCancelSignal() : undefined;
-}
-
 export async function apiRequestFull(
 	this: IAllExecuteFunctions,
 	method: IHttpRequestMethods,
 	endpoint: string,
-	options: ApiRequestOptions = {},
+	options: ApiRequestOptions,
 ): Promise<ApiResponse> {
-	const { host = 'api', body, qs, headers, itemIndex } = options;
-	const retry = options.retry ?? (method === 'GET' ? 'read' : 'none');
+	const { host = 'api', body, headers, itemIndex, retry } = options;
 	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
-	// credential a second time (measured: the main per-callback cost of the trigger, finding 5 of issue 10).
+	// credential a second time (measured: the main per-callback cost of the trigger; bench/README.md, T1).
 	const useCache = options.cachedCredential === true;
 	const held = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
 	let credentials = held.credentials;
@@ -115,7 +111,6 @@ export async function apiRequestFull(
 				url: target,
 				// n8n passes a stream body on to axios as it is; IHttpRequestOptions does not type it.
 				body: (typeof body === 'function' ? await body() : body) as IDataObject | Buffer,
-				qs,
 				headers,
 				json: true,
 				returnFullResponse: true,
@@ -171,16 +166,14 @@ export async function apiRequestFull(
 function sameCredentials(a: SeedreamCredentials, b: SeedreamCredentials): boolean {
 	const ha = hostsOf(a);
 	const hb = hostsOf(b);
-	return (
-		a.apiKey === b.apiKey && ha.baseUrl === hb.baseUrl && ha.filesBaseUrl === hb.filesBaseUrl
-	);
+	return a.apiKey === b.apiKey && ha.baseUrl === hb.baseUrl && ha.filesBaseUrl === hb.filesBaseUrl;
 }
 
 export async function apiRequest(
 	this: IAllExecuteFunctions,
 	method: IHttpRequestMethods,
 	endpoint: string,
-	options: ApiRequestOptions = {},
+	options: ApiRequestOptions,
 ): Promise<IDataObject> {
 	return (await apiRequestFull.call(this, method, endpoint, options)).body;
 }
@@ -295,21 +288,4 @@ function networkErrorCode(error: unknown): string {
 	}
 	const message = String((error as Error)?.message ?? '');
 	return /ECONN[A-Z]+|ETIMEDOUT|EPIPE|socket hang up/.exec(message)?.[0] ?? 'ENETWORK';
-}
-
-/** n8n's `sleep`, ended early by the execution's cancel signal (n8n's Stop). */
-export async function pause(
-	context: IAllExecuteFunctions,
-	ms: number,
-	itemIndex?: number,
-	taskId?: string,
-): Promise<void> {
-	const signal = cancelSignal(context);
-	if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex, taskId);
-	try {
-		await sleep(Math.max(0, ms), signal);
-	} catch (error) {
-		if (signal?.aborted) throw cancelledError(context.getNode(), itemIndex, taskId);
-		throw operationError(context.getNode(), (error as Error).message, { itemIndex });
-	}
 }

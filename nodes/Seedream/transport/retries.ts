@@ -7,9 +7,8 @@ import type { IDataObject } from 'n8n-workflow';
  * - `read`: safe to send again (GET, uploads): retried on 429, 5xx, network errors and malformed answers.
  * - `create`: bills when it succeeds: retried on 429 and on refused connections (nothing was sent); after a
  *   5xx or a lost response only because it carries an Idempotency-Key, so the service replays the first task.
- * - `none`: sent once.
  */
-export type RetryPolicy = 'read' | 'create' | 'none';
+export type RetryPolicy = 'read' | 'create';
 
 // Retry budgets. 429s get a long budget: the service limits per model (unpublished, docs/evolink-api.md §5) and a
 // busy account should slow a workflow down, never fail it. Other transient errors get a short one.
@@ -57,7 +56,6 @@ export class RetrySchedule {
 
 	private wait(outcome: Outcome, now: number): number | undefined {
 		const { policy } = this;
-		if (policy === 'none') return undefined;
 		if (outcome.kind !== 'status') {
 			const safe =
 				policy === 'read' || (outcome.kind === 'network' && NOT_SENT_CODES.includes(outcome.code));

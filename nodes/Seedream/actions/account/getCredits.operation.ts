@@ -36,7 +36,10 @@ const balanceOf = (balance: unknown): number | undefined => {
  */
 export function remainingCredits(data: IDataObject): number | undefined {
 	const token = data.token as IDataObject | undefined;
-	const limits = [balanceOf(data.user), token?.unlimited_credits === true ? undefined : balanceOf(token)];
+	const limits = [
+		balanceOf(data.user),
+		token?.unlimited_credits === true ? undefined : balanceOf(token),
+	];
 	const known = limits.filter((limit): limit is number => limit !== undefined);
 	return known.length ? Math.min(...known) : undefined;
 }
@@ -45,7 +48,10 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const response = await apiRequest.call(this, 'GET', '/v1/credits', { itemIndex });
+	const response = await apiRequest.call(this, 'GET', '/v1/credits', {
+		itemIndex,
+		retry: 'read',
+	});
 	// Spec section 6: `{data: {token: {...}, user: {...}}, success}`; the balances are what a workflow reads.
 	const data = (
 		response.data && typeof response.data === 'object' ? response.data : response

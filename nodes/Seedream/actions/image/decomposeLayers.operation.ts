@@ -1,22 +1,12 @@
-import {
-	updateDisplayOptions,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 import { fromTable } from '../../helpers/byModel';
 import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
-import {
-	afterAllCreates,
-	isLocalApi,
-	readDelivery,
-	resumeUrlIfWaiting,
-	runCreate,
-	type CreatePlan,
-} from '../../helpers/submission';
+import type { CreatePlan } from '../../tasks/create';
 import { Validator } from '../../helpers/validate';
 import { LAYERS_MAX, modelsFor, UPLOAD_FORMATS } from '../../models';
-import { deliveryProperties } from '../shared';
+import { createPlan, deliveryProperties, readCreateStart } from './create';
+
+export { afterAll, execute } from './create';
 
 /**
  * Image > Decompose Layers (doubao-seedream-5.0-pro-layerize, docs/evolink-seedream-5.md §4): one image in, a base
@@ -87,7 +77,8 @@ const properties: INodeProperties[] = [
 					? 'Keep the input size when it is 921,600-4,624,220 pixels; a smaller one comes out at 1K, a larger one at 2K'
 					: undefined,
 		})),
-		description: "Resolution of the base image; it keeps the input's aspect ratio and each layer its own",
+		description:
+			"Resolution of the base image; it keeps the input's aspect ratio and each layer its own",
 	},
 	...(OUTPUT_FORMAT
 		? [
@@ -118,19 +109,18 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		param<string>('imageSource', 'url') === 'binary'
 			? { source: 'binary', binaryPropertyName: param<string>('inputBinaryField', 'data') }
 			: { source: 'url', url: param<string>('imageUrl', '') };
-	const localApi = await isLocalApi.call(this);
-	const waitMode = param<string>('waitMode');
+	const start = await readCreateStart.call(this, itemIndex);
 	const body = validator.create(
 		RULES,
 		{
 			prompt: param<string>('prompt', ''),
 			quality: param<string>('quality', RULES.quality.default),
 			promptPriority: param<string>('options.promptPriority', RULES.promptPriorities[0]),
-			callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
+			callbackUrl: start.callbackUrl,
 			referenceCount: 1,
 			outputFormat: param<string>('outputFormat', '') || undefined,
 		},
-		{ allowInternalCallback: localApi },
+		{ allowInternalCallback: start.localApi },
 	);
 	const references = await prepareReferences.call(
 		this,
@@ -140,22 +130,9 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		RULES,
 		() => 'Input Image',
 	);
-	const requested = { quality: body.quality };
-	return {
+	return createPlan.call(this, itemIndex, start, {
 		body,
 		references,
-		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
-		requested,
-		...readDelivery.call(this, itemIndex, waitMode, requested),
-	};
+		requested: { quality: body.quality },
+	});
 }
-
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	plan: CreatePlan,
-): Promise<INodeExecutionData[]> {
-	return await runCreate.call(this, itemIndex, plan);
-}
-
-export const afterAll = afterAllCreates;

@@ -2,23 +2,18 @@ import {
 	updateDisplayOptions,
 	type IDataObject,
 	type IExecuteFunctions,
-	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
 import { byModel, fromTable } from '../../helpers/byModel';
 import { countInstruction, promptAskingFor, type ImagesMode } from '../../helpers/imageCount';
 import { prepareReferences, type ReferenceEntry } from '../../helpers/references';
-import {
-	afterAllCreates,
-	isLocalApi,
-	readDelivery,
-	resumeUrlIfWaiting,
-	runCreate,
-	type CreatePlan,
-} from '../../helpers/submission';
+import type { CreatePlan } from '../../tasks/create';
 import { Validator, type CreateInput, type SizeChoice } from '../../helpers/validate';
 import { DEFAULT_MODEL, modelsFor, UPLOAD_FORMATS, type ModelRules } from '../../models';
-import { deliveryProperties, withVersionedDefault } from '../shared';
+import { withVersionedDefault } from '../../../shared/versions';
+import { createPlan, deliveryProperties, readCreateStart } from './create';
+
+export { afterAll, execute } from './create';
 
 /**
  * Image > Generate: every generation model, each field shown and sent only for the models whose table
@@ -351,9 +346,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		this.getNodeParameter(name, itemIndex, fallback) as T;
 	const rules = validator.model(param<string>('model', DEFAULT_MODEL), 'generate');
 	const entries = param<ReferenceEntry[]>('referenceImages.images', []);
-	// Callback URL rules relax only when the API itself is not https: a local emulator on this machine.
-	const localApi = await isLocalApi.call(this);
-	const waitMode = param<string>('waitMode');
+	const start = await readCreateStart.call(this, itemIndex);
 	const { extras } = rules;
 	const maxImages = rules.n ? validator.n(rules, param<number>('n', rules.n.default)) : 1;
 	const mode = maxImages > 1 ? param<ImagesMode>('imagesMode', 'asWritten') : undefined;
@@ -363,8 +356,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		n: rules.n ? (mode === 'exactly' ? 1 : maxImages) : undefined,
 		size: rules.size ? readSize(param, rules) : undefined,
 		promptPriority: param<string>('options.promptPriority', rules.promptPriorities[0]),
-		// In callback mode the callback URL is this execution's resume URL, set when the task is sent.
-		callbackUrl: waitMode === 'callback' ? '' : param<string>('options.callbackUrl', ''),
+		callbackUrl: start.callbackUrl,
 		referenceCount: entries.length,
 		// Only the fields this model's table lists are read; hidden ones fall back to its defaults.
 		outputFormat: extras.outputFormat ? param<string>('outputFormat', '') || undefined : undefined,
@@ -374,7 +366,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			? param<string>('background', extras.background.default)
 			: undefined,
 	};
-	const body = validator.create(rules, input, { allowInternalCallback: localApi });
+	const body = validator.create(rules, input, { allowInternalCallback: start.localApi });
 	if (mode === 'askInPrompt' && body.prompt !== undefined) {
 		body.prompt = validator.promptSent(rules, promptAskingFor(body.prompt, maxImages));
 	}
@@ -394,30 +386,15 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	for (const field of ['size', 'quality', 'n'] as const) {
 		if (body[field] !== undefined) requested[field] = body[field];
 	}
-	return {
+	return createPlan.call(this, itemIndex, start, {
 		body,
 		references,
-		resumeUrl: resumeUrlIfWaiting.call(this, itemIndex, waitMode, localApi),
 		requested,
 		images: mode ? { mode, maxImages, tasks: mode === 'exactly' ? maxImages : 1 } : undefined,
-		...readDelivery.call(this, itemIndex, waitMode, requested),
-	};
+	});
 }
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	plan: CreatePlan,
-): Promise<INodeExecutionData[]> {
-	return await runCreate.call(this, itemIndex, plan);
-}
-
-export const afterAll = afterAllCreates;
-
-function readSize(
-	param: <T>(name: string, fallback?: T) => T,
-	rules: ModelRules,
-): SizeChoice {
+function readSize(param: <T>(name: string, fallback?: T) => T, rules: ModelRules): SizeChoice {
 	const mode = param<string>('sizeMode', rules.size?.defaultMode);
 	if (mode === 'custom')
 		return { mode, width: param<number>('width'), height: param<number>('height') };

@@ -5,19 +5,20 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { getTask } from '../../transport';
-import { taskToItems, type ResultOptions } from '../../tasks/items';
+import type { ResultOptions } from '../../helpers/results';
+import { taskToItems } from '../../tasks/items';
 import { Validator } from '../../helpers/validate';
 import { isTerminal } from '../../tasks/task';
 import { EMPTY_RESULTS_GRACE_MS, waitForTask } from '../../tasks/wait';
+import { readMaxWaitMs, readResultOptions } from '../../../shared/parameters';
 import {
-	outputProperty,
-	readMaxWaitMs,
-	readResultOptions,
+	optionsCollection,
 	resultOptions,
+	versionedOutputProperty,
 	waitModeProperty,
 	waitOptions,
-	withVersionedDefault,
-} from '../shared';
+} from '../../../shared/properties';
+import { withVersionedDefault } from '../../../shared/versions';
 
 const properties: INodeProperties[] = [
 	{
@@ -30,7 +31,7 @@ const properties: INodeProperties[] = [
 		description:
 			'The ID a Generate run returned (field taskId). Reading a task is free: this is how to pick up results without paying again.',
 	},
-	// Version 1 read once and output URLs; from 1.1 it waits and outputs binary, like Generate (shared.ts).
+	// Version 1 read once and output URLs; from 1.1 it waits and outputs binary, like Generate (nodes/shared/versions.ts).
 	...withVersionedDefault(
 		{
 			...waitModeProperty,
@@ -48,20 +49,8 @@ const properties: INodeProperties[] = [
 		},
 		{ v1: 'dontWait', current: 'wait' },
 	),
-	...withVersionedDefault(outputProperty('binaryPerImage'), {
-		v1: 'urls',
-		current: 'binaryPerImage',
-	}),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...waitOptions, ...resultOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
-	},
+	...versionedOutputProperty(),
+	optionsCollection([...waitOptions, ...resultOptions]),
 ];
 
 export const description = updateDisplayOptions(

@@ -1,32 +1,23 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { createTask, getTask, seedreamHosts } from '../transport';
-import {
-	DEFAULT_CONCURRENCY,
-	isToolCall,
-	readMaxWaitMs,
-	readResultOptions,
-} from '../actions/shared';
-import {
-	callbackPlaceholder,
-	isWaitingForCallback,
-	pauseForCallbacks,
-	resumeUrlFor,
-} from '../tasks/callbackWait';
-import { taskToItems, type ResultOptions } from '../tasks/items';
-import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from '../tasks/task';
-import { waitForTask } from '../tasks/wait';
-import { limiterOf } from './concurrency';
-import { errorItem } from './errors';
-import { idempotencyKey } from './idempotency';
-import { imagesMadeNote, type ImagesPlan } from './imageCount';
-import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from './validateOnly';
-import { referenceIdentity, referenceUrls, type PreparedReference } from './references';
-import type { CreateBody } from './validate';
-
 /**
- * What Generate and Decompose Layers share once a request is checked: uploading binary images, creating the
- * task once per Idempotency-Key, and the wait mode (wait, callback, don't wait).
+ * Creating a task from a checked request: Validate Only, uploading binary images, creating the task once per
+ * Idempotency-Key (Exactly N: one task per image), and the wait mode (wait, callback, don't wait).
  */
+
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { DEFAULT_CONCURRENCY, limiterOf } from '../helpers/concurrency';
+import { errorItem } from '../helpers/errors';
+import { idempotencyKey } from '../helpers/idempotency';
+import { imagesMadeNote, type ImagesPlan } from '../helpers/imageCount';
+import { referenceIdentity, type PreparedReference } from '../helpers/references';
+import type { ResultOptions } from '../helpers/results';
+import type { CreateBody } from '../helpers/validate';
+import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from '../helpers/validateOnly';
+import { createTask, getTask } from '../transport';
+import { callbackPlaceholder, isWaitingForCallback, pauseForCallbacks } from './callbackWait';
+import { taskToItems } from './items';
+import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from './task';
+import { referenceUrls } from './uploads';
+import { waitForTask } from './wait';
 
 /** How many earlier tasks of the same key that failed server-side a re-run steps over (see submit). */
 const MAX_FAILED_REPLAYS = 5;
@@ -46,40 +37,6 @@ export interface CreatePlan {
 }
 
 /**
- * How the task will be waited for and delivered, read and checked in prepare like everything else, before any
- * item has paid for a task.
- */
-export function readDelivery(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	waitMode: string,
-	requested: ResultOptions['requested'],
-): Pick<CreatePlan, 'results' | 'maxWaitMs'> {
-	const results =
-		waitMode === 'wait' || waitMode === 'callback'
-			? readResultOptions.call(this, itemIndex, requested)
-			: undefined;
-	return { results, maxWaitMs: results ? readMaxWaitMs.call(this, itemIndex) : 0 };
-}
-
-/** Whether the credential's API is a local one (not https), where internal callback addresses are allowed. */
-export async function isLocalApi(this: IExecuteFunctions): Promise<boolean> {
-	return !(await seedreamHosts.call(this)).baseUrl.toLowerCase().startsWith('https:');
-}
-
-/** Wait for the Callback: this item's resume URL, checked to be callable; undefined in other modes. */
-export function resumeUrlIfWaiting(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	waitMode: string,
-	localApi: boolean,
-): string | undefined {
-	return waitMode === 'callback' && !isToolCall(this)
-		? resumeUrlFor.call(this, itemIndex, { allowInternal: localApi })
-		: undefined;
-}
-
-/**
  * Runs a checked plan: Validate Only outputs what would be sent; Exactly N runs N one-image tasks together
  * within the node's Concurrency (one pool for the whole run); otherwise one task.
  */
@@ -90,7 +47,9 @@ export async function runCreate(
 ): Promise<INodeExecutionData[]> {
 	const annotations = imagesAnnotations(plan);
 	if (this.getNodeParameter('options.validateOnly', itemIndex, false) as boolean) {
-		const body = plan.resumeUrl ? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER } : plan.body;
+		const body = plan.resumeUrl
+			? { ...plan.body, callback_url: RESUME_URL_PLACEHOLDER }
+			: plan.body;
 		return [
 			validateOnlyItem(
 				{ body, references: plan.references },
@@ -100,7 +59,8 @@ export async function runCreate(
 			),
 		];
 	}
-	if (plan.images?.mode !== 'exactly') return await runTask.call(this, itemIndex, plan, annotations);
+	if (plan.images?.mode !== 'exactly')
+		return await runTask.call(this, itemIndex, plan, annotations);
 
 	const limiter = limiterOf(
 		this,
@@ -170,7 +130,9 @@ function exactlyOutput(
 	images: ImagesPlan,
 	itemIndex: number,
 ): INodeExecutionData[] {
-	const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+	const failures = settled.flatMap((result) =>
+		result.status === 'rejected' ? [result.reason] : [],
+	);
 	if (failures.length && !context.continueOnFail()) throw failures[0];
 	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
 	// Per-image items (One Item per Image, URLs Only) are numbered across the set.
@@ -227,7 +189,11 @@ async function submit(
 	};
 	// The key hashes what references ARE, not where they were uploaded (upload URLs differ each run).
 	const intent = { ...plan.body, references: plan.references.map(referenceIdentity) };
-	const acrossExecutions = this.getNodeParameter('options.reuseRecentTask', itemIndex, false) as boolean;
+	const acrossExecutions = this.getNodeParameter(
+		'options.reuseRecentTask',
+		itemIndex,
+		false,
+	) as boolean;
 
 	let task: SeedreamTask | undefined;
 	for (let attempt = 0; attempt <= MAX_FAILED_REPLAYS; attempt++) {
