@@ -6,7 +6,17 @@
 // emulator. Used by `npm start -- --queue`, the queue-mode end-to-end tests and the bench.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	chownSync,
+	existsSync,
+	mkdirSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
 	DEMO_OWNER,
@@ -44,28 +54,41 @@ export function ensureClusterPackages() {
 
 /** Postgres refuses to run as root: as root it runs as the `postgres` user Debian's package created. */
 function asPostgresUser() {
-	if (process.getuid?.() !== 0) return { prefix: /** @type {string[]} */ ([]), uid: undefined, gid: undefined };
-	const id = (/** @type {string} */ flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+	if (process.getuid?.() !== 0)
+		return { prefix: /** @type {string[]} */ ([]), uid: undefined, gid: undefined };
+	const id = (/** @type {string} */ flag) =>
+		Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
 	const uid = id('-u');
-	if (!Number.isInteger(uid) || uid <= 0) throw new Error('Running as root, but there is no "postgres" user to run Postgres as (Debian\'s postgresql package creates it)');
-	return { prefix: ['setpriv', `--reuid=${uid}`, `--regid=${id('-g')}`, '--init-groups', '--'], uid, gid: id('-g') };
+	if (!Number.isInteger(uid) || uid <= 0)
+		throw new Error(
+			'Running as root, but there is no "postgres" user to run Postgres as (Debian\'s postgresql package creates it)',
+		);
+	return {
+		prefix: ['setpriv', `--reuid=${uid}`, `--regid=${id('-g')}`, '--init-groups', '--'],
+		uid,
+		gid: id('-g'),
+	};
 }
 
 /** The postgres user must reach its data folder: every folder above it must be searchable by others. */
 function assertReachable(/** @type {string} */ folder) {
 	for (let dir = dirname(folder); ; dir = dirname(dir)) {
 		if ((statSync(dir).mode & 0o001) === 0) {
-			throw new Error(`Postgres runs as the "postgres" user and cannot reach ${folder}: ${dir} is not searchable by others (chmod o+x ${dir}, or choose another user folder)`);
+			throw new Error(
+				`Postgres runs as the "postgres" user and cannot reach ${folder}: ${dir} is not searchable by others (chmod o+x ${dir}, or choose another user folder)`,
+			);
 		}
 		if (dirname(dir) === dir) return;
 	}
 }
 
 /**
- * Postgres on `port`, data under `folder` (created on the first start), owned by this run's process group.
+ * Postgres on `port`, data under `folder` (created on the first start), owned by this run's process group. The
+ * first start is complete only when n8n's role and database exist: a marker written after them says so, and a
+ * folder without it (a first start killed after initdb) is initialised again rather than taken as ready.
  * @param {{ folder: string, port: number, logFile: string }} options
  */
-async function startPostgres({ folder, port, logFile }) {
+export async function startPostgres({ folder, port, logFile }) {
 	const bin = /** @type {string} */ (postgresBinDir());
 	const user = asPostgresUser();
 	const data = join(folder, 'data');
@@ -76,27 +99,73 @@ async function startPostgres({ folder, port, logFile }) {
 		assertReachable(folder);
 		for (const dir of [folder, sockets]) chownSync(dir, user.uid, /** @type {number} */ (user.gid));
 	}
-	const fresh = !existsSync(join(data, 'PG_VERSION'));
+	const ready = join(folder, 'database-ready');
+	const fresh = !existsSync(ready);
 	if (fresh) {
-		const initdb = [...user.prefix, join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'];
+		rmSync(data, { recursive: true, force: true });
+		const initdb = [
+			...user.prefix,
+			join(bin, 'initdb'),
+			'-D',
+			data,
+			'-U',
+			'postgres',
+			'--auth=trust',
+			'-E',
+			'UTF8',
+			'--locale=C.UTF-8',
+		];
 		const init = spawnSync(initdb[0], initdb.slice(1), { encoding: 'utf8' });
 		if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
 	}
-	const command = [...user.prefix, join(bin, 'postgres'), '-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', sockets];
+	const command = [
+		...user.prefix,
+		join(bin, 'postgres'),
+		'-D',
+		data,
+		'-p',
+		String(port),
+		'-c',
+		'listen_addresses=127.0.0.1',
+		'-k',
+		sockets,
+	];
 	// SIGINT is Postgres' fast shutdown (SIGTERM would wait for every client to leave).
-	const service = spawnService(command[0], command.slice(1), { cwd: folder, env: process.env, logFile, stopSignal: 'SIGINT' });
-	const psql = (/** @type {string[]} */ args) => spawnSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', ...args], { encoding: 'utf8' });
-	const ready = await until(() => psql(['-c', 'select 1']).status === 0, 60_000, service.exited);
-	if (!ready) {
+	const service = spawnService(command[0], command.slice(1), {
+		cwd: folder,
+		env: process.env,
+		logFile,
+		stopSignal: 'SIGINT',
+	});
+	const psql = (/** @type {string[]} */ args) =>
+		spawnSync(
+			join(bin, 'psql'),
+			['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', ...args],
+			{ encoding: 'utf8' },
+		);
+	const accepting = await until(
+		() => psql(['-c', 'select 1']).status === 0,
+		60_000,
+		service.exited,
+	);
+	if (!accepting) {
 		await service.stop();
-		throw new Error(`Postgres did not accept connections on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`);
+		throw new Error(
+			`Postgres did not accept connections on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`,
+		);
 	}
 	if (fresh) {
-		const created = psql(['-c', `CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`, '-c', `CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`]);
+		const created = psql([
+			'-c',
+			`CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`,
+			'-c',
+			`CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`,
+		]);
 		if (created.status !== 0) {
 			await service.stop();
 			throw new Error(`Could not create n8n's database: ${created.stderr}`);
 		}
+		writeFileSync(ready, `${new Date().toISOString()}\n`);
 	}
 	return { port, pid: service.child.pid, exited: service.exited, stop: () => service.stop(30_000) };
 }
@@ -105,15 +174,38 @@ async function startPostgres({ folder, port, logFile }) {
 async function startRedis({ folder, port, logFile }) {
 	mkdirSync(folder, { recursive: true });
 	// Only the queue lives here: nothing to keep across restarts.
-	const service = spawnService(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-		cwd: folder,
-		env: process.env,
-		logFile,
-	});
-	const ready = await until(() => /Ready to accept connections/.test(tail(logFile, 200)), 30_000, service.exited);
+	const service = spawnService(
+		REDIS_SERVER,
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--dir',
+			folder,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+		],
+		{
+			cwd: folder,
+			env: process.env,
+			logFile,
+		},
+	);
+	const ready = await until(
+		() => /Ready to accept connections/.test(tail(logFile, 200)),
+		30_000,
+		service.exited,
+	);
 	if (!ready) {
 		await service.stop();
-		throw new Error(`Redis did not start on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`);
+		throw new Error(
+			`Redis did not start on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`,
+		);
 	}
 	return { port, pid: service.child.pid, exited: service.exited, stop: () => service.stop(10_000) };
 }
@@ -131,6 +223,20 @@ async function until(check, timeoutMs, exited) {
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
 	return false;
+}
+
+/**
+ * Starts services in parallel and hands every one that started to `record`, even when a sibling failed (a
+ * Promise.all would drop them: nothing would stop them, or they would be recorded after the cleanup ran); then
+ * throws the first failure.
+ * @template T @param {Promise<T>[]} starts @param {(started: T) => void} record @returns {Promise<T[]>}
+ */
+export async function startTogether(starts, record) {
+	const results = await Promise.allSettled(starts);
+	for (const result of results) if (result.status === 'fulfilled') record(result.value);
+	const failed = results.find((result) => result.status === 'rejected');
+	if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+	return results.map((result) => /** @type {PromiseFulfilledResult<T>} */ (result).value);
 }
 
 /**
@@ -194,7 +300,10 @@ export async function startCluster(options) {
 		ensureClusterPackages();
 		const roles = [
 			{ role: /** @type {const} */ ('main'), name: 'main' },
-			...Array.from({ length: workerCount }, (_, i) => ({ role: /** @type {const} */ ('worker'), name: `worker-${i + 1}` })),
+			...Array.from({ length: workerCount }, (_, i) => ({
+				role: /** @type {const} */ ('worker'),
+				name: `worker-${i + 1}`,
+			})),
 			{ role: /** @type {const} */ ('webhook'), name: 'webhook-1' },
 		];
 		// main: N8N_PORT and its broker port as `npm start`; everything else on ports free right now (a worker's
@@ -208,31 +317,52 @@ export async function startCluster(options) {
 			ports[name] = role === 'worker' ? { port, brokerPort, healthPort } : { port, brokerPort };
 		}
 
-		say(`Installing the package into each process's user folder (${roles.map((r) => r.name).join(', ')})`);
+		say(
+			`Installing the package into each process's user folder (${roles.map((r) => r.name).join(', ')})`,
+		);
 		let install = { changed: false, directory: '', version: '' };
 		for (const { name } of roles) {
 			const result = installPackage(join(options.folder, name), options.tarball);
 			install = { ...result, changed: install.changed || result.changed };
 		}
-		say(install.changed ? `Installed ${PACKAGE_NAME}@${install.version} on every process` : `${PACKAGE_NAME}@${install.version} already installed on every process (same tarball)`);
+		say(
+			install.changed
+				? `Installed ${PACKAGE_NAME}@${install.version} on every process`
+				: `${PACKAGE_NAME}@${install.version} already installed on every process (same tarball)`,
+		);
 
 		say(`Starting Postgres on 127.0.0.1:${postgresPort} and Redis on 127.0.0.1:${redisPort}`);
-		const [postgres, redis] = await Promise.all([
-			startPostgres({ folder: join(options.folder, 'postgres'), port: postgresPort, logFile: join(logs, 'postgres.log') }),
-			startRedis({ folder: join(options.folder, 'redis'), port: redisPort, logFile: join(logs, 'redis.log') }),
-		]);
-		services.push({ name: 'postgres', stop: postgres.stop }, { name: 'redis', stop: redis.stop });
+		const [postgres, redis] = await startTogether(
+			[
+				startPostgres({
+					folder: join(options.folder, 'postgres'),
+					port: postgresPort,
+					logFile: join(logs, 'postgres.log'),
+				}).then((db) => ({ name: 'postgres', ...db })),
+				startRedis({
+					folder: join(options.folder, 'redis'),
+					port: redisPort,
+					logFile: join(logs, 'redis.log'),
+				}).then((queue) => ({ name: 'redis', ...queue })),
+			],
+			(service) => services.push(service),
+		);
 
 		/** @type {Awaited<ReturnType<typeof startEmulator>> | undefined} */
 		let emulator;
 		if (!options.realApi) {
 			say(`Starting the EvoLink emulator on 127.0.0.1:${options.emulatorPort}`);
-			emulator = await startEmulator({ port: options.emulatorPort, logFile: join(logs, 'emulator.log'), taskMs: options.taskMs });
+			emulator = await startEmulator({
+				port: options.emulatorPort,
+				logFile: join(logs, 'emulator.log'),
+				taskMs: options.taskMs,
+			});
 			services.push({ name: 'emulator', stop: emulator.stop });
 		}
 
 		const keyFile = join(options.folder, 'encryption-key');
-		if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+		if (!existsSync(keyFile))
+			writeFileSync(keyFile, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
 		const mainUrl = `http://127.0.0.1:${options.port}`;
 		const webhookUrl = `http://127.0.0.1:${ports['webhook-1'].port}`;
 		/** Every process: the same queue, database, key and public URLs (docs/n8n-queue-mode.md, "Starting the cluster"). */
@@ -273,26 +403,51 @@ export async function startCluster(options) {
 				readyUrl: healthPort ? `http://127.0.0.1:${healthPort}/healthz/readiness` : undefined,
 				env: { ...shared, ...(healthPort ? { QUEUE_HEALTH_CHECK_PORT: String(healthPort) } : {}) },
 			});
-			services.push({ name: role.name, stop: service.stop });
 			/** @type {ClusterProcess} */
-			const started = { ...role, url: service.url, port: healthPort ?? port, pid: service.pid, userFolder, logFile, exited: service.exited, stop: service.stop };
-			processes.push(started);
+			const started = {
+				...role,
+				url: service.url,
+				port: healthPort ?? port,
+				pid: service.pid,
+				userFolder,
+				logFile,
+				exited: service.exited,
+				stop: service.stop,
+			};
 			return started;
 		};
+		/** @param {ClusterProcess} started */
+		const record = (started) => {
+			services.push({ name: started.name, stop: started.stop });
+			processes.push(started);
+		};
 
-		say(`Starting n8n main on 127.0.0.1:${options.port} (migrations on a new database: about 30 s)`);
-		const main = await startProcess(roles[0]);
+		say(
+			`Starting n8n main on 127.0.0.1:${options.port} (migrations on a new database: about 30 s)`,
+		);
+		const [main] = await startTogether([startProcess(roles[0])], record);
 		say(`Starting ${workerCount} worker${workerCount === 1 ? '' : 's'} and the webhook processor`);
-		await Promise.all(roles.slice(1).map(startProcess));
+		await startTogether(roles.slice(1).map(startProcess), record);
 		const order = roles.map((r) => r.name);
 		processes.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 
-		const { client, credential, workflows } = await setUpDemo(main.url, { owner, realApi: options.realApi, emulatorUrl: emulator?.url });
+		const { client, credential, workflows } = await setUpDemo(main.url, {
+			owner,
+			realApi: options.realApi,
+			emulatorUrl: emulator?.url,
+		});
 		const startSeconds = (Date.now() - startedAt) / 1000;
 		/** Resolves when any process of the cluster ends by itself (a crash). */
 		const ended = Promise.race(
-			[...processes.map((p) => /** @type {const} */ ([p.name, p.exited])), ['postgres', postgres.exited], ['redis', redis.exited], ...(emulator ? [['the emulator', emulator.exited]] : [])].map(
-				([name, exited]) => /** @type {Promise<{ code: number | null, signal: string | null }>} */ (exited).then((how) => ({ name: String(name), ...how })),
+			[
+				...processes.map((p) => /** @type {const} */ ([p.name, p.exited])),
+				['postgres', postgres.exited],
+				['redis', redis.exited],
+				...(emulator ? [['the emulator', emulator.exited]] : []),
+			].map(([name, exited]) =>
+				/** @type {Promise<{ code: number | null, signal: string | null }>} */ (exited).then(
+					(how) => ({ name: String(name), ...how }),
+				),
 			),
 		);
 		return {
@@ -309,12 +464,21 @@ export async function startCluster(options) {
 			infrastructure: [
 				{ role: 'postgres', name: 'postgres', port: postgresPort, pid: postgres.pid },
 				{ role: 'redis', name: 'redis', port: redisPort, pid: redis.pid },
-				...(emulator ? [{ role: 'emulator', name: 'emulator', port: options.emulatorPort, pid: emulator.pid }] : []),
+				...(emulator
+					? [{ role: 'emulator', name: 'emulator', port: options.emulatorPort, pid: emulator.pid }]
+					: []),
 			],
 			startSeconds,
 			ended,
 			/** Resident memory per process group now, in MB (n8n processes include their task runners). */
-			memory: () => Object.fromEntries([...processes, { name: 'postgres', pid: postgres.pid }, { name: 'redis', pid: redis.pid }].map((p) => [p.name, groupRssMb(p.pid)])),
+			memory: () =>
+				Object.fromEntries(
+					[
+						...processes,
+						{ name: 'postgres', pid: postgres.pid },
+						{ name: 'redis', pid: redis.pid },
+					].map((p) => [p.name, groupRssMb(p.pid)]),
+				),
 			stop,
 		};
 	} catch (error) {
