@@ -23,8 +23,12 @@ export function nodeFinishedAt(result, nodeName) {
 }
 
 /** Fails loudly when a run did not succeed or an item carries an error (continueOnFail is off, but be sure). */
-export function assertSucceeded(/** @type {import('../test/harness/index.mjs').Result} */ result, /** @type {string} */ nodeName) {
-	if (result.status !== 'success') throw new Error(`${nodeName} run ended ${result.status}: ${result.error?.message}`);
+export function assertSucceeded(
+	/** @type {import('../test/harness/index.mjs').Result} */ result,
+	/** @type {string} */ nodeName,
+) {
+	if (result.status !== 'success')
+		throw new Error(`${nodeName} run ended ${result.status}: ${result.error?.message}`);
 	const failed = result.output(nodeName).find((item) => item.json.error);
 	if (failed) throw new Error(`${nodeName} output an error item: ${failed.json.error}`);
 }
@@ -51,7 +55,9 @@ export function requestsPerTask(requests, tasks) {
 		if (kind in counts) counts[kind]++;
 		if (request.status === 429) rateLimited++;
 	}
-	const per = Object.fromEntries(Object.entries(counts).map(([kind, count]) => [kind, round(count / Math.max(1, tasks), 2)]));
+	const per = Object.fromEntries(
+		Object.entries(counts).map(([kind, count]) => [kind, round(count / Math.max(1, tasks), 2)]),
+	);
 	return { perTask: per, totals: counts, rateLimited };
 }
 
@@ -81,9 +87,13 @@ export function runChild(script, jobVariable, job) {
 			stdio: ['ignore', 'pipe', 'inherit'],
 		});
 		let out = '';
+		// The child must not outlive the bench, whatever ends it.
+		const kill = () => child.kill('SIGKILL');
+		process.once('exit', kill);
 		child.stdout.on('data', (chunk) => (out += chunk));
 		child.once('error', reject);
 		child.once('exit', (code) => {
+			process.off('exit', kill);
 			const line = out.trim().split('\n').at(-1) ?? '';
 			if (code !== 0) return reject(new Error(`${script} (${job.side}) exited ${code}: ${out}`));
 			resolve(JSON.parse(line));

@@ -16,6 +16,7 @@ import { p5 } from './scenarios/p5-uploads.mjs';
 import { q1 } from './scenarios/q1-queue.mjs';
 import { p6 } from './scenarios/p6-uploads.mjs';
 import { t1 } from './scenarios/t1-trigger.mjs';
+import { exitOnStopSignals } from '../scripts/lib/toolchain.mjs';
 
 /**
  * @typedef {{ harness: import('../test/harness/index.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
@@ -35,12 +36,18 @@ const OWN_N8N = new Set(['T1', 'Q1']);
  */
 export async function runBench({ only, quick, full, log }) {
 	const started = Date.now();
-	// Ctrl-C still runs the 'exit' handlers that stop the emulator child.
-	process.once('SIGINT', () => process.exit(130));
-	const machine = { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
+	// Ctrl-C, `timeout` or a CI limit still run the 'exit' handlers that stop the emulator, children and clusters.
+	exitOnStopSignals();
+	const machine = {
+		cpus: cpus().length,
+		memoryGb: Math.round(totalmem() / 2 ** 30),
+		loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+	};
 	const needsHarness = only.some((id) => !OWN_N8N.has(id));
 	const emulator = needsHarness ? await startEmulatorProcess() : /** @type {any} */ (undefined);
-	const harness = needsHarness ? await createHarness({ binaryMode: 'filesystem' }) : /** @type {any} */ (undefined);
+	const harness = needsHarness
+		? await createHarness({ binaryMode: 'filesystem' })
+		: /** @type {any} */ (undefined);
 	if (needsHarness) registerBaseline(harness);
 	/** @type {Context} */
 	const context = { harness, emulator, quick, full, log, results: {} };
@@ -82,7 +89,9 @@ async function warmUp(/** @type {Context} */ { harness, emulator }) {
 	await emulator.reset();
 	await emulator.config({ taskMs: 300 });
 	for (const side of sides) {
-		const result = await harness.runWorkflow(side.workflow({ prompt: 'warm-up' }), { credentials: { seedreamApi: emulator.credentials } });
+		const result = await harness.runWorkflow(side.workflow({ prompt: 'warm-up' }), {
+			credentials: { seedreamApi: emulator.credentials },
+		});
 		assertSucceeded(result, side.nodeName);
 	}
 }

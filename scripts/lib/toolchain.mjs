@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { installFolderOnce, installOnce } from './install-once.mjs';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -213,6 +213,42 @@ export function n8nBinary() {
 }
 
 /**
+ * Ends this process on SIGINT, SIGTERM and SIGHUP through process.exit, so that the 'exit' handlers that stop its
+ * children run: Node's default for these signals ends the process without them, and a cluster or an emulator
+ * started by a script killed by `timeout` kept running. For scripts without a graceful stop of their own.
+ */
+export function exitOnStopSignals() {
+	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+		process.once(signal, () => process.exit(128 + constants.signals[signal]));
+	}
+}
+
+/**
+ * Runs a child to its end, passing SIGINT and SIGTERM on to it (a spawnSync child would keep running after this
+ * process was told to stop), and resolves to its exit code (1 when a signal ended it). Told to stop, this process
+ * exits once the child has: no next step starts.
+ * @param {string} command @param {string[]} args @param {import('node:child_process').SpawnOptions} options
+ * @returns {Promise<number>}
+ */
+export async function runForwardingSignals(command, args, options) {
+	const child = spawn(command, args, options);
+	/** @type {NodeJS.Signals | undefined} */
+	let received;
+	const forward = (/** @type {NodeJS.Signals} */ signal) => {
+		received = signal;
+		child.kill(signal);
+	};
+	const signals = /** @type {const} */ (['SIGINT', 'SIGTERM']);
+	for (const signal of signals) process.on(signal, forward);
+	const code = await new Promise((resolveExit) =>
+		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
+	);
+	for (const signal of signals) process.off(signal, forward);
+	if (received) process.exit(128 + constants.signals[received]);
+	return code;
+}
+
+/**
  * Makes sure this script runs on Node 24 with the dev dependencies installed: on any other Node it installs
  * what is missing and runs the same script again under Node 24, passing arguments and the exit code through.
  * @param {string} scriptUrl import.meta.url of the calling script
@@ -222,20 +258,18 @@ export async function reexecUnderNode24(scriptUrl) {
 		return;
 	const { startedAt } = runTimes();
 	ensureDevDependencies();
-	const child = spawn(node24Binary(), [fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
-		stdio: 'inherit',
-		env: {
-			...node24Env(),
-			SEEDREAM_BOOTSTRAPPED: '1',
-			SEEDREAM_STARTED_AT: String(startedAt),
-			SEEDREAM_BOOTSTRAP_INSTALL_S: String(runTimes().installSeconds),
+	const code = await runForwardingSignals(
+		node24Binary(),
+		[fileURLToPath(scriptUrl), ...process.argv.slice(2)],
+		{
+			stdio: 'inherit',
+			env: {
+				...node24Env(),
+				SEEDREAM_BOOTSTRAPPED: '1',
+				SEEDREAM_STARTED_AT: String(startedAt),
+				SEEDREAM_BOOTSTRAP_INSTALL_S: String(runTimes().installSeconds),
+			},
 		},
-	});
-	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-		process.on(signal, () => child.kill(signal));
-	}
-	const code = await new Promise((resolveExit) =>
-		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
 	);
 	process.exit(code);
 }
