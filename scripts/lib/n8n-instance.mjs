@@ -182,7 +182,7 @@ export function tail(file, lines = 40) {
 }
 
 /**
- * Waits for an emulator child (`node emulator/server.mjs`, stdout piped) to print "listening on <url>" and
+ * Waits for an emulator child (`node emulator/cli.mjs`, stdout piped) to print "listening on <url>" and
  * resolves to that URL. Its stdout listener is removed at that line (the stream keeps flowing, to a log pipe or
  * nowhere), so the request log that follows is not collected or searched. Rejects if the child exits first, with
  * the message describeExit makes from the exit and the stdout seen so far.
@@ -208,12 +208,12 @@ export function waitForListening(child, describeExit = ({ code, signal }, seen) 
 }
 
 /**
- * Starts the EvoLink emulator (emulator/server.mjs) as a child process and waits for its "listening" line.
+ * Starts the EvoLink emulator (emulator/cli.mjs) as a child process and waits for its "listening" line.
  * @param {{ port: number, logFile: string, taskMs?: number }} options
  * @returns {Promise<Service>}
  */
 export async function startEmulator({ port, logFile, taskMs }) {
-	const args = [join(repoRoot, 'emulator', 'server.mjs'), '--port', String(port), '--allow-insecure-callbacks'];
+	const args = [join(repoRoot, 'emulator', 'cli.mjs'), '--port', String(port), '--allow-insecure-callbacks'];
 	if (taskMs !== undefined) args.push('--task-ms', String(taskMs));
 	// A layer task here takes as long as any other (taskMs), but says it takes the documented ~120 s
 	// (docs/evolink-seedream-5.md §4), and the node trusts that: its first poll would come a minute late. So the
