@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import { errorOf, example, outputOf, removeWorkflow, runExample, saveVariant } from '../support/run.mjs';
 
 /** @typedef {import('../support/instance.mjs').E2eInstance} E2eInstance */

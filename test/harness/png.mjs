@@ -28,7 +28,8 @@ const BIT_DEPTHS = /** @type {Record<number, number[]>} */ ({
  *   chunks: the chunk types in order; raw: the inflated image data (each scanline with its filter byte)
  */
 export function readPng(bytes) {
-	if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG: bad signature');
+	if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE))
+		throw new Error('not a PNG: bad signature');
 	/** @type {string[]} */
 	const chunks = [];
 	/** @type {Buffer[]} */
@@ -43,7 +44,8 @@ export function readPng(bytes) {
 		const end = offset + 8 + length;
 		if (end + 4 > bytes.length) throw new Error(`chunk ${type} runs past the end of the file`);
 		const crc = bytes.readUInt32BE(end);
-		if (crc32(bytes.subarray(offset + 4, end)) !== crc) throw new Error(`chunk ${type} has a bad CRC`);
+		if (crc32(bytes.subarray(offset + 4, end)) !== crc)
+			throw new Error(`chunk ${type} has a bad CRC`);
 		const data = bytes.subarray(offset + 8, end);
 		chunks.push(type);
 		if (type === 'IHDR') {
@@ -75,7 +77,8 @@ export function readPng(bytes) {
 	if (header.compression !== 0 || header.filter !== 0)
 		throw new Error(`unknown compression ${header.compression} or filter method ${header.filter}`);
 	// The tests' PNGs come from the emulator's renderer, which does not interlace: one that does is not its output.
-	if (header.interlace !== 0) throw new Error(`interlace method ${header.interlace}: expected a non-interlaced PNG`);
+	if (header.interlace !== 0)
+		throw new Error(`interlace method ${header.interlace}: expected a non-interlaced PNG`);
 	const raw = inflateSync(Buffer.concat(idat));
 	const rowBytes = 1 + Math.ceil((width * channels * bitDepth) / 8);
 	if (raw.length !== rowBytes * height) {
