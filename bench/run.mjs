@@ -2,7 +2,7 @@
 // Runs the scenarios in one process: one harness (n8n's engine, filesystem binary mode as n8n's own default),
 // both nodes registered, the emulator in a child process; then prints the table and writes the JSON.
 import { loadavg, cpus, totalmem } from 'node:os';
-import { createHarness } from '../test/harness/index.mjs';
+import { createHarness } from './harness.mjs';
 import { registerBaseline } from './baseline-node.mjs';
 import { startEmulatorProcess } from './emulator.mjs';
 import { printTable, writeResults } from './report.mjs';
@@ -19,7 +19,7 @@ import { t1 } from './scenarios/t1-trigger.mjs';
 import { exitOnStopSignals } from '../scripts/lib/toolchain.mjs';
 
 /**
- * @typedef {{ harness: import('../test/harness/index.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
+ * @typedef {{ harness: import('./harness.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
  *   quick: boolean, full: boolean, log: (message: string) => void, results: Record<string, any> }} Context
  * @typedef {{ id: string, figure: string, unit: string, ours: number | string | null, baseline?: number | string | null,
  *   goal?: string, holds?: boolean, note?: string }} Row

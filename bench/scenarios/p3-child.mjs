@@ -5,8 +5,7 @@
 // the least RSS growth any streaming download can show while V8 picks when to collect.
 import { statSync } from 'node:fs';
 import http from 'node:http';
-import { createHarness } from '../../test/harness/index.mjs';
-import { core, di } from '../../test/harness/n8n.mjs';
+import { core, createHarness, di } from '../harness.mjs';
 import { registerBaseline } from '../baseline-node.mjs';
 import { assertSucceeded } from '../measure.mjs';
 import { baseline, ours } from '../sides.mjs';

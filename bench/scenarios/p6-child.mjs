@@ -3,7 +3,7 @@
 // reference files are put in n8n's binary store (filesystem mode) first, a warm-up run uploads one small
 // reference, then RSS is sampled every 20 ms around the measured run. Prints one JSON line.
 import { readFileSync } from 'node:fs';
-import { createHarness } from '../../test/harness/index.mjs';
+import { createHarness } from '../harness.mjs';
 import { registerUploadBaseline, uploadBaselineWorkflow, UPLOAD_BASELINE_NODE_NAME } from '../baseline-upload-node.mjs';
 import { assertSucceeded } from '../measure.mjs';
 import { ours } from '../sides.mjs';

@@ -99,7 +99,7 @@ async function leftoversAfterExit() {
 
 test('npm run bench, SIGTERM while a scenario runs: nothing it started is left running', async () => {
 	await terminateDuringStart(
-		[join(repoRoot, 'scripts', 'bench.mjs'), '--only', 'P1', '--quick'],
+		[join(repoRoot, 'bench', 'cli.mjs'), '--only', 'P1', '--quick'],
 		/P1 \.\.\./,
 	);
 	expect(await leftoversAfterExit()).toEqual([]);

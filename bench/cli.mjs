@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { reexecUnderNode24, repoRoot, step } from './lib/toolchain.mjs';
+import { reexecUnderNode24, repoRoot, step } from '../scripts/lib/toolchain.mjs';
 
 await reexecUnderNode24(import.meta.url);
 
@@ -19,23 +19,29 @@ const value = (/** @type {string} */ flag) => {
 	if (index === -1) return undefined;
 	return args[index].includes('=') ? args[index].split('=')[1] : args[index + 1];
 };
-const { SCENARIOS, runBench, writeResults } = await import('../bench/run.mjs');
+const { SCENARIOS, runBench, writeResults } = await import('./run.mjs');
 const only = (value('--only') ?? Object.keys(SCENARIOS).join(','))
 	.split(',')
 	.map((id) => id.trim().toUpperCase())
 	.filter(Boolean);
 const unknown = only.filter((id) => !(id in SCENARIOS));
 if (unknown.length) {
-	console.error(`Unknown scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`);
+	console.error(
+		`Unknown scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`,
+	);
 	process.exit(2);
 }
 
 step('Build (tsc): the bench runs the built node from dist/');
-const tsc = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'inherit' });
+const tsc = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+	cwd: repoRoot,
+	stdio: 'inherit',
+});
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const [load] = loadavg();
-if (load > 1) step(`Load average is ${load.toFixed(2)}: other work on this machine will show in the timings`);
+if (load > 1)
+	step(`Load average is ${load.toFixed(2)}: other work on this machine will show in the timings`);
 const run = await runBench({
 	only,
 	quick: args.includes('--quick'),
