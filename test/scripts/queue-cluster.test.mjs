@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../scripts/lib/n8n-instance.mjs';
+import { emptyPackageTarball, runningProcesses } from './support.mjs';
 import {
 	ensureClusterPackages,
 	postgresBinDir,
@@ -33,32 +34,15 @@ beforeEach(() => {
 	chmodSync(root, 0o755); // Postgres runs as its own user and must reach its folder
 });
 afterEach(() => {
-	for (const pid of processesMentioning(root)) process.kill(pid, 'SIGKILL');
+	for (const { pid } of processesMentioning(root)) process.kill(pid, 'SIGKILL');
 	rmSync(root, { recursive: true, force: true });
 });
 
-/** Pids of the processes whose command line names `text`. @param {string} text */
-function processesMentioning(text) {
-	return readdirSync('/proc')
-		.filter((entry) => /^\d+$/.test(entry))
-		.filter((pid) => {
-			try {
-				return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-			} catch {
-				return false; // it ended while we looked
-			}
-		})
-		.map(Number);
-}
+/** Running processes whose command line names `text`. @param {string} text */
+const processesMentioning = (text) => runningProcesses(({ command }) => command.includes(text));
 
 /** Is a process running (not a zombie)? @param {number} pid */
-function running(pid) {
-	try {
-		return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-	} catch {
-		return false;
-	}
-}
+const running = (pid) => runningProcesses(() => true).some((p) => p.pid === pid);
 
 /** As root, Postgres runs as the `postgres` user: the command prefix, as queue-cluster runs it. */
 function asPostgres() {
@@ -124,20 +108,14 @@ test('a Postgres folder left by a first start killed after initdb (no role, no d
 test('Postgres failing to start while Redis starts beside it: the cluster start fails and leaves no redis-server running', async () => {
 	// A file where Postgres' folder goes: its start fails at once, while Redis is starting.
 	writeFileSync(join(root, 'postgres'), '');
-	const tarball = join(root, 'package.tgz');
-	mkdirSync(join(root, 'pkg', 'package'), { recursive: true });
-	writeFileSync(
-		join(root, 'pkg', 'package', 'package.json'),
-		JSON.stringify({ name: 'n8n-nodes-seedream', version: '0.0.0' }),
-	);
-	expect(spawnSync('tar', ['-czf', tarball, '-C', join(root, 'pkg'), 'package']).status).toBe(0);
+	const tarball = emptyPackageTarball(root);
 	const [port, brokerPort, emulatorPort] = await freePorts(3);
 
 	await expect(
 		startCluster({ folder: root, tarball, port, brokerPort, emulatorPort, workers: 1 }),
 	).rejects.toThrow(/ENOTDIR|not a directory/);
 
-	expect(processesMentioning(join(root, 'redis')).filter(running)).toEqual([]);
+	expect(processesMentioning(join(root, 'redis'))).toEqual([]);
 }, 120_000);
 
 test('services started together: one that becomes ready after a sibling failed is still handed over, so it can be stopped', async () => {

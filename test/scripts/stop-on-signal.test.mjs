@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { freePorts } from '../../scripts/lib/n8n-instance.mjs';
 import { ensureClusterPackages } from '../../scripts/lib/queue-cluster.mjs';
 import { n8nHome, repoRoot } from '../../scripts/lib/toolchain.mjs';
+import { emptyPackageTarball, runningProcesses } from './support.mjs';
 
 /** @type {string} */
 let root;
@@ -34,26 +35,12 @@ afterEach(() => {
 	rmSync(root, { recursive: true, force: true });
 });
 
-/** Running processes (not zombies) whose environment has this run's mark or whose command line names its folder. */
-function leftovers() {
-	/** @type {{ pid: number, command: string }[]} */
-	const found = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-			const marked = readFileSync(`/proc/${entry}/environ`, 'utf8').includes(
-				`SEEDREAM_SIGNAL_TEST=${mark}`,
-			);
-			const zombie = /^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'));
-			if ((marked || command.includes(root)) && !zombie)
-				found.push({ pid: Number(entry), command });
-		} catch {
-			// It ended while we looked.
-		}
-	}
-	return found;
-}
+/** Running processes whose environment has this run's mark or whose command line names its folder. */
+const leftovers = () =>
+	runningProcesses(
+		({ command, environ }) =>
+			environ.includes(`SEEDREAM_SIGNAL_TEST=${mark}`) || command.includes(root),
+	);
 
 /**
  * Runs a script of scripts/ on Node 24 with the mark, sends it SIGTERM once its output matches `startedAt`, and
@@ -109,13 +96,7 @@ test('npm start -- --queue, SIGTERM while the cluster starts: Postgres, Redis, t
 	ensureClusterPackages();
 	n8nHome();
 	// A package with nothing in it: this start never gets as far as loading nodes, and need not build ours.
-	mkdirSync(join(root, 'pkg', 'package'), { recursive: true });
-	writeFileSync(
-		join(root, 'pkg', 'package', 'package.json'),
-		JSON.stringify({ name: 'n8n-nodes-seedream', version: '0.0.0' }),
-	);
-	const tarball = join(root, 'package.tgz');
-	expect(spawnSync('tar', ['-czf', tarball, '-C', join(root, 'pkg'), 'package']).status).toBe(0);
+	const tarball = emptyPackageTarball(root);
 	const [port, brokerPort, emulatorPort] = await freePorts(3);
 
 	await terminateDuringStart(
