@@ -100,3 +100,14 @@ export function runChild(script, jobVariable, job) {
 		});
 	});
 }
+
+/**
+ * Collects garbage twice around a pause (finalizers and freed buffers settle in between), so that a memory
+ * figure taken next starts from what is still referenced. Needs `--expose-gc` (runChild's children have it).
+ */
+export async function settleHeap() {
+	const gc = /** @type {() => void} */ (globalThis.gc);
+	gc();
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	gc();
+}

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import http from 'node:http';
 import { core, createHarness, di } from '../harness.mjs';
 import { registerBaseline } from '../baseline-node.mjs';
-import { assertSucceeded } from '../measure.mjs';
+import { assertSucceeded, settleHeap } from '../measure.mjs';
 import { baseline, ours } from '../sides.mjs';
 
 const job = JSON.parse(process.env.BENCH_P3_JOB ?? '{}');
@@ -16,13 +16,13 @@ const credentials = { seedreamApi: job.credentials };
 
 const harness = await createHarness({ binaryMode: 'filesystem' });
 registerBaseline(harness);
-const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', size: '1K' }), { credentials });
+const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', size: '1K' }), {
+	credentials,
+});
 assertSucceeded(warm, side.nodeName);
 
 const gc = /** @type {() => void} */ (globalThis.gc);
-gc();
-await new Promise((resolve) => setTimeout(resolve, 100));
-gc();
+await settleHeap();
 const start = process.memoryUsage();
 const startRss = start.rss;
 let peakRss = startRss;
@@ -44,7 +44,8 @@ const sampler = setInterval(sample, 20);
 const prompt = `A set of ${job.n} images of a lighthouse`;
 const started = performance.now();
 const cpu = process.cpuUsage();
-const sizes = job.side === 'floor' ? await readAndDiscard(prompt, job.n) : await runSide(prompt, job.n);
+const sizes =
+	job.side === 'floor' ? await readAndDiscard(prompt, job.n) : await runSide(prompt, job.n);
 const wallMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 clearInterval(sampler);
@@ -67,7 +68,9 @@ console.log(
 
 /** The measured run of a node: the sizes of the files it wrote. @param {string} prompt @param {number} n */
 async function runSide(prompt, n) {
-	const result = await harness.runWorkflow(side.workflow({ prompt, n, size: '4K' }), { credentials });
+	const result = await harness.runWorkflow(side.workflow({ prompt, n, size: '4K' }), {
+		credentials,
+	});
 	assertSucceeded(result, side.nodeName);
 	const service = di.Container.get(core.BinaryDataService);
 	return result.output(side.nodeName).map((item) => {
@@ -85,13 +88,18 @@ async function readAndDiscard(prompt, n) {
 	const { baseUrl, apiKey } = job.credentials;
 	const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 	const body = JSON.stringify({ model: 'doubao-seedream-4.0', prompt, n, size: '4K' });
-	let task = await (await fetch(`${baseUrl}/v1/images/generations`, { method: 'POST', headers, body })).json();
+	let task = await (
+		await fetch(`${baseUrl}/v1/images/generations`, { method: 'POST', headers, body })
+	).json();
 	while (!['completed', 'failed', 'cancelled'].includes(task.status)) {
 		await new Promise((resolve) => setTimeout(resolve, 250));
 		task = await (await fetch(`${baseUrl}/v1/tasks/${task.id}`, { headers })).json();
 	}
-	if (task.status !== 'completed') throw new Error(`P3 floor: task ${task.id} ended ${task.status}`);
-	const urls = task.results.map((/** @type {string | { url: string }} */ r) => (typeof r === 'string' ? r : r.url));
+	if (task.status !== 'completed')
+		throw new Error(`P3 floor: task ${task.id} ended ${task.status}`);
+	const urls = task.results.map((/** @type {string | { url: string }} */ r) =>
+		typeof r === 'string' ? r : r.url,
+	);
 	/** @type {number[]} */
 	const sizes = [];
 	let next = 0;

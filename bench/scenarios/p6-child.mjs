@@ -4,8 +4,12 @@
 // reference, then RSS is sampled every 20 ms around the measured run. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { createHarness } from '../harness.mjs';
-import { registerUploadBaseline, uploadBaselineWorkflow, UPLOAD_BASELINE_NODE_NAME } from '../baseline-upload-node.mjs';
-import { assertSucceeded } from '../measure.mjs';
+import {
+	registerUploadBaseline,
+	uploadBaselineWorkflow,
+	UPLOAD_BASELINE_NODE_NAME,
+} from '../baseline-upload-node.mjs';
+import { assertSucceeded, settleHeap } from '../measure.mjs';
 import { ours } from '../sides.mjs';
 
 /** @type {{ side: 'ours' | 'baseline', credentials: Record<string, string>, items: number, files: string[], warmUpFile: string }} */
@@ -17,14 +21,16 @@ const side =
 		: {
 				nodeName: ours.nodeName,
 				/** @param {{ prompt: string, references: string[] }} request */
-				workflow: ({ prompt, references }) => ours.workflow({ prompt, references, output: 'urls', waitMode: 'dontWait' }),
+				workflow: ({ prompt, references }) =>
+					ours.workflow({ prompt, references, output: 'urls', waitMode: 'dontWait' }),
 			};
 
 const harness = await createHarness({ binaryMode: 'filesystem' });
 registerUploadBaseline(harness);
 
 /** @param {string} path @param {string} name */
-const store = async (path, name) => await harness.storeBinary(readFileSync(path), { mimeType: 'image/png', fileName: `${name}.png` });
+const store = async (path, name) =>
+	await harness.storeBinary(readFileSync(path), { mimeType: 'image/png', fileName: `${name}.png` });
 
 const warmUpBinary = { warm: await store(job.warmUpFile, 'warm') };
 const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', references: ['warm'] }), {
@@ -35,14 +41,12 @@ assertSucceeded(warm, side.nodeName);
 
 /** @type {Record<string, import('n8n-workflow').IBinaryData>} */
 const binary = {};
-for (const [index, path] of job.files.entries()) binary[`ref${index}`] = await store(path, `ref${index}`);
+for (const [index, path] of job.files.entries())
+	binary[`ref${index}`] = await store(path, `ref${index}`);
 const fields = Object.keys(binary);
 const items = Array.from({ length: job.items }, () => ({ json: {}, binary }));
 
-const gc = /** @type {() => void} */ (globalThis.gc);
-gc();
-await new Promise((resolve) => setTimeout(resolve, 100));
-gc();
+await settleHeap();
 const start = process.memoryUsage();
 let peakRss = start.rss;
 const sampler = setInterval(() => {
@@ -51,7 +55,10 @@ const sampler = setInterval(() => {
 
 const started = performance.now();
 const cpu = process.cpuUsage();
-const result = await harness.runWorkflow(side.workflow({ prompt: 'P6 combine these', references: fields }), { credentials, items });
+const result = await harness.runWorkflow(
+	side.workflow({ prompt: 'P6 combine these', references: fields }),
+	{ credentials, items },
+);
 const wallMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 clearInterval(sampler);
