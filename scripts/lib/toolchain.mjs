@@ -226,7 +226,7 @@ export function exitOnStopSignals() {
 /**
  * Runs a child to its end, passing SIGINT and SIGTERM on to it (a spawnSync child would keep running after this
  * process was told to stop), and resolves to its exit code (1 when a signal ended it). Told to stop, this process
- * exits once the child has: no next step starts.
+ * exits with that code once the child has ended: no next step starts.
  * @param {string} command @param {string[]} args @param {import('node:child_process').SpawnOptions} options
  * @returns {Promise<number>}
  */
@@ -244,7 +244,7 @@ export async function runForwardingSignals(command, args, options) {
 		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
 	);
 	for (const signal of signals) process.off(signal, forward);
-	if (received) process.exit(128 + constants.signals[received]);
+	if (received) process.exit(code);
 	return code;
 }
 
