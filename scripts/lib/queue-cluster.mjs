@@ -85,7 +85,7 @@ function assertReachable(/** @type {string} */ folder) {
 /**
  * Postgres on `port`, data under `folder` (created on the first start), owned by this run's process group. The
  * first start is complete only when n8n's role and database exist: a marker written after them says so, and a
- * folder without it (a first start killed after initdb) is initialised again rather than taken as ready.
+ * folder without it (a first start killed after initdb) is set up the rest of the way, not taken as ready.
  * @param {{ folder: string, port: number, logFile: string }} options
  */
 export async function startPostgres({ folder, port, logFile }) {
@@ -99,9 +99,12 @@ export async function startPostgres({ folder, port, logFile }) {
 		assertReachable(folder);
 		for (const dir of [folder, sockets]) chownSync(dir, user.uid, /** @type {number} */ (user.gid));
 	}
+	// Written last, when n8n's role and database exist. Without it the setup is finished now: initdb where no
+	// cluster is, then whatever of the role and database is missing. A folder set up before this marker existed
+	// has both and only gets the marker: its data is kept.
 	const ready = join(folder, 'database-ready');
-	const fresh = !existsSync(ready);
-	if (fresh) {
+	const setUp = !existsSync(ready);
+	if (setUp && !existsSync(join(data, 'PG_VERSION'))) {
 		rmSync(data, { recursive: true, force: true });
 		const initdb = [
 			...user.prefix,
@@ -154,13 +157,19 @@ export async function startPostgres({ folder, port, logFile }) {
 			`Postgres did not accept connections on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`,
 		);
 	}
-	if (fresh) {
-		const created = psql([
-			'-c',
-			`CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`,
-			'-c',
-			`CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`,
-		]);
+	if (setUp) {
+		const exists = (/** @type {string} */ query) => psql(['-tAc', query]).stdout.trim() === '1';
+		const statements = [
+			...(exists(`SELECT 1 FROM pg_roles WHERE rolname = '${DATABASE.user}'`)
+				? []
+				: [`CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`]),
+			...(exists(`SELECT 1 FROM pg_database WHERE datname = '${DATABASE.name}'`)
+				? []
+				: [`CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`]),
+		];
+		const created = statements.length
+			? psql(statements.flatMap((statement) => ['-c', statement]))
+			: { status: 0, stderr: '' };
 		if (created.status !== 0) {
 			await service.stop();
 			throw new Error(`Could not create n8n's database: ${created.stderr}`);

@@ -105,6 +105,35 @@ test('a Postgres folder left by a first start killed after initdb (no role, no d
 	}
 }, 120_000);
 
+test('a Postgres folder set up before the ready marker existed (role and database in place) keeps its data', async () => {
+	const folder = join(root, 'postgres');
+	const [port] = await freePorts(1);
+	const bin = /** @type {string} */ (postgresBinDir());
+	const asN8n = (/** @type {string} */ sql) =>
+		spawnSync(
+			join(bin, 'psql'),
+			['-h', '127.0.0.1', '-p', String(port), '-U', 'n8n', '-d', 'n8n', '-tAc', sql],
+			{
+				encoding: 'utf8',
+				env: { ...process.env, PGPASSWORD: 'n8n' },
+			},
+		);
+	const first = await startPostgres({ folder, port, logFile: join(root, 'postgres.log') });
+	expect(asN8n("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('a workflow')").status).toBe(
+		0,
+	);
+	await first.stop();
+	rmSync(join(folder, 'database-ready'));
+
+	const again = await startPostgres({ folder, port, logFile: join(root, 'postgres.log') });
+	try {
+		expect(asN8n('SELECT v FROM kept').stdout.trim()).toBe('a workflow');
+		expect(existsSync(join(folder, 'database-ready'))).toBe(true);
+	} finally {
+		await again.stop();
+	}
+}, 120_000);
+
 test('Postgres failing to start while Redis starts beside it: the cluster start fails and leaves no redis-server running', async () => {
 	// A file where Postgres' folder goes: its start fails at once, while Redis is starting.
 	writeFileSync(join(root, 'postgres'), '');
