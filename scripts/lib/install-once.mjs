@@ -154,8 +154,16 @@ function removeGoneBreakLock(breakDir) {
 	} catch {
 		return; // another waiter moved it
 	}
-	if (readOwner(aside)?.token === owner?.token) rmSync(aside, { recursive: true, force: true });
-	else renameSync(aside, breakDir);
+	if (readOwner(aside)?.token === owner?.token) {
+		rmSync(aside, { recursive: true, force: true });
+		return;
+	}
+	try {
+		renameSync(aside, breakDir);
+	} catch {
+		// A third waiter took the break lock meanwhile: it re-checks the stale lock itself, as its owner would.
+		rmSync(aside, { recursive: true, force: true });
+	}
 }
 
 /**
