@@ -72,8 +72,12 @@ export async function emulator(options = {}) {
 			expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
 			return json;
 		},
-		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
-		async waitFor(id, key = KEY, timeoutMs = 10000) {
+		/**
+		 * Polls a task until it is completed, failed or cancelled. The limit only turns a hang into a message
+		 * before Jest's 60 s: decoding a 6000x6000 reference took over 10 s on a loaded 2-core machine.
+		 * @param {string} id
+		 */
+		async waitFor(id, key = KEY, timeoutMs = 50_000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {
 				const { json } = await request('GET', `/v1/tasks/${id}`, { key });
