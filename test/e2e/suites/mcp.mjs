@@ -14,22 +14,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { readPng } from '../../harness/png.mjs';
-import { removeWorkflow } from '../support/run.mjs';
+import { removeWorkflow, until } from '../support/run.mjs';
 
 const TOOL_NODE = 'Generate Image';
 
-/** Polls until `condition` holds (something n8n reaches by itself), failing after `timeoutMs`. */
-async function until(
-	/** @type {() => Promise<boolean>} */ condition,
-	/** @type {string} */ what,
-	timeoutMs = 30_000,
-) {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-}
 const TOOL_NAME = 'Generate_Image';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */
