@@ -13,7 +13,7 @@ import { EMULATOR_KEY } from '../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { startE2eInstance } from './support/instance.mjs';
 import { readPng } from '../harness/png.mjs';
-import { outputOf } from './support/run.mjs';
+import { outputOf, until } from './support/run.mjs';
 
 /** @type {import('./support/instance.mjs').E2eInstance | undefined} */
 let instance;
@@ -121,19 +121,6 @@ async function executionsOf(workflowId) {
 		);
 	}, `the executions of workflow ${workflowId} to finish`);
 	return executions;
-}
-
-/** Polls until `condition` holds (something the system reaches by itself), failing after `timeoutMs`. */
-async function until(
-	/** @type {() => Promise<boolean>} */ condition,
-	/** @type {string} */ what,
-	timeoutMs = 60_000,
-) {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
 }
 
 /** The Task ID of each Generate node's output in an execution. */

@@ -11,6 +11,7 @@ import { accountTests } from './suites/account.mjs';
 import { imageTests } from './suites/images.mjs';
 import { seedream5Tests } from './suites/seedream5.mjs';
 import { aiToolTests } from './suites/ai-tool.mjs';
+import { mcpTests } from './suites/mcp.mjs';
 import { browserTests } from './suites/browser.mjs';
 import { deliveryTests } from './suites/delivery.mjs';
 
@@ -35,6 +36,7 @@ accountTests(get);
 imageTests(get);
 seedream5Tests(get);
 aiToolTests(get);
+mcpTests(get);
 browserTests(get);
 // Last: its final test checks what went through the proxy over the whole run.
 deliveryTests(get);

@@ -4,8 +4,10 @@
 // Generate asks for several images in the prompt. Also what the editor shows: download options only where
 // images are downloaded, and Width/Height bounds it can enforce.
 import { readPng } from '../harness/png.mjs';
+import { readExamples } from '../../scripts/lib/n8n-instance.mjs';
 import { workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
+import { workflowFromFile } from '../harness/workflows.mjs';
 import { GENERATE, startSuite } from './support.mjs';
 
 const { NodeHelpers } = workflowLib;
@@ -117,6 +119,52 @@ test('Max Images as an expression: each version still gets its own default (n8n 
 	const saved = { ...GENERATE, n: '={{ $itemIndex + 2 }}' };
 	expect(resolved('seedream', saved, 1)).toMatchObject({ imagesMode: 'asWritten' });
 	expect(resolved('seedream', saved, 1.1)).toMatchObject({ imagesMode: 'askInPrompt' });
+});
+
+describe('the example workflows', () => {
+	test('every Seedream node in examples/ is at the newest version, so an imported example gets its defaults', () => {
+		const nodes = readExamples().flatMap(({ file, workflow }) =>
+			workflow.nodes
+				.filter((/** @type {any} */ node) => node.type.startsWith(`${types.packageName}.`))
+				.map((/** @type {any} */ node) => ({
+					file,
+					node: node.name,
+					typeVersion: node.typeVersion,
+				})),
+		);
+		expect(nodes.length).toBeGreaterThan(9);
+		const newest = description('seedream').defaultVersion;
+		expect(nodes.filter((node) => node.typeVersion !== newest)).toEqual([]);
+	});
+
+	// test/nodes/fixtures/generate-then-get-v1.json is examples/generate-then-get.json as shipped at version 1.
+	test('a workflow saved at version 1 still runs unchanged: Generate without waiting, then Task > Get downloads the image', async () => {
+		const workflow = workflowFromFile('test/nodes/fixtures/generate-then-get-v1.json');
+		workflow.nodes = workflow.nodes.filter(
+			(/** @type {any} */ node) => node.type !== 'n8n-nodes-base.stickyNote',
+		);
+		const seedream = workflow.nodes.filter((/** @type {any} */ node) =>
+			node.type.startsWith(`${types.packageName}.`),
+		);
+		expect(seedream.map((/** @type {any} */ node) => node.typeVersion)).toEqual([1, 1]);
+
+		const result = await suite.harness.runWorkflow(workflow, { credentials: suite.credentials });
+		expect(result.error?.message).toBeUndefined();
+		const [started] = result.output('Start the Task');
+		expect(started.json.taskId).toMatch(/^task-unified-/);
+		expect(started.binary).toBeUndefined();
+		const [image, ...more] = result.output('Get the Images');
+		expect(more).toEqual([]);
+		expect(image.json).toMatchObject({
+			taskId: started.json.taskId,
+			status: 'completed',
+			imageIndex: 0,
+		});
+		expect(readPng(await suite.harness.binaryBuffer(image.binary.data))).toMatchObject({
+			width: 1024,
+			height: 1024,
+		});
+	});
 });
 
 describe('download options show only where images are downloaded', () => {

@@ -100,3 +100,15 @@ export async function removeWorkflow(instance, id) {
 	await instance.client.rest('POST', `/rest/workflows/${id}/archive`, {}).catch(() => {});
 	await instance.client.rest('DELETE', `/rest/workflows/${id}`);
 }
+
+/**
+ * Polls until `condition` holds (something n8n or the emulator reaches by itself), failing after `timeoutMs`.
+ * @param {() => Promise<boolean> | boolean} condition @param {string} what @param {number} [timeoutMs]
+ */
+export async function until(condition, what, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
