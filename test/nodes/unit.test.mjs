@@ -384,12 +384,24 @@ describe('credential cache (virtual clock)', () => {
 
 	test('within the TTL the credential is loaded once; at the TTL it is loaded again', async () => {
 		const { clock, cache, load, loads } = setUp([{ apiKey: 'a' }, { apiKey: 'b' }]);
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: false });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'a' },
+			cached: false,
+			recheckedUnreachable: false,
+		});
 		clock.now = CREDENTIAL_CACHE_TTL_MS - 1;
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: true });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'a' },
+			cached: true,
+			recheckedUnreachable: false,
+		});
 		expect(loads()).toBe(1);
 		clock.now = CREDENTIAL_CACHE_TTL_MS;
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'b' }, cached: false });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'b' },
+			cached: false,
+			recheckedUnreachable: false,
+		});
 		expect(loads()).toBe(2);
 	});
 
