@@ -94,7 +94,7 @@ export async function apiRequestFull(
 	let mayReload = held.cached;
 	// A copy held in memory that fails may be one the user has edited since (another key, another base URL): it
 	// is read again once, and the attempt sent again if it changed. Refused (401/403): always. Its host
-	// unreachable: once per copy held (`unreachable`), so an outage does not cost a credential read per callback.
+	// unreachable: once per copy held (`recheckedUnreachable`), so an outage costs no read per callback.
 	const reloaded = async (cause: 'refused' | 'unreachable'): Promise<boolean> => {
 		if (!mayReload || (cause === 'unreachable' && held.recheckedUnreachable)) return false;
 		mayReload = false;
