@@ -127,7 +127,7 @@ export function callbackPlaceholder(
 			taskId: task.id,
 			status: task.status,
 			error: `No callback from EvoLink for task ${task.id} before ${wait.waitUntil} (Options > Max Wait)`,
-			description: `The task may still be running, or may have finished without its callback reaching n8n. Read it with Seedream > Task > Get and the task ID ${task.id}; if callbacks never arrive, check that n8n's WEBHOOK_URL is its public https address.`,
+			description: `The task may still be running, or may have finished without its callback reaching n8n, or before another task of this execution (the execution resumes once all have ended). Read it with Seedream > Task > Get and the task ID ${task.id}; if callbacks never arrive, check that n8n's WEBHOOK_URL is its public https address.`,
 			[CALLBACK_WAIT_FIELD]: wait as unknown as IDataObject,
 		},
 		pairedItem: { item: itemIndex },
