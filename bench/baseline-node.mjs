@@ -7,11 +7,7 @@
 // - binary references uploaded one after another (the same Files API base64 upload our node uses).
 // It goes through the same n8n engine, credential and emulator as our node; it is registered in the harness's
 // node types under BASELINE_TYPE.
-import { workflowLib } from '../test/harness/n8n.mjs';
-import {
-	SEEDREAM_CREDENTIAL_REFERENCE,
-	triggeredNodeWorkflow,
-} from '../test/harness/workflows.mjs';
+import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow, workflowLib } from './harness.mjs';
 
 const { NodeConnectionTypes, sleep } = workflowLib;
 
@@ -138,7 +134,7 @@ export async function seedreamApi(context) {
 
 /**
  * Adds the baseline to a harness's node types.
- * @param {import('../test/harness/index.mjs').Harness} harness
+ * @param {import('./harness.mjs').Harness} harness
  */
 export function registerBaseline(harness) {
 	harness.registerNodeType(BASELINE_TYPE, /** @type {any} */ (new SeedreamBaseline()));

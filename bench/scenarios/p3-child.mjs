@@ -5,10 +5,9 @@
 // the least RSS growth any streaming download can show while V8 picks when to collect.
 import { statSync } from 'node:fs';
 import http from 'node:http';
-import { createHarness } from '../../test/harness/index.mjs';
-import { core, di } from '../../test/harness/n8n.mjs';
+import { core, createHarness, di } from '../harness.mjs';
 import { registerBaseline } from '../baseline-node.mjs';
-import { assertSucceeded } from '../measure.mjs';
+import { assertSucceeded, settleHeap } from '../measure.mjs';
 import { baseline, ours } from '../sides.mjs';
 
 const job = JSON.parse(process.env.BENCH_P3_JOB ?? '{}');
@@ -23,9 +22,7 @@ const warm = await harness.runWorkflow(side.workflow({ prompt: 'warm-up', size: 
 assertSucceeded(warm, side.nodeName);
 
 const gc = /** @type {() => void} */ (globalThis.gc);
-gc();
-await new Promise((resolve) => setTimeout(resolve, 100));
-gc();
+await settleHeap();
 const start = process.memoryUsage();
 const startRss = start.rss;
 let peakRss = startRss;

@@ -3,13 +3,13 @@
 // reference files are put in n8n's binary store (filesystem mode) first, a warm-up run uploads one small
 // reference, then RSS is sampled every 20 ms around the measured run. Prints one JSON line.
 import { readFileSync } from 'node:fs';
-import { createHarness } from '../../test/harness/index.mjs';
+import { createHarness } from '../harness.mjs';
 import {
 	registerUploadBaseline,
 	uploadBaselineWorkflow,
 	UPLOAD_BASELINE_NODE_NAME,
 } from '../baseline-upload-node.mjs';
-import { assertSucceeded } from '../measure.mjs';
+import { assertSucceeded, settleHeap } from '../measure.mjs';
 import { ours } from '../sides.mjs';
 
 /** @type {{ side: 'ours' | 'baseline', credentials: Record<string, string>, items: number, files: string[], warmUpFile: string }} */
@@ -46,10 +46,7 @@ for (const [index, path] of job.files.entries())
 const fields = Object.keys(binary);
 const items = Array.from({ length: job.items }, () => ({ json: {}, binary }));
 
-const gc = /** @type {() => void} */ (globalThis.gc);
-gc();
-await new Promise((resolve) => setTimeout(resolve, 100));
-gc();
+await settleHeap();
 const start = process.memoryUsage();
 let peakRss = start.rss;
 const sampler = setInterval(() => {

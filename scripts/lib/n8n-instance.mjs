@@ -236,7 +236,7 @@ export function tail(file, lines = 40) {
 }
 
 /**
- * Waits for an emulator child (`node emulator/server.mjs`, stdout piped) to print "listening on <url>" and
+ * Waits for an emulator child (`node emulator/cli.mjs`, stdout piped) to print "listening on <url>" and
  * resolves to that URL. Its stdout listener is removed at that line (the stream keeps flowing, to a log pipe or
  * nowhere), so the request log that follows is not collected or searched. Rejects if the child exits first, with
  * the message describeExit makes from the exit and the stdout seen so far.
@@ -266,13 +266,13 @@ export function waitForListening(
 }
 
 /**
- * Starts the EvoLink emulator (emulator/server.mjs) as a child process and waits for its "listening" line.
+ * Starts the EvoLink emulator (emulator/cli.mjs) as a child process and waits for its "listening" line.
  * @param {{ port: number, logFile: string, taskMs?: number }} options
  * @returns {Promise<Service>}
  */
 export async function startEmulator({ port, logFile, taskMs }) {
 	const args = [
-		join(repoRoot, 'emulator', 'server.mjs'),
+		join(repoRoot, 'emulator', 'cli.mjs'),
 		'--port',
 		String(port),
 		'--allow-insecure-callbacks',

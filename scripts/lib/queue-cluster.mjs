@@ -13,6 +13,7 @@ import {
 	mkdirSync,
 	readFileSync,
 	readdirSync,
+	rmSync,
 	statSync,
 	writeFileSync,
 } from 'node:fs';
@@ -82,10 +83,12 @@ function assertReachable(/** @type {string} */ folder) {
 }
 
 /**
- * Postgres on `port`, data under `folder` (created on the first start), owned by this run's process group.
+ * Postgres on `port`, data under `folder` (created on the first start), owned by this run's process group. The
+ * first start is complete only when n8n's role and database exist: a marker written after them says so, and a
+ * folder without it (a first start killed after initdb) is set up the rest of the way, not taken as ready.
  * @param {{ folder: string, port: number, logFile: string }} options
  */
-async function startPostgres({ folder, port, logFile }) {
+export async function startPostgres({ folder, port, logFile }) {
 	const bin = /** @type {string} */ (postgresBinDir());
 	const user = asPostgresUser();
 	const data = join(folder, 'data');
@@ -96,8 +99,13 @@ async function startPostgres({ folder, port, logFile }) {
 		assertReachable(folder);
 		for (const dir of [folder, sockets]) chownSync(dir, user.uid, /** @type {number} */ (user.gid));
 	}
-	const fresh = !existsSync(join(data, 'PG_VERSION'));
-	if (fresh) {
+	// Written last, when n8n's role and database exist. Without it the setup is finished now: initdb where no
+	// cluster is, then whatever of the role and database is missing. A folder set up before this marker existed
+	// has both and only gets the marker: its data is kept.
+	const ready = join(folder, 'database-ready');
+	const setUp = !existsSync(ready);
+	if (setUp && !existsSync(join(data, 'PG_VERSION'))) {
+		rmSync(data, { recursive: true, force: true });
 		const initdb = [
 			...user.prefix,
 			join(bin, 'initdb'),
@@ -138,24 +146,35 @@ async function startPostgres({ folder, port, logFile }) {
 			['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', ...args],
 			{ encoding: 'utf8' },
 		);
-	const ready = await until(() => psql(['-c', 'select 1']).status === 0, 60_000, service.exited);
-	if (!ready) {
+	const accepting = await until(
+		() => psql(['-c', 'select 1']).status === 0,
+		60_000,
+		service.exited,
+	);
+	if (!accepting) {
 		await service.stop();
 		throw new Error(
 			`Postgres did not accept connections on 127.0.0.1:${port}. Last lines of ${logFile}:\n${tail(logFile)}`,
 		);
 	}
-	if (fresh) {
-		const created = psql([
-			'-c',
-			`CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`,
-			'-c',
-			`CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`,
-		]);
+	if (setUp) {
+		const exists = (/** @type {string} */ query) => psql(['-tAc', query]).stdout.trim() === '1';
+		const statements = [
+			...(exists(`SELECT 1 FROM pg_roles WHERE rolname = '${DATABASE.user}'`)
+				? []
+				: [`CREATE ROLE ${DATABASE.user} LOGIN PASSWORD '${DATABASE.password}'`]),
+			...(exists(`SELECT 1 FROM pg_database WHERE datname = '${DATABASE.name}'`)
+				? []
+				: [`CREATE DATABASE ${DATABASE.name} OWNER ${DATABASE.user}`]),
+		];
+		const created = statements.length
+			? psql(statements.flatMap((statement) => ['-c', statement]))
+			: { status: 0, stderr: '' };
 		if (created.status !== 0) {
 			await service.stop();
 			throw new Error(`Could not create n8n's database: ${created.stderr}`);
 		}
+		writeFileSync(ready, `${new Date().toISOString()}\n`);
 	}
 	return { port, pid: service.child.pid, exited: service.exited, stop: () => service.stop(30_000) };
 }
@@ -213,6 +232,20 @@ async function until(check, timeoutMs, exited) {
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
 	return false;
+}
+
+/**
+ * Starts services in parallel and hands every one that started to `record`, even when a sibling failed (a
+ * Promise.all would drop them: nothing would stop them, or they would be recorded after the cleanup ran); then
+ * throws the first failure.
+ * @template T @param {Promise<T>[]} starts @param {(started: T) => void} record @returns {Promise<T[]>}
+ */
+export async function startTogether(starts, record) {
+	const results = await Promise.allSettled(starts);
+	for (const result of results) if (result.status === 'fulfilled') record(result.value);
+	const failed = results.find((result) => result.status === 'rejected');
+	if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+	return results.map((result) => /** @type {PromiseFulfilledResult<T>} */ (result).value);
 }
 
 /**
@@ -308,19 +341,21 @@ export async function startCluster(options) {
 		);
 
 		say(`Starting Postgres on 127.0.0.1:${postgresPort} and Redis on 127.0.0.1:${redisPort}`);
-		const [postgres, redis] = await Promise.all([
-			startPostgres({
-				folder: join(options.folder, 'postgres'),
-				port: postgresPort,
-				logFile: join(logs, 'postgres.log'),
-			}),
-			startRedis({
-				folder: join(options.folder, 'redis'),
-				port: redisPort,
-				logFile: join(logs, 'redis.log'),
-			}),
-		]);
-		services.push({ name: 'postgres', stop: postgres.stop }, { name: 'redis', stop: redis.stop });
+		const [postgres, redis] = await startTogether(
+			[
+				startPostgres({
+					folder: join(options.folder, 'postgres'),
+					port: postgresPort,
+					logFile: join(logs, 'postgres.log'),
+				}).then((db) => ({ name: 'postgres', ...db })),
+				startRedis({
+					folder: join(options.folder, 'redis'),
+					port: redisPort,
+					logFile: join(logs, 'redis.log'),
+				}).then((queue) => ({ name: 'redis', ...queue })),
+			],
+			(service) => services.push(service),
+		);
 
 		/** @type {Awaited<ReturnType<typeof startEmulator>> | undefined} */
 		let emulator;
@@ -377,7 +412,6 @@ export async function startCluster(options) {
 				readyUrl: healthPort ? `http://127.0.0.1:${healthPort}/healthz/readiness` : undefined,
 				env: { ...shared, ...(healthPort ? { QUEUE_HEALTH_CHECK_PORT: String(healthPort) } : {}) },
 			});
-			services.push({ name: role.name, stop: service.stop });
 			/** @type {ClusterProcess} */
 			const started = {
 				...role,
@@ -389,16 +423,20 @@ export async function startCluster(options) {
 				exited: service.exited,
 				stop: service.stop,
 			};
-			processes.push(started);
 			return started;
+		};
+		/** @param {ClusterProcess} started */
+		const record = (started) => {
+			services.push({ name: started.name, stop: started.stop });
+			processes.push(started);
 		};
 
 		say(
 			`Starting n8n main on 127.0.0.1:${options.port} (migrations on a new database: about 30 s)`,
 		);
-		const main = await startProcess(roles[0]);
+		const [main] = await startTogether([startProcess(roles[0])], record);
 		say(`Starting ${workerCount} worker${workerCount === 1 ? '' : 's'} and the webhook processor`);
-		await Promise.all(roles.slice(1).map(startProcess));
+		await startTogether(roles.slice(1).map(startProcess), record);
 		const order = roles.map((r) => r.name);
 		processes.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 

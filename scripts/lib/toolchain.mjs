@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { installFolderOnce, installOnce } from './install-once.mjs';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -119,26 +119,37 @@ export function node24Binary() {
 	return join(node24Home(), 'bin', 'node');
 }
 
-/** `npm ci` when node_modules is missing or was installed from another lock file. */
-export function ensureDevDependencies() {
-	const lock = readFileSync(join(repoRoot, 'package-lock.json'));
-	const hash = createHash('sha256').update(lock).digest('hex');
-	const marker = join(repoRoot, 'node_modules', '.seedream-lock-hash');
-	if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return;
-	step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
+/**
+ * `npm ci` when node_modules is missing or was installed from another lock file. Under a lock in the checkout
+ * (install-once's), so that two commands started together in one clone do not both delete and reinstall
+ * node_modules; the second waits and finds it done. `install` replaces npm ci in the tests of this lock.
+ * @param {{ root?: string, install?: () => void }} [options]
+ */
+export function ensureDevDependencies({ root = repoRoot, install } = {}) {
+	const hash = createHash('sha256')
+		.update(readFileSync(join(root, 'package-lock.json')))
+		.digest('hex');
+	const marker = join(root, 'node_modules', '.seedream-lock-hash');
 	const started = Date.now();
-	runWithProgress(
-		'dev dependencies',
-		join(repoRoot, 'node_modules'),
-		'npm',
-		['ci', '--no-audit', '--no-fund', '--loglevel=error'],
-		{
-			cwd: repoRoot,
-			env: node24Env(),
+	const installed = installOnce({
+		lockDir: join(root, '.dev-dependencies.lock'),
+		label: 'the dev dependencies (npm ci)',
+		say: step,
+		isComplete: () => existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash,
+		install: () => {
+			step('Installing dev dependencies with Node 24 (npm ci; a few minutes on a cold npm cache)');
+			if (install) install();
+			else {
+				const args = ['ci', '--no-audit', '--no-fund', '--loglevel=error'];
+				runWithProgress('dev dependencies', join(root, 'node_modules'), 'npm', args, {
+					cwd: root,
+					env: node24Env(),
+				});
+			}
+			writeFileSync(marker, hash + '\n');
 		},
-	);
-	writeFileSync(marker, hash + '\n');
-	installSeconds += (Date.now() - started) / 1000;
+	});
+	if (installed) installSeconds += (Date.now() - started) / 1000;
 }
 
 /** Real n8n for `npm start` and the end-to-end tests: ~3 GB, so it lives in the cache, keyed by version. */
@@ -202,6 +213,42 @@ export function n8nBinary() {
 }
 
 /**
+ * Ends this process on SIGINT, SIGTERM and SIGHUP through process.exit, so that the 'exit' handlers that stop its
+ * children run: Node's default for these signals ends the process without them, and a cluster or an emulator
+ * started by a script killed by `timeout` kept running. For scripts without a graceful stop of their own.
+ */
+export function exitOnStopSignals() {
+	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+		process.once(signal, () => process.exit(128 + constants.signals[signal]));
+	}
+}
+
+/**
+ * Runs a child to its end, passing SIGINT and SIGTERM on to it (a spawnSync child would keep running after this
+ * process was told to stop), and resolves to its exit code (1 when a signal ended it). Told to stop, this process
+ * exits with that code once the child has ended: no next step starts.
+ * @param {string} command @param {string[]} args @param {import('node:child_process').SpawnOptions} options
+ * @returns {Promise<number>}
+ */
+export async function runForwardingSignals(command, args, options) {
+	const child = spawn(command, args, options);
+	/** @type {NodeJS.Signals | undefined} */
+	let received;
+	const forward = (/** @type {NodeJS.Signals} */ signal) => {
+		received = signal;
+		child.kill(signal);
+	};
+	const signals = /** @type {const} */ (['SIGINT', 'SIGTERM']);
+	for (const signal of signals) process.on(signal, forward);
+	const code = await new Promise((resolveExit) =>
+		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
+	);
+	for (const signal of signals) process.off(signal, forward);
+	if (received) process.exit(code);
+	return code;
+}
+
+/**
  * Makes sure this script runs on Node 24 with the dev dependencies installed: on any other Node it installs
  * what is missing and runs the same script again under Node 24, passing arguments and the exit code through.
  * @param {string} scriptUrl import.meta.url of the calling script
@@ -211,20 +258,18 @@ export async function reexecUnderNode24(scriptUrl) {
 		return;
 	const { startedAt } = runTimes();
 	ensureDevDependencies();
-	const child = spawn(node24Binary(), [fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
-		stdio: 'inherit',
-		env: {
-			...node24Env(),
-			SEEDREAM_BOOTSTRAPPED: '1',
-			SEEDREAM_STARTED_AT: String(startedAt),
-			SEEDREAM_BOOTSTRAP_INSTALL_S: String(runTimes().installSeconds),
+	const code = await runForwardingSignals(
+		node24Binary(),
+		[fileURLToPath(scriptUrl), ...process.argv.slice(2)],
+		{
+			stdio: 'inherit',
+			env: {
+				...node24Env(),
+				SEEDREAM_BOOTSTRAPPED: '1',
+				SEEDREAM_STARTED_AT: String(startedAt),
+				SEEDREAM_BOOTSTRAP_INSTALL_S: String(runTimes().installSeconds),
+			},
 		},
-	});
-	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-		process.on(signal, () => child.kill(signal));
-	}
-	const code = await new Promise((resolveExit) =>
-		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))),
 	);
 	process.exit(code);
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { EMULATOR_KEY } from '../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { startE2eInstance } from './support/instance.mjs';
-import { readPng } from './support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { outputOf } from './support/run.mjs';
 
 /** @type {import('./support/instance.mjs').E2eInstance | undefined} */

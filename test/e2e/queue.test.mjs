@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { EMULATOR_KEY } from '../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { startQueueCluster } from './support/cluster.mjs';
-import { readPng } from './support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { example, outputOf } from './support/run.mjs';
 import { accountTests } from './suites/account.mjs';
 import { credentialTests } from './suites/credentials.mjs';

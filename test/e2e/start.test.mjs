@@ -15,6 +15,7 @@ import {
 	readExamples,
 } from '../../scripts/lib/n8n-instance.mjs';
 import { interrupt, startCommand } from './support/start-command.mjs';
+import { EmulatorClient } from '../../emulator/client.mjs';
 
 /** @type {{ port: number, brokerPort: number, emulatorPort: number }} */
 const ports = { port: 0, brokerPort: 0, emulatorPort: 0 };
@@ -83,9 +84,9 @@ describe('npm start', () => {
 
 		// The demo's layer tasks take the emulator's 3 s and say so, instead of the documented 120 s that would
 		// hold a Decompose Layers run's first poll back a minute.
-		const emulatorConfig = await (
-			await fetch(`http://127.0.0.1:${ports.emulatorPort}/__emulator/config`)
-		).json();
+		const emulatorConfig = await new EmulatorClient(
+			`http://127.0.0.1:${ports.emulatorPort}`,
+		).config();
 		expect(emulatorConfig).toMatchObject({ taskMs: 3000, layerizeEstimatedSeconds: 3 });
 
 		interrupt(run.child);

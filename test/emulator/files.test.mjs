@@ -418,8 +418,8 @@ describe('the quota', () => {
 	});
 
 	test('the command-line flag --max-files sets it', async () => {
-		const server = fileURLToPath(new URL('../../emulator/server.mjs', import.meta.url));
-		const child = spawn(process.execPath, [server, '--port', '0', '--max-files', '3'], {
+		const cli = fileURLToPath(new URL('../../emulator/cli.mjs', import.meta.url));
+		const child = spawn(process.execPath, [cli, '--port', '0', '--max-files', '3'], {
 			stdio: ['ignore', 'pipe', 'inherit'],
 		});
 		try {

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import jpeg from 'jpeg-js';
 import { startEmulator } from '../../emulator/server.mjs';
+import { EmulatorClient } from '../../emulator/client.mjs';
 import { renderPng } from '../../emulator/images.mjs';
 import { encodePng } from '../../emulator/raster.mjs';
-import { pngPixels, readPng as readPngStrict } from '../e2e/support/png.mjs';
+import { pngPixels, readPng as readPngStrict } from '../harness/png.mjs';
 
 export const KEY = 'sk-emulator-demo';
 
@@ -42,11 +43,9 @@ export async function emulator(options = {}) {
 		}
 		return { status: response.status, headers: response.headers, json, text };
 	};
-	const control = async (
-		/** @type {string} */ method,
-		/** @type {string} */ path,
-		/** @type {unknown} */ body,
-	) => (await request(method, `/__emulator/${path}`, { body, key: null })).json;
+	const client = new EmulatorClient(server.url);
+	/** A control request's JSON, whatever its status. @param {string} method @param {string} path @param {unknown} [body] */
+	const control = async (method, path, body) => (await client.send(method, path, body)).json;
 	return {
 		...server,
 		request,
@@ -73,8 +72,12 @@ export async function emulator(options = {}) {
 			expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
 			return json;
 		},
-		/** Polls a task until it is completed, failed or cancelled. @param {string} id */
-		async waitFor(id, key = KEY, timeoutMs = 10000) {
+		/**
+		 * Polls a task until it is completed, failed or cancelled. The limit only turns a hang into a message
+		 * before Jest's 60 s: decoding a 6000x6000 reference took over 10 s on a loaded 2-core machine.
+		 * @param {string} id
+		 */
+		async waitFor(id, key = KEY, timeoutMs = 50_000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {
 				const { json } = await request('GET', `/v1/tasks/${id}`, { key });

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../../emulator/server.mjs';
 
+const CLI = fileURLToPath(new URL('../../emulator/cli.mjs', import.meta.url));
 const SERVER = fileURLToPath(new URL('../../emulator/server.mjs', import.meta.url));
 
 /** @type {import('node:child_process').ChildProcess[]} */
@@ -32,7 +33,7 @@ function node(/** @type {string[]} */ args, env = {}) {
  * @param {string[]} args @param {Record<string, string>} [env]
  */
 function cli(args, env = {}) {
-	const child = node([SERVER, ...args], env);
+	const child = node([CLI, ...args], env);
 	let out = '';
 	const exited = new Promise((resolve) =>
 		child.on('exit', (code, signal) => resolve({ code, signal })),
@@ -129,7 +130,7 @@ describe('CLI', () => {
 		run.child.kill('SIGTERM');
 		await run.exited;
 		for (const value of ['0', '1.5']) {
-			const child = node([SERVER, '--port', '0', '--layerize-estimated-seconds', value]);
+			const child = node([CLI, '--port', '0', '--layerize-estimated-seconds', value]);
 			const code = await new Promise((resolve) => child.on('exit', resolve));
 			expect(code).toBe(2);
 			expect(/** @type {any} */ (child).err).toContain(
@@ -139,7 +140,7 @@ describe('CLI', () => {
 	});
 
 	test('an unknown option exits 2 with the usage', async () => {
-		const child = node([SERVER, '--colour']);
+		const child = node([CLI, '--colour']);
 		const code = await new Promise((resolve) => child.on('exit', resolve));
 		expect(code).toBe(2);
 		expect(/** @type {any} */ (child).err).toContain('Usage');

@@ -2,7 +2,7 @@
 // Generate > Wait Mode > Wait for the Callback, on n8n's engine: the task's callback_url is the execution's
 // resume URL, the run pauses (putExecutionToWait) and the emulator's real callback over HTTP resumes it.
 import { core, workflowLib } from '../harness/n8n.mjs';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { seedreamWorkflow } from '../harness/workflows.mjs';
 import { GENERATE, startStallingApi, startSuite, waitUntil } from './support.mjs';
 

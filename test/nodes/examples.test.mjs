@@ -1,7 +1,7 @@
 // @ts-check
 // The 5.0 example workflows (examples/decompose-layers.json, examples/pro-transparent-edit.json) on n8n's engine
 // against the emulator, as the files are (their sticky notes left out: a note is not a node the engine runs).
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { workflowFromFile } from '../harness/workflows.mjs';
 import { startSuite } from './support.mjs';
 

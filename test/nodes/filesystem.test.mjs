@@ -1,7 +1,7 @@
 // @ts-check
 // n8n's filesystem binary mode (n8n's default outside queue mode): downloads stream to disk, binary
 // references are read from the store and uploaded.
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, itemsWithFiles, png, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */

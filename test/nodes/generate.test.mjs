@@ -2,7 +2,7 @@
 // Image > Generate: every option path, both wait modes and every output shape, through n8n's engine against
 // the emulator.
 import http from 'node:http';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */

@@ -2,7 +2,7 @@
 // Max Images that makes images: the service makes as many images as the PROMPT asks for (n is a ceiling), so
 // Generate (node version 1.1) asks for them in the prompt, or makes N one-image tasks. Each way runs through
 // n8n's engine against the emulator, which reads the count from the prompt as the service does.
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */

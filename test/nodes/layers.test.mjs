@@ -5,7 +5,7 @@
 // before sending; and how a layer task's result_data becomes items when it comes in the unverified forms.
 import http from 'node:http';
 import jpeg from 'jpeg-js';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { itemsWithFiles, png, startSuite } from './support.mjs';
 
 const LAYERIZE = 'doubao-seedream-5.0-pro-layerize';

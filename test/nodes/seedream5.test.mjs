@@ -5,7 +5,7 @@
 // log and its log of ignored fields), and the results' real file types.
 import jpeg from 'jpeg-js';
 import { encodePng } from '../../emulator/raster.mjs';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, itemsWithFiles, png, startSuite } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
@@ -50,9 +50,7 @@ async function sentBody(
 
 /** Fields the emulator received but the model does not list (docs/evolink-seedream-5.md §7). */
 async function ignoredFields() {
-	const response = await fetch(`${suite.emulator.url}/__emulator/ignored-fields`);
-	const body = await response.json();
-	return (Array.isArray(body) ? body : (body.requests ?? body.entries ?? [])).flatMap(
+	return (await suite.emulator.control.ignoredFields()).flatMap(
 		(/** @type {any} */ entry) => entry.fields,
 	);
 }

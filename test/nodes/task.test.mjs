@@ -3,7 +3,7 @@
 // again. Also the API's read errors and expired result URLs.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, startSuite } from './support.mjs';
 
 const otherKey = `sk-other-${randomBytes(8).toString('hex')}`;

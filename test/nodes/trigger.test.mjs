@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';

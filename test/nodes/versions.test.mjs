@@ -3,7 +3,7 @@
 // ones): Task > Get waits and outputs binary like Generate; the trigger outputs Generate's binary shape;
 // Generate asks for several images in the prompt. Also what the editor shows: download options only where
 // images are downloaded, and Width/Height bounds it can enforce.
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
 import { GENERATE, startSuite } from './support.mjs';

@@ -1,7 +1,7 @@
 // @ts-check
 // Waiting for a task: the maximum wait, n8n's Stop while waiting, and what the spec says to tolerate
 // (results as {url} objects, a completed task whose results are briefly empty, `cancelled` as terminal).
-import { readPng } from '../e2e/support/png.mjs';
+import { readPng } from '../harness/png.mjs';
 import { GENERATE, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */

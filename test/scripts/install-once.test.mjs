@@ -1,7 +1,7 @@
 // @ts-check
 // The cache install lock (scripts/lib/install-once.mjs), run as the README's commands run it: separate processes
 // asking for the same install at once, and one killed in the middle of it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
 	existsSync,
 	mkdirSync,
@@ -9,9 +9,10 @@ import {
 	readdirSync,
 	readFileSync,
 	rmSync,
+	utimesSync,
 	writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,10 +25,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-/** @param {string} log @param {number} peers */
-function startChild(log, peers) {
+/** @param {string} log @param {number} peers @param {NodeJS.ProcessEnv} [env] */
+function startChild(log, peers, env = {}) {
 	const child = spawn(process.execPath, [CHILD, join(root, 'cache'), log, String(peers)], {
 		stdio: ['ignore', 'ignore', 'pipe'],
+		env: { ...process.env, ...env },
 	});
 	let stderr = '';
 	child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -182,4 +184,113 @@ test('a long install shows a heartbeat with the packages installed so far, and t
 		),
 	);
 	expect(afterExit).toBe(beats);
+});
+
+/** A pid no process has now: one that has just exited. */
+const goneProcess = () => /** @type {number} */ (spawnSync(process.execPath, ['-e', '']).pid);
+/** This test process as a lock owner, as install-once writes it. */
+const ownStart = () =>
+	readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+/** @param {string} dir @param {Record<string, unknown>} owner */
+function writeLock(dir, owner) {
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(
+		join(dir, 'owner.json'),
+		JSON.stringify({ host: hostname(), label: 'held', since: '2026-01-01T00:00:00Z', ...owner }),
+	);
+}
+/** Polls until the log has a line starting with one of `words` (at most 10 s). @param {string} log @param {string[]} words */
+async function untilLogged(log, words) {
+	for (let i = 0; i < 200 && !words.some((w) => pidsOf(log, w).length); i++)
+		await new Promise((r) => setTimeout(r, 50));
+}
+
+test('a stale lock whose .break lock is held by a live process, however old, is not broken until that .break is released', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const lockDir = join(root, 'cache', 'thing-1.0.lock');
+	writeLock(lockDir, { pid: goneProcess() });
+	const breakDir = `${lockDir}.break`;
+	writeLock(breakDir, { pid: process.pid, start: ownStart(), token: 'live-breaker' });
+	const hourAgo = new Date(Date.now() - 3600_000);
+	utimesSync(breakDir, hourAgo, hourAgo);
+
+	const child = startChild(log, 0);
+	await untilLogged(log, ['waiting', 'install-start']);
+	expect(pidsOf(log, 'install-start')).toEqual([]);
+	expect(pidsOf(log, 'waiting')).toEqual([child.child.pid]);
+	expect(JSON.parse(readFileSync(join(breakDir, 'owner.json'), 'utf8')).token).toBe('live-breaker');
+	rmSync(breakDir, { recursive: true }); // the live breaker finishes
+
+	const result = await child.exited;
+	expect(result.code).toBe(0);
+	expect(pidsOf(log, 'installed')).toEqual([child.child.pid]);
+});
+
+test('a .break lock left by a process that is gone is removed, and the stale lock it guarded is broken', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const lockDir = join(root, 'cache', 'thing-1.0.lock');
+	writeLock(lockDir, { pid: goneProcess() });
+	writeLock(`${lockDir}.break`, { pid: goneProcess(), token: 'gone-breaker' });
+
+	const result = await startChild(log, 0).exited;
+
+	expect(result.code).toBe(0);
+	expect(pidsOf(log, 'installed')).toHaveLength(1);
+	expect(readdirSync(join(root, 'cache')).sort()).toEqual(['thing-1.0']);
+});
+
+test('an owner on another host is waited for until the overall timeout, then named with the lock to remove', async () => {
+	const log = join(root, 'log');
+	writeFileSync(log, '');
+	const lockDir = join(root, 'cache', 'thing-1.0.lock');
+	writeLock(lockDir, { pid: 4242, host: 'builder-7.example', label: 'thing 1.0' });
+
+	const child = startChild(log, 0, { SEEDREAM_LOCK_TIMEOUT_S: '1' });
+	const timer = setTimeout(() => child.child.kill('SIGKILL'), 15_000);
+	const result = await child.exited;
+	clearTimeout(timer);
+
+	expect(result.signal).toBeNull();
+	expect(result.code).not.toBe(0);
+	expect(result.stderr).toContain(
+		'Waiting for process 4242 on host builder-7.example, which is installing thing 1.0',
+	);
+	expect(result.stderr).toMatch(
+		/Gave up waiting for process 4242 on host builder-7\.example, .* after 1 s/,
+	);
+	expect(result.stderr).toContain(`remove ${lockDir} and run again`);
+	expect(pidsOf(log, 'install-start')).toEqual([]);
+}, 30_000);
+
+describe('without /proc (SEEDREAM_PROC_DIR names a missing folder)', () => {
+	const noProc = { SEEDREAM_PROC_DIR: '/nonexistent-proc' };
+
+	test('a lock whose owner pid is alive is waited for, not broken', async () => {
+		const log = join(root, 'log');
+		writeFileSync(log, '');
+		const lockDir = join(root, 'cache', 'thing-1.0.lock');
+		writeLock(lockDir, { pid: process.pid });
+
+		const child = startChild(log, 0, noProc);
+		await untilLogged(log, ['waiting', 'install-start']);
+		expect(pidsOf(log, 'install-start')).toEqual([]);
+		expect(pidsOf(log, 'waiting')).toEqual([child.child.pid]);
+		rmSync(lockDir, { recursive: true });
+
+		expect((await child.exited).code).toBe(0);
+		expect(pidsOf(log, 'installed')).toEqual([child.child.pid]);
+	});
+
+	test('a lock whose owner pid is gone is broken', async () => {
+		const log = join(root, 'log');
+		writeFileSync(log, '');
+		writeLock(join(root, 'cache', 'thing-1.0.lock'), { pid: goneProcess() });
+
+		const result = await startChild(log, 0, noProc).exited;
+
+		expect(result.code).toBe(0);
+		expect(pidsOf(log, 'installed')).toHaveLength(1);
+	});
 });

@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
 import { startChatModel } from '../support/chat-model.mjs';
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import { errorOf, example, outputOf, removeWorkflow, runTool } from '../support/run.mjs';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */

@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import {
 	errorOf,
 	example,

@@ -5,7 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 
 /** Per test: a run takes seconds, but a loaded CI machine can stretch it; a limit, not an assertion. */
 const RUN_TIMEOUT = 180_000;
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import {
 	errorOf,
 	example,

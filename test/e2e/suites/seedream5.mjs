@@ -5,7 +5,7 @@
 // each the size of its bounding box, with the fields the API gave for it.
 import { describe, expect, test } from '@jest/globals';
 import { EMULATOR_KEY } from '../../../scripts/lib/n8n-instance.mjs';
-import { alphaCounts, pngPixels } from '../support/png.mjs';
+import { alphaCounts, pngPixels } from '../../harness/png.mjs';
 import { errorOf, example, outputOf, runExample } from '../support/run.mjs';
 
 /** Per test: a run takes seconds, but a loaded CI machine can stretch it; a limit, not an assertion. */

@@ -19,7 +19,7 @@ import { buildAndPack } from '../../../scripts/lib/pack.mjs';
 import { DEMO_OWNER, freePorts } from '../../../scripts/lib/n8n-instance.mjs';
 import { startCluster } from '../../../scripts/lib/queue-cluster.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
-import { EmulatorControl } from './emulator-control.mjs';
+import { EmulatorClient } from '../../../emulator/client.mjs';
 
 /** @typedef {Awaited<ReturnType<typeof startQueueCluster>>} QueueCluster */
 
@@ -60,7 +60,7 @@ export async function startQueueCluster(options = {}) {
 			taskMs: options.taskMs ?? 400,
 		});
 		const running = cluster;
-		const emulator = new EmulatorControl(/** @type {string} */ (cluster.emulatorUrl));
+		const emulator = new EmulatorClient(/** @type {string} */ (cluster.emulatorUrl));
 		/** @param {string} file */
 		const workflow = (file) => {
 			const found = running.workflows.find((w) => w.file === file);

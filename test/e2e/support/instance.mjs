@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { buildAndPack } from '../../../scripts/lib/pack.mjs';
 import { DEMO_OWNER, freePorts, startInstance } from '../../../scripts/lib/n8n-instance.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
-import { EmulatorControl } from './emulator-control.mjs';
+import { EmulatorClient } from '../../../emulator/client.mjs';
 import { startOutside } from './outside/index.mjs';
 
 /** @typedef {Awaited<ReturnType<typeof startE2eInstance>>} E2eInstance */
@@ -68,7 +68,7 @@ export async function startE2eInstance() {
 				N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
 			},
 		});
-		const emulator = new EmulatorControl(/** @type {string} */ (instance.emulatorUrl));
+		const emulator = new EmulatorClient(/** @type {string} */ (instance.emulatorUrl));
 		/** @param {string} file */
 		const workflow = (file) => {
 			const found = instance?.workflows.find((w) => w.file === file);

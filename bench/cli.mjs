@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { reexecUnderNode24, repoRoot, step } from './lib/toolchain.mjs';
+import { reexecUnderNode24, repoRoot, step } from '../scripts/lib/toolchain.mjs';
 
 await reexecUnderNode24(import.meta.url);
 
@@ -19,7 +19,7 @@ const value = (/** @type {string} */ flag) => {
 	if (index === -1) return undefined;
 	return args[index].includes('=') ? args[index].split('=')[1] : args[index + 1];
 };
-const { SCENARIOS, runBench, writeResults } = await import('../bench/run.mjs');
+const { SCENARIOS, runBench, writeResults } = await import('./run.mjs');
 const only = (value('--only') ?? Object.keys(SCENARIOS).join(','))
 	.split(',')
 	.map((id) => id.trim().toUpperCase())
