@@ -9,13 +9,10 @@ import {
 } from 'n8n-workflow';
 import { operationError } from '../Seedream/helpers/errors';
 import { TERMINAL_STATUSES } from '../Seedream/helpers/limits';
-import type { OutputShape } from '../Seedream/helpers/results';
-import { Validator } from '../Seedream/helpers/validate';
 import { resultsMax } from '../Seedream/models';
-import { readDownloadOptions, type ParameterReader } from '../shared/parameters';
 import { downloadOptions, optionsCollection, versionedOutputProperty } from '../shared/properties';
 import { CURRENT_NODE_VERSION, NODE_VERSIONS } from '../shared/versions';
-import { receiveCallback } from './callbackReceiver';
+import { readReceiverOptions, receiveCallback, type ReceiverOptions } from './callbackReceiver';
 
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
 export const TOKEN_MIN_LENGTH = 16;
@@ -89,7 +86,7 @@ export class SeedreamTrigger implements INodeType {
 					name: 'verify',
 					type: 'boolean',
 					default: true,
-					description: `Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than ${resultsMax(undefined)} results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours.`,
+					description: `Whether to read the task from EvoLink with the credential before starting, and use what the API says. Callbacks carry no signature. Turned off, the body is trusted: anyone with this trigger's URL can start the workflow with a made-up task and public image URLs of their choice (internal addresses and more than ${resultsMax(undefined)} results are still refused), a completed task whose results are not listed yet is left to EvoLink's retries instead of being read again, and nothing checks the task is yours. Turned off, the trigger also downloads nothing, so Output must be URLs Only or Compact: a URL's name or a redirect could lead n8n to an internal address, which the node cannot check before connecting.`,
 				},
 				// Shared with Generate, so the two output the same way.
 				...downloadOptions,
@@ -99,7 +96,8 @@ export class SeedreamTrigger implements INodeType {
 
 	/**
 	 * Nothing is registered at EvoLink (a callback URL is given per task, in Generate), so these only check
-	 * the URL token when the workflow is activated or listens for a test event.
+	 * the URL token and the parameters when the workflow is activated or listens for a test event: n8n shows
+	 * the error there, where a callback could only answer it to EvoLink.
 	 */
 	webhookMethods = {
 		default: {
@@ -114,6 +112,9 @@ export class SeedreamTrigger implements INodeType {
 						`URL Token: set at least ${TOKEN_MIN_LENGTH} random letters, digits, - or _ (or leave it empty to use the node's generated ID)`,
 					);
 				}
+				readReceiverOptions(this.getNode(), (name, fallback) =>
+					this.getNodeParameter(name, fallback),
+				);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -128,14 +129,22 @@ export class SeedreamTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		// Per callback, as few parameter reads as can be: each one resolves the node's parameters, and n8n 2.x's
 		// expression engine makes that dear at 20 callbacks a second. The options are read once, as a whole.
-		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const read: ParameterReader = (name, fallback) =>
-			(options[name.replace(/^options\./, '')] ?? fallback) as typeof fallback;
-		return await receiveCallback.call(this, {
-			statuses: this.getNodeParameter('statuses', [...TERMINAL_STATUSES]) as string[],
-			verify: options.verify !== false,
-			output: this.getNodeParameter('output') as OutputShape,
-			...readDownloadOptions(read, new Validator(this.getNode(), 0)),
-		});
+		const parameter = (name: string, fallback: unknown) => this.getNodeParameter(name, fallback);
+		let options: ReceiverOptions;
+		try {
+			options = readReceiverOptions(this.getNode(), parameter);
+		} catch (error) {
+			// Checked on activation; made invalid since (by an expression): the callback is still confirmed and
+			// starts the workflow with the error, never a 500 to EvoLink.
+			const raw = (parameter('options', {}) ?? {}) as IDataObject;
+			const statuses = parameter('statuses', [...TERMINAL_STATUSES]);
+			options = {
+				statuses: Array.isArray(statuses) ? (statuses as string[]) : [...TERMINAL_STATUSES],
+				verify: raw.verify !== false,
+				output: 'urls',
+				invalid: error as Error,
+			};
+		}
+		return await receiveCallback.call(this, options);
 	}
 }

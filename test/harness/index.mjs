@@ -205,7 +205,12 @@ export async function createHarness({
 						executionId,
 						instanceUrl: prepared.instanceUrl,
 					});
-					return { ...(await resumeWaitingExecution({ ...resumed, run, request })), ...resumed };
+					// Loaded afresh for each call, as n8n reads the execution from its database.
+					const saved = { ...run, data: structuredClone(run.data) };
+					return {
+						...(await resumeWaitingExecution({ ...resumed, run: saved, request })),
+						...resumed,
+					};
 				});
 			}
 			return describeRun(run, { executedNodes, executionId, instanceUrl: prepared.instanceUrl });

@@ -43,13 +43,16 @@ export function createWaitingExecutions({ onResumed }) {
 		if (execution.run.data.resumeToken && signature !== execution.run.data.resumeToken) {
 			return { response: { status: 401, body: { error: 'Invalid token' } } };
 		}
-		execution.state = 'running';
+		// As in n8n, the execution stays 'waiting' while the node's webhook() runs (n8n marks it running when the run
+		// continues), so a second call can reach webhook() meanwhile; each call works on its own copy of the run.
 		try {
 			const { response, execution: resumed, ...resumedExecution } = await execution.resume(request);
-			if (!resumed) {
-				execution.state = 'waiting';
-				return { response };
+			if (!resumed) return { response };
+			if (execution.state !== 'waiting') {
+				resumed.cancel();
+				return refuse(409, `The execution "${executionId}" is running already.`);
 			}
+			execution.state = 'running';
 			const run = await resumed;
 			execution.state = run.status === 'waiting' ? 'waiting' : 'finished';
 			if (run.status === 'waiting') execution.run = run;

@@ -4,7 +4,7 @@
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { readPng } from '../harness/png.mjs';
 import { seedreamWorkflow } from '../harness/workflows.mjs';
-import { GENERATE, startSuite, waitUntil } from './support.mjs';
+import { GENERATE, startStallingApi, startSuite, waitUntil } from './support.mjs';
 
 const { ExecutionLifecycleHooks, WorkflowExecute } = core;
 const { Workflow } = workflowLib;
@@ -99,8 +99,8 @@ describe('Wait for the Callback', () => {
 		},
 	);
 
-	test('several items: one pause for the execution, resumed by the first callback; tasks still running are polled', async () => {
-		// The first task ends quickly, the others later: the resume finds them running and polls them.
+	test('several items: one pause for the execution, resumed once, by a callback that finds every task ended', async () => {
+		// The first task ends quickly, the others later: its callback finds them running and does not resume.
 		await suite.emulator.control.config({ taskMsQueue: [200, 1500, 1500] });
 		const items = [
 			{ json: { subject: 'owls' } },
@@ -138,13 +138,26 @@ describe('Wait for the Callback', () => {
 			byPrompt['a drawing of bees'],
 		]);
 
-		// The later callbacks find the execution running or finished (n8n answers 409): it resumed once.
+		// The first callback, the quickest task's, came while the others ran and left the execution waiting. Each
+		// callback ends taken (2xx) or finding the execution resumed (n8n answers 409); one that came while another
+		// was being confirmed got 503 first, and EvoLink's retry 1 s later.
+		/** The last attempt of each task's callback, once none is left to retry. */
+		const lastAttempts = async () => {
+			const callbacks = await suite.emulator.control.callbacks();
+			return tasks.map((/** @type {any} */ task) =>
+				callbacks.filter((/** @type {any} */ c) => c.taskId === task.id).at(-1),
+			);
+		};
 		await waitUntil(
-			async () => (await suite.emulator.control.callbacks()).length >= 3,
-			'the three callbacks',
+			async () => (await lastAttempts()).every((c) => c && c.status !== 503),
+			'every callback taken or refused for good',
 		);
-		const callbacks = await suite.emulator.control.callbacks();
-		expect(callbacks.filter((/** @type {any} */ c) => c.status === 200).length).toBe(1);
+		const [first] = await suite.emulator.control.callbacks();
+		const [quickest] = [...tasks].sort(
+			(/** @type {any} */ a, /** @type {any} */ b) => a.durationMs - b.durationMs,
+		);
+		expect(first).toMatchObject({ taskId: quickest.id, status: 200 });
+		for (const callback of await lastAttempts()) expect([200, 409]).toContain(callback.status);
 	});
 
 	test('a completed task whose results are briefly empty comes out with its images, after the same grace as polling', async () => {
@@ -236,6 +249,107 @@ describe('Wait for the Callback', () => {
 		}
 		// Nothing was read: the node did not run again.
 		expect(await taskReads()).toHaveLength(0);
+	});
+
+	test('a callback while another task still runs: read once each, no resume and no polling; the last callback resumes with every item', async () => {
+		// The two tasks end only when the emulator's clock is moved: 60 s and 120 s after creation.
+		await suite.emulator.control.config({ taskMsQueue: [60_000, 120_000] });
+		const items = [{ json: { subject: 'moths' } }, { json: { subject: 'crabs' } }];
+		const waiting = await suite.harness.runWorkflow(
+			seedreamWorkflow({
+				...CALLBACK,
+				prompt: '={{ "a drawing of " + $json.subject }}',
+				// Bounds the old behaviour (polling inside the webhook) so that it fails instead of hanging.
+				options: { maxWaitSeconds: 30 },
+			}),
+			{ credentials: suite.credentials, items },
+		);
+		expect(waiting.status).toBe('waiting');
+		const tasks = await suite.emulator.control.tasks();
+		const [early, late] = [...tasks].sort(
+			(/** @type {any} */ a, /** @type {any} */ b) => a.durationMs - b.durationMs,
+		);
+		const reads = async (/** @type {string} */ id) =>
+			(await suite.requests({ method: 'GET', path: `/v1/tasks/${id}` })).length;
+
+		await suite.emulator.control.advanceClock(60_000);
+		// The harness answers a waiting webhook once webhook() has returned: its delivery is logged then.
+		await waitUntil(
+			async () => (await suite.emulator.control.callbacks()).length >= 1,
+			"the early task's callback answered",
+		);
+		const [first] = await suite.emulator.control.callbacks();
+		expect(first.status).toBe(200);
+		// Its own confirmation, and one read of the task still running: nothing more.
+		expect([await reads(early.id), await reads(late.id)]).toEqual([1, 1]);
+
+		await suite.emulator.control.advanceClock(60_000);
+		const resumed = await suite.harness.waitForResume(waiting);
+		expect(resumed.status).toBe('success');
+		expect([await reads(early.id), await reads(late.id)]).toEqual([2, 2]);
+		const output = resumed.output('Seedream');
+		expect(output).toHaveLength(2);
+		for (const [index, item] of output.entries()) {
+			const task = tasks.find(
+				(/** @type {any} */ t) => t.prompt === `a drawing of ${items[index].json.subject}`,
+			);
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: 0 });
+			expect(item.json.callbackWait).toBeUndefined();
+			const bytes = await suite.harness.binaryBuffer(item.binary.data);
+			expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
+		}
+	});
+
+	test("a repeat while the first callback is being confirmed gets 503; the first ends by its deadline; EvoLink's next attempt resumes", async () => {
+		await suite.emulator.control.config({
+			taskMs: 60_000,
+			// EvoLink's retry comes when the test moves the clock.
+			callbackRetryDelaysMs: [600_000, 600_000, 600_000],
+		});
+		// Each read of the task: 307 to itself after 3 s (see trigger.test.mjs).
+		const api = await startStallingApi(suite.emulator.url);
+		try {
+			const credentials = { seedreamApi: { ...suite.credentials.seedreamApi, baseUrl: api.url } };
+			// A credential of its own (another ID): the resume keeps a decrypted credential in memory by ID for
+			// a minute (transport/credentialCache.ts), and in n8n another ID is what another credential has.
+			const workflowJson = seedreamWorkflow({ ...CALLBACK });
+			for (const node of workflowJson.nodes) {
+				if (node.credentials) {
+					node.credentials = { seedreamApi: { id: 'stalling-api', name: 'Stalling API' } };
+				}
+			}
+			const waiting = await suite.harness.runWorkflow(workflowJson, { credentials });
+			expect(waiting.status).toBe('waiting');
+			api.stalled = true;
+			await suite.emulator.control.advanceClock(60_000);
+			await waitUntil(() => api.reads.length >= 1, 'the confirming read of the first delivery');
+			const [task] = await suite.emulator.control.tasks();
+			const repeat = await suite.harness.resumeWorkflow(waiting, { body: { ...task } });
+			expect(repeat.response.status).toBe(503);
+			expect(repeat.result).toBeUndefined();
+
+			await waitUntil(
+				async () => (await suite.emulator.control.callbacks()).length >= 1,
+				'the first delivery answered',
+			);
+			const [first] = await suite.emulator.control.callbacks();
+			expect(first.status).toBe(503);
+			expect(api.reads.length).toBeLessThanOrEqual(3);
+			await waitUntil(() => api.reads.at(-1)?.aborted === true, 'the last read cut short');
+
+			api.stalled = false;
+			await suite.emulator.control.advanceClock(600_000);
+			const resumed = await suite.harness.waitForResume(waiting);
+			expect(resumed.status).toBe('success');
+			expect(resumed.output('Seedream')[0].json).toMatchObject({
+				taskId: task.id,
+				status: 'completed',
+			});
+			expect((await suite.emulator.control.callbacks()).map((c) => c.status)).toEqual([503, 200]);
+		} finally {
+			await api.close();
+		}
 	});
 
 	test('an AI agent call polls instead (no callback URL sent)', async () => {

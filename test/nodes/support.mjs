@@ -155,3 +155,62 @@ export function everything(/** @type {any} */ result) {
 			: '',
 	].join('\n');
 }
+
+/**
+ * The API as a credential's base URL, in front of the emulator: it passes every request on, except that while
+ * `stalled` it answers each read of a task (GET /v1/tasks/...) after `stallMs` with 307 to the same URL, the
+ * slow redirect loop that kept a callback's confirmation past EvoLink's 10 s (issue 17, finding 5). `reads` lists
+ * those stalled reads; `aborted` says the client gave up before the answer.
+ * @param {string} target the emulator's URL
+ * @param {{ stallMs?: number }} [options]
+ */
+export async function startStallingApi(target, { stallMs = 3000 } = {}) {
+	/** @type {{ aborted: boolean }[]} */
+	const reads = [];
+	const api = {
+		stalled: false,
+		reads,
+		url: '',
+		/** @type {() => Promise<void>} */
+		close: async () => {},
+	};
+	const server = http.createServer(async (req, res) => {
+		const chunks = [];
+		for await (const chunk of req) chunks.push(chunk);
+		if (api.stalled && req.method === 'GET' && req.url?.startsWith('/v1/tasks/')) {
+			const read = { aborted: false };
+			reads.push(read);
+			res.on('close', () => {
+				if (!res.writableFinished) read.aborted = true;
+			});
+			const timer = setTimeout(() => {
+				if (!res.destroyed) res.writeHead(307, { location: req.url }).end();
+			}, stallMs);
+			res.on('close', () => clearTimeout(timer));
+			return;
+		}
+		const headers = /** @type {Record<string, string>} */ ({ ...req.headers });
+		delete headers.host;
+		delete headers['content-length'];
+		const answer = await fetch(`${target}${req.url}`, {
+			method: req.method,
+			headers,
+			body: chunks.length ? Buffer.concat(chunks) : undefined,
+			redirect: 'manual',
+		});
+		const body = Buffer.from(await answer.arrayBuffer());
+		res.writeHead(answer.status, {
+			'content-type': answer.headers.get('content-type') ?? 'application/json',
+		});
+		res.end(body);
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	api.url = `http://127.0.0.1:${port}`;
+	api.close = async () => {
+		const closing = new Promise((resolve) => server.close(() => resolve(undefined)));
+		server.closeAllConnections();
+		await closing;
+	};
+	return api;
+}

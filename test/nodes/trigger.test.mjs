@@ -5,11 +5,19 @@
 // trigger round trip over HTTP.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { hostname } from 'node:os';
 import { readPng } from '../harness/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
 import { core, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
-import { GENERATE, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
+import {
+	GENERATE,
+	itemsWithFiles,
+	png,
+	startStallingApi,
+	startSuite,
+	waitUntil,
+} from './support.mjs';
 
 const { WebhookContext, HookContext } = core;
 const { Workflow } = workflowLib;
@@ -626,6 +634,48 @@ describe('Seedream Trigger', () => {
 			}
 		});
 
+		test('downloads nothing: activation refuses a binary output; a name resolving to loopback, or a redirect to 127.0.0.1, is never fetched', async () => {
+			/** @type {string[]} */
+			const hits = [];
+			const image = await png(64, 64, 'internal');
+			const internal = createServer((req, res) => {
+				hits.push(`internal ${req.url}`);
+				res.writeHead(200, { 'content-type': 'image/png' }).end(image);
+			});
+			await new Promise((resolve) => internal.listen(0, '127.0.0.1', () => resolve(undefined)));
+			const internalPort = /** @type {import('node:net').AddressInfo} */ (internal.address()).port;
+			// A host whose name the check cannot tell from a public one, answering 302 to 127.0.0.1.
+			const redirector = createServer((req, res) => {
+				hits.push(`redirector ${req.url}`);
+				res.writeHead(302, { location: `http://127.0.0.1:${internalPort}/secret.png` }).end();
+			});
+			await new Promise((resolve) => redirector.listen(0, '127.0.0.1', () => resolve(undefined)));
+			const redirectorPort = /** @type {import('node:net').AddressInfo} */ (redirector.address())
+				.port;
+			try {
+				const trigger = createTrigger({ options: { verify: false }, output: 'binaryPerImage' });
+				await expect(trigger.checkExists()).rejects.toThrow(/Confirm With the API/);
+				// This machine's own name: resolved through /etc/hosts (here to 127.0.0.1), not public DNS.
+				for (const [index, url] of [
+					`http://${hostname()}:${redirectorPort}/a.png`,
+					`http://${hostname()}:${internalPort}/b.png`,
+				].entries()) {
+					const answer = await trigger.deliver({
+						id: `task-unified-1757165031-forged1${index}`,
+						status: 'completed',
+						results: [url],
+					});
+					expect(answer.items).toHaveLength(1);
+					expect(answer.items?.[0].binary).toBeUndefined();
+					expect(answer.items?.[0].json.error).toMatch(/Confirm With the API/);
+				}
+				expect(hits).toEqual([]);
+			} finally {
+				await new Promise((resolve) => internal.close(resolve));
+				await new Promise((resolve) => redirector.close(resolve));
+			}
+		});
+
 		test('refuses more results than a task of its model can hold (15 for 4.0)', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
 			const model = 'doubao-seedream-4.0';
@@ -686,6 +736,67 @@ describe('Seedream Trigger', () => {
 			expect(answer.status).toBe(503);
 			expect(answer.items).toBeUndefined();
 		});
+	});
+
+	test('a repeat while the first delivery is being confirmed gets 503; the first ends by its deadline; a later repeat starts', async () => {
+		const task = await finishedTask();
+		const body = await apiTask(task.id);
+		// Each read of the task: 307 to itself after 3 s. Within the 8 s deadline that is two whole reads and a
+		// third cut short; without one, every redirect got a fresh 4 s (6 reads, 18 s, past EvoLink's 10 s).
+		const api = await startStallingApi(suite.emulator.url);
+		try {
+			const trigger = createTrigger(
+				{ output: 'urls' },
+				{ credentials: { ...suite.credentials.seedreamApi, baseUrl: api.url } },
+			);
+			api.stalled = true;
+			const first = trigger.deliver(body);
+			await waitUntil(() => api.reads.length >= 1, 'the first confirming read');
+			const repeat = await trigger.deliver(body);
+			expect(repeat.status).toBe(503);
+			expect(repeat.items).toBeUndefined();
+
+			const firstAnswer = await first;
+			expect(firstAnswer.status).toBe(503);
+			expect(firstAnswer.items).toBeUndefined();
+			expect(api.reads.length).toBeLessThanOrEqual(3);
+			// Cut short by the deadline, not answered (the server learns of it when the socket closes).
+			await waitUntil(() => api.reads.at(-1)?.aborted === true, 'the last read cut short');
+
+			// EvoLink's next attempt, the API answering again: the workflow starts.
+			api.stalled = false;
+			const later = await trigger.deliver(body);
+			expect(later.status).toBe(200);
+			expect(later.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed' });
+		} finally {
+			await api.close();
+		}
+	});
+
+	test('a Max Download Size an expression makes invalid: activation names it; a callback starts the workflow with that error, not a 500', async () => {
+		const trigger = createTrigger({
+			output: 'binaryPerImage',
+			options: { maxDownloadMB: '={{ 0 }}' },
+		});
+		await expect(trigger.checkExists()).rejects.toThrow(/Max Download Size \(MB\)/);
+		const task = await finishedTask();
+		const answer = await trigger.deliver(await apiTask(task.id));
+		expect(answer.status).toBe(200);
+		expect(answer.items).toHaveLength(1);
+		expect(answer.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed' });
+		expect(answer.items?.[0].json.error).toMatch(/Max Download Size \(MB\)/);
+		expect(answer.items?.[0].binary).toBeUndefined();
+	});
+
+	test('an API outage: the held credential is read again once, not for every callback', async () => {
+		const tasks = await finishedTasks(3);
+		const unreachable = { ...suite.credentials.seedreamApi, baseUrl: 'http://127.0.0.1:1' };
+		const trigger = createTrigger({ output: 'urls' }, { credentials: unreachable });
+		for (const task of tasks) {
+			expect((await trigger.deliver(await apiTask(task.id))).status).toBe(503);
+		}
+		// Loaded by the first callback; read again once by the second (the base URL may have been edited).
+		expect(trigger.credentialLoads).toBe(2);
 	});
 
 	test('activation refuses a hand-set URL token that is too short', async () => {

@@ -384,13 +384,42 @@ describe('credential cache (virtual clock)', () => {
 
 	test('within the TTL the credential is loaded once; at the TTL it is loaded again', async () => {
 		const { clock, cache, load, loads } = setUp([{ apiKey: 'a' }, { apiKey: 'b' }]);
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: false });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'a' },
+			cached: false,
+			recheckedUnreachable: false,
+		});
 		clock.now = CREDENTIAL_CACHE_TTL_MS - 1;
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'a' }, cached: true });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'a' },
+			cached: true,
+			recheckedUnreachable: false,
+		});
 		expect(loads()).toBe(1);
 		clock.now = CREDENTIAL_CACHE_TTL_MS;
-		expect(await cache.read('c1', load)).toEqual({ credentials: { apiKey: 'b' }, cached: false });
+		expect(await cache.read('c1', load)).toEqual({
+			credentials: { apiKey: 'b' },
+			cached: false,
+			recheckedUnreachable: false,
+		});
 		expect(loads()).toBe(2);
+	});
+
+	test('a copy re-read because its host was unreachable says so while held, and not after the TTL', async () => {
+		const { clock, cache, load } = setUp([{ apiKey: 'a' }, { apiKey: 'a' }, { apiKey: 'a' }]);
+		await cache.read('c1', load);
+		const reread = await cache.read('c1', load, { fresh: true, recheckedUnreachable: true });
+		expect(reread).toMatchObject({ cached: false, recheckedUnreachable: true });
+		clock.now = CREDENTIAL_CACHE_TTL_MS - 1;
+		expect(await cache.read('c1', load)).toMatchObject({
+			cached: true,
+			recheckedUnreachable: true,
+		});
+		clock.now = CREDENTIAL_CACHE_TTL_MS;
+		expect(await cache.read('c1', load)).toMatchObject({
+			cached: false,
+			recheckedUnreachable: false,
+		});
 	});
 
 	test('fresh, or forget, loads it again; other IDs are held apart', async () => {

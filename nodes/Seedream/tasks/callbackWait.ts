@@ -10,7 +10,14 @@
  * the finished items as they are, and for each task still running a placeholder that says plainly that the
  * task did not report back and carries its ID. On resume, `webhook()` reads that same list (it is the
  * waiting node's input), re-reads the tasks from the API and swaps each placeholder for the task's items.
- * An execution resumes once; tasks still running then are finished by polling.
+ *
+ * An execution resumes once, and `webhook()` runs where n8n receives webhooks (in queue mode a webhook
+ * processor, not a worker), so it never waits there for a task: a callback reads the execution's other tasks
+ * once each, and only when every one has ended does it resume the execution with all their items. While one
+ * still runs, the callback is answered and the execution keeps waiting (webhook() returns no data, which n8n
+ * takes as "not resumed"); that task's own callback, later, resumes it. If that callback never comes, the wait
+ * date passes and every task comes out as its placeholder (docs/evolink-api.md §4: EvoLink retries a callback
+ * three times).
  */
 
 import {
@@ -27,8 +34,14 @@ import { operationError } from '../helpers/errors';
 import type { ResultOptions } from '../helpers/results';
 import { taskToItems } from './items';
 import { taskErrorItem } from './errors';
-import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
-import type { SeedreamTask } from './task';
+import {
+	CALLBACK_RETRY_STATUS,
+	confirmCallback,
+	confirmDeadline,
+	isCallbackShaped,
+	settledTask,
+} from './confirm';
+import { isTerminal, type SeedreamTask } from './task';
 import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
 import { isInternalHost, parseUrl } from '../helpers/validate';
 
@@ -49,7 +62,7 @@ export const resumeWebhooks: IWebhookDescription[] = [
 
 interface CallbackWait {
 	itemIndex: number;
-	/** When the node stops waiting (ISO date); polling on resume keeps to it. */
+	/** When the node stops waiting (ISO date): then n8n outputs the placeholders. */
 	waitUntil: string;
 	output: ResultOptions['output'];
 	binaryPropertyName?: string;
@@ -58,9 +71,12 @@ interface CallbackWait {
 	annotations?: ResultOptions['annotations'];
 }
 
-/** How many resumes one n8n process remembers as under way (a second callback must not resume twice). */
+/**
+ * Executions whose callback is being handled in this n8n process: a second callback must not resume twice, and
+ * one that comes while the first is being confirmed is answered 503 so that EvoLink sends it again.
+ */
 const RESUMES_REMEMBERED = 1000;
-const resumesUnderWay = new Set<string>();
+const resumesUnderWay = new Map<string, 'confirming' | 'resumed'>();
 
 /** `$execution.resumeUrl`, checked to be callable by the API (fails before anything is sent). */
 export function resumeUrlFor(
@@ -111,7 +127,7 @@ export function callbackPlaceholder(
 			taskId: task.id,
 			status: task.status,
 			error: `No callback from EvoLink for task ${task.id} before ${wait.waitUntil} (Options > Max Wait)`,
-			description: `The task may still be running, or may have finished without its callback reaching n8n. Read it with Seedream > Task > Get and the task ID ${task.id}; if callbacks never arrive, check that n8n's WEBHOOK_URL is its public https address.`,
+			description: `The task may still be running, or may have finished without its callback reaching n8n, or before another task of this execution (the execution resumes once all have ended). Read it with Seedream > Task > Get and the task ID ${task.id}; if callbacks never arrive, check that n8n's WEBHOOK_URL is its public https address.`,
 			[CALLBACK_WAIT_FIELD]: wait as unknown as IDataObject,
 		},
 		pairedItem: { item: itemIndex },
@@ -146,6 +162,7 @@ export async function pauseForCallbacks(
 
 /** The waiting node's restart webhook: called with a callback on `$execution.resumeUrl`. */
 export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const deadline = confirmDeadline();
 	const response = this.getResponseObject();
 	const answer = (status: number, body?: IDataObject): IWebhookResponseData => {
 		if (body) response.status(status).json(body);
@@ -163,28 +180,40 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	}
 
 	const resumeKey = `${this.getWorkflow().id}/${this.getExecutionId()}`;
-	if (resumesUnderWay.has(resumeKey)) return answer(200);
-	rememberResume(resumeKey);
+	const underWay = resumesUnderWay.get(resumeKey);
+	if (underWay === 'resumed') return answer(200);
+	if (underWay === 'confirming') {
+		return answer(CALLBACK_RETRY_STATUS, {
+			message: 'Another callback of this execution is being confirmed; try again',
+		});
+	}
+	rememberResume(resumeKey, 'confirming');
 
-	const verdict = await confirmCallback.call(this, reported, { verify: true });
+	const verdict = await confirmCallback.call(this, reported, { verify: true, deadline });
 	if (!verdict.accepted) {
 		// Not confirmed: the execution keeps waiting, and EvoLink sends its callback again.
 		resumesUnderWay.delete(resumeKey);
 		return answer(verdict.status, { message: verdict.message });
 	}
 
-	// Answer at once (the API waits 10 s at most), then finish the tasks and build the output.
+	// Answer at once (the API waits 10 s at most), then read the other tasks, each once.
 	response.status(200).end();
+	const ended = await endedTasks(this, items, verdict.task);
+	if (!ended) {
+		// One still runs: its own callback resumes the execution (webhook() returning no data keeps it waiting).
+		resumesUnderWay.delete(resumeKey);
+		return { noWebhookResponse: true };
+	}
+	rememberResume(resumeKey, 'resumed');
 	const output = await mapWithConcurrency(items, DEFAULT_CONCURRENCY, async (item) => {
 		const wait = callbackWaitOf(item);
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
 		try {
-			const read = taskId === reported.id ? verdict.task : await getTask.call(this, taskId);
-			const task = await settledTask.call(this, read, {
+			// Ended, so only a completed task's results listed late (docs/evolink-api.md §3) are waited for.
+			const task = await settledTask.call(this, ended.get(taskId) as SeedreamTask, {
 				verify: true,
 				itemIndex: wait.itemIndex,
-				maxWaitMs: Date.parse(wait.waitUntil) - Date.now(),
 			});
 			return await taskToItems.call(
 				this,
@@ -207,6 +236,46 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	return { noWebhookResponse: true, workflowData: [output.flat() as INodeExecutionData[]] };
 }
 
+/**
+ * Every task the execution waits for, by ID, when each has ended: the reported one as confirmed, the others
+ * read once each, a few at a time, stopping at the first batch that finds one still running (undefined then;
+ * a read that fails counts as running: the task's own callback settles it).
+ */
+async function endedTasks(
+	context: IWebhookFunctions,
+	items: INodeExecutionData[],
+	reported: SeedreamTask,
+): Promise<Map<string, SeedreamTask> | undefined> {
+	const ended = new Map<string, SeedreamTask>([[reported.id, reported]]);
+	const others = [
+		...new Set(
+			items
+				.filter((item) => callbackWaitOf(item))
+				.map((item) => item.json.taskId as string)
+				.filter((taskId) => taskId !== reported.id),
+		),
+	];
+	for (let start = 0; start < others.length; start += DEFAULT_CONCURRENCY) {
+		const batch = await Promise.all(
+			others.slice(start, start + DEFAULT_CONCURRENCY).map(async (taskId) => {
+				try {
+					return await getTask.call(context, taskId);
+				} catch (error) {
+					context.logger.warn(
+						`Seedream: could not read task ${taskId} on a callback (${(error as Error).message}); the execution waits for its own callback`,
+					);
+					return undefined;
+				}
+			}),
+		);
+		for (const task of batch) {
+			if (!task || !isTerminal(task)) return undefined;
+			ended.set(task.id, task);
+		}
+	}
+	return ended;
+}
+
 /** The waiting node's input on the stack (what pauseForCallbacks put there), as n8n hands it to webhook(). */
 function waitingItems(context: IWebhookFunctions): INodeExecutionData[] {
 	try {
@@ -218,8 +287,9 @@ function waitingItems(context: IWebhookFunctions): INodeExecutionData[] {
 	}
 }
 
-function rememberResume(key: string): void {
-	resumesUnderWay.add(key);
+function rememberResume(key: string, state: 'confirming' | 'resumed'): void {
+	resumesUnderWay.delete(key);
+	resumesUnderWay.set(key, state);
 	if (resumesUnderWay.size > RESUMES_REMEMBERED) {
 		const oldest = resumesUnderWay.values().next().value;
 		if (oldest !== undefined) resumesUnderWay.delete(oldest);

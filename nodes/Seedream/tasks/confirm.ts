@@ -13,7 +13,7 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 import { isTaskId, isTaskShaped } from '../helpers/taskShape';
 import { resultsMax } from '../models';
 import { isInternalHost, parseUrl } from '../helpers/validate';
-import { getTask } from '../transport';
+import { getTask, type Deadline } from '../transport';
 import { waitForTask, EMPTY_RESULTS_GRACE_MS } from './wait';
 import { isTerminal, resultUrls, type SeedreamTask } from './task';
 
@@ -21,10 +21,17 @@ import { isTerminal, resultUrls, type SeedreamTask } from './task';
 export const CALLBACK_RETRY_STATUS = 503;
 
 /**
- * EvoLink waits 10 s for an answer (docs/evolink-api.md §4): the confirming read gets 4 s per attempt and starts
- * no retry after 6 s, so the answer (503 at worst, and EvoLink tries again) always goes out in time.
+ * EvoLink waits 10 s for an answer (docs/evolink-api.md §4). The whole confirmation (credential reads, every
+ * attempt and redirect) ends CONFIRM_DEADLINE_MS after the callback arrived, each attempt within 4 s, so the
+ * answer (503 at worst, and EvoLink tries again) always goes out in time.
  */
-export const CONFIRM_DEADLINE = { timeoutMs: 4000, budgetMs: 6000 };
+export const CONFIRM_DEADLINE_MS = 8000;
+const CONFIRM_ATTEMPT_MS = 4000;
+
+/** The deadline of a callback's confirmation: taken when the callback arrives, before any other work. */
+export function confirmDeadline(): Deadline {
+	return { at: Date.now() + CONFIRM_DEADLINE_MS, attemptMs: CONFIRM_ATTEMPT_MS };
+}
 
 export type CallbackVerdict =
 	| { accepted: true; task: SeedreamTask }
@@ -43,7 +50,7 @@ export function isCallbackShaped(body: unknown): body is SeedreamTask {
 export async function confirmCallback(
 	this: IWebhookFunctions,
 	reported: SeedreamTask,
-	options: { verify: boolean },
+	options: { verify: boolean; deadline: Deadline },
 ): Promise<CallbackVerdict> {
 	if (!options.verify) return checkUnconfirmed(reported);
 	let task: SeedreamTask;
@@ -51,7 +58,7 @@ export async function confirmCallback(
 		// Once per callback, so from this process's short-lived copy of the credential (transport/credentialCache.ts):
 		// loading it in a webhook context costs n8n an expression isolate each time.
 		task = await getTask.call(this, reported.id, undefined, {
-			deadline: CONFIRM_DEADLINE,
+			deadline: options.deadline,
 			cachedCredential: true,
 		});
 	} catch (error) {

@@ -12,8 +12,10 @@
  * data, outputs, errors or logs. It expires CREDENTIAL_CACHE_TTL_MS after it was read, so an edit in n8n (another
  * key, another base URL) applies within that time at the latest; sooner when a request made with it is refused
  * (401, 403) or cannot reach its host: the transport (requests.ts) then drops it, reads the credential again
- * (`fresh`) and sends again if it changed, so an edited credential costs one callback one extra read. A credential
- * deleted in n8n can still confirm callbacks for up to that minute.
+ * (`fresh`) and sends again if it changed, so an edited credential costs one callback one extra read. A copy read
+ * again because its host was unreachable is marked (`recheckedUnreachable`) and not read again for that reason
+ * while it is held: during an API outage, callbacks would otherwise each pay the read this cache exists to save.
+ * A credential deleted in n8n can still confirm callbacks for up to that minute.
  */
 
 import type { IAllExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
@@ -26,6 +28,8 @@ interface Entry<T> {
 	/** A load under way is shared: callbacks arriving together read the credential once. */
 	credentials: Promise<T>;
 	readAt: number;
+	/** Read again because its host could not be reached: an unreachable host alone does not read it again. */
+	recheckedUnreachable: boolean;
 }
 
 export class CredentialCache<T = ICredentialDataDecryptedObject> {
@@ -43,15 +47,19 @@ export class CredentialCache<T = ICredentialDataDecryptedObject> {
 	async read(
 		id: string,
 		load: () => Promise<T>,
-		{ fresh = false } = {},
-	): Promise<{ credentials: T; cached: boolean }> {
+		{ fresh = false, recheckedUnreachable = false } = {},
+	): Promise<{ credentials: T; cached: boolean; recheckedUnreachable: boolean }> {
 		const entry = this.entries.get(id);
 		if (!fresh && entry && this.now() - entry.readAt < this.ttlMs) {
-			return { credentials: await entry.credentials, cached: true };
+			return {
+				credentials: await entry.credentials,
+				cached: true,
+				recheckedUnreachable: entry.recheckedUnreachable,
+			};
 		}
 		const loading = load();
 		this.entries.delete(id);
-		this.entries.set(id, { credentials: loading, readAt: this.now() });
+		this.entries.set(id, { credentials: loading, readAt: this.now(), recheckedUnreachable });
 		if (this.entries.size > CREDENTIAL_CACHE_MAX) {
 			const oldest = this.entries.keys().next().value;
 			if (oldest !== undefined) this.entries.delete(oldest);
@@ -60,7 +68,7 @@ export class CredentialCache<T = ICredentialDataDecryptedObject> {
 		loading.catch(() => {
 			if (this.entries.get(id)?.credentials === loading) this.entries.delete(id);
 		});
-		return { credentials: await loading, cached: false };
+		return { credentials: await loading, cached: false, recheckedUnreachable };
 	}
 
 	forget(id: string): void {
@@ -77,12 +85,24 @@ const processCache = new CredentialCache();
 export async function credentialsOf<T extends ICredentialDataDecryptedObject>(
 	context: IAllExecuteFunctions,
 	type: string,
-	{ useCache = false, fresh = false } = {},
-): Promise<{ credentials: T; cached: boolean; forget: () => void }> {
+	{ useCache = false, fresh = false, recheckedUnreachable = false } = {},
+): Promise<{
+	credentials: T;
+	cached: boolean;
+	recheckedUnreachable: boolean;
+	forget: () => void;
+}> {
 	const load = async () => await context.getCredentials<T>(type);
 	const id = useCache ? context.getNode().credentials?.[type]?.id : undefined;
-	if (!id) return { credentials: await load(), cached: false, forget: () => {} };
+	if (!id) {
+		return { credentials: await load(), cached: false, recheckedUnreachable, forget: () => {} };
+	}
 	const key = `${type}:${id}`;
-	const { credentials, cached } = await processCache.read(key, load, { fresh });
-	return { credentials: credentials as T, cached, forget: () => processCache.forget(key) };
+	const read = await processCache.read(key, load, { fresh, recheckedUnreachable });
+	return {
+		credentials: read.credentials as T,
+		cached: read.cached,
+		recheckedUnreachable: read.recheckedUnreachable,
+		forget: () => processCache.forget(key),
+	};
 }

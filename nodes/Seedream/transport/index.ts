@@ -12,6 +12,7 @@ import { apiRequest, apiRequestFull, type ApiRequestOptions } from './requests';
 export * from './requests';
 export * from './files';
 export * from './pause';
+export type { Deadline } from './deadline';
 export type { RetryPolicy } from './retries';
 
 /** `GET /v1/tasks/{id}` (docs/evolink-api.md §3). */

@@ -12,6 +12,7 @@ import { cancelledError, networkError, redirectError, responseError } from './er
 import { RetrySchedule, type RetryPolicy } from './retries';
 import { cancelSignal, pause } from './pause';
 import { credentialsOf } from './credentialCache';
+import { beforeDeadline, deadlineError, deadlineSignal, timeLeft, type Deadline } from './deadline';
 
 export const CREDENTIAL_TYPE = 'seedreamApi';
 
@@ -37,12 +38,16 @@ export interface ApiRequestOptions {
 	itemIndex?: number;
 	/** Whether a 2xx body is what the endpoint answers; one that is not (cut short) counts as a lost answer. */
 	isComplete?: (body: unknown) => boolean;
-	/** For a caller with its own deadline: a shorter attempt timeout, and no retry starting after budgetMs. */
-	deadline?: { timeoutMs: number; budgetMs: number };
+	/**
+	 * For a caller that must be done by a wall-clock time (deadline.ts): every attempt, redirect and credential
+	 * read ends by it, each attempt takes at most `attemptMs`, and no retry starts that would end after it.
+	 */
+	deadline?: Deadline;
 	/**
 	 * Use this process's short-lived copy of the decrypted credential (credentialCache.ts), for a read made once
-	 * per incoming callback; when an attempt with it is refused (401, 403) or cannot reach its host, the credential
-	 * is read anew, and the attempt sent again if it changed.
+	 * per incoming callback; when an attempt with it is refused (401, 403), the credential is read anew, and the
+	 * attempt sent again if it changed. A host that cannot be reached gets one such re-read per copy held (the
+	 * base URL may have been edited), not one per callback: during an outage, reading again cannot help.
 	 */
 	cachedCredential?: boolean;
 }
@@ -77,23 +82,31 @@ export async function apiRequestFull(
 	endpoint: string,
 	options: ApiRequestOptions,
 ): Promise<ApiResponse> {
-	const { host = 'api', body, headers, itemIndex, retry } = options;
+	const { host = 'api', body, headers, itemIndex, retry, deadline } = options;
 	// Loaded (and decrypted) once per request, and handed to n8n's authentication: without it, n8n loads the
 	// credential a second time (measured: the main per-callback cost of the trigger; bench/README.md, T1).
 	const useCache = options.cachedCredential === true;
-	const held = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache });
+	const held = await beforeDeadline(
+		credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, { useCache }),
+		deadline,
+	);
 	let credentials = held.credentials;
 	let mayReload = held.cached;
-	// A copy held in memory that fails (refused 401/403, or its host unreachable) may be one the user has edited
-	// since (another key, another base URL): it is read again once, and the attempt sent again if it changed.
-	const reloaded = async (): Promise<boolean> => {
-		if (!mayReload) return false;
+	// A copy held in memory that fails may be one the user has edited since (another key, another base URL): it
+	// is read again once, and the attempt sent again if it changed. Refused (401/403): always. Its host
+	// unreachable: once per copy held (`recheckedUnreachable`), so an outage costs no read per callback.
+	const reloaded = async (cause: 'refused' | 'unreachable'): Promise<boolean> => {
+		if (!mayReload || (cause === 'unreachable' && held.recheckedUnreachable)) return false;
 		mayReload = false;
 		held.forget();
-		const fresh = await credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, {
-			useCache,
-			fresh: true,
-		});
+		const fresh = await beforeDeadline(
+			credentialsOf<SeedreamCredentials>(this, CREDENTIAL_TYPE, {
+				useCache,
+				fresh: true,
+				recheckedUnreachable: cause === 'unreachable',
+			}),
+			deadline,
+		);
 		const changed = !sameCredentials(fresh.credentials, credentials);
 		credentials = fresh.credentials;
 		return changed;
@@ -102,7 +115,15 @@ export async function apiRequestFull(
 		const hosts = hostsOf(credentials);
 		return `${host === 'files' ? hosts.filesBaseUrl : hosts.baseUrl}${endpoint}`;
 	};
-	const send = async (target: string) =>
+	const send = async (target: string) => {
+		if (timeLeft(deadline) <= 0) throw deadlineError();
+		// Cut by the deadline's signal: said as the deadline, not as an abort.
+		return await sendOnce(target).catch(
+			async (error: unknown) =>
+				await Promise.reject(timeLeft(deadline) <= 0 ? deadlineError() : error),
+		);
+	};
+	const sendOnce = async (target: string) =>
 		(await this.helpers.httpRequestWithAuthentication.call(
 			this,
 			CREDENTIAL_TYPE,
@@ -118,9 +139,13 @@ export async function apiRequestFull(
 				// Redirects are followed below, and only within the origin: n8n versions before 2.x (and
 				// axios) send the Authorization header on to whatever host a redirect names.
 				disableFollowRedirect: true,
-				timeout:
-					options.deadline?.timeoutMs ??
-					(method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send),
+				timeout: Math.min(
+					deadline?.attemptMs ?? Number.POSITIVE_INFINITY,
+					Math.max(1, timeLeft(deadline)),
+					method === 'GET' ? REQUEST_TIMEOUT_MS.read : REQUEST_TIMEOUT_MS.send,
+				),
+				// axios's timeout bounds silence on the socket; the signal bounds the whole exchange.
+				abortSignal: deadlineSignal(deadline),
 			},
 			{ credentialsDecrypted: { id: '', name: '', type: CREDENTIAL_TYPE, data: credentials } },
 		)) as IN8nHttpFullResponse;
@@ -130,10 +155,10 @@ export async function apiRequestFull(
 			(error: unknown) => ({ error }),
 		);
 		if ('error' in outcome) {
-			if (await reloaded()) return await attempt();
+			if (timeLeft(deadline) > 0 && (await reloaded('unreachable'))) return await attempt();
 			return await Promise.reject(outcome.error);
 		}
-		if ([401, 403].includes(outcome.response.statusCode) && (await reloaded())) {
+		if ([401, 403].includes(outcome.response.statusCode) && (await reloaded('refused'))) {
 			return await attempt();
 		}
 		return outcome.response;
@@ -146,7 +171,7 @@ export async function apiRequestFull(
 		itemIndex,
 		what: `${method} ${endpoint}`,
 		isFailure: isApiFailure,
-		budgetMs: options.deadline?.budgetMs,
+		budgetMs: deadline ? timeLeft(deadline) : undefined,
 		isMalformed: (response) =>
 			response.statusCode < 300 && !(options.isComplete ?? isJsonObject)(response.body),
 	});
