@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { waitForListening } from '../scripts/lib/n8n-instance.mjs';
+import { waitForListening } from '../scripts/lib/n8n/process.mjs';
 
 const serverScript = fileURLToPath(new URL('../emulator/server.mjs', import.meta.url));
 

@@ -17,7 +17,10 @@ import { N8N_VERSION, n8nHome, reexecUnderNode24, repoRoot, runTimes, step } fro
 await reexecUnderNode24(import.meta.url);
 
 const { buildAndPack } = await import('./lib/pack.mjs');
-const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import('./lib/n8n-instance.mjs');
+const { DEMO_OWNER, EMULATOR_KEY } = await import('./lib/n8n/seed.mjs');
+const { CREDENTIAL_NAME } = await import('./lib/n8n/rest.mjs');
+const { assertPortFree } = await import('./lib/n8n/ports.mjs');
+const { startInstance } = await import('./lib/n8n/instance.mjs');
 const { startCluster } = await import('./lib/queue-cluster.mjs');
 
 const env = process.env;

@@ -4,7 +4,7 @@
 // the agent's arguments); then the whole agent, with n8n's own AI Agent and OpenAI Chat Model nodes, the model
 // being a scripted OpenAI-compatible server on 127.0.0.1 (support/chat-model.mjs) instead of an account.
 import { describe, expect, test } from '@jest/globals';
-import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { NODE_TYPE } from '../../../scripts/lib/n8n/install.mjs';
 import { startChatModel } from '../support/chat-model.mjs';
 import { readPng } from '../support/png.mjs';
 import { errorOf, example, outputOf, removeWorkflow, runTool } from '../support/run.mjs';

@@ -2,7 +2,8 @@
 // The credential test as the editor runs it: n8n's own POST /rest/credentials/test, which sends the
 // credential's test request (GET /v1/models) to the emulator.
 import { describe, expect, test } from '@jest/globals';
-import { CREDENTIAL_NAME, EMULATOR_KEY } from '../../../scripts/lib/n8n-instance.mjs';
+import { CREDENTIAL_NAME } from '../../../scripts/lib/n8n/rest.mjs';
+import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */
 export function credentialTests(get) {

@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CREDENTIAL_TYPE, NODE_TYPE, PACKAGE_NAME, nodesDir } from '../../../scripts/lib/n8n-instance.mjs';
+import { CREDENTIAL_TYPE, NODE_TYPE, PACKAGE_NAME, nodesDir } from '../../../scripts/lib/n8n/install.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */

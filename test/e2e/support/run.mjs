@@ -1,7 +1,7 @@
 // @ts-check
 // Runs an imported example as the editor's "Execute workflow" button does (POST /rest/workflows/:id/run from
 // its manual trigger) and reads the finished execution through n8n's public API.
-import { readExamples } from '../../../scripts/lib/n8n-instance.mjs';
+import { readExamples } from '../../../scripts/lib/n8n/seed.mjs';
 
 /** @typedef {import('./instance.mjs').E2eInstance} E2eInstance */
 /** @typedef {{ json: Record<string, any>, binary?: Record<string, { id?: string, data?: string, mimeType: string, fileName?: string, fileExtension?: string, fileSize?: string | number }>, pairedItem?: unknown }} Item */
