@@ -4,7 +4,7 @@
 // readiness, then its REST routes, then an owner (from the environment on 2.x; through the owner-setup form
 // n8n 1.x shows on first load). Measured facts behind the choices: docs/n8n-runtime.md, docs/n8n-versions.md.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -152,13 +152,34 @@ function childEnv(env) {
 	return rest;
 }
 
-/** bcrypt from n8n's own install: the project has no runtime dependencies and adds none for this. */
-function bcryptHash(/** @type {string} */ password, /** @type {string} */ version) {
+/**
+ * The owner's password hash for n8n 2.x's owner-from-environment settings, bcrypt from n8n's own install (the
+ * project has no runtime dependencies and adds none for this). Kept in the user folder and reused while the
+ * password matches: n8n signs sessions with the hash, so a new salt at every start would sign the browser out
+ * whenever n8n restarts.
+ * @param {string} password @param {string} version @param {string} userFolder
+ */
+function ownerPasswordHash(password, version, userFolder) {
 	const require = createRequire(join(n8nHome(version), 'node_modules', 'n8n', 'package.json'));
 	const moduleName = 'bcryptjs';
-	/** @type {{ hashSync(password: string, rounds: number): string }} */
+	/** @type {{ hashSync(password: string, rounds: number): string, compareSync(password: string, hash: string): boolean }} */
 	const bcrypt = require(moduleName);
-	return bcrypt.hashSync(password, 10);
+	mkdirSync(userFolder, { recursive: true });
+	const file = join(userFolder, '.owner-password-hash');
+	const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+	if (kept && bcrypt.compareSync(password, kept)) return kept;
+	const hash = bcrypt.hashSync(password, 10);
+	writeFileSync(file, hash + '\n', { mode: 0o600 });
+	return hash;
+}
+
+/**
+ * Turns off n8n 2.x's MCP-registry module, which otherwise reaches api.n8n.io at start
+ * (docs/n8n-fake-slack-drive.md). n8n 1.x has no such module and refuses to start when told to disable it.
+ * @param {string} [version] @returns {NodeJS.ProcessEnv}
+ */
+export function withoutMcpRegistry(version = N8N_VERSION) {
+	return Number(version.split('.')[0]) >= 2 ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {};
 }
 
 /**
@@ -277,7 +298,7 @@ export async function startN8n({
 			N8N_INSTANCE_OWNER_EMAIL: owner.email,
 			N8N_INSTANCE_OWNER_FIRST_NAME: 'Demo',
 			N8N_INSTANCE_OWNER_LAST_NAME: 'Owner',
-			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcryptHash(owner.password, version),
+			N8N_INSTANCE_OWNER_PASSWORD_HASH: ownerPasswordHash(owner.password, version, userFolder),
 			EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'true',
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
 			...env,

@@ -71,7 +71,7 @@ export function aiToolTests(get) {
 					if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') node.credentials = { openAiApi: { id: credential.id, name: credential.name } };
 					if (node.credentials?.seedreamApi) node.credentials = { seedreamApi: { id: instance.credential.id, name: instance.credential.name } };
 				}
-				const created = await instance.client.rest('POST', '/rest/workflows', {
+				const created = await instance.client.createWorkflow({
 					name: 'e2e: AI agent with the Seedream tool',
 					nodes: workflow.nodes,
 					connections: workflow.connections,

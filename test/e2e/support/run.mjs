@@ -72,7 +72,7 @@ export async function runTool(instance, workflowId, toolNodeName, args) {
 export async function saveVariant(instance, file, name, change) {
 	const workflow = structuredClone(example(file));
 	change(workflow);
-	const created = await instance.client.rest('POST', '/rest/workflows', {
+	const created = await instance.client.createWorkflow({
 		name,
 		nodes: workflow.nodes.map((/** @type {any} */ n) =>
 			n.credentials?.seedreamApi ? { ...n, credentials: { ...n.credentials, seedreamApi: { id: instance.credential.id, name: instance.credential.name } } } : n,
