@@ -21,6 +21,16 @@ const get = () => {
 
 beforeAll(async () => {
 	instance = await startE2eInstance({ n8nVersion: N8N_VERSIONS[1] });
+	// examples/ai-agent-tool.json uses n8n 2.x's AI Agent 3.1; n8n 1.x's newest is 3 (same parameters). A 1.x user
+	// picks the agent from their own nodes panel; the Seedream tool node is the example's.
+	const { client, workflow } = instance;
+	const saved = await client.rest('GET', `/rest/workflows/${workflow('ai-agent-tool.json').id}`);
+	for (const node of saved.nodes)
+		if (node.type === '@n8n/n8n-nodes-langchain.agent') node.typeVersion = 3;
+	await client.rest('PATCH', `/rest/workflows/${saved.id}`, {
+		nodes: saved.nodes,
+		versionId: saved.versionId,
+	});
 }, 600_000);
 
 afterAll(async () => {

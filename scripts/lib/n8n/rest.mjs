@@ -29,6 +29,8 @@ export class N8nClient {
 		// The editor sends one per tab; n8n ties the session to it for some endpoints.
 		this.browserId = randomUUID();
 		this.apiKey = '';
+		/** @type {number | undefined} */
+		this.majorVersion = undefined;
 	}
 
 	/** @param {Owner} owner */
@@ -172,15 +174,38 @@ export class N8nClient {
 		);
 	}
 
+	/** The running n8n's major version, read once from its settings. @returns {Promise<number>} */
+	async major() {
+		this.majorVersion ??= Number(
+			String((await this.rest('GET', '/rest/settings')).versionCli).split('.')[0],
+		);
+		return this.majorVersion;
+	}
+
+	/**
+	 * A manual run as the editor starts it (POST /rest/workflows/:id/run). n8n 1.x runs the workflow the editor
+	 * sends in `workflowData`; 2.x runs the saved one and takes the rest of the body alone.
+	 * @param {string} workflowId @param {Record<string, unknown>} body
+	 */
+	async manualRun(workflowId, body) {
+		const workflowData =
+			(await this.major()) < 2
+				? await this.rest('GET', `/rest/workflows/${workflowId}`)
+				: undefined;
+		return await this.rest(
+			'POST',
+			`/rest/workflows/${workflowId}/run`,
+			workflowData ? { workflowData, ...body } : body,
+		);
+	}
+
 	/**
 	 * Manual run of a saved workflow from its trigger, as the editor's "Execute workflow" button does.
 	 * @param {string} workflowId @param {string} triggerName
 	 * @returns {Promise<string>} execution id
 	 */
 	async runWorkflow(workflowId, triggerName) {
-		const result = await this.rest('POST', `/rest/workflows/${workflowId}/run`, {
-			triggerToStartFrom: { name: triggerName },
-		});
+		const result = await this.manualRun(workflowId, { triggerToStartFrom: { name: triggerName } });
 		if (!result.executionId)
 			throw new Error(`Workflow ${workflowId} did not start: ${JSON.stringify(result)}`);
 		return String(result.executionId);
@@ -194,9 +219,16 @@ export class N8nClient {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const execution = await this.api('GET', `/api/v1/executions/${executionId}?includeData=true`);
-			if (
+			const ended =
 				execution.finished ||
-				['success', 'error', 'crashed', 'canceled'].includes(execution.status)
+				['success', 'error', 'crashed', 'canceled'].includes(execution.status);
+			// n8n 1.x can report an execution ended a moment before its data is stored ("Found successful
+			// execution where data is empty", or a resumed node without its run yet): read it again until it is.
+			const runs = Object.values(execution.data?.resultData?.runData ?? {});
+			if (
+				ended &&
+				execution.data?.resultData &&
+				runs.every((r) => Array.isArray(r) && r.length > 0)
 			)
 				return execution;
 			if (Date.now() > deadline)

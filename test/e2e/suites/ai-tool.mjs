@@ -66,6 +66,8 @@ export function aiToolTests(get) {
 				delete workflow.connections[trigger.name];
 				Object.assign(trigger, { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {}, name: 'Start' });
 				const agent = workflow.nodes.find((/** @type {any} */ n) => n.name === 'AI Agent');
+				// n8n 1.x has the AI Agent up to version 3 (the example's 3.1 is 2.x's), with the same parameters.
+				if ((await instance.client.major()) < 2) agent.typeVersion = 3;
 				Object.assign(agent.parameters, { promptType: 'define', text: 'Please draw me a lighthouse.' });
 				for (const node of workflow.nodes) {
 					if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') node.credentials = { openAiApi: { id: credential.id, name: credential.name } };

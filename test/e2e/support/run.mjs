@@ -54,9 +54,10 @@ export function errorOf(execution) {
  */
 export async function runTool(instance, workflowId, toolNodeName, args) {
 	const toolName = toolNodeName.replaceAll(' ', '_');
-	const result = await instance.client.rest('POST', `/rest/workflows/${workflowId}/run`, {
+	const result = await instance.client.manualRun(workflowId, {
 		destinationNode: { nodeName: toolNodeName, mode: 'inclusive' },
-		agentRequest: { query: { [toolName]: args }, tool: { name: toolName } },
+		// n8n 1.x's tool executor hands `query` to the tool as its arguments; 2.x keys them by tool name.
+		agentRequest: { query: (await instance.client.major()) < 2 ? args : { [toolName]: args }, tool: { name: toolName } },
 	});
 	return await instance.client.waitForExecution(String(result.executionId));
 }
