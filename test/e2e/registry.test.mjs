@@ -10,7 +10,7 @@ import { PACKAGE_NAME } from '../../scripts/lib/n8n/install.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { openBrowser } from './support/browser.mjs';
 import { startRegistryInstance } from './support/registry-instance.mjs';
-import { registryTests } from './suites/registry.mjs';
+import { WORKFLOW_NAME, registryTests } from './suites/registry.mjs';
 
 /** @type {import('./support/registry-instance.mjs').RegistryInstance | undefined} */
 let instance;
@@ -118,8 +118,11 @@ registryTests(get, {
 				)
 				.first()
 				.pressSequentially('Seedream');
+			// The panel lists its categories until the search has run: wait for a result named Seedream, or for
+			// "No results".
 			await creator
-				.locator('[data-test-id=node-creator-item-name], [data-test-id=node-creator-no-results]')
+				.locator('[data-test-id=node-creator-item-name]', { hasText: /^Seedream/ })
+				.or(creator.locator('[data-test-id=node-creator-no-results]'))
 				.first()
 				.waitFor();
 			await screenshot('community-node-in-nodes-panel');
@@ -182,7 +185,8 @@ registryTests(get, {
 			const confirm = page()
 				.getByRole('dialog')
 				.filter({ hasText: /uninstall/i });
-			await confirm.waitFor();
+			// It lists the workflows that use the package's nodes once it has looked them up.
+			await confirm.getByText(WORKFLOW_NAME).waitFor();
 			// The dialog fades in: a picture taken at once is half transparent.
 			await page().waitForTimeout(800);
 			const shown = await confirm.innerText();

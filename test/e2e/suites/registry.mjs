@@ -19,6 +19,8 @@ import { outputOf } from '../support/run.mjs';
 /** Per test: limits for a loaded machine, never assertions. */
 const TIMEOUT = 240_000;
 const MANUAL = 'Run';
+/** The saved workflow that uses the package's nodes through update, restart and uninstall. */
+export const WORKFLOW_NAME = 'Registry install: Seedream 1 and 1.1';
 
 /**
  * A manual trigger, then Generate at node version 1 (the first release's defaults) and at 1.1, each polling and
@@ -46,7 +48,7 @@ function twoVersionsWorkflow(credential) {
 		credentials: { [CREDENTIAL_TYPE]: credential },
 	});
 	return {
-		name: 'Registry install: Seedream 1 and 1.1',
+		name: WORKFLOW_NAME,
 		nodes: [
 			{
 				id: randomUUID(),
