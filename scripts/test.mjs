@@ -82,7 +82,7 @@ async function packOnce() {
 // Installs happen here, once, before any parallel work: the e2e suite's Jest workers would otherwise find n8n
 // missing together. They hold the cache lock, so a second `npm test` on the same cache waits for this one.
 if (!skipE2e) {
-	step(`Tools for the end-to-end suite: n8n, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`);
+	step(`Tools for the end-to-end suite: n8n 2.x and 1.x, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`);
 	ensureEndToEndTools();
 	if (!skipQueue) (await import('./lib/queue-cluster.mjs')).ensureClusterPackages();
 }
