@@ -34,7 +34,7 @@ export function readExamples() {
 
 /**
  * Points every Seedream credential reference of a workflow at the given credential.
- * @param {Record<string, any> & { nodes: { credentials?: Record<string, { id: string, name: string }> }[] }} workflow
+ * @param {Record<string, any> & { nodes: { type?: string, webhookId?: string, credentials?: Record<string, { id: string, name: string }> }[] }} workflow
  * @param {{ id: string, name: string }} credential
  */
 export function withCredential(workflow, credential) {
