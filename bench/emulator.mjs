@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { waitForListening } from '../scripts/lib/n8n-instance.mjs';
+import { waitForListening } from '../scripts/lib/n8n/process.mjs';
 import { EmulatorClient } from '../emulator/client.mjs';
 
 const cliScript = fileURLToPath(new URL('../emulator/cli.mjs', import.meta.url));

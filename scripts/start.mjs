@@ -6,15 +6,17 @@
 // credential at the emulator (or at the real API when EVOLINK_API_KEY is set) and imports examples/*.json.
 // Ctrl-C stops both. `npm start -- --queue`: the same as a queue-mode cluster (scripts/lib/queue-cluster.mjs:
 // Postgres and Redis from Debian, installed once; main, two workers, a webhook processor), its data under
-// <user folder>/queue; Ctrl-C stops every process it started. Settings (environment):
+// <user folder>/queue; Ctrl-C stops every process it started. `npm start -- --n8n 1`: the same on n8n 1.x (the
+// newest 1.x, installed once beside 2.x; its own user folder, as n8n's database does not go back from 2.x to 1.x).
+// Settings (environment):
 //   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (N8N_PORT + 1), EVOLINK_EMULATOR_PORT (8787),
-//   SEEDREAM_N8N_USER_FOLDER (<clone>/.n8n-dev), SEEDREAM_CACHE_DIR (~/.cache/n8n-nodes-seedream),
+//   SEEDREAM_N8N_USER_FOLDER (<clone>/.n8n-dev, or .n8n-dev-1 for --n8n 1), SEEDREAM_CACHE_DIR (~/.cache/n8n-nodes-seedream),
 //   SEEDREAM_OWNER_EMAIL / SEEDREAM_OWNER_PASSWORD (a documented demo login), EVOLINK_API_KEY (+ optional
 //   EVOLINK_BASE_URL, EVOLINK_FILES_BASE_URL), SEEDREAM_TARBALL (install this .tgz instead of building).
 import { join, resolve } from 'node:path';
 import {
-	N8N_VERSION,
 	n8nHome,
+	n8nVersionFor,
 	reexecUnderNode24,
 	repoRoot,
 	runTimes,
@@ -24,16 +26,39 @@ import {
 await reexecUnderNode24(import.meta.url);
 
 const { buildAndPack } = await import('./lib/pack.mjs');
-const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import(
-	'./lib/n8n-instance.mjs'
-);
+const { DEMO_OWNER, EMULATOR_KEY } = await import('./lib/n8n/seed.mjs');
+const { CREDENTIAL_NAME } = await import('./lib/n8n/rest.mjs');
+const { assertPortFree } = await import('./lib/n8n/ports.mjs');
+const { startInstance } = await import('./lib/n8n/instance.mjs');
 const { startCluster } = await import('./lib/queue-cluster.mjs');
 
 const env = process.env;
-const queue = process.argv.includes('--queue');
-const unknown = process.argv.slice(2).filter((arg) => arg !== '--queue');
-if (unknown.length) {
-	console.error(`Unknown argument ${unknown.join(' ')}: npm start takes only --queue`);
+/** `--queue`, and `--n8n <major>` (or `--n8n=<major>`): which n8n line to run, 2 unless told. */
+function parseArguments(/** @type {string[]} */ args) {
+	let queue = false;
+	let major = '2';
+	const unknown = [];
+	for (let index = 0; index < args.length; index++) {
+		const arg = args[index];
+		if (arg === '--queue') queue = true;
+		else if (arg === '--n8n') major = args[++index] ?? '';
+		else if (arg.startsWith('--n8n=')) major = arg.slice('--n8n='.length);
+		else unknown.push(arg);
+	}
+	if (unknown.length) {
+		console.error(`Unknown argument ${unknown.join(' ')}: npm start takes --queue and --n8n <1|2>`);
+		process.exit(2);
+	}
+	try {
+		return { queue, n8nVersion: n8nVersionFor(major) };
+	} catch (error) {
+		console.error(/** @type {Error} */ (error).message);
+		process.exit(2);
+	}
+}
+const { queue, n8nVersion } = parseArguments(process.argv.slice(2));
+if (queue && n8nVersion !== n8nVersionFor(2)) {
+	console.error('npm start -- --queue runs n8n 2.x only (the queue-mode set-up is measured there)');
 	process.exit(2);
 }
 
@@ -52,7 +77,13 @@ function portFrom(name, fallback) {
 const port = portFrom('N8N_PORT', 5678);
 const brokerPort = portFrom('N8N_RUNNERS_BROKER_PORT', port + 1);
 const emulatorPort = portFrom('EVOLINK_EMULATOR_PORT', 8787);
-const userFolder = resolve(env.SEEDREAM_N8N_USER_FOLDER || join(repoRoot, '.n8n-dev'));
+const userFolder = resolve(
+	env.SEEDREAM_N8N_USER_FOLDER ||
+		join(
+			repoRoot,
+			n8nVersion === n8nVersionFor(2) ? '.n8n-dev' : `.n8n-dev-${n8nVersion.split('.')[0]}`,
+		),
+);
 const owner = {
 	email: env.SEEDREAM_OWNER_EMAIL || DEMO_OWNER.email,
 	password: env.SEEDREAM_OWNER_PASSWORD || DEMO_OWNER.password,
@@ -87,7 +118,7 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-	step(`n8n ${N8N_VERSION}: ${n8nHome()}`);
+	step(`n8n ${n8nVersion}: ${n8nHome(n8nVersion)}`);
 	await assertPortFree(port, 'n8n', 'N8N_PORT');
 	await assertPortFree(brokerPort, "n8n's task-runner broker", 'N8N_RUNNERS_BROKER_PORT');
 	if (!realApi) await assertPortFree(emulatorPort, 'the EvoLink emulator', 'EVOLINK_EMULATOR_PORT');
@@ -106,7 +137,7 @@ try {
 	const common = { tarball, port, brokerPort, emulatorPort, owner, realApi, onStep: step };
 	if (queue)
 		instance = cluster = await startCluster({ ...common, folder: join(userFolder, 'queue') });
-	else instance = await startInstance({ ...common, userFolder });
+	else instance = await startInstance({ ...common, userFolder, n8nVersion });
 } catch (error) {
 	console.error(`\n${/** @type {Error} */ (error).message}`);
 	await instance?.stop();
@@ -129,7 +160,7 @@ const logFiles = cluster
 const nameWidth = Math.max(...instance.workflows.map((w) => w.name.length));
 const lines = [
 	'',
-	`n8n ${N8N_VERSION} with n8n-nodes-seedream@${instance.install.version} is ready${cluster ? ' in queue mode' : ''} (${seconds} s${installed}).`,
+	`n8n ${n8nVersion} with n8n-nodes-seedream@${instance.install.version} is ready${cluster ? ' in queue mode' : ''} (${seconds} s${installed}).`,
 	'',
 	`  Editor:      ${instance.url}`,
 	`  Log in:      ${owner.email} / ${password}`,

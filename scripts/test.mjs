@@ -105,7 +105,7 @@ async function packOnce() {
 // missing together. They hold the cache lock, so a second `npm test` on the same cache waits for this one.
 if (!skipE2e) {
 	step(
-		`Tools for the end-to-end suite: n8n, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`,
+		`Tools for the end-to-end suite: n8n 2.x and 1.x, Chromium${skipQueue ? '' : ', Postgres and Redis'} (installed once, then reused)`,
 	);
 	ensureEndToEndTools();
 	if (!skipQueue) (await import('./lib/queue-cluster.mjs')).ensureClusterPackages();

@@ -1,6 +1,6 @@
 // @ts-check
 // T1 (issue 10, finding 5): Seedream Trigger throughput on ONE real n8n process (SQLite, the package installed
-// from the packed tarball as n8n installs a community package: scripts/lib/n8n-instance.mjs, as the e2e suite
+// from the packed tarball as n8n installs a community package: scripts/lib/n8n/instance.mjs, as the e2e suite
 // does), against the emulator started beside it. Open-loop load on 127.0.0.1: RATE callbacks/s for SECONDS,
 // sent on a fixed schedule whatever the answers (EvoLink does not wait for n8n), each POST on a fresh
 // connection with EvoLink's 10 s timeout. Every body is a real finished task of the emulator exactly as
@@ -22,7 +22,9 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAndPack } from '../../scripts/lib/pack.mjs';
-import { EMULATOR_KEY, freePorts, startInstance } from '../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY } from '../../scripts/lib/n8n/seed.mjs';
+import { freePorts } from '../../scripts/lib/n8n/ports.mjs';
+import { startInstance } from '../../scripts/lib/n8n/instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { percentile, round } from '../measure.mjs';
 
@@ -571,7 +573,7 @@ function post(url, body) {
 /**
  * Resolves once a workflow's executions stopped coming (the count unchanged for DRAIN_STABLE_MS and none still
  * running), or after DRAIN_MAX_MS.
- * @param {import('../../scripts/lib/n8n-instance.mjs').N8nClient} client @param {string} workflowId
+ * @param {import('../../scripts/lib/n8n/rest.mjs').N8nClient} client @param {string} workflowId
  */
 async function untilDrained(client, workflowId) {
 	const deadline = Date.now() + DRAIN_MAX_MS;
@@ -593,7 +595,7 @@ async function untilDrained(client, workflowId) {
 	}
 }
 
-/** @param {import('../../scripts/lib/n8n-instance.mjs').N8nClient} client @param {string} workflowId @param {boolean} includeData */
+/** @param {import('../../scripts/lib/n8n/rest.mjs').N8nClient} client @param {string} workflowId @param {boolean} includeData */
 async function allExecutions(client, workflowId, includeData) {
 	/** @type {any[]} */
 	const all = [];

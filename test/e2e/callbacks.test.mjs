@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { EMULATOR_KEY } from '../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY } from '../../scripts/lib/n8n/seed.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { startE2eInstance } from './support/instance.mjs';
 import { readPng } from '../harness/png.mjs';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMULATOR_KEY } from '../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY } from '../../scripts/lib/n8n/seed.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { startQueueCluster } from './support/cluster.mjs';
 import { readPng } from '../harness/png.mjs';

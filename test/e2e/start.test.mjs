@@ -7,13 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-	DEMO_OWNER,
-	N8nClient,
-	assertPortFree,
-	freePorts,
-	readExamples,
-} from '../../scripts/lib/n8n-instance.mjs';
+import { DEMO_OWNER, readExamples } from '../../scripts/lib/n8n/seed.mjs';
+import { N8nClient } from '../../scripts/lib/n8n/rest.mjs';
+import { assertPortFree, freePorts } from '../../scripts/lib/n8n/ports.mjs';
 import { interrupt, startCommand } from './support/start-command.mjs';
 import { EmulatorClient } from '../../emulator/client.mjs';
 

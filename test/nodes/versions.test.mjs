@@ -4,7 +4,7 @@
 // Generate asks for several images in the prompt. Also what the editor shows: download options only where
 // images are downloaded, and Width/Height bounds it can enforce.
 import { readPng } from '../harness/png.mjs';
-import { readExamples } from '../../scripts/lib/n8n-instance.mjs';
+import { readExamples } from '../../scripts/lib/n8n/seed.mjs';
 import { workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
 import { workflowFromFile } from '../harness/workflows.mjs';

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from '../../scripts/lib/n8n-instance.mjs';
+import { freePorts } from '../../scripts/lib/n8n/ports.mjs';
 import { emptyPackageTarball, runningProcesses } from './support.mjs';
 import {
 	ensureClusterPackages,

@@ -4,7 +4,7 @@
 // the agent's arguments); then the whole agent, with n8n's own AI Agent and OpenAI Chat Model nodes, the model
 // being a scripted OpenAI-compatible server on 127.0.0.1 (support/chat-model.mjs) instead of an account.
 import { describe, expect, test } from '@jest/globals';
-import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { NODE_TYPE } from '../../../scripts/lib/n8n/install.mjs';
 import { startChatModel } from '../support/chat-model.mjs';
 import { readPng } from '../../harness/png.mjs';
 import { errorOf, example, outputOf, removeWorkflow, runTool } from '../support/run.mjs';
@@ -87,6 +87,8 @@ export function aiToolTests(get) {
 					name: 'Start',
 				});
 				const agent = workflow.nodes.find((/** @type {any} */ n) => n.name === 'AI Agent');
+				// n8n 1.x has the AI Agent up to version 3 (the example's 3.1 is 2.x's), with the same parameters.
+				if ((await instance.client.major()) < 2) agent.typeVersion = 3;
 				Object.assign(agent.parameters, {
 					promptType: 'define',
 					text: 'Please draw me a lighthouse.',
@@ -99,7 +101,7 @@ export function aiToolTests(get) {
 							seedreamApi: { id: instance.credential.id, name: instance.credential.name },
 						};
 				}
-				const created = await instance.client.rest('POST', '/rest/workflows', {
+				const created = await instance.client.createWorkflow({
 					name: 'e2e: AI agent with the Seedream tool',
 					nodes: workflow.nodes,
 					connections: workflow.connections,

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMULATOR_KEY, NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
+import { NODE_TYPE } from '../../../scripts/lib/n8n/install.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { openBrowser } from '../support/browser.mjs';
 import { removeWorkflow, saveVariant } from '../support/run.mjs';

@@ -3,7 +3,8 @@
 // credential's test request (GET /v1/models) to the emulator.
 import { describe, expect, test } from '@jest/globals';
 import { maskKey } from '../../../emulator/http.mjs';
-import { CREDENTIAL_NAME, EMULATOR_KEY } from '../../../scripts/lib/n8n-instance.mjs';
+import { CREDENTIAL_NAME } from '../../../scripts/lib/n8n/rest.mjs';
+import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
 
 const WRONG_KEY = 'sk-wrong-key-for-the-e2e-test';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { NODE_TYPE } from '../../../scripts/lib/n8n-instance.mjs';
+import { NODE_TYPE } from '../../../scripts/lib/n8n/install.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { readPng } from '../../harness/png.mjs';
 import { removeWorkflow, until } from '../support/run.mjs';

@@ -8,7 +8,7 @@ import {
 	NODE_TYPE,
 	PACKAGE_NAME,
 	nodesDir,
-} from '../../../scripts/lib/n8n-instance.mjs';
+} from '../../../scripts/lib/n8n/install.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 
 /** @param {() => import('../support/instance.mjs').E2eInstance} get */

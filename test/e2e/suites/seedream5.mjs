@@ -4,7 +4,7 @@
 // Every layer is read back from n8n's binary store and decoded: PNGs whose alpha really has transparent pixels,
 // each the size of its bounding box, with the fields the API gave for it.
 import { describe, expect, test } from '@jest/globals';
-import { EMULATOR_KEY } from '../../../scripts/lib/n8n-instance.mjs';
+import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
 import { alphaCounts, pngPixels } from '../../harness/png.mjs';
 import { errorOf, example, outputOf, runExample } from '../support/run.mjs';
 

@@ -16,7 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildAndPack } from '../../../scripts/lib/pack.mjs';
-import { DEMO_OWNER, freePorts } from '../../../scripts/lib/n8n-instance.mjs';
+import { DEMO_OWNER } from '../../../scripts/lib/n8n/seed.mjs';
+import { freePorts } from '../../../scripts/lib/n8n/ports.mjs';
 import { startCluster } from '../../../scripts/lib/queue-cluster.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { EmulatorClient } from '../../../emulator/client.mjs';

@@ -10,14 +10,18 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildAndPack } from '../../../scripts/lib/pack.mjs';
-import { DEMO_OWNER, freePorts, startInstance } from '../../../scripts/lib/n8n-instance.mjs';
+import { DEMO_OWNER } from '../../../scripts/lib/n8n/seed.mjs';
+import { freePorts } from '../../../scripts/lib/n8n/ports.mjs';
+import { startInstance } from '../../../scripts/lib/n8n/instance.mjs';
+import { withoutMcpRegistry } from '../../../scripts/lib/n8n/process.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
 import { EmulatorClient } from '../../../emulator/client.mjs';
 import { startOutside } from './outside/index.mjs';
 
 /** @typedef {Awaited<ReturnType<typeof startE2eInstance>>} E2eInstance */
 
-export async function startE2eInstance() {
+/** @param {{ n8nVersion?: string }} [options] n8nVersion: the n8n to run (the pinned 2.x unless told) */
+export async function startE2eInstance({ n8nVersion } = {}) {
 	const root = mkdtempSync(join(tmpdir(), 'seedream-e2e-'));
 	const userFolder = join(root, 'n8n');
 	// One folder per Jest worker: test files that start their own n8n must not overwrite each other's logs.
@@ -25,7 +29,7 @@ export async function startE2eInstance() {
 		repoRoot,
 		'test-results',
 		'e2e-logs',
-		`worker-${process.env.JEST_WORKER_ID ?? '0'}`,
+		n8nVersion ? `n8n-${n8nVersion}` : `worker-${process.env.JEST_WORKER_ID ?? '0'}`,
 	);
 	const filesDir = join(root, 'files');
 	/** @type {Awaited<ReturnType<typeof startInstance>> | undefined} */
@@ -59,12 +63,13 @@ export async function startE2eInstance() {
 			brokerPort,
 			emulatorPort,
 			owner: DEMO_OWNER,
+			n8nVersion,
 			// Short tasks keep the suite quick; polling and waiting are still exercised.
 			taskMs: 400,
 			env: {
 				...outside.env,
 				// Otherwise n8n itself CONNECTs to api.n8n.io at start (MCP registry refresh): docs/n8n-fake-slack-drive.md.
-				N8N_DISABLED_MODULES: 'mcp-registry',
+				...withoutMcpRegistry(n8nVersion),
 				N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
 			},
 		});

@@ -1,7 +1,7 @@
 // @ts-check
 // Runs an imported example as the editor's "Execute workflow" button does (POST /rest/workflows/:id/run from
 // its manual trigger) and reads the finished execution through n8n's public API.
-import { readExamples } from '../../../scripts/lib/n8n-instance.mjs';
+import { readExamples } from '../../../scripts/lib/n8n/seed.mjs';
 
 /** @typedef {import('./instance.mjs').E2eInstance} E2eInstance */
 /** @typedef {{ json: Record<string, any>, binary?: Record<string, { id?: string, data?: string, mimeType: string, fileName?: string, fileExtension?: string, fileSize?: string | number }>, pairedItem?: unknown }} Item */
@@ -58,9 +58,10 @@ export function errorOf(execution) {
  */
 export async function runTool(instance, workflowId, toolNodeName, args) {
 	const toolName = toolNodeName.replaceAll(' ', '_');
-	const result = await instance.client.rest('POST', `/rest/workflows/${workflowId}/run`, {
+	const result = await instance.client.manualRun(workflowId, {
 		destinationNode: { nodeName: toolNodeName, mode: 'inclusive' },
-		agentRequest: { query: { [toolName]: args }, tool: { name: toolName } },
+		// n8n 1.x's tool executor hands `query` to the tool as its arguments; 2.x keys them by tool name.
+		agentRequest: { query: (await instance.client.major()) < 2 ? args : { [toolName]: args }, tool: { name: toolName } },
 	});
 	return await instance.client.waitForExecution(String(result.executionId));
 }
@@ -76,7 +77,7 @@ export async function runTool(instance, workflowId, toolNodeName, args) {
 export async function saveVariant(instance, file, name, change) {
 	const workflow = structuredClone(example(file));
 	change(workflow);
-	const created = await instance.client.rest('POST', '/rest/workflows', {
+	const created = await instance.client.createWorkflow({
 		name,
 		nodes: workflow.nodes.map((/** @type {any} */ n) =>
 			n.credentials?.seedreamApi

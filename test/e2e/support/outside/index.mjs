@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeGoogle } from './google.mjs';
+import { createRegistryForward } from './npm-registry.mjs';
 import { startInterceptingProxy } from './proxy.mjs';
 import { createFakeSlack } from './slack.mjs';
 import { startSmtpSink } from './smtp.mjs';
@@ -25,7 +26,11 @@ function serviceAccountKey() {
 	return { privateKey, publicKey };
 }
 
-export async function startOutside() {
+/**
+ * @param {{ registryUrl?: string }} [options] registryUrl: a local registry server that stands for
+ * https://registry.npmjs.org (support/registry.mjs); without it that host is refused like any other.
+ */
+export async function startOutside(options = {}) {
 	const dir = mkdtempSync(join(tmpdir(), 'seedream-outside-'));
 	/** @type {(() => Promise<void>)[]} */
 	const stops = [];
@@ -44,7 +49,8 @@ export async function startOutside() {
 
 		const slack = createFakeSlack({ token: slackToken });
 		const google = createFakeGoogle({ email: serviceAccount.email, publicKeyPem: key.publicKey });
-		const handlers = { ...slack.hosts, ...google.hosts };
+		const registry = options.registryUrl ? createRegistryForward(options.registryUrl) : undefined;
+		const handlers = { ...slack.hosts, ...google.hosts, ...registry?.hosts };
 		const ca = makeTestCa(dir, Object.keys(handlers));
 		const proxy = await startInterceptingProxy(
 			Object.fromEntries(
@@ -66,6 +72,8 @@ export async function startOutside() {
 			NO_PROXY: '127.0.0.1,localhost',
 			no_proxy: '127.0.0.1,localhost',
 			NODE_EXTRA_CA_CERTS: ca.caFile,
+			// npm (which n8n runs to install community packages) takes its CAs from its own setting, not Node's.
+			npm_config_cafile: ca.caFile,
 		};
 		return {
 			env,
@@ -73,6 +81,7 @@ export async function startOutside() {
 			slack,
 			google,
 			smtp,
+			registry,
 			/** Credential data for n8n's own credential types, as the editor would save them. */
 			credentials: {
 				slackApi: { accessToken: slackToken },

@@ -2,8 +2,9 @@
 // The only way out for the n8n under test: an HTTPS-intercepting proxy on 127.0.0.1. n8n sends node traffic
 // through HTTPS_PROXY as `CONNECT host:443` followed by TLS with SNI = host (docs/n8n-fake-slack-drive.md). For
 // a faked host the proxy answers 200 and terminates the TLS itself, with a certificate for that host signed by
-// the test CA, then hands the decrypted requests to that host's fake. Every other CONNECT, and every plain-HTTP
-// proxy request, is refused with 403 and recorded: nothing reaches a public host, and a test can show that
+// the test CA, then hands the decrypted requests to that host's fake (a client that sends a faked host's https
+// URL without tunnelling is served the same way). Every other CONNECT, and every other plain-HTTP proxy request,
+// is refused with 403 and recorded: nothing reaches a public host, and a test can show that
 // nothing tried to.
 import http from 'node:http';
 import https from 'node:https';
@@ -57,6 +58,19 @@ export async function startInterceptingProxy(hosts) {
 	);
 
 	const proxy = http.createServer((req, res) => {
+		// A client that does not tunnel (axios, which n8n 1.x uses for some registry checks) sends the whole
+		// https URL here; a forwarding proxy serves it from the host it names. Only a faked host's https URL is.
+		const absolute = URL.canParse(req.url ?? '') ? new URL(req.url ?? '') : undefined;
+		const fake = absolute?.protocol === 'https:' && absolute.port === '' ? hosts[absolute.hostname] : undefined;
+		if (absolute && fake) {
+			tunnels.push(`${absolute.hostname}:443 (absolute URI)`);
+			req.url = `${absolute.pathname}${absolute.search}`;
+			Promise.resolve(fake.handler(req, res)).catch((error) => {
+				if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+				res.end(`fake ${absolute.hostname} failed: ${error?.message ?? error}`);
+			});
+			return;
+		}
 		refused.push({ target: req.url ?? '', how: 'HTTP' });
 		res
 			.writeHead(403, { 'content-type': 'text/plain' })
