@@ -4,7 +4,7 @@
 // Trigger example, activated, starts once per finished task with the images as binary.
 import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import { errorOf, outputOf, removeWorkflow, runExample, saveVariant } from '../support/run.mjs';
 
 const RUN_TIMEOUT = 180_000;

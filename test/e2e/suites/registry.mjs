@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CREDENTIAL_TYPE, NODE_TYPE, PACKAGE_NAME } from '../../../scripts/lib/n8n/install.mjs';
 import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
 import { repoRoot } from '../../../scripts/lib/toolchain.mjs';
-import { readPng } from '../support/png.mjs';
+import { readPng } from '../../harness/png.mjs';
 import { outputOf } from '../support/run.mjs';
 
 /** Per test: limits for a loaded machine, never assertions. */

@@ -61,7 +61,10 @@ export async function runTool(instance, workflowId, toolNodeName, args) {
 	const result = await instance.client.manualRun(workflowId, {
 		destinationNode: { nodeName: toolNodeName, mode: 'inclusive' },
 		// n8n 1.x's tool executor hands `query` to the tool as its arguments; 2.x keys them by tool name.
-		agentRequest: { query: (await instance.client.major()) < 2 ? args : { [toolName]: args }, tool: { name: toolName } },
+		agentRequest: {
+			query: (await instance.client.major()) < 2 ? args : { [toolName]: args },
+			tool: { name: toolName },
+		},
 	});
 	return await instance.client.waitForExecution(String(result.executionId));
 }

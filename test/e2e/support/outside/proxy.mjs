@@ -61,7 +61,10 @@ export async function startInterceptingProxy(hosts) {
 		// A client that does not tunnel (axios, which n8n 1.x uses for some registry checks) sends the whole
 		// https URL here; a forwarding proxy serves it from the host it names. Only a faked host's https URL is.
 		const absolute = URL.canParse(req.url ?? '') ? new URL(req.url ?? '') : undefined;
-		const fake = absolute?.protocol === 'https:' && absolute.port === '' ? hosts[absolute.hostname] : undefined;
+		const fake =
+			absolute?.protocol === 'https:' && absolute.port === ''
+				? hosts[absolute.hostname]
+				: undefined;
 		if (absolute && fake) {
 			tunnels.push(`${absolute.hostname}:443 (absolute URI)`);
 			req.url = `${absolute.pathname}${absolute.search}`;
