@@ -3,10 +3,12 @@
 // confirmation with the API, de-duplication in the workflow's static data (saved and reloaded between calls
 // as n8n does), output shapes, and a real Generate -> emulator callback -> trigger round trip over HTTP.
 import { randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { readPng } from '../e2e/support/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
-import { core, workflowLib } from '../harness/n8n.mjs';
+import { core, storagePath, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
 import { GENERATE, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
 
@@ -18,12 +20,12 @@ let suite;
 /** @type {Awaited<ReturnType<typeof loadNodeTypes>>} */
 let types;
 beforeAll(async () => {
-	suite = await startSuite({ allowInsecureCallbacks: true });
+	// n8n's default binary-data mode outside queue mode: downloads are written to disk as they arrive.
+	suite = await startSuite({ allowInsecureCallbacks: true, binaryMode: 'filesystem' });
 	types = await loadNodeTypes();
 });
 beforeEach(async () => await suite.reset());
 afterAll(async () => await suite?.close());
-
 
 /**
  * One Seedream Trigger in a workflow whose static data survives between calls the way n8n keeps it: saved after
@@ -31,7 +33,10 @@ afterAll(async () => await suite?.close());
  * @param {Record<string, unknown>} [parameters]
  * @param {{ credentials?: any, typeVersion?: number }} [options]
  */
-function createTrigger(parameters = {}, { credentials = suite.credentials.seedreamApi, typeVersion = 1 } = {}) {
+function createTrigger(
+	parameters = {},
+	{ credentials = suite.credentials.seedreamApi, typeVersion = 1 } = {},
+) {
 	// A credential ID of its own: the node keeps a decrypted credential in memory by ID for a minute
 	// (transport/credentialCache.ts), and in n8n another ID is what another credential has.
 	const credentialId = `seedream-test-credential-${randomUUID()}`;
@@ -59,7 +64,9 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 			staticData: structuredClone(savedStaticData),
 			settings: {},
 		});
-	const credentialsHelper = new HarnessCredentialsHelper(types.credentials, { seedreamApi: credentials });
+	const credentialsHelper = new HarnessCredentialsHelper(types.credentials, {
+		seedreamApi: credentials,
+	});
 	// How many times n8n loaded and decrypted the credential (the dearest part of a callback's work).
 	let credentialLoads = 0;
 	const getDecrypted = credentialsHelper.getDecrypted.bind(credentialsHelper);
@@ -99,12 +106,33 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 			const workflow = workflowNow();
 			const response = createResponse();
 			const data = additionalData({
-				httpRequest: { method: 'POST', body, headers: { 'content-type': 'application/json' }, query: {}, params: {} },
+				httpRequest: {
+					method: 'POST',
+					body,
+					headers: { 'content-type': 'application/json' },
+					query: {},
+					params: {},
+				},
 				httpResponse: response,
 			});
 			const [description] = nodeType.description.webhooks;
-			const webhookData = { httpMethod: 'POST', node: node.name, path: '', webhookDescription: description, workflowId: workflow.id, workflowExecuteAdditionalData: data };
-			const context = new WebhookContext(workflow, workflow.getNode(node.name), data, 'webhook', /** @type {any} */ (webhookData), [], null);
+			const webhookData = {
+				httpMethod: 'POST',
+				node: node.name,
+				path: '',
+				webhookDescription: description,
+				workflowId: workflow.id,
+				workflowExecuteAdditionalData: data,
+			};
+			const context = new WebhookContext(
+				workflow,
+				workflow.getNode(node.name),
+				data,
+				'webhook',
+				/** @type {any} */ (webhookData),
+				[],
+				null,
+			);
 			/** @type {string[]} */
 			const warnings = [];
 			const log = (/** @type {string} */ message) => warnings.push(message);
@@ -120,12 +148,24 @@ function createTrigger(parameters = {}, { credentials = suite.credentials.seedre
 			}
 			// LiveWebhooks saves the static data once the webhook has answered.
 			savedStaticData = JSON.parse(JSON.stringify(workflow.staticData));
-			return { status: response.statusCode, body: response.body, items: result.workflowData?.[0], warnings };
+			return {
+				status: response.statusCode,
+				body: response.body,
+				items: result.workflowData?.[0],
+				warnings,
+			};
 		},
 		/** webhookMethods.default.checkExists, as n8n calls it on activation. */
 		async checkExists() {
 			const workflow = workflowNow();
-			const context = new HookContext(workflow, workflow.getNode(node.name), additionalData(), 'trigger', 'activate', /** @type {any} */ ({}));
+			const context = new HookContext(
+				workflow,
+				workflow.getNode(node.name),
+				additionalData(),
+				'trigger',
+				'activate',
+				/** @type {any} */ ({}),
+			);
 			return await nodeType.webhookMethods.default.checkExists.call(context);
 		},
 	};
@@ -150,6 +190,61 @@ function createResponse() {
 	return response;
 }
 
+/**
+ * A server on 127.0.0.1 standing in for the API and its content host.
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} handle
+ */
+async function startHost(handle) {
+	const server = createServer((req, res) => void handle(req, res));
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: async () => {
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(() => resolve(undefined)));
+		},
+	};
+}
+
+/** Writes a chunk and waits until the socket took it (backpressure as a content host meets it). */
+function write(/** @type {import('node:http').ServerResponse} */ res, /** @type {Buffer} */ chunk) {
+	return new Promise((resolve) =>
+		res.write(chunk) ? resolve(undefined) : res.once('drain', () => resolve(undefined)),
+	);
+}
+
+/** Whether some file in n8n's binary-data store (a finished file or one being written) reaches `bytes` within `timeoutMs`. */
+async function storeHolds(/** @type {number} */ bytes, /** @type {number} */ timeoutMs) {
+	const largest = (/** @type {string} */ dir) => {
+		let most = 0;
+		// Files are written under a temporary name and renamed: an entry may be gone by the time it is read.
+		const entries = (() => {
+			try {
+				return readdirSync(dir, { withFileTypes: true });
+			} catch {
+				return [];
+			}
+		})();
+		for (const entry of entries) {
+			const path = join(dir, entry.name);
+			most = Math.max(
+				most,
+				entry.isDirectory()
+					? largest(path)
+					: (statSync(path, { throwIfNoEntry: false })?.size ?? 0),
+			);
+		}
+		return most;
+	};
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (largest(storagePath) >= bytes) return true;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	return false;
+}
+
 /** Runs Generate with Don't Wait and waits (through the emulator's clock) until its task has ended. */
 async function finishedTask(parameters = {}) {
 	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
@@ -161,7 +256,9 @@ async function finishedTask(parameters = {}) {
 
 /** The task as the API serves it (what a callback body carries). @param {string} id */
 async function apiTask(id, key = suite.emulator.key) {
-	const response = await fetch(`${suite.emulator.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } });
+	const response = await fetch(`${suite.emulator.url}/v1/tasks/${id}`, {
+		headers: { authorization: `Bearer ${key}` },
+	});
 	return await response.json();
 }
 
@@ -175,7 +272,12 @@ async function finishedTasks(count, key = suite.emulator.key) {
 		const response = await fetch(`${suite.emulator.url}/v1/images/generations`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ model: 'doubao-seedream-4.0', prompt: `a hat, take ${index}`, n: 1, size: '1K' }),
+			body: JSON.stringify({
+				model: 'doubao-seedream-4.0',
+				prompt: `a hat, take ${index}`,
+				n: 1,
+				size: '1K',
+			}),
 		});
 		expect(response.status).toBe(200);
 		tasks.push(await response.json());
@@ -185,16 +287,25 @@ async function finishedTasks(count, key = suite.emulator.key) {
 }
 
 describe('Seedream Trigger', () => {
-	test('a completed task starts the workflow once, with the task as the API reports it, in Generate\'s shape', async () => {
+	test("a completed task starts the workflow once, with the task as the API reports it, in Generate's shape", async () => {
 		const task = await finishedTask({ prompt: 'a set of 2 images of hats', n: 2 });
-		const trigger = createTrigger({ statuses: ['completed', 'failed', 'cancelled'], output: 'urls' });
+		const trigger = createTrigger({
+			statuses: ['completed', 'failed', 'cancelled'],
+			output: 'urls',
+		});
 		const body = await apiTask(task.id);
 
 		const first = await trigger.deliver(body);
 		expect(first.status).toBe(200);
 		expect(first.items).toHaveLength(2);
 		for (const [index, item] of first.items.entries()) {
-			expect(item.json).toMatchObject({ taskId: task.id, status: 'completed', imageIndex: index, imageCount: 2, url: task.results[index] });
+			expect(item.json).toMatchObject({
+				taskId: task.id,
+				status: 'completed',
+				imageIndex: index,
+				imageCount: 2,
+				url: task.results[index],
+			});
 			expect(item.pairedItem).toEqual({ item: 0 });
 		}
 		// Confirmed with the credential: one read of that task.
@@ -213,17 +324,61 @@ describe('Seedream Trigger', () => {
 		const trigger = createTrigger({ output: 'binaryPerImage' });
 		const { items } = await trigger.deliver(await apiTask(task.id));
 		expect(items).toHaveLength(1);
-		expect(items[0].json).toMatchObject({ taskId: task.id, fileName: `${task.id}-0.png`, mimeType: 'image/png' });
+		expect(items[0].json).toMatchObject({
+			taskId: task.id,
+			fileName: `${task.id}-0.png`,
+			mimeType: 'image/png',
+		});
 		const bytes = await suite.harness.binaryBuffer(items[0].binary.data);
 		expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
 	});
 
-	test('version 1.1 with no output chosen: Generate\'s default shape, the image as binary', async () => {
+	test("a download streams into n8n's binary-data store: its first half is on disk before its second half is sent", async () => {
+		const size = 40 * 1024 * 1024;
+		const half = size / 2;
+		const head = await png(8, 8, 'large');
+		const task = await apiTask((await finishedTask()).id);
+		// The API (its task, with one result) and its content host, which holds the second half back until the
+		// store holds the first half, or gives up after 30 s and ends the download short: a node that buffered the
+		// image whole would write nothing before the end.
+		let storedBeforeEnd = false;
+		const host = await startHost(async (req, res) => {
+			if (req.url?.startsWith('/v1/tasks/')) {
+				res
+					.writeHead(200, { 'content-type': 'application/json' })
+					.end(JSON.stringify({ ...task, results: [`${host.url}/large.png`] }));
+				return;
+			}
+			res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(size) });
+			await write(res, Buffer.concat([head, Buffer.alloc(half - head.length)]));
+			storedBeforeEnd = await storeHolds(half, 30_000);
+			if (!storedBeforeEnd) return void res.destroy();
+			await write(res, Buffer.alloc(size - half));
+			res.end();
+		});
+		try {
+			const credentials = { ...suite.credentials.seedreamApi, baseUrl: host.url };
+			const { items } = await createTrigger({ output: 'binaryPerImage' }, { credentials }).deliver(
+				task,
+			);
+			expect(storedBeforeEnd).toBe(true);
+			expect(items[0].binary.data).toMatchObject({
+				id: expect.stringMatching(/^filesystem/),
+				bytes: size,
+			});
+		} finally {
+			await host.close();
+		}
+	});
+
+	test("version 1.1 with no output chosen: Generate's default shape, the image as binary", async () => {
 		const task = await finishedTask();
 		const { items } = await createTrigger({}, { typeVersion: 1.1 }).deliver(await apiTask(task.id));
 		expect(items).toHaveLength(1);
 		expect(items[0].json).toMatchObject({ taskId: task.id, imageIndex: 0, creditsUsed: 1.8 });
-		expect(readPng(await suite.harness.binaryBuffer(items[0].binary.data))).toMatchObject({ width: 1024 });
+		expect(readPng(await suite.harness.binaryBuffer(items[0].binary.data))).toMatchObject({
+			width: 1024,
+		});
 	});
 
 	test('version 1 with no output chosen keeps URLs Only', async () => {
@@ -236,7 +391,12 @@ describe('Seedream Trigger', () => {
 	test('a Decompose Layers task starts the workflow with its layers, base first, as Decompose Layers outputs them', async () => {
 		const items = await itemsWithFiles(suite, [await png(512, 512, 'poster')]);
 		const started = await suite.run(
-			{ resource: 'image', operation: 'decomposeLayers', imageSource: 'binary', waitMode: 'dontWait' },
+			{
+				resource: 'image',
+				operation: 'decomposeLayers',
+				imageSource: 'binary',
+				waitMode: 'dontWait',
+			},
 			{ items },
 		);
 		expect(started.error?.message).toBeUndefined();
@@ -250,26 +410,42 @@ describe('Seedream Trigger', () => {
 		);
 		const [base, layer] = delivered.items ?? [];
 		expect(base.json).toMatchObject({ zIndex: 0, boundingBox: null, mimeType: 'image/jpeg' });
-		expect(layer.json).toMatchObject({ zIndex: 1, name: task.result_data[1].name, boundingBox: task.result_data[1].bounding_box, mimeType: 'image/png' });
+		expect(layer.json).toMatchObject({
+			zIndex: 1,
+			name: task.result_data[1].name,
+			boundingBox: task.result_data[1].bounding_box,
+			mimeType: 'image/png',
+		});
 		expect(readPng(await suite.harness.binaryBuffer(layer.binary.data)).colorType).toBe(6);
 	});
 
-	test('a forged body cannot inject URLs: the workflow gets the API\'s task', async () => {
+	test("a forged body cannot inject URLs: the workflow gets the API's task", async () => {
 		const task = await finishedTask();
 		const trigger = createTrigger({ output: 'compact' });
-		const { items } = await trigger.deliver({ ...(await apiTask(task.id)), results: ['https://evil.example/a.png'] });
+		const { items } = await trigger.deliver({
+			...(await apiTask(task.id)),
+			results: ['https://evil.example/a.png'],
+		});
 		expect(items[0].json.imageUrls).toEqual(task.results);
 	});
 
 	test('a forged body for an unknown task, or for a task still running, starts nothing', async () => {
 		const trigger = createTrigger({ output: 'urls' });
-		const unknown = await trigger.deliver({ id: 'task-unified-1757165031-forged00', status: 'completed', results: ['https://evil.example/a.png'] });
+		const unknown = await trigger.deliver({
+			id: 'task-unified-1757165031-forged00',
+			status: 'completed',
+			results: ['https://evil.example/a.png'],
+		});
 		expect(unknown.items).toBeUndefined();
 
 		await suite.emulator.control.config({ taskMs: 60_000 });
 		await suite.run({ ...GENERATE, waitMode: 'dontWait' });
 		const [running] = await suite.emulator.control.tasks();
-		const early = await trigger.deliver({ ...running, status: 'completed', results: ['https://evil.example/b.png'] });
+		const early = await trigger.deliver({
+			...running,
+			status: 'completed',
+			results: ['https://evil.example/b.png'],
+		});
 		expect(early.items).toBeUndefined();
 		// Not remembered: the real callback, later, still starts the workflow.
 		await suite.emulator.control.advanceClock(60_000);
@@ -281,7 +457,10 @@ describe('Seedream Trigger', () => {
 		['no body', undefined],
 		['no id', { status: 'completed' }],
 		['an id of another form', { id: '../../etc', status: 'completed' }],
-		['a status that is not an ending', { id: 'task-unified-1757165031-abcdefgh', status: 'processing' }],
+		[
+			'a status that is not an ending',
+			{ id: 'task-unified-1757165031-abcdefgh', status: 'processing' },
+		],
 	])('refuses %s with 400 and starts nothing', async (_, body) => {
 		const trigger = createTrigger();
 		const answer = await trigger.deliver(body);
@@ -291,7 +470,10 @@ describe('Seedream Trigger', () => {
 	});
 
 	test('a failed task starts the workflow with the error as Generate reports it; Start On can leave it out', async () => {
-		await suite.emulator.control.fault({ action: { type: 'taskError', code: 'content_policy_violation' }, times: 1 });
+		await suite.emulator.control.fault({
+			action: { type: 'taskError', code: 'content_policy_violation' },
+			times: 1,
+		});
 		const task = await finishedTask();
 		expect(task.status).toBe('failed');
 		const body = await apiTask(task.id);
@@ -302,14 +484,23 @@ describe('Seedream Trigger', () => {
 		const all = createTrigger();
 		const { items } = await all.deliver(body);
 		expect(items).toHaveLength(1);
-		expect(items[0].json).toMatchObject({ taskId: task.id, status: 'failed', errorCode: 'content_policy_violation', retryable: false });
+		expect(items[0].json).toMatchObject({
+			taskId: task.id,
+			status: 'failed',
+			errorCode: 'content_policy_violation',
+			retryable: false,
+		});
 		expect(items[0].json.error).toContain(task.id);
 	});
 
 	test('remembers a bounded number of callbacks (the oldest are dropped)', async () => {
 		const trigger = createTrigger({ options: { verify: false }, output: 'compact' });
 		for (let index = 0; index < 505; index++) {
-			const answer = await trigger.deliver({ id: `task-unified-1-${String(index).padStart(8, '0')}`, status: 'completed', results: [`https://images.example/${index}.png`] });
+			const answer = await trigger.deliver({
+				id: `task-unified-1-${String(index).padStart(8, '0')}`,
+				status: 'completed',
+				results: [`https://images.example/${index}.png`],
+			});
 			expect(answer.items).toHaveLength(1);
 		}
 		const nodeData = trigger.staticData['node:Seedream Trigger'];
@@ -317,12 +508,17 @@ describe('Seedream Trigger', () => {
 		expect(nodeData.seenCallbacks[0]).toBe('task-unified-1-00000005:completed');
 	});
 
-	test('a callback the API cannot confirm now (503 on every read) is answered 503 and logged; EvoLink\'s repeat starts it', async () => {
+	test("a callback the API cannot confirm now (503 on every read) is answered 503 and logged; EvoLink's repeat starts it", async () => {
 		const task = await finishedTask();
 		const body = await apiTask(task.id);
 		const trigger = createTrigger({ output: 'urls' });
 		// The read and all its retries fail.
-		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${task.id}`, times: 5, action: { type: 'status', status: 503 } });
+		await suite.emulator.control.fault({
+			method: 'GET',
+			path: `/v1/tasks/${task.id}`,
+			times: 5,
+			action: { type: 'status', status: 503 },
+		});
 		const failed = await trigger.deliver(body);
 		expect(failed.status).toBe(503);
 		expect(failed.items).toBeUndefined();
@@ -331,14 +527,21 @@ describe('Seedream Trigger', () => {
 
 		const repeat = await trigger.deliver(body);
 		expect(repeat.status).toBe(200);
-		expect(repeat.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed', url: task.results[0] });
+		expect(repeat.items?.[0].json).toMatchObject({
+			taskId: task.id,
+			status: 'completed',
+			url: task.results[0],
+		});
 	});
 
-	test('a callback the trigger\'s credential cannot read (another key\'s task) is answered 503 and logged, not dropped', async () => {
+	test("a callback the trigger's credential cannot read (another key's task) is answered 503 and logged, not dropped", async () => {
 		const task = await finishedTask();
 		const otherKey = `sk-test-other-${randomUUID()}`;
 		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
-		const trigger = createTrigger({ output: 'urls' }, { credentials: { ...suite.credentials.seedreamApi, apiKey: otherKey } });
+		const trigger = createTrigger(
+			{ output: 'urls' },
+			{ credentials: { ...suite.credentials.seedreamApi, apiKey: otherKey } },
+		);
 		const answer = await trigger.deliver(await apiTask(task.id));
 		expect(answer.status).toBe(503);
 		expect(answer.items).toBeUndefined();
@@ -349,7 +552,11 @@ describe('Seedream Trigger', () => {
 
 	test('a task the API does not know is refused with 404 and starts nothing', async () => {
 		const trigger = createTrigger({ output: 'urls' });
-		const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged00', status: 'completed', results: ['https://evil.example/a.png'] });
+		const answer = await trigger.deliver({
+			id: 'task-unified-1757165031-forged00',
+			status: 'completed',
+			results: ['https://evil.example/a.png'],
+		});
 		expect(answer.status).toBe(404);
 		expect(answer.items).toBeUndefined();
 		expect(trigger.staticData['node:Seedream Trigger']?.seenCallbacks ?? []).toEqual([]);
@@ -360,12 +567,16 @@ describe('Seedream Trigger', () => {
 		const trigger = createTrigger({ output: 'urls' });
 		const bodies = await Promise.all(tasks.map(async (task) => await apiTask(task.id)));
 		// Callbacks arriving together share one load; later ones use the copy held in memory.
-		const together = await Promise.all(bodies.slice(0, 3).map(async (body) => await trigger.deliver(body)));
+		const together = await Promise.all(
+			bodies.slice(0, 3).map(async (body) => await trigger.deliver(body)),
+		);
 		const after = [];
 		for (const body of bodies.slice(3)) after.push(await trigger.deliver(body));
 		const answers = [...together, ...after];
 		expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
-		expect(answers.map((answer) => answer.items?.[0].json.taskId)).toEqual(tasks.map((task) => task.id));
+		expect(answers.map((answer) => answer.items?.[0].json.taskId)).toEqual(
+			tasks.map((task) => task.id),
+		);
 		expect(trigger.credentialLoads).toBe(1);
 		const everything = JSON.stringify({ answers, staticData: trigger.staticData });
 		expect(everything).not.toContain(suite.emulator.key);
@@ -383,7 +594,12 @@ describe('Seedream Trigger', () => {
 		trigger.editCredential({ ...suite.credentials.seedreamApi, apiKey: newKey });
 		const body = await apiTask(second.id, newKey);
 		// The emulator cannot revoke a key: the old key's read is answered 401 as a revoked key's would be.
-		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
+		await suite.emulator.control.fault({
+			method: 'GET',
+			path: `/v1/tasks/${second.id}`,
+			times: 1,
+			action: { type: 'status', status: 401 },
+		});
 		const afterEdit = await trigger.deliver(body);
 		expect(afterEdit.status).toBe(200);
 		expect(afterEdit.items?.[0].json).toMatchObject({ taskId: second.id, status: 'completed' });
@@ -406,7 +622,12 @@ describe('Seedream Trigger', () => {
 		const trigger = createTrigger({ output: 'urls' });
 		expect((await trigger.deliver(await apiTask(first.id))).status).toBe(200);
 		const body = await apiTask(second.id);
-		await suite.emulator.control.fault({ method: 'GET', path: `/v1/tasks/${second.id}`, times: 1, action: { type: 'status', status: 401 } });
+		await suite.emulator.control.fault({
+			method: 'GET',
+			path: `/v1/tasks/${second.id}`,
+			times: 1,
+			action: { type: 'status', status: 401 },
+		});
 		const refused = await trigger.deliver(body);
 		expect(refused.status).toBe(503);
 		expect(trigger.credentialLoads).toBe(2);
@@ -429,7 +650,7 @@ describe('Seedream Trigger', () => {
 		expect(trigger.credentialLoads).toBe(2);
 	});
 
-	test('a key changed in n8n: the old key, refused (403, another account\'s task), is replaced by the new one', async () => {
+	test("a key changed in n8n: the old key, refused (403, another account's task), is replaced by the new one", async () => {
 		const otherKey = `sk-test-other-${randomUUID()}`;
 		await suite.emulator.control.keys({ key: otherKey, credits: 100 });
 		const [ownTask] = await finishedTasks(1);
@@ -467,14 +688,27 @@ describe('Seedream Trigger', () => {
 		expect(answer.items).toHaveLength(1);
 		const { results } = await apiTask(task.id);
 		expect(results).toHaveLength(1);
-		expect(answer.items?.[0].json).toMatchObject({ taskId: task.id, status: 'completed', url: results[0] });
+		expect(answer.items?.[0].json).toMatchObject({
+			taskId: task.id,
+			status: 'completed',
+			url: results[0],
+		});
 	});
 
 	describe('with Confirm With the API off', () => {
 		test('refuses result URLs to internal hosts (n8n would fetch them for the sender) and starts nothing', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'binaryPerImage' });
-			for (const url of ['http://127.0.0.1:5678/rest/settings', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]/x.png', 'file:///etc/passwd']) {
-				const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged01', status: 'completed', results: [url] });
+			for (const url of [
+				'http://127.0.0.1:5678/rest/settings',
+				'http://169.254.169.254/latest/meta-data',
+				'http://[::ffff:127.0.0.1]/x.png',
+				'file:///etc/passwd',
+			]) {
+				const answer = await trigger.deliver({
+					id: 'task-unified-1757165031-forged01',
+					status: 'completed',
+					results: [url],
+				});
 				expect(answer.status).toBe(400);
 				expect(answer.items).toBeUndefined();
 			}
@@ -483,40 +717,76 @@ describe('Seedream Trigger', () => {
 		test('refuses more results than a task of its model can hold (15 for 4.0)', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
 			const model = 'doubao-seedream-4.0';
-			const results = Array.from({ length: 16 }, (_, index) => `https://images.example/${index}.png`);
-			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged02', status: 'completed', model, results });
+			const results = Array.from(
+				{ length: 16 },
+				(_, index) => `https://images.example/${index}.png`,
+			);
+			const answer = await trigger.deliver({
+				id: 'task-unified-1757165031-forged02',
+				status: 'completed',
+				model,
+				results,
+			});
 			expect(answer.status).toBe(400);
 			expect(answer.items).toBeUndefined();
-			const fifteen = await trigger.deliver({ id: 'task-unified-1757165031-forged03', status: 'completed', model, results: results.slice(0, 15) });
+			const fifteen = await trigger.deliver({
+				id: 'task-unified-1757165031-forged03',
+				status: 'completed',
+				model,
+				results: results.slice(0, 15),
+			});
 			expect(fifteen.items).toHaveLength(15);
 		});
 
 		test('a layer task holds up to 17 images (docs/evolink-seedream-5.md §4): 17 start the workflow, 18 are refused', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
 			const model = 'doubao-seedream-5.0-pro-layerize';
-			const results = Array.from({ length: 18 }, (_, index) => `https://images.example/${index}.png`);
-			const over = await trigger.deliver({ id: 'task-unified-1757165031-forged05', status: 'completed', model, results });
+			const results = Array.from(
+				{ length: 18 },
+				(_, index) => `https://images.example/${index}.png`,
+			);
+			const over = await trigger.deliver({
+				id: 'task-unified-1757165031-forged05',
+				status: 'completed',
+				model,
+				results,
+			});
 			expect(over.status).toBe(400);
-			const seventeen = await trigger.deliver({ id: 'task-unified-1757165031-forged06', status: 'completed', model, results: results.slice(0, 17) });
+			const seventeen = await trigger.deliver({
+				id: 'task-unified-1757165031-forged06',
+				status: 'completed',
+				model,
+				results: results.slice(0, 17),
+			});
 			expect(seventeen.items).toHaveLength(17);
-			expect(seventeen.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([...Array(17).keys()]);
+			expect(seventeen.items?.map((/** @type {any} */ item) => item.json.zIndex)).toEqual([
+				...Array(17).keys(),
+			]);
 		});
 
 		test('a completed task without results yet is answered 503 (EvoLink sends it again), not started empty', async () => {
 			const trigger = createTrigger({ options: { verify: false }, output: 'urls' });
-			const answer = await trigger.deliver({ id: 'task-unified-1757165031-forged04', status: 'completed', results: [] });
+			const answer = await trigger.deliver({
+				id: 'task-unified-1757165031-forged04',
+				status: 'completed',
+				results: [],
+			});
 			expect(answer.status).toBe(503);
 			expect(answer.items).toBeUndefined();
 		});
 	});
 
 	test('activation refuses a hand-set URL token that is too short', async () => {
-		await expect(createTrigger({ token: 'short' }).checkExists()).rejects.toThrow(/URL Token: set at least 16/);
-		await expect(createTrigger({ token: 'a-long-enough-random-token_0123' }).checkExists()).resolves.toBe(true);
+		await expect(createTrigger({ token: 'short' }).checkExists()).rejects.toThrow(
+			/URL Token: set at least 16/,
+		);
+		await expect(
+			createTrigger({ token: 'a-long-enough-random-token_0123' }).checkExists(),
+		).resolves.toBe(true);
 		await expect(createTrigger().checkExists()).resolves.toBe(true);
 	});
 
-	test('Generate with the trigger\'s URL: the emulator\'s callback starts it once, even when the callback is repeated', async () => {
+	test("Generate with the trigger's URL: the emulator's callback starts it once, even when the callback is repeated", async () => {
 		const trigger = createTrigger({ output: 'urls' });
 		/** @type {any[][]} */
 		const started = [];
@@ -535,14 +805,24 @@ describe('Seedream Trigger', () => {
 		await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
 		try {
 			const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-			const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', options: { callbackUrl: `http://127.0.0.1:${port}/webhook/${trigger.node.webhookId}` } });
+			const result = await suite.run({
+				...GENERATE,
+				waitMode: 'dontWait',
+				options: { callbackUrl: `http://127.0.0.1:${port}/webhook/${trigger.node.webhookId}` },
+			});
 			expect(result.status).toBe('success');
 			// The emulator logs a delivery once it has the answer, after this server counted the attempt.
-			await waitUntil(async () => attempts >= 2 && (await suite.emulator.control.callbacks()).length >= 2, 'the second callback delivery');
+			await waitUntil(
+				async () => attempts >= 2 && (await suite.emulator.control.callbacks()).length >= 2,
+				'the second callback delivery',
+			);
 			const callbacks = await suite.emulator.control.callbacks();
 			expect(callbacks.map((/** @type {any} */ c) => c.status)).toEqual([500, 200]);
 			expect(started).toHaveLength(1);
-			expect(started[0][0].json).toMatchObject({ taskId: result.output('Seedream')[0].json.taskId, status: 'completed' });
+			expect(started[0][0].json).toMatchObject({
+				taskId: result.output('Seedream')[0].json.taskId,
+				status: 'completed',
+			});
 		} finally {
 			await new Promise((resolve) => server.close(resolve));
 		}
