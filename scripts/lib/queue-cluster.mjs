@@ -169,8 +169,10 @@ export function groupRssMb(pgid) {
  *   folder: string, tarball: string, port: number, brokerPort: number, emulatorPort: number,
  *   workers?: number, concurrency?: number, owner?: import('./n8n-instance.mjs').Owner, taskMs?: number,
  *   realApi?: { apiKey: string, baseUrl?: string, filesBaseUrl?: string }, env?: NodeJS.ProcessEnv,
- *   onStep?: (message: string) => void,
+ *   onStep?: (message: string) => void, webhookProcessors?: number, publicWebhookUrl?: string,
  * }} options
+ *   webhookProcessors: how many (default 1); publicWebhookUrl: the address in front of them all (a load
+ *   balancer: WEBHOOK_URL on every process), by default the first one's.
  */
 export async function startCluster(options) {
 	const startedAt = Date.now();
@@ -195,7 +197,7 @@ export async function startCluster(options) {
 		const roles = [
 			{ role: /** @type {const} */ ('main'), name: 'main' },
 			...Array.from({ length: workerCount }, (_, i) => ({ role: /** @type {const} */ ('worker'), name: `worker-${i + 1}` })),
-			{ role: /** @type {const} */ ('webhook'), name: 'webhook-1' },
+			...Array.from({ length: options.webhookProcessors ?? 1 }, (_, i) => ({ role: /** @type {const} */ ('webhook'), name: `webhook-${i + 1}` })),
 		];
 		// main: N8N_PORT and its broker port as `npm start`; everything else on ports free right now (a worker's
 		// `port` is its health server's, which n8n's worker serves; its N8N_PORT is unused but must be set apart).
@@ -253,7 +255,7 @@ export async function startCluster(options) {
 			N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 			N8N_EDITOR_BASE_URL: mainUrl,
 			// Webhooks, resume URLs included, go to the webhook processor; workers build resume URLs, so they need it too.
-			WEBHOOK_URL: `${webhookUrl}/`,
+			WEBHOOK_URL: `${options.publicWebhookUrl ?? webhookUrl}/`,
 			...options.env,
 		};
 
@@ -316,6 +318,12 @@ export async function startCluster(options) {
 			/** Resident memory per process group now, in MB (n8n processes include their task runners). */
 			memory: () => Object.fromEntries([...processes, { name: 'postgres', pid: postgres.pid }, { name: 'redis', pid: redis.pid }].map((p) => [p.name, groupRssMb(p.pid)])),
 			stop,
+			/** Starts a process of the cluster again (after it was killed), in place of its old entry. @param {string} name */
+			async restart(name) {
+				const index = processes.findIndex((p) => p.name === name);
+				if (index >= 0) processes.splice(index, 1);
+				return await startProcess(/** @type {typeof roles[number]} */ (roles.find((r) => r.name === name)));
+			},
 		};
 	} catch (error) {
 		await stop();
