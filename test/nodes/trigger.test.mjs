@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { readPng } from '../e2e/support/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
-import { core, storagePath, workflowLib } from '../harness/n8n.mjs';
+import { core, di, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
 import { GENERATE, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
 
@@ -239,7 +239,7 @@ async function storeHolds(/** @type {number} */ bytes, /** @type {number} */ tim
 	};
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (largest(storagePath) >= bytes) return true;
+		if (largest(di.Container.get(core.BinaryDataConfig).localStoragePath) >= bytes) return true;
 		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
 	return false;
