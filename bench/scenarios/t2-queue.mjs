@@ -320,6 +320,8 @@ function summarize(deliveries, executions, startNode, upload) {
 	for (const execution of executions) {
 		const json = execution.data?.resultData?.runData?.[startNode]?.[0]?.data?.main?.[0]?.[0]?.json;
 		const taskId = upload ? json?.body?.id : json?.taskId;
+		// An execution n8n queued but never ran (or that failed before its start node) names no task.
+		if (taskId === undefined) continue;
 		started.set(taskId, (started.get(taskId) ?? 0) + 1);
 		if (
 			(execution.data?.resultData?.runData?.['Use the Images']?.[0]?.data?.main?.[0] ?? []).length >
@@ -367,6 +369,9 @@ function summarize(deliveries, executions, startNode, upload) {
 			),
 		gatePassed: passed.size,
 		executions: executions.length,
+		executionsWithoutTask: executions.filter(
+			(e) => e.data?.resultData?.runData?.[startNode] === undefined,
+		).length,
 		executionStatuses: countBy(executions.map((e) => e.status)),
 	};
 }
