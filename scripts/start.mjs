@@ -12,12 +12,21 @@
 //   SEEDREAM_OWNER_EMAIL / SEEDREAM_OWNER_PASSWORD (a documented demo login), EVOLINK_API_KEY (+ optional
 //   EVOLINK_BASE_URL, EVOLINK_FILES_BASE_URL), SEEDREAM_TARBALL (install this .tgz instead of building).
 import { join, resolve } from 'node:path';
-import { N8N_VERSION, n8nHome, reexecUnderNode24, repoRoot, runTimes, step } from './lib/toolchain.mjs';
+import {
+	N8N_VERSION,
+	n8nHome,
+	reexecUnderNode24,
+	repoRoot,
+	runTimes,
+	step,
+} from './lib/toolchain.mjs';
 
 await reexecUnderNode24(import.meta.url);
 
 const { buildAndPack } = await import('./lib/pack.mjs');
-const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import('./lib/n8n-instance.mjs');
+const { DEMO_OWNER, EMULATOR_KEY, CREDENTIAL_NAME, assertPortFree, startInstance } = await import(
+	'./lib/n8n-instance.mjs'
+);
 const { startCluster } = await import('./lib/queue-cluster.mjs');
 
 const env = process.env;
@@ -44,9 +53,16 @@ const port = portFrom('N8N_PORT', 5678);
 const brokerPort = portFrom('N8N_RUNNERS_BROKER_PORT', port + 1);
 const emulatorPort = portFrom('EVOLINK_EMULATOR_PORT', 8787);
 const userFolder = resolve(env.SEEDREAM_N8N_USER_FOLDER || join(repoRoot, '.n8n-dev'));
-const owner = { email: env.SEEDREAM_OWNER_EMAIL || DEMO_OWNER.email, password: env.SEEDREAM_OWNER_PASSWORD || DEMO_OWNER.password };
+const owner = {
+	email: env.SEEDREAM_OWNER_EMAIL || DEMO_OWNER.email,
+	password: env.SEEDREAM_OWNER_PASSWORD || DEMO_OWNER.password,
+};
 const realApi = env.EVOLINK_API_KEY
-	? { apiKey: env.EVOLINK_API_KEY, baseUrl: env.EVOLINK_BASE_URL || undefined, filesBaseUrl: env.EVOLINK_FILES_BASE_URL || undefined }
+	? {
+			apiKey: env.EVOLINK_API_KEY,
+			baseUrl: env.EVOLINK_BASE_URL || undefined,
+			filesBaseUrl: env.EVOLINK_FILES_BASE_URL || undefined,
+		}
 	: undefined;
 
 if (port === brokerPort) {
@@ -80,11 +96,30 @@ try {
 	if (!tarball) {
 		step('Packing the package (n8n-node build, npm pack; skipped when the sources are unchanged)');
 		const packed = buildAndPack({ outDir: join(userFolder, 'package') });
-		step(packed.reused ? 'Sources unchanged since the last start: same tarball' : `Packed ${packed.tarball}`);
+		step(
+			packed.reused
+				? 'Sources unchanged since the last start: same tarball'
+				: `Packed ${packed.tarball}`,
+		);
 		tarball = packed.tarball;
 	}
-	const common = { tarball, port, brokerPort, emulatorPort, owner, realApi, onStep: step };
-	if (queue) instance = cluster = await startCluster({ ...common, folder: join(userFolder, 'queue') });
+	// n8n builds an expression isolate only when an expression is evaluated (bench/README.md, T1 for issue 19:
+	// less n8n CPU per webhook for the trigger and n8n's Webhook node alike); set it to false to compare.
+	const n8nEnv = {
+		N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true',
+	};
+	const common = {
+		tarball,
+		port,
+		brokerPort,
+		emulatorPort,
+		owner,
+		realApi,
+		onStep: step,
+		env: n8nEnv,
+	};
+	if (queue)
+		instance = cluster = await startCluster({ ...common, folder: join(userFolder, 'queue') });
 	else instance = await startInstance({ ...common, userFolder });
 } catch (error) {
 	console.error(`\n${/** @type {Error} */ (error).message}`);
@@ -96,7 +131,9 @@ try {
 const { startedAt, installSeconds } = runTimes();
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
 const installed = installSeconds >= 1 ? `, of which ${installSeconds.toFixed(0)} s installing` : '';
-const password = env.SEEDREAM_OWNER_PASSWORD ? '(the password in SEEDREAM_OWNER_PASSWORD)' : owner.password;
+const password = env.SEEDREAM_OWNER_PASSWORD
+	? '(the password in SEEDREAM_OWNER_PASSWORD)'
+	: owner.password;
 const target = realApi
 	? `the EvoLink API at ${realApi.baseUrl ?? 'https://api.evolink.ai'} (key from EVOLINK_API_KEY)`
 	: `the EvoLink emulator at ${instance.emulatorUrl} (key ${EMULATOR_KEY}; control surface ${instance.emulatorUrl}/__emulator/)`;
@@ -112,14 +149,19 @@ const lines = [
 	`  Log in:      ${owner.email} / ${password}`,
 	`  Credential:  "${CREDENTIAL_NAME}" -> ${target}`,
 	'  Workflows:',
-	...instance.workflows.map((w) => `    ${w.name.padEnd(nameWidth)} ${instance?.url}/workflow/${w.id}`),
+	...instance.workflows.map(
+		(w) => `    ${w.name.padEnd(nameWidth)} ${instance?.url}/workflow/${w.id}`,
+	),
 	`  User folder: ${cluster ? join(userFolder, 'queue') : userFolder}`,
 	`  Logs:        ${logFiles}`,
 	...(cluster
 		? [
 				`  Webhooks:    ${cluster.webhookUrl}/ (WEBHOOK_URL of every process: production webhooks and resumes go to the webhook processor)`,
 				'  Processes:',
-				...[...cluster.processes, ...cluster.infrastructure].map((p) => `    ${p.role.padEnd(9)} ${p.name.padEnd(10)} 127.0.0.1:${String(p.port).padEnd(6)} pid ${p.pid}`),
+				...[...cluster.processes, ...cluster.infrastructure].map(
+					(p) =>
+						`    ${p.role.padEnd(9)} ${p.name.padEnd(10)} 127.0.0.1:${String(p.port).padEnd(6)} pid ${p.pid}`,
+				),
 			]
 		: []),
 	'',
@@ -130,6 +172,8 @@ console.log(lines.join('\n'));
 
 const ended = await instance.ended;
 if (!stopping) {
-	console.error(`\n${ended.name} stopped unexpectedly (${ended.code ?? ended.signal}); see the logs in ${instance.logs}`);
+	console.error(
+		`\n${ended.name} stopped unexpectedly (${ended.code ?? ended.signal}); see the logs in ${instance.logs}`,
+	);
 	await shutdown(1);
 }
