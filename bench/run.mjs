@@ -16,6 +16,7 @@ import { p5 } from './scenarios/p5-uploads.mjs';
 import { q1 } from './scenarios/q1-queue.mjs';
 import { p6 } from './scenarios/p6-uploads.mjs';
 import { t1 } from './scenarios/t1-trigger.mjs';
+import { t2 } from './scenarios/t2-queue.mjs';
 import { exitOnStopSignals } from '../scripts/lib/toolchain.mjs';
 
 /**
@@ -27,9 +28,9 @@ import { exitOnStopSignals } from '../scripts/lib/toolchain.mjs';
  */
 
 /** @type {Record<string, (context: Context) => Promise<ScenarioResult>>} */
-export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4, P6: p6, T1: t1, Q1: q1 };
+export const SCENARIOS = { P1: p1, P2: p2, P3: p3, P5: p5, P4: p4, P6: p6, T1: t1, T2: t2, Q1: q1 };
 /** Scenarios that start their own real n8n (one instance, or a queue-mode cluster) and use neither the harness nor the bench emulator. */
-const OWN_N8N = new Set(['T1', 'Q1']);
+const OWN_N8N = new Set(['T1', 'T2', 'Q1']);
 
 /**
  * @param {{ only: string[], quick: boolean, full: boolean, log: (message: string) => void }} options

@@ -75,7 +75,10 @@ function createState(options) {
 		ledger,
 		faults,
 		callbacks,
-		images: new ImageCache(),
+		// EVOLINK_EMULATOR_IMAGE_CACHE_MB: room for more rendered images (the bench serves ~1000 callbacks' worth).
+		images: new ImageCache(
+			Number(process.env.EVOLINK_EMULATOR_IMAGE_CACHE_MB || 256) * 1024 * 1024,
+		),
 		files: new Files({ now: () => clock.now(), baseUrl, config }),
 		/** @type {Record<string, any>[]} */
 		requests: [],

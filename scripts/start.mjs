@@ -134,7 +134,21 @@ try {
 		);
 		tarball = packed.tarball;
 	}
-	const common = { tarball, port, brokerPort, emulatorPort, owner, realApi, onStep: step };
+	// n8n builds an expression isolate only when an expression is evaluated (bench/README.md, T1 and T2: less
+	// n8n CPU per webhook for the trigger and n8n's Webhook node alike); set it to false to compare.
+	const n8nEnv = {
+		N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true',
+	};
+	const common = {
+		tarball,
+		port,
+		brokerPort,
+		emulatorPort,
+		owner,
+		realApi,
+		onStep: step,
+		env: n8nEnv,
+	};
 	if (queue)
 		instance = cluster = await startCluster({ ...common, folder: join(userFolder, 'queue') });
 	else instance = await startInstance({ ...common, userFolder, n8nVersion });

@@ -1,22 +1,31 @@
 // @ts-check
-// T1 (issue 10, finding 5): Seedream Trigger throughput on ONE real n8n process (SQLite, the package installed
+// T1 (issues 10 and 19): Seedream Trigger throughput on ONE real n8n process (SQLite, the package installed
 // from the packed tarball as n8n installs a community package: scripts/lib/n8n/instance.mjs, as the e2e suite
-// does), against the emulator started beside it. Open-loop load on 127.0.0.1: RATE callbacks/s for SECONDS,
+// does), against the emulator started beside it. Open-loop load on 127.0.0.1: `rate` callbacks/s for `seconds`,
 // sent on a fixed schedule whatever the answers (EvoLink does not wait for n8n), each POST on a fresh
 // connection with EvoLink's 10 s timeout. Every body is a real finished task of the emulator exactly as
 // `GET /v1/tasks/{id}` returns it, so the trigger's confirming read succeeds. Every REPEAT_EVERY-th slot
 // repeats the callback sent ~1 s earlier (as EvoLink's first retry would), to count duplicate starts.
-// Three lines, one workflow each, one after another, each in a fresh n8n process of its own (one process, as a
-// single-main SQLite install runs; fresh so that one line's leftovers are not charged to the next):
-// - baseline: n8n's own Webhook node, answering on receipt, nothing else in the workflow;
-// - ours: the Seedream Trigger with its default settings (Confirm With the API on);
-// - ours with Confirm With the API off (its bodies carry the result URLs on example.com, never fetched: the
-//   emulator's loopback URLs would be refused as internal, and the line would count refusals, not starts).
+// Each line is one workflow in a fresh n8n process of its own (one process, as a single-main SQLite install
+// runs; fresh so that one line's leftovers are not charged to the next), in n8n's filesystem or database
+// binary-data mode:
+// - baseline: n8n's own Webhook node, answering on receipt, nothing else in the workflow (beside URLs only);
+// - baselineUpload: the same receiving each task's image as an upload (beside binary output: the same bytes
+//   into the same binary-data store);
+// - ours: the Seedream Trigger 1 (URLs only) with its default settings (Confirm With the API on);
+// - oursBinary: the Seedream Trigger 1.1 as added today (binary output: one download per callback);
+// - oursNoConfirm (only when BENCH_T1_LINES names it): Confirm With the API off (its bodies carry the result
+//   URLs on example.com, never fetched: the emulator's loopback URLs would be refused as internal).
+// Parts: "modes" (each mode: the rate finder, then every line at the held rate and at 20/s), "flat" (the
+// binary line for 15 s and 60 s), "contention" (one core kept busy by a child process; the binary line and its
+// baseline with n8n's default engine and with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true).
 // Measured per line: answer time (request start -> response end) p50/p95/max, failed requests (not 2xx,
 // network error, or no answer within 10 s), lost tasks (a callback answered 2xx, no execution for that task),
-// duplicate starts (executions beyond one per task), executions started, and the RSS growth of the n8n
-// process group (main process and its task runner, /proc/<pid>/status VmRSS, sampled every 250 ms).
+// duplicate starts (executions beyond one per task), executions started, the RSS growth of the n8n process
+// group (main process and its task runner, /proc/<pid>/status VmRSS, sampled every 250 ms; at its peak and
+// after the last execution), its CPU time and n8n's count of expression isolates per request.
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -28,13 +37,25 @@ import { startInstance } from '../../scripts/lib/n8n/instance.mjs';
 import { repoRoot } from '../../scripts/lib/toolchain.mjs';
 import { percentile, round } from '../measure.mjs';
 
-// BENCH_T1_RATE and BENCH_T1_SECONDS change the load, e.g. to see the cost per callback of each line while n8n
-// still keeps up (5/s); the figures of record are 20/s for 30 s, the goal of issue 10.
-const RATE = Number(process.env.BENCH_T1_RATE) || 20;
-const SECONDS = Number(process.env.BENCH_T1_SECONDS) || 30;
+// The options (environment, so that `npm run bench -- --only T1` stays one command); the defaults are issue 19's.
+// BENCH_T1_RATE: one fixed rate instead of the rate finder (the highest of RATES_TO_TRY at which n8n's Webhook
+//   node fails nothing) plus 20/s. BENCH_T1_SECONDS: the length of each line. BENCH_T1_MODES: n8n's binary-data
+//   modes to run in. BENCH_T1_PARTS: which parts run (modes, flat, contention). BENCH_T1_FLAT_SECONDS: the two
+//   lengths of the flatness figure. BENCH_T1_LINES: some lines only.
+const env = process.env;
+const FIXED_RATE = Number(env.BENCH_T1_RATE) || undefined;
+const RATES_TO_TRY = [20, 10, 5];
+const TOP_RATE = 20;
+const SECONDS = Number(env.BENCH_T1_SECONDS) || 30;
 const QUICK_SECONDS = 10;
+const MODES = (env.BENCH_T1_MODES ?? 'filesystem,database').split(',').filter(Boolean);
+const PARTS = (env.BENCH_T1_PARTS ?? 'modes,flat,contention').split(',').filter(Boolean);
+const FLAT_SECONDS = (env.BENCH_T1_FLAT_SECONDS ?? '15,60').split(',').map(Number);
+const ONLY_LINES = env.BENCH_T1_LINES ? env.BENCH_T1_LINES.split(',') : undefined;
+/** The n8n setting issue 19 asks to compare under contention: an isolate only when an expression needs one. */
+const LAZY = { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' };
 /** Every 20th slot repeats the callback of the slot 19 before it (0.95 s earlier at 20/s). */
-const REPEAT_EVERY = 20;
+export const REPEAT_EVERY = 20;
 /** EvoLink's timeout per callback attempt (docs/evolink-api.md §4): a slower answer is a failed callback. */
 const CALLBACK_TIMEOUT_MS = 10_000;
 /** How long executions may keep starting after the last answer before the count is taken. */
@@ -47,31 +68,48 @@ const TRIGGER_NAME = 'Seedream Trigger';
 const WEBHOOK_NAME = 'Webhook';
 
 /**
- * The lines, in the order they run. `taskIdOf` reads the task ID from an execution's first item.
- * `body` turns the task as the API returns it into the callback body the line sends (by default, as it is).
- * @type {{ name: string, label: string, node: () => Record<string, any>, taskIdOf: (json: any) => unknown, nodeName: string, body?: (body: string) => string }[]}
+ * @typedef {{ name: string, label: string, node: () => Record<string, any>, taskIdOf: (json: any) => unknown, nodeName: string,
+ *   body?: (body: string) => string, upload?: boolean, downloads?: boolean }} Line
+ * @typedef {{ line: Line, rate: number, seconds: number, mode: string, lazy?: boolean, busy?: boolean }} Run
+ */
+
+/** A Webhook node v2 with static parameters: n8n skips the webhook-phase isolate for it (and only for it). */
+const webhookNode = () => {
+	const webhookId = randomUUID();
+	return {
+		name: WEBHOOK_NAME,
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		webhookId,
+		parameters: { httpMethod: 'POST', path: webhookId, responseMode: 'onReceived', options: {} },
+	};
+};
+
+/**
+ * The lines. `taskIdOf` reads the task ID from an execution's first item. `body` turns the task as the API
+ * returns it into the callback body the line sends (by default, as it is). `upload`: the line receives the
+ * task's image as a multipart upload instead (n8n stores it as binary, as the trigger stores its download).
+ * `downloads`: the trigger fetches each task's image, so the emulator renders them all before the line starts
+ * (below).
+ * @type {Line[]}
  */
 const LINES = [
 	{
 		name: 'baseline',
 		label: "n8n's Webhook node, answering on receipt",
 		nodeName: WEBHOOK_NAME,
-		node: () => {
-			const webhookId = randomUUID();
-			return {
-				name: WEBHOOK_NAME,
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				webhookId,
-				parameters: {
-					httpMethod: 'POST',
-					path: webhookId,
-					responseMode: 'onReceived',
-					options: {},
-				},
-			};
-		},
+		node: webhookNode,
 		taskIdOf: (json) => json?.body?.id,
+	},
+	{
+		// The baseline of the binary line: n8n's Webhook node receiving the same bytes (the task's image) as an
+		// upload, which n8n puts into its binary-data store as the trigger puts its download.
+		name: 'baselineUpload',
+		label: "n8n's Webhook node, answering on receipt, receiving the image as an upload (binary)",
+		nodeName: WEBHOOK_NAME,
+		node: webhookNode,
+		taskIdOf: (json) => json?.body?.id,
+		upload: true,
 	},
 	{
 		name: 'ours',
@@ -101,6 +139,7 @@ const LINES = [
 			parameters: {},
 		}),
 		taskIdOf: (json) => json?.taskId,
+		downloads: true,
 	},
 	{
 		name: 'oursNoConfirm',
@@ -120,51 +159,233 @@ const LINES = [
 		body: (/** @type {string} */ body) => publicUrls(body),
 	},
 ];
+const line = (/** @type {string} */ name) =>
+	/** @type {Line} */ (LINES.find((l) => l.name === name));
+/** Lines that run unless BENCH_T1_LINES names others (Confirm off is issue 10's question, answered there). */
+const DEFAULT_LINES = ['baseline', 'baselineUpload', 'ours', 'oursBinary'];
+const runs = (/** @type {string} */ name) => (ONLY_LINES ?? DEFAULT_LINES).includes(name);
+
+/** @param {Run} run */
+const runKey = ({ line, rate, seconds, mode, lazy, busy }) =>
+	`${mode} ${rate}/s ${seconds}s ${line.name}${lazy ? ' lazy' : ''}${busy ? ' busy' : ''}`;
 
 /** @param {import('../run.mjs').Context} context */
 export async function t1({ quick, log }) {
 	const seconds = quick ? Math.min(QUICK_SECONDS, SECONDS) : SECONDS;
-	const slots = RATE * seconds;
-	const uniqueTasks = slots - Math.floor(slots / REPEAT_EVERY);
-	// BENCH_T1_LINES=ours runs some lines only (e.g. to profile one); the rows of the others are left out.
-	const lines = LINES.filter(
-		(line) =>
-			!process.env.BENCH_T1_LINES || process.env.BENCH_T1_LINES.split(',').includes(line.name),
-	);
-
 	log('  T1: packing the package (reused when the sources are unchanged)');
 	const { tarball } = buildAndPack({ outDir: join(repoRoot, 'bench-results', 'pack') });
 	/** @type {Record<string, any>} */
-	const figures = {
-		rate: RATE,
-		seconds,
-		requests: slots,
-		uniqueTasks,
-		repeats: slots - uniqueTasks,
-	};
-	for (const line of lines) {
-		figures[line.name] = await measureLine(line, { tarball, slots, uniqueTasks, log });
-		const result = figures[line.name];
+	const measured = {};
+	const measure = async (/** @type {Run} */ run) => {
+		const key = runKey(run);
+		if (measured[key]) return measured[key];
+		const result = await measureLine(run, { tarball, log });
+		measured[key] = {
+			...result,
+			key,
+			line: run.line.name,
+			rate: run.rate,
+			seconds: run.seconds,
+			mode: run.mode,
+			lazy: !!run.lazy,
+			busy: !!run.busy,
+		};
 		log(
-			`  T1 ${line.name}: p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms, failed ${result.failed}, ` +
+			`  T1 ${key}: p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms, failed ${result.failed}, ` +
 				`lost ${result.lost}, duplicate starts ${result.duplicateStarts}, executions ${result.executions}, ` +
-				`RSS +${mb(result.rss.growthBytes)} MB (${mb(result.rss.startBytes)} -> ${mb(result.rss.peakBytes)} MB), ` +
+				`RSS +${mb(result.rss.growthBytes)} MB (${mb(result.rss.startBytes)} -> ${mb(result.rss.peakBytes)} MB, ${mb(result.rss.endBytes)} MB after), ` +
 				`CPU ${result.cpuMsPerRequest} ms and ${result.isolatesPerRequest} isolates per request`,
 		);
+		return measured[key];
+	};
+	/** The rate each mode's Webhook node (upload) held: the highest of RATES_TO_TRY with nothing failed. @type {Record<string, number>} */
+	const held = {};
+	/** @type {import('../run.mjs').Row[]} */
+	const out = [];
+	for (const mode of PARTS.includes('modes') ? MODES : []) {
+		if (FIXED_RATE) held[mode] = FIXED_RATE;
+		else {
+			for (const rate of RATES_TO_TRY) {
+				held[mode] = rate;
+				const probe = await measure({ line: line('baselineUpload'), rate, seconds, mode });
+				if (probe.failed === 0) break;
+			}
+		}
+		for (const rate of [...new Set([held[mode], ...(FIXED_RATE ? [] : [TOP_RATE])])]) {
+			/** @type {Record<string, any>} */
+			const group = {};
+			for (const name of ['baseline', 'ours', 'baselineUpload', 'oursBinary', 'oursNoConfirm']) {
+				if (runs(name)) group[name] = await measure({ line: line(name), rate, seconds, mode });
+			}
+			const what = `${mode} mode, ${rate}/s for ${seconds} s${!FIXED_RATE && rate === held[mode] ? ` (the highest rate of ${RATES_TO_TRY.join('/')} the Webhook node held)` : ''}`;
+			if (group.ours)
+				out.push(...compare(`trigger 1 (URLs only), ${what}`, group.ours, group.baseline));
+			if (group.oursNoConfirm)
+				out.push(
+					...compare(`trigger 1, Confirm off, ${what}`, group.oursNoConfirm, group.baseline),
+				);
+			if (group.oursBinary)
+				out.push(
+					...compare(`trigger 1.1 (binary), ${what}`, group.oursBinary, group.baselineUpload),
+				);
+		}
 	}
-	return { figures, rows: rows(figures, lines) };
+	const steadyRate = held.filesystem ?? FIXED_RATE ?? RATES_TO_TRY.at(-1) ?? 5;
+	if (PARTS.includes('flat')) {
+		// The same line for a short and a long run: memory that grows with the number of callbacks shows here.
+		const short = await measure({
+			line: line('oursBinary'),
+			rate: steadyRate,
+			seconds: quick ? 10 : FLAT_SECONDS[0],
+			mode: 'filesystem',
+		});
+		const long = await measure({
+			line: line('oursBinary'),
+			rate: steadyRate,
+			seconds: quick ? 20 : FLAT_SECONDS[1],
+			mode: 'filesystem',
+		});
+		out.push({
+			id: 'T1',
+			figure: `trigger 1.1, filesystem, ${steadyRate}/s: RSS growth over ${long.seconds} s (ours) against ${short.seconds} s (baseline column)`,
+			unit: 'MB',
+			ours: mb(long.rss.growthBytes),
+			baseline: mb(short.rss.growthBytes),
+			goal: `flat: <= 1.5 x (${long.seconds / short.seconds} x the callbacks)`,
+			holds: long.rss.growthBytes <= 1.5 * short.rss.growthBytes,
+			note: `after the last execution: ${mb(long.rss.endBytes - long.rss.startBytes)} / ${mb(short.rss.endBytes - short.rss.startBytes)} MB over the start`,
+		});
+	}
+	if (PARTS.includes('contention')) {
+		// A busy child process takes one of the machine's cores while the callbacks come, with n8n's default engine
+		// and with lazy isolate acquisition.
+		for (const lazy of [false, true]) {
+			const common = { rate: steadyRate, seconds, mode: 'filesystem', busy: true, lazy };
+			const hook = await measure({ line: line('baselineUpload'), ...common });
+			const ours = await measure({ line: line('oursBinary'), ...common });
+			const what = `one core busy, filesystem, ${steadyRate}/s for ${seconds} s${lazy ? ', N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true' : ", n8n's default engine"}`;
+			out.push(
+				{
+					id: 'T1',
+					figure: `trigger 1.1, ${what}: answer time p95`,
+					unit: 'ms',
+					ours: ours.p95Ms,
+					baseline: hook.p95Ms,
+					goal: '<= 1.5 x',
+					holds: ours.p95Ms <= 1.5 * hook.p95Ms,
+					note: `p50 ${ours.p50Ms} / ${hook.p50Ms} ms`,
+				},
+				{
+					id: 'T1',
+					figure: `trigger 1.1, ${what}: failed / lost / duplicate starts`,
+					unit: '',
+					ours: `${ours.failed} / ${ours.lost} / ${ours.duplicateStarts}`,
+					baseline: `${hook.failed} / ${hook.lost} / ${hook.duplicateStarts}`,
+				},
+				{
+					id: 'T1',
+					figure: `trigger 1.1, ${what}: CPU per request / isolates per request`,
+					unit: '',
+					ours: `${ours.cpuMsPerRequest} ms / ${ours.isolatesPerRequest}`,
+					baseline: `${hook.cpuMsPerRequest} ms / ${hook.isolatesPerRequest}`,
+				},
+				{
+					id: 'T1',
+					figure: `trigger 1.1, ${what}: RSS growth`,
+					unit: 'MB',
+					ours: mb(ours.rss.growthBytes),
+					baseline: mb(hook.rss.growthBytes),
+				},
+			);
+		}
+	}
+	return { figures: { heldRate: held, measured }, rows: out };
+}
+
+/**
+ * The rows of one trigger line beside its baseline line of the same run (issue 19's goals).
+ * @param {string} what @param {any} ours @param {any} [base]
+ * @returns {import('../run.mjs').Row[]}
+ */
+function compare(what, ours, base) {
+	const b = (/** @type {(r: any) => any} */ pick) => (base ? pick(base) : null);
+	const within = (/** @type {number} */ a, /** @type {number | null} */ limit) =>
+		limit === null || a <= limit;
+	return [
+		{
+			id: 'T1',
+			figure: `${what}: answer time p95`,
+			unit: 'ms',
+			ours: ours.p95Ms,
+			baseline: b((r) => r.p95Ms),
+			goal: '<= baseline',
+			holds: within(
+				ours.p95Ms,
+				b((r) => r.p95Ms),
+			),
+			note: `p50 ${ours.p50Ms} ms, max ${ours.maxMs} ms`,
+		},
+		{
+			id: 'T1',
+			figure: `${what}: failed / lost / duplicate starts`,
+			unit: '',
+			ours: `${ours.failed} / ${ours.lost} / ${ours.duplicateStarts}`,
+			baseline: b((r) => `${r.failed} / ${r.lost} / ${r.duplicateStarts}`),
+			goal: '- / 0 / 0',
+			holds: ours.lost === 0 && ours.duplicateStarts === 0,
+			note: `${ours.executions} executions of ${ours.uniqueTasks} tasks; the Webhook node starts once per request by design`,
+		},
+		{
+			id: 'T1',
+			figure: `${what}: n8n RSS growth (main + task runner)`,
+			unit: 'MB',
+			ours: mb(ours.rss.growthBytes),
+			baseline: b((r) => mb(r.rss.growthBytes)),
+			goal: '<= 1.5 x',
+			holds: within(
+				ours.rss.growthBytes,
+				b((r) => 1.5 * Math.max(r.rss.growthBytes, 0)),
+			),
+			note: `after the last execution: +${mb(ours.rss.endBytes - ours.rss.startBytes)} MB`,
+		},
+		{
+			id: 'T1',
+			figure: `${what}: n8n CPU time per request`,
+			unit: 'ms',
+			ours: ours.cpuMsPerRequest,
+			baseline: b((r) => r.cpuMsPerRequest),
+			goal: '<= 1.25 x',
+			holds: within(
+				ours.cpuMsPerRequest,
+				b((r) => 1.25 * r.cpuMsPerRequest),
+			),
+		},
+		{
+			id: 'T1',
+			figure: `${what}: expression isolates per request (n8n's /metrics)`,
+			unit: '',
+			ours: ours.isolatesPerRequest,
+			baseline: b((r) => r.isolatesPerRequest),
+			goal: '<= 1',
+			holds: ours.isolatesPerRequest <= 1,
+		},
+	];
 }
 
 /**
  * One line in a fresh n8n process (and its emulator): what one line leaves behind (heap, executions being
  * saved, a collection under way) must not be charged to the next.
- * @param {(typeof LINES)[number]} line
- * @param {{ tarball: string, slots: number, uniqueTasks: number, log: (message: string) => void }} options
+ * @param {Run} run
+ * @param {{ tarball: string, log: (message: string) => void }} options
  */
-async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
+async function measureLine({ line, rate, seconds, mode, lazy, busy }, { tarball, log }) {
+	const slots = rate * seconds;
+	const uniqueTasks = slots - Math.floor(slots / REPEAT_EVERY);
 	const root = mkdtempSync(join(tmpdir(), 'seedream-bench-t1-'));
 	const [port, brokerPort, emulatorPort] = await freePorts(3);
-	log(`  T1 ${line.name}: starting n8n (SQLite, one process) and its emulator on 127.0.0.1`);
+	log(
+		`  T1 ${line.name}: starting n8n (SQLite, one process, binary data mode ${mode}) and its emulator on 127.0.0.1`,
+	);
 	const instance = await startInstance({
 		userFolder: join(root, 'n8n'),
 		tarball,
@@ -173,23 +394,37 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 		emulatorPort,
 		taskMs: 100,
 		env: {
+			N8N_DEFAULT_BINARY_DATA_MODE: mode,
 			// /metrics, for n8n's own count of expression isolates handed out (expression engine "vm", the default).
 			N8N_METRICS: 'true',
 			N8N_METRICS_INCLUDE_DEFAULT_METRICS: 'false',
 			// BENCH_T1_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile n8n during the run.
-			...(process.env.BENCH_T1_NODE_OPTIONS
-				? { NODE_OPTIONS: process.env.BENCH_T1_NODE_OPTIONS }
-				: {}),
+			...(env.BENCH_T1_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_T1_NODE_OPTIONS } : {}),
+			...(lazy ? LAZY : {}),
 			// BENCH_T1_N8N_ENV, JSON: n8n settings to try, e.g. {"N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE":"true"}.
-			...JSON.parse(process.env.BENCH_T1_N8N_ENV || '{}'),
+			...JSON.parse(env.BENCH_T1_N8N_ENV || '{}'),
 		},
 	});
 	try {
 		const { client, credential } = instance;
-		const tasks = await finishedTasks(/** @type {string} */ (instance.emulatorUrl), uniqueTasks);
+		const emulatorUrl = /** @type {string} */ (instance.emulatorUrl);
+		const tasks = await finishedTasks(emulatorUrl, uniqueTasks);
+		if (line.downloads) {
+			// The emulator renders an image on its first download (~150 ms of its one thread for 1K), fewer than
+			// 20 a second: rendered during the line, the trigger's downloads would wait for the emulator, not n8n.
+			// Rendered now, they are served from its cache (256 MB: ~600 images of ~400 KB) as a content host would.
+			log(`  T1 ${line.name}: the emulator renders the ${tasks.length} images first`);
+			await inBatches(tasks.length, 4, async (index) => {
+				const response = await fetch(JSON.parse(tasks[index].body).results[0]);
+				await response.arrayBuffer();
+			});
+		}
+		const image = line.upload
+			? Buffer.from(await (await fetch(JSON.parse(tasks[0].body).results[0])).arrayBuffer())
+			: undefined;
 		const bodies = tasks.map((task) => ({
 			id: task.id,
-			body: line.body ? line.body(task.body) : task.body,
+			body: image ? uploadBody(task.id, image) : line.body ? line.body(task.body) : task.body,
 		}));
 		const schedule = Array.from({ length: slots }, (_, slot) => {
 			const repeat = slot % REPEAT_EVERY === REPEAT_EVERY - 1;
@@ -209,46 +444,84 @@ async function measureLine(line, { tarball, slots, uniqueTasks, log }) {
 		const url = `${instance.url}/webhook/${node.webhookId}`;
 		await untilRegistered(url);
 
-		log(`  T1 ${line.name}: ${slots} callbacks at ${RATE}/s to ${line.label}`);
+		log(
+			`  T1 ${line.name}: ${slots} callbacks at ${rate}/s to ${line.label}${busy ? ', one core kept busy' : ''}`,
+		);
 		apiRefusals.length = 0;
-		const group = sampleProcessGroup(/** @type {number} */ (instance.n8nPid));
-		const isolatesBefore = await withRetries(() => isolatesAcquired(instance.url));
-		const answers = await sendOnSchedule(url, schedule);
-		await untilDrained(client, workflow.id);
-		const { rss, cpuMs } = group.stop();
-		const isolates = (await withRetries(() => isolatesAcquired(instance.url))) - isolatesBefore;
-		const executions = await allExecutions(client, workflow.id, true);
+		const load = busy ? busyCore() : undefined;
+		try {
+			const group = sampleProcessGroup(/** @type {number} */ (instance.n8nPid));
+			const isolatesBefore = await withRetries(() => isolatesAcquired(instance.url));
+			const answers = await sendOnSchedule(url, schedule, rate);
+			await untilDrained(client, workflow.id);
+			const { rss, cpuMs } = group.stop();
+			const isolates = (await withRetries(() => isolatesAcquired(instance.url))) - isolatesBefore;
+			const executions = await allExecutions(client, workflow.id, true);
 
-		const started = new Map();
-		for (const execution of executions) {
-			const item = execution.data?.resultData?.runData?.[line.nodeName]?.[0]?.data?.main?.[0]?.[0];
-			const taskId = line.taskIdOf(item?.json);
-			started.set(taskId, (started.get(taskId) ?? 0) + 1);
+			const started = new Map();
+			for (const execution of executions) {
+				const item =
+					execution.data?.resultData?.runData?.[line.nodeName]?.[0]?.data?.main?.[0]?.[0];
+				const taskId = line.taskIdOf(item?.json);
+				started.set(taskId, (started.get(taskId) ?? 0) + 1);
+			}
+			const answered = new Set(answers.filter((a) => a.ok).map((a) => a.taskId));
+			const ms = answers.filter((a) => a.ms !== undefined).map((a) => /** @type {number} */ (a.ms));
+			return {
+				requests: slots,
+				uniqueTasks,
+				p50Ms: round(percentile(ms, 50)),
+				p95Ms: round(percentile(ms, 95)),
+				maxMs: round(Math.max(...ms)),
+				failed: answers.filter((a) => !a.ok).length,
+				failures: countBy(answers.filter((a) => !a.ok).map((a) => a.error ?? `HTTP ${a.status}`)),
+				lost: [...answered].filter((taskId) => !started.has(taskId)).length,
+				duplicateStarts: [...started.values()].reduce(
+					(sum, count) => sum + Math.max(0, count - 1),
+					0,
+				),
+				executions: executions.length,
+				executionStatuses: countBy(executions.map((e) => e.status)),
+				binaryIds: countBy(
+					executions.map((e) => String(firstBinary(e, line.nodeName)?.id ?? 'none').split(':')[0]),
+				),
+				rss,
+				cpuMsPerRequest: round(cpuMs / slots, 1),
+				isolatesPerRequest: round(isolates / slots, 2),
+				n8nApiRefusalsWhileDraining: countBy(apiRefusals),
+			};
+		} finally {
+			load?.kill('SIGKILL');
 		}
-		const answered = new Set(answers.filter((a) => a.ok).map((a) => a.taskId));
-		const ms = answers.filter((a) => a.ms !== undefined).map((a) => /** @type {number} */ (a.ms));
-		return {
-			p50Ms: round(percentile(ms, 50)),
-			p95Ms: round(percentile(ms, 95)),
-			maxMs: round(Math.max(...ms)),
-			failed: answers.filter((a) => !a.ok).length,
-			failures: countBy(answers.filter((a) => !a.ok).map((a) => a.error ?? `HTTP ${a.status}`)),
-			lost: [...answered].filter((taskId) => !started.has(taskId)).length,
-			duplicateStarts: [...started.values()].reduce(
-				(sum, count) => sum + Math.max(0, count - 1),
-				0,
-			),
-			executions: executions.length,
-			executionStatuses: countBy(executions.map((e) => e.status)),
-			rss,
-			cpuMsPerRequest: round(cpuMs / slots, 1),
-			isolatesPerRequest: round(isolates / slots, 2),
-			n8nApiRefusalsWhileDraining: countBy(apiRefusals),
-		};
 	} finally {
 		await instance.stop();
 		rmSync(root, { recursive: true, force: true });
 	}
+}
+
+/** The first binary entry of an execution's start item (its id says where n8n stored it). @param {any} execution @param {string} nodeName */
+function firstBinary(execution, nodeName) {
+	const binary = execution.data?.resultData?.runData?.[nodeName]?.[0]?.data?.main?.[0]?.[0]?.binary;
+	return binary ? Object.values(binary)[0] : undefined;
+}
+
+/** A child process spinning on one core for as long as it lives: "one core taken by other work". */
+export function busyCore() {
+	return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+/**
+ * The multipart body that uploads a task's image to a Webhook node (the file in binary field "data", the task ID
+ * as a form field), as parts, so the image is shared by every body instead of copied 600 times.
+ * @param {string} taskId @param {Buffer} image @returns {Buffer[]}
+ */
+export function uploadBody(taskId, image) {
+	const boundary = 'SeedreamBenchT1';
+	const head = Buffer.from(
+		`--${boundary}\r\nContent-Disposition: form-data; name="id"\r\n\r\n${taskId}\r\n` +
+			`--${boundary}\r\nContent-Disposition: form-data; name="data"; filename="${taskId}-0.png"\r\nContent-Type: image/png\r\n\r\n`,
+	);
+	return [head, image, Buffer.from(`\r\n--${boundary}--\r\n`)];
 }
 
 /**
@@ -264,175 +537,8 @@ function publicUrls(body) {
 }
 
 /** Slot -> index of the unique task it carries (repeat slots carry none of their own). @param {number} slot */
-function uniqueIndex(slot) {
+export function uniqueIndex(slot) {
 	return slot - Math.floor(slot / REPEAT_EVERY);
-}
-
-/** @param {Record<string, any>} figures @param {typeof LINES} lines @returns {import('../run.mjs').Row[]} */
-function rows(figures, lines) {
-	const { baseline, ours, oursBinary, oursNoConfirm } = figures;
-	const load = `${RATE}/s for ${figures.seconds} s, ${figures.requests} POSTs (${figures.repeats} repeats)`;
-	/** @type {import('../run.mjs').Row[]} */
-	const out = [];
-	const has = (/** @type {string} */ name) => lines.some((line) => line.name === name);
-	const b = (/** @type {string} */ key) =>
-		has('baseline') ? key.split('.').reduce((v, k) => v?.[k], baseline) : null;
-	if (has('ours')) {
-		out.push(
-			{
-				id: 'T1',
-				figure: `answer time p50, ${load}`,
-				unit: 'ms',
-				ours: ours.p50Ms,
-				baseline: b('p50Ms'),
-			},
-			{
-				id: 'T1',
-				figure: 'answer time p95',
-				unit: 'ms',
-				ours: ours.p95Ms,
-				baseline: b('p95Ms'),
-				goal: '<= 300 ms',
-				holds: ours.p95Ms <= 300,
-			},
-			{ id: 'T1', figure: 'answer time max', unit: 'ms', ours: ours.maxMs, baseline: b('maxMs') },
-			{
-				id: 'T1',
-				figure: 'failed requests (not 2xx, error, or over 10 s)',
-				unit: '',
-				ours: ours.failed,
-				baseline: b('failed'),
-				goal: '0',
-				holds: ours.failed === 0,
-			},
-			{
-				id: 'T1',
-				figure: 'lost tasks (answered, no execution)',
-				unit: '',
-				ours: ours.lost,
-				baseline: b('lost'),
-				goal: '0',
-				holds: ours.lost === 0,
-			},
-			{
-				id: 'T1',
-				figure: 'duplicate starts',
-				unit: '',
-				ours: ours.duplicateStarts,
-				baseline: b('duplicateStarts'),
-				goal: '0',
-				holds: ours.duplicateStarts === 0,
-				note: 'the Webhook node starts once per request by design',
-			},
-			{
-				id: 'T1',
-				figure: `executions started (of ${figures.uniqueTasks} tasks)`,
-				unit: '',
-				ours: ours.executions,
-				baseline: b('executions'),
-			},
-			{
-				id: 'T1',
-				figure: 'n8n CPU time per request (main + task runner, until executions drained)',
-				unit: 'ms',
-				ours: ours.cpuMsPerRequest,
-				baseline: b('cpuMsPerRequest'),
-			},
-			{
-				id: 'T1',
-				figure: "expression isolates n8n handed out per request (n8n's /metrics)",
-				unit: '',
-				ours: ours.isolatesPerRequest,
-				baseline: b('isolatesPerRequest'),
-			},
-			{
-				id: 'T1',
-				figure: 'n8n RSS growth (main + task runner)',
-				unit: 'MB',
-				ours: mb(ours.rss.growthBytes),
-				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
-				goal: '< 500 MB',
-				holds: ours.rss.growthBytes < 500 * MB,
-			},
-		);
-	}
-	if (has('oursBinary')) {
-		const bin = oursBinary;
-		out.push(
-			{
-				id: 'T1',
-				figure: 'node 1.1 (binary output, one download per callback): answer time p95',
-				unit: 'ms',
-				ours: bin.p95Ms,
-				baseline: b('p95Ms'),
-				note: `p50 ${bin.p50Ms} ms, max ${bin.maxMs} ms`,
-			},
-			{
-				id: 'T1',
-				figure: 'node 1.1: failed / lost / duplicate starts',
-				unit: '',
-				ours: `${bin.failed} / ${bin.lost} / ${bin.duplicateStarts}`,
-				baseline: has('baseline')
-					? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}`
-					: null,
-			},
-			{
-				id: 'T1',
-				figure: 'node 1.1: n8n RSS growth',
-				unit: 'MB',
-				ours: mb(bin.rss.growthBytes),
-				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
-			},
-			{
-				id: 'T1',
-				figure: 'node 1.1: n8n CPU time / isolates per request',
-				unit: '',
-				ours: `${bin.cpuMsPerRequest} ms / ${bin.isolatesPerRequest}`,
-				baseline: has('baseline')
-					? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}`
-					: null,
-			},
-		);
-	}
-	if (has('oursNoConfirm')) {
-		const off = oursNoConfirm;
-		out.push(
-			{
-				id: 'T1',
-				figure: 'Confirm With the API off: answer time p95',
-				unit: 'ms',
-				ours: off.p95Ms,
-				baseline: b('p95Ms'),
-				note: `p50 ${off.p50Ms} ms, max ${off.maxMs} ms`,
-			},
-			{
-				id: 'T1',
-				figure: 'Confirm With the API off: failed / lost / duplicate starts',
-				unit: '',
-				ours: `${off.failed} / ${off.lost} / ${off.duplicateStarts}`,
-				baseline: has('baseline')
-					? `${baseline.failed} / ${baseline.lost} / ${baseline.duplicateStarts}`
-					: null,
-			},
-			{
-				id: 'T1',
-				figure: 'Confirm With the API off: n8n RSS growth',
-				unit: 'MB',
-				ours: mb(off.rss.growthBytes),
-				baseline: has('baseline') ? mb(baseline.rss.growthBytes) : null,
-			},
-			{
-				id: 'T1',
-				figure: 'Confirm With the API off: n8n CPU time / isolates per request',
-				unit: '',
-				ours: `${off.cpuMsPerRequest} ms / ${off.isolatesPerRequest}`,
-				baseline: has('baseline')
-					? `${baseline.cpuMsPerRequest} ms / ${baseline.isolatesPerRequest}`
-					: null,
-			},
-		);
-	}
-	return out;
 }
 
 /**
@@ -440,7 +546,7 @@ function rows(figures, lines) {
  * returns each as `GET /v1/tasks/{id}` answers: the body EvoLink posts as the callback (docs/evolink-api.md §4).
  * @param {string} emulatorUrl @param {number} count @returns {Promise<{ id: string, body: string }[]>}
  */
-async function finishedTasks(emulatorUrl, count) {
+export async function finishedTasks(emulatorUrl, count) {
 	const headers = { authorization: `Bearer ${EMULATOR_KEY}`, 'content-type': 'application/json' };
 	const ids = await inBatches(count, 10, async (index) => {
 		const response = await fetch(`${emulatorUrl}/v1/images/generations`, {
@@ -480,7 +586,7 @@ async function finishedTasks(emulatorUrl, count) {
 }
 
 /** @template T @param {number} count @param {number} width @param {(index: number) => Promise<T>} work @returns {Promise<T[]>} */
-async function inBatches(count, width, work) {
+export async function inBatches(count, width, work) {
 	/** @type {T[]} */
 	const out = [];
 	for (let start = 0; start < count; start += width) {
@@ -495,7 +601,7 @@ async function inBatches(count, width, work) {
  * answers a registered POST-only path with a hint naming POST, an unknown path without.
  * @param {string} url
  */
-async function untilRegistered(url) {
+export async function untilRegistered(url) {
 	const deadline = Date.now() + 30_000;
 	for (;;) {
 		const response = await fetch(url);
@@ -510,15 +616,15 @@ async function untilRegistered(url) {
 }
 
 /**
- * Sends each scheduled callback at its slot (1/RATE s apart), never waiting for earlier answers.
- * @param {string} url @param {{ task: { id: string, body: string }, repeat: boolean }[]} schedule
+ * Sends each scheduled callback at its slot (1/rate s apart), never waiting for earlier answers.
+ * @param {string} url @param {{ task: { id: string, body: string | Buffer[] }, repeat: boolean }[]} schedule @param {number} rate
  * @returns {Promise<{ taskId: string, repeat: boolean, ok: boolean, status?: number, ms?: number, error?: string }[]>}
  */
-async function sendOnSchedule(url, schedule) {
+async function sendOnSchedule(url, schedule, rate) {
 	const started = performance.now();
 	const pending = [];
 	for (const [slot, { task, repeat }] of schedule.entries()) {
-		const due = started + (slot * 1000) / RATE;
+		const due = started + (slot * 1000) / rate;
 		const wait = due - performance.now();
 		if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 		pending.push(post(url, task.body).then((answer) => ({ taskId: task.id, repeat, ...answer })));
@@ -527,16 +633,22 @@ async function sendOnSchedule(url, schedule) {
 }
 
 /**
- * One callback as EvoLink sends it: a fresh connection, JSON body, 10 s to answer.
- * @param {string} url @param {string} body @returns {Promise<{ ok: boolean, status?: number, ms?: number, error?: string }>}
+ * One callback as EvoLink sends it: a fresh connection, JSON body, 10 s to answer; or an upload (multipart parts).
+ * @param {string} url @param {string | Buffer[]} body @returns {Promise<{ ok: boolean, status?: number, ms?: number, error?: string }>}
  */
-function post(url, body) {
+export function post(url, body) {
 	return new Promise((resolve) => {
 		const sent = performance.now();
 		const request = http.request(url, {
 			method: 'POST',
 			agent: false,
-			headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+			headers:
+				typeof body === 'string'
+					? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+					: {
+							'content-type': 'multipart/form-data; boundary=SeedreamBenchT1',
+							'content-length': body.reduce((n, part) => n + part.length, 0),
+						},
 		});
 		const timer = setTimeout(() => request.destroy(new Error('timeout')), CALLBACK_TIMEOUT_MS);
 		// A failed request counts in the answer times with the time it took (a timeout as 10 s): leaving it out
@@ -544,11 +656,10 @@ function post(url, body) {
 		request.once('error', (error) => {
 			clearTimeout(timer);
 			const timedOut = error.message === 'timeout';
-			const code = /** @type {NodeJS.ErrnoException} */ (error).code;
 			resolve({
 				ok: false,
 				ms: performance.now() - sent,
-				error: timedOut ? 'timeout (10 s)' : (code ?? error.message),
+				error: timedOut ? 'timeout (10 s)' : /** @type {any} */ (error.code ?? error.message),
 			});
 		});
 		request.once('response', (response) => {
@@ -566,7 +677,11 @@ function post(url, body) {
 				resolve({ ok, status, ms: performance.now() - sent, error });
 			});
 		});
-		request.end(body);
+		if (typeof body === 'string') request.end(body);
+		else {
+			for (const part of body.slice(0, -1)) request.write(part);
+			request.end(body.at(-1));
+		}
 	});
 }
 
@@ -575,7 +690,7 @@ function post(url, body) {
  * running), or after DRAIN_MAX_MS.
  * @param {import('../../scripts/lib/n8n/rest.mjs').N8nClient} client @param {string} workflowId
  */
-async function untilDrained(client, workflowId) {
+export async function untilDrained(client, workflowId) {
 	const deadline = Date.now() + DRAIN_MAX_MS;
 	let last = -1;
 	let stableSince = Date.now();
@@ -596,7 +711,7 @@ async function untilDrained(client, workflowId) {
 }
 
 /** @param {import('../../scripts/lib/n8n/rest.mjs').N8nClient} client @param {string} workflowId @param {boolean} includeData */
-async function allExecutions(client, workflowId, includeData) {
+export async function allExecutions(client, workflowId, includeData) {
 	/** @type {any[]} */
 	const all = [];
 	let cursor = '';
@@ -633,7 +748,7 @@ async function isolatesAcquired(n8nUrl) {
  * summed VmRSS over 250 ms samples against the start, and the CPU time used, until stop().
  * @param {number} groupId
  */
-function sampleProcessGroup(groupId) {
+export function sampleProcessGroup(groupId) {
 	/** CPU ms (user + system, clock ticks of 10 ms) by process. @type {Map<number, number>} */
 	const cpuStart = new Map();
 	/** @type {Map<number, number>} */
@@ -699,7 +814,7 @@ function sampleProcessGroup(groupId) {
  * timed out): the bench asks again rather than losing the run. Each refusal is counted in `apiRefusals`.
  * @template T @param {() => Promise<T>} call @returns {Promise<T>}
  */
-async function withRetries(call) {
+export async function withRetries(call) {
 	for (let attempt = 1; ; attempt++) {
 		try {
 			return await call();
@@ -714,11 +829,11 @@ async function withRetries(call) {
 const apiRefusals = [];
 
 /** @param {string[]} values */
-function countBy(values) {
+export function countBy(values) {
 	/** @type {Record<string, number>} */
 	const counts = {};
 	for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
 	return counts;
 }
 
-const mb = (/** @type {number} */ bytes) => round(bytes / MB, 1);
+export const mb = (/** @type {number} */ bytes) => round(bytes / MB, 1);

@@ -277,7 +277,7 @@ export function groupRssMb(pgid) {
  *   folder: string, tarball: string, port: number, brokerPort: number, emulatorPort: number,
  *   workers?: number, concurrency?: number, owner?: import('./n8n/process.mjs').Owner, taskMs?: number,
  *   realApi?: { apiKey: string, baseUrl?: string, filesBaseUrl?: string }, env?: NodeJS.ProcessEnv,
- *   onStep?: (message: string) => void,
+ *   onStep?: (message: string) => void, webhookProcessors?: number, publicWebhookUrl?: string,
  * }} options
  */
 export async function startCluster(options) {
@@ -306,7 +306,10 @@ export async function startCluster(options) {
 				role: /** @type {const} */ ('worker'),
 				name: `worker-${i + 1}`,
 			})),
-			{ role: /** @type {const} */ ('webhook'), name: 'webhook-1' },
+			...Array.from({ length: options.webhookProcessors ?? 1 }, (_, i) => ({
+				role: /** @type {const} */ ('webhook'),
+				name: `webhook-${i + 1}`,
+			})),
 		];
 		// main: N8N_PORT and its broker port as `npm start`; everything else on ports free right now (a worker's
 		// `port` is its health server's, which n8n's worker serves; its N8N_PORT is unused but must be set apart).
@@ -385,7 +388,7 @@ export async function startCluster(options) {
 			N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 			N8N_EDITOR_BASE_URL: mainUrl,
 			// Webhooks, resume URLs included, go to the webhook processor; workers build resume URLs, so they need it too.
-			WEBHOOK_URL: `${webhookUrl}/`,
+			WEBHOOK_URL: `${options.publicWebhookUrl ?? webhookUrl}/`,
 			...options.env,
 		};
 
@@ -482,6 +485,16 @@ export async function startCluster(options) {
 					].map((p) => [p.name, groupRssMb(p.pid)]),
 				),
 			stop,
+			/** Starts a process of the cluster again (after it was killed), in place of its old entry. @param {string} name */
+			async restart(name) {
+				const index = processes.findIndex((p) => p.name === name);
+				if (index >= 0) processes.splice(index, 1);
+				const started = await startProcess(
+					/** @type {typeof roles[number]} */ (roles.find((r) => r.name === name)),
+				);
+				record(started);
+				return started;
+			},
 		};
 	} catch (error) {
 		await stop();

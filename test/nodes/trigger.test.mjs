@@ -4,11 +4,13 @@
 // reloaded between calls as n8n does), output shapes, and a real Generate -> emulator callback ->
 // trigger round trip over HTTP.
 import { randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { readPng } from '../harness/png.mjs';
 import { HarnessCredentialsHelper } from '../harness/credentials-helper.mjs';
-import { core, workflowLib } from '../harness/n8n.mjs';
+import { core, di, workflowLib } from '../harness/n8n.mjs';
 import { loadNodeTypes } from '../harness/node-types.mjs';
 import {
 	GENERATE,
@@ -27,7 +29,8 @@ let suite;
 /** @type {Awaited<ReturnType<typeof loadNodeTypes>>} */
 let types;
 beforeAll(async () => {
-	suite = await startSuite({ allowInsecureCallbacks: true });
+	// n8n's default binary-data mode outside queue mode: downloads are written to disk as they arrive.
+	suite = await startSuite({ allowInsecureCallbacks: true, binaryMode: 'filesystem' });
 	types = await loadNodeTypes();
 });
 beforeEach(async () => await suite.reset());
@@ -200,6 +203,61 @@ function createResponse() {
 	return response;
 }
 
+/**
+ * A server on 127.0.0.1 standing in for the API and its content host.
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} handle
+ */
+async function startHost(handle) {
+	const server = createServer((req, res) => void handle(req, res));
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: async () => {
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(() => resolve(undefined)));
+		},
+	};
+}
+
+/** Writes a chunk and waits until the socket took it (backpressure as a content host meets it). */
+function write(/** @type {import('node:http').ServerResponse} */ res, /** @type {Buffer} */ chunk) {
+	return new Promise((resolve) =>
+		res.write(chunk) ? resolve(undefined) : res.once('drain', () => resolve(undefined)),
+	);
+}
+
+/** Whether some file in n8n's binary-data store (a finished file or one being written) reaches `bytes` within `timeoutMs`. */
+async function storeHolds(/** @type {number} */ bytes, /** @type {number} */ timeoutMs) {
+	const largest = (/** @type {string} */ dir) => {
+		let most = 0;
+		// Files are written under a temporary name and renamed: an entry may be gone by the time it is read.
+		const entries = (() => {
+			try {
+				return readdirSync(dir, { withFileTypes: true });
+			} catch {
+				return [];
+			}
+		})();
+		for (const entry of entries) {
+			const path = join(dir, entry.name);
+			most = Math.max(
+				most,
+				entry.isDirectory()
+					? largest(path)
+					: (statSync(path, { throwIfNoEntry: false })?.size ?? 0),
+			);
+		}
+		return most;
+	};
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (largest(di.Container.get(core.BinaryDataConfig).localStoragePath) >= bytes) return true;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	return false;
+}
+
 /** Runs Generate with Don't Wait and waits (on the emulator's clock) until its task has ended. */
 async function finishedTask(parameters = {}) {
 	const result = await suite.run({ ...GENERATE, waitMode: 'dontWait', ...parameters });
@@ -288,6 +346,44 @@ describe('Seedream Trigger', () => {
 		});
 		const bytes = await suite.harness.binaryBuffer(items[0].binary.data);
 		expect(readPng(bytes)).toMatchObject({ width: 1024, height: 1024 });
+	});
+
+	test("a download streams into n8n's binary-data store: its first half is on disk before its second half is sent", async () => {
+		const size = 40 * 1024 * 1024;
+		const half = size / 2;
+		const head = await png(8, 8, 'large');
+		const task = await apiTask((await finishedTask()).id);
+		// The API (its task, with one result) and its content host, which holds the second half back until the
+		// store holds the first half, or gives up after 30 s and ends the download short: a node that buffered the
+		// image whole would write nothing before the end.
+		let storedBeforeEnd = false;
+		const host = await startHost(async (req, res) => {
+			if (req.url?.startsWith('/v1/tasks/')) {
+				res
+					.writeHead(200, { 'content-type': 'application/json' })
+					.end(JSON.stringify({ ...task, results: [`${host.url}/large.png`] }));
+				return;
+			}
+			res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(size) });
+			await write(res, Buffer.concat([head, Buffer.alloc(half - head.length)]));
+			storedBeforeEnd = await storeHolds(half, 30_000);
+			if (!storedBeforeEnd) return void res.destroy();
+			await write(res, Buffer.alloc(size - half));
+			res.end();
+		});
+		try {
+			const credentials = { ...suite.credentials.seedreamApi, baseUrl: host.url };
+			const { items } = await createTrigger({ output: 'binaryPerImage' }, { credentials }).deliver(
+				task,
+			);
+			expect(storedBeforeEnd).toBe(true);
+			expect(items[0].binary.data).toMatchObject({
+				id: expect.stringMatching(/^filesystem/),
+				bytes: size,
+			});
+		} finally {
+			await host.close();
+		}
 	});
 
 	test("version 1.1 with no output chosen: Generate's default, the image as binary", async () => {
