@@ -41,7 +41,7 @@ export async function startTestEmulator(options = {}) {
 		/** @param {Record<string, unknown>} [settings] without settings: read the current ones */
 		config: (settings) =>
 			settings === undefined ? call('GET', '/config') : call('POST', '/config', settings),
-		/** @param {{ key: string, credits?: number, models?: string[] }} key */
+		/** @param {{ key: string, credits?: number, models?: string[], maxFiles?: number }} key */
 		keys: (key) => call('POST', '/keys', key),
 		/** @param {Record<string, unknown>} fault { method?, path?, times?, action } */
 		fault: (fault) => call('POST', '/faults', fault),
@@ -64,6 +64,10 @@ export async function startTestEmulator(options = {}) {
 		callbacks: async () => list(await call('GET', '/callbacks'), 'callbacks'),
 		ledger: () => call('GET', '/ledger'),
 		tasks: async () => list(await call('GET', '/tasks'), 'tasks'),
+		/** Every upload since the reset, deleted ones too: [{ id, key (masked), sha256, deletedAt, ... }]. */
+		files: async () => list(await call('GET', '/files'), 'files'),
+		/** { [maskedKey]: { uploaded, deleted, expired, live } } */
+		fileCounts: () => call('GET', '/files/counts'),
 	};
 
 	return {

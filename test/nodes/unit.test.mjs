@@ -267,7 +267,7 @@ describe('upload', () => {
 	test('a reference from the binary store is streamed into the multipart body, with its length, not read whole first', async () => {
 		const { context, sent, open, produced } = fakeContext();
 		const size = 256 * 64 * 1024;
-		const url = await uploadFile.call(
+		const { url } = await uploadFile.call(
 			context,
 			{ open, size, mimeType: 'image/png', fileName: 'ref.png' },
 			0,

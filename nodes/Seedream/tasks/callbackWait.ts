@@ -25,8 +25,9 @@ import { getTask } from '../transport';
 import { DEFAULT_CONCURRENCY, mapWithConcurrency } from '../helpers/concurrency';
 import { operationError } from '../helpers/errors';
 import type { ResultOptions } from '../helpers/results';
-import { taskToItems } from './items';
-import { taskErrorItem } from './errors';
+import { numberImageSets, taskToItems } from './items';
+import { deleteUploads } from './uploads';
+import { errorItemsWithItemTasks, taskErrorItem } from './errors';
 import { confirmCallback, isCallbackShaped, settledTask } from './confirm';
 import type { SeedreamTask } from './task';
 import { CALLBACK_URL_MAX_LENGTH } from '../helpers/limits';
@@ -56,6 +57,8 @@ interface CallbackWait {
 	maxDownloadBytes?: number;
 	requested?: ResultOptions['requested'];
 	annotations?: ResultOptions['annotations'];
+	/** The item's uploaded references (tasks/uploads.ts), deleted once the item's tasks have ended. */
+	uploadedFileIds?: string[];
 }
 
 /** How many resumes one n8n process remembers as under way (a second callback must not resume twice). */
@@ -118,6 +121,12 @@ export function callbackPlaceholder(
 	};
 }
 
+/** A placeholder carries its item's uploads, for the resume to delete once its tasks end. */
+export function carryUploads(item: INodeExecutionData, fileIds: string[]): void {
+	const wait = callbackWaitOf(item);
+	if (wait) wait.uploadedFileIds = fileIds;
+}
+
 function callbackWaitOf(item: INodeExecutionData | undefined): CallbackWait | undefined {
 	const wait = item?.json?.[CALLBACK_WAIT_FIELD] as CallbackWait | undefined;
 	return wait && typeof wait === 'object' && typeof item?.json.taskId === 'string'
@@ -175,10 +184,14 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 	// Answer at once (the API waits 10 s at most), then finish the tasks and build the output.
 	response.status(200).end();
+	const uploads = new UploadsInUse();
+	const sets = new Set<number>();
 	const output = await mapWithConcurrency(items, DEFAULT_CONCURRENCY, async (item) => {
 		const wait = callbackWaitOf(item);
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
+		if (wait.annotations?.imagesMode === 'exactly') sets.add(wait.itemIndex);
+		let ended = false;
 		try {
 			const read = taskId === reported.id ? verdict.task : await getTask.call(this, taskId);
 			const task = await settledTask.call(this, read, {
@@ -186,6 +199,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 				itemIndex: wait.itemIndex,
 				maxWaitMs: Date.parse(wait.waitUntil) - Date.now(),
 			});
+			ended = true;
 			return await taskToItems.call(
 				this,
 				task,
@@ -202,9 +216,16 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 			// A resumed node cannot fail the execution the way a running one does (n8n would drop the run's
 			// earlier data), so a task that failed reports as under Continue On Fail.
 			return [taskErrorItem(error, { id: taskId }, wait.itemIndex)];
+		} finally {
+			uploads.track(wait.uploadedFileIds ?? [], ended);
 		}
 	});
-	return { noWebhookResponse: true, workflowData: [output.flat() as INodeExecutionData[]] };
+	const resumed = output.flat() as INodeExecutionData[];
+	// Exactly N: the set numbered as Wait for the Result numbers it (tasks/items.ts).
+	numberImageSets(resumed);
+	errorItemsWithItemTasks(resumed, sets);
+	await deleteUploads.call(this, uploads.deletable());
+	return { noWebhookResponse: true, workflowData: [resumed] };
 }
 
 /** The waiting node's input on the stack (what pauseForCallbacks put there), as n8n hands it to webhook(). */
@@ -223,5 +244,22 @@ function rememberResume(key: string): void {
 	if (resumesUnderWay.size > RESUMES_REMEMBERED) {
 		const oldest = resumesUnderWay.values().next().value;
 		if (oldest !== undefined) resumesUnderWay.delete(oldest);
+	}
+}
+
+/**
+ * The uploads of the tasks a resume finished: a file may go once every task that uses it has ended (Exactly N's
+ * tasks share their item's); one used by a task still running (Max Wait passed) stays, and expires in 72 h.
+ */
+class UploadsInUse {
+	private readonly ended = new Set<string>();
+	private readonly running = new Set<string>();
+
+	track(fileIds: string[], taskEnded: boolean): void {
+		for (const id of fileIds) (taskEnded ? this.ended : this.running).add(id);
+	}
+
+	deletable(): string[] {
+		return [...this.ended].filter((id) => !this.running.has(id));
 	}
 }
