@@ -1,21 +1,29 @@
 // @ts-check
-// The fault table: every fault the emulator can script, at every step a Generate goes through (create, read,
-// upload, download, and the read that confirms a callback), with two items under Continue On Fail. For each:
-// every item comes out (items in == items out, pairedItem kept), as a result or as an error that names its task
-// when it has one; no item has more than one task and each task is reserved once in the ledger; the API key
-// appears nowhere in the run.
+// The fault table: every fault the emulator can script, at every step a task goes through (create, read,
+// upload, download, and the read that confirms a callback), with two items under Continue On Fail, for every way
+// of getting images (as written, Ask in the Prompt, Exactly N), Decompose Layers, and every wait mode (Wait for
+// the Result, Wait for the Callback with its resume, Don't Wait). For each: every item comes out (items in ==
+// items out, pairedItem kept, in order), as results or as errors that name every task the item created; no item
+// has more tasks than it asks for and each task is reserved once and charged or released at most once; each
+// reference is uploaded once and its file deleted once the item's tasks have ended (kept while one may still
+// run); the API key appears nowhere in the run. The default way in Wait for the Result meets every fault; the
+// others meet three (a persistent error, a dropped connection, an answer lost after processing).
+import { createHash } from 'node:crypto';
 import { GENERATE, everything, itemsWithFiles, png, startSuite, waitUntil } from './support.mjs';
 
 /** @type {import('./support.mjs').Suite} */
 let suite;
-/** @type {Buffer} */
-let reference;
+/** @type {Buffer[]} one reference per item, each its own bytes (to count uploads per reference) */
+let references;
 beforeAll(async () => {
 	suite = await startSuite({ allowInsecureCallbacks: true });
 	await suite.harness.listenForWaitingWebhooks();
-	reference = await png(64, 64);
+	references = [await png(64, 64, 'owl 0'), await png(64, 64, 'owl 1')];
 });
-beforeEach(async () => await suite.reset());
+beforeEach(async () => {
+	await suite.reset();
+	await suite.emulator.control.config({ layerizeEstimatedSeconds: 1 });
+});
 afterAll(async () => await suite?.close());
 
 const CONTINUE = { onError: 'continueRegularOutput' };
@@ -41,16 +49,54 @@ const STEPS = /** @type {const} */ ({
 	callback: { method: 'GET', path: '/v1/tasks/' },
 });
 
-/** Two items, each its own prompt (to find its task), the upload step with a binary reference each. */
-async function runWithFault(/** @type {keyof typeof STEPS} */ step, /** @type {any} */ fault) {
-	const items = await itemsWithFiles(suite, [reference, reference]);
+/** How an item asks for its images: node version, parameters, and how many tasks one item may create. */
+const WAYS = /** @type {const} */ ({
+	'as written': { typeVersion: 1, parameters: GENERATE, tasksPerItem: 1 },
+	'Ask in the Prompt': {
+		typeVersion: 1.1,
+		parameters: { ...GENERATE, n: 2, imagesMode: 'askInPrompt' },
+		tasksPerItem: 1,
+	},
+	'Exactly N': {
+		typeVersion: 1.1,
+		parameters: { ...GENERATE, n: 2, imagesMode: 'exactly' },
+		tasksPerItem: 2,
+	},
+	'Decompose Layers': {
+		typeVersion: 1,
+		parameters: {
+			resource: 'image',
+			operation: 'decomposeLayers',
+			imageSource: 'binary',
+			inputBinaryField: 'data',
+		},
+		tasksPerItem: 1,
+	},
+});
+
+/** The steps each wait mode goes through (the read of Wait for the Callback is the one confirming it). */
+const MODE_STEPS = /** @type {const} */ ({
+	wait: ['create', 'read', 'upload', 'download'],
+	callback: ['create', 'upload', 'download', 'callback'],
+	dontWait: ['create', 'upload'],
+});
+
+/**
+ * Two items, each its own prompt (to find its tasks) and its own reference (to count its uploads), the reference
+ * sent where the step is the upload (Decompose Layers always uploads its input image).
+ * @param {keyof typeof WAYS} wayName @param {keyof typeof MODE_STEPS} waitMode
+ * @param {keyof typeof STEPS} step @param {any} fault
+ */
+async function runWithFault(wayName, waitMode, step, fault) {
+	const way = WAYS[wayName];
+	const items = await itemsWithFiles(suite, references);
 	for (const [index, item] of items.entries()) item.json.subject = `owl ${index}`;
 	const parameters = {
-		...GENERATE,
+		...way.parameters,
 		prompt: '={{ "a drawing of an " + $json.subject }}',
 		output: 'binaryPerTask',
-		waitMode: step === 'callback' ? 'callback' : 'wait',
-		...(step === 'upload'
+		waitMode,
+		...(step === 'upload' && way.parameters.operation !== 'decomposeLayers'
 			? { referenceImages: { images: [{ source: 'binary', binaryPropertyName: 'data' }] } }
 			: {}),
 	};
@@ -59,8 +105,14 @@ async function runWithFault(/** @type {keyof typeof STEPS} */ step, /** @type {a
 	} else {
 		await suite.emulator.control.fault({ ...STEPS[step], ...fault });
 	}
-	let result = await suite.run(parameters, { items, nodeOptions: CONTINUE });
-	if (result.status === 'waiting') result = await resumed(result, fault.times > 1);
+	let result = await suite.run(parameters, {
+		items,
+		nodeOptions: CONTINUE,
+		typeVersion: way.typeVersion,
+	});
+	if (result.status === 'waiting') {
+		result = await resumed(result, step === 'callback' && fault.times > 1);
+	}
 	return { items, result };
 }
 
@@ -71,7 +123,8 @@ async function runWithFault(/** @type {keyof typeof STEPS} */ step, /** @type {a
  */
 async function resumed(/** @type {any} */ waiting, /** @type {boolean} */ persistent) {
 	if (!persistent) return await suite.harness.waitForResume(waiting);
-	const deliveries = 2 * 4; // two tasks, each 1 attempt + 3 retries (docs/evolink-api.md §4)
+	// Each task's callback: 1 attempt + 3 retries (docs/evolink-api.md §4).
+	const deliveries = (await suite.emulator.control.tasks()).length * 4;
 	await waitUntil(async () => {
 		await suite.emulator.control.advanceClock(4000);
 		return (await suite.emulator.control.callbacks()).length >= deliveries;
@@ -91,27 +144,80 @@ async function resumed(/** @type {any} */ waiting, /** @type {boolean} */ persis
 	return result;
 }
 
-async function expectSound(/** @type {any[]} */ items, /** @type {any} */ result) {
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+
+async function expectSound(
+	/** @type {keyof typeof WAYS} */ wayName,
+	/** @type {keyof typeof MODE_STEPS} */ waitMode,
+	/** @type {any[]} */ items,
+	/** @type {any} */ result,
+	lostAnswer = false,
+) {
+	const way = WAYS[wayName];
 	expect(result.status).toBe('success');
 	const output = result.output('Seedream');
-	// Items in == items out, in order, each paired with its input.
-	expect(output.map((/** @type {any} */ item) => item.pairedItem)).toEqual(
-		items.map((_, item) => ({ item })),
-	);
-
 	const tasks = await suite.emulator.control.tasks();
-	const taskOf = (/** @type {number} */ index) =>
-		tasks.filter((/** @type {any} */ t) => t.prompt === `a drawing of an owl ${index}`);
-	for (const [index, item] of output.entries()) {
-		const own = taskOf(index);
-		// Never two tasks for one item (a create sent again replays its task).
-		expect(own.length).toBeLessThanOrEqual(1);
-		if (item.json.error === undefined) {
-			expect(item.json).toMatchObject({ taskId: own[0].id, status: 'completed', imageCount: 1 });
-			expect(item.binary?.image_0).toBeDefined();
-		} else if (own.length === 1) {
-			// An error after the task exists names it.
-			expect(item.json.taskId).toBe(own[0].id);
+	const inputOfTask = (/** @type {string} */ id) =>
+		items.findIndex((_, index) =>
+			tasks
+				.find((/** @type {any} */ t) => t.id === id)
+				?.prompt?.startsWith(`a drawing of an owl ${index}`),
+		);
+	// After a callback resume n8n (2.x, WorkflowExecute.addPairedItemLineage) numbers the resumed node's items by
+	// position, whatever pairedItem the node gave: with several items per input (Exactly N) the task says whose.
+	const byPosition = waitMode === 'callback' && way.tasksPerItem > 1;
+	const inputOf = (/** @type {any} */ item) =>
+		byPosition && typeof item.json.taskId === 'string'
+			? inputOfTask(item.json.taskId)
+			: item.pairedItem.item;
+	// Items in == items out: every item, in order, each output paired with its input (one per task at most).
+	const paired = output.map(inputOf);
+	expect([...new Set(paired)]).toEqual(items.map((_, item) => item));
+	expect(paired).toEqual([...paired].sort());
+
+	const files = await suite.emulator.control.files();
+	/** Each task's status as the output tells it: result items, error items, and the tasks errors list. */
+	const told = new Map();
+	for (const { json } of output) {
+		if (typeof json.taskId === 'string') told.set(json.taskId, json.status);
+		for (const task of json.itemTasks ?? [])
+			if (!told.get(task.taskId)) told.set(task.taskId, task.status);
+	}
+	for (const [index] of items.entries()) {
+		const own = tasks.filter((/** @type {any} */ t) =>
+			t.prompt?.startsWith(`a drawing of an owl ${index}`),
+		);
+		const mine = output.filter((/** @type {any} */ item) => inputOf(item) === index);
+		// Never more tasks than the item asks for (a create sent again replays its task).
+		expect(own.length).toBeLessThanOrEqual(way.tasksPerItem);
+		expect(mine.length).toBeLessThanOrEqual(way.tasksPerItem);
+		const ids = own.map((/** @type {any} */ t) => t.id);
+		for (const item of mine) {
+			if (item.json.error === undefined) {
+				expect(ids).toContain(item.json.taskId);
+				if (waitMode === 'dontWait') continue;
+				expect(item.json.status).toBe('completed');
+				expect(item.binary?.image_0).toBeDefined();
+			} else {
+				// An error after the item's tasks exist names every one of them.
+				for (const id of ids) expect(JSON.stringify(item.json)).toContain(id);
+			}
+		}
+		// Uploads per reference = 1; its file deleted once every task of the item has ended, else kept.
+		const uploads = files.filter((/** @type {any} */ f) => f.sha256 === sha256(references[index]));
+		// (An upload whose answer was lost is sent again; the copy it left must be deleted all the same.)
+		expect(uploads.length).toBeLessThanOrEqual(lostAnswer ? 2 : 1);
+		const ended = own.every((/** @type {any} */ t) => TERMINAL.includes(told.get(t.id)));
+		const used = (/** @type {any} */ file) =>
+			own.some((/** @type {any} */ t) =>
+				(t.imageUrls ?? []).some((/** @type {string} */ url) => url.includes(file.id)),
+			);
+		for (const file of uploads) {
+			const deleted = file.deletedAt !== null;
+			expect({ file: used(file) ? 'used' : 'unused', deleted }).toEqual({
+				file: used(file) ? 'used' : 'unused',
+				deleted: used(file) ? ended : true,
+			});
 		}
 	}
 	// Each task reserved once, and charged (or released) at most once.
@@ -127,33 +233,66 @@ async function expectSound(/** @type {any[]} */ items, /** @type {any} */ result
 	expect(everything(result)).not.toContain(suite.emulator.key);
 }
 
-describe.each(Object.keys(STEPS))('a fault at %s', (step) => {
-	test.each(REQUEST_FAULTS)('%s', async (_, fault) => {
-		const { items, result } = await runWithFault(/** @type {any} */ (step), fault);
-		await expectSound(items, result);
+const sha256 = (/** @type {Buffer} */ bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** The faults every way and mode meets beyond the default: persistent, a lost connection, a lost answer. */
+const GROWN_FAULTS = REQUEST_FAULTS.filter(([name]) =>
+	['503 every time', 'dropped connection', 'answer cut short after processing'].includes(name),
+);
+
+/** [way, wait mode, step, faults] of the table: the default way in its modes as before, then the grown rows. */
+const TABLE =
+	/** @type {Array<[keyof typeof WAYS, keyof typeof MODE_STEPS, keyof typeof STEPS, typeof REQUEST_FAULTS]>} */ ([
+		...MODE_STEPS.wait.map((step) => ['as written', 'wait', step, REQUEST_FAULTS]),
+		['as written', 'callback', 'callback', REQUEST_FAULTS],
+		...['create', 'upload', 'download'].map((step) => [
+			'as written',
+			'callback',
+			step,
+			GROWN_FAULTS,
+		]),
+		...MODE_STEPS.dontWait.map((step) => ['as written', 'dontWait', step, GROWN_FAULTS]),
+		...['Ask in the Prompt', 'Exactly N', 'Decompose Layers'].flatMap((way) =>
+			Object.entries(MODE_STEPS).flatMap(([mode, steps]) =>
+				steps.map((step) => [way, mode, step, GROWN_FAULTS]),
+			),
+		),
+	]);
+
+describe.each(TABLE)('%s, %s: a fault at %s', (way, waitMode, step, faults) => {
+	test.each(faults)('%s', async (_, fault) => {
+		const { items, result } = await runWithFault(way, waitMode, step, fault);
+		await expectSound(
+			way,
+			waitMode,
+			items,
+			result,
+			step === 'upload' && fault.action.type === 'malformed',
+		);
 	});
 });
 
-describe('task faults', () => {
+const REFUSED = { action: { type: 'taskError', code: 'content_policy_violation' } };
+describe.each(Object.keys(WAYS))('task faults, %s', (way) => {
+	const ofWay = /** @type {keyof typeof WAYS} */ (way);
+	const everyFault = way === 'as written';
 	test.each([
-		[
-			'a task refused for its content',
-			{ action: { type: 'taskError', code: 'content_policy_violation' } },
-		],
-		['a task failed server-side', { action: { type: 'taskError', code: 'service_error' } }],
-		['results listed late', { action: { type: 'lateResults', ms: 1000 } }],
+		['a task refused for its content', REFUSED],
+		...(everyFault
+			? [
+					['a task failed server-side', { action: { type: 'taskError', code: 'service_error' } }],
+					['results listed late', { action: { type: 'lateResults', ms: 1000 } }],
+				]
+			: []),
 	])('%s, waiting for the result', async (_, fault) => {
-		const { items, result } = await runWithFault('read', fault);
-		await expectSound(items, result);
+		const { items, result } = await runWithFault(ofWay, 'wait', 'read', fault);
+		await expectSound(ofWay, 'wait', items, result);
 	});
 	test.each([
-		[
-			'a task refused for its content',
-			{ action: { type: 'taskError', code: 'content_policy_violation' } },
-		],
-		['results listed late', { action: { type: 'lateResults', ms: 1000 } }],
+		['a task refused for its content', REFUSED],
+		...(everyFault ? [['results listed late', { action: { type: 'lateResults', ms: 1000 } }]] : []),
 	])('%s, waiting for the callback', async (_, fault) => {
-		const { items, result } = await runWithFault('callback', fault);
-		await expectSound(items, result);
+		const { items, result } = await runWithFault(ofWay, 'callback', 'callback', fault);
+		await expectSound(ofWay, 'callback', items, result);
 	});
 });

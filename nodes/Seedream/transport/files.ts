@@ -38,7 +38,9 @@ export async function uploadFile(
 	itemIndex?: number,
 ): Promise<UploadedFile> {
 	const boundary = `----SeedreamUpload${randomString(24)}`;
-	const fileName = file.fileName.replace(/["\r\n\\]/g, '_');
+	// A name of its own (a token before the extension), so an upload whose answer was lost can be found again.
+	const fileName = uniqueName(file.fileName.replace(/["\r\n\\/]/g, '_'));
+	let attempts = 0;
 	const head = Buffer.from(
 		[
 			`--${boundary}`,
@@ -57,6 +59,7 @@ export async function uploadFile(
 	const upload = apiRequest.call(this, 'POST', '/api/v1/files/upload/stream', {
 		host: 'files',
 		body: async () => {
+			attempts++;
 			const data = await file.open();
 			return Buffer.isBuffer(data)
 				? Buffer.concat([head, data, tail])
@@ -83,7 +86,60 @@ export async function uploadFile(
 	}
 	// Without an ID the file cannot be deleted (it expires after 72 h); the upload itself still counts.
 	const fileId = typeof data.file_id === 'string' && data.file_id !== '' ? data.file_id : undefined;
+	// Sent more than once: an earlier attempt may have stored the file and lost its answer, taking a slot of the
+	// quota that nothing would free for 72 h.
+	if (attempts > 1 && fileId) await deleteLostUploads.call(this, fileName, fileId, itemIndex);
 	return { url: fileUrl, fileId };
+}
+
+const UNIQUE_TOKEN_LENGTH = 8;
+
+function uniqueName(fileName: string): string {
+	const dot = fileName.lastIndexOf('.');
+	const token = randomString(UNIQUE_TOKEN_LENGTH).toLowerCase();
+	return dot > 0
+		? `${fileName.slice(0, dot)}-${token}${fileName.slice(dot)}`
+		: `${fileName}-${token}`;
+}
+
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 10;
+
+/**
+ * The copies of an upload whose answers were lost: the files of that (unique) name other than the one kept,
+ * found with `GET /api/v1/files/list` (docs/evolink-api.md §7, update of 2026-12-04) and deleted. Best effort.
+ */
+async function deleteLostUploads(
+	this: IAllExecuteFunctions,
+	fileName: string,
+	kept: string,
+	itemIndex?: number,
+): Promise<void> {
+	try {
+		for (let page = 1; page <= LIST_MAX_PAGES; page++) {
+			const response = await apiRequest.call(
+				this,
+				'GET',
+				`/api/v1/files/list?page=${page}&pageSize=${LIST_PAGE_SIZE}`,
+				{ host: 'files', retry: 'read', itemIndex },
+			);
+			const files = ((response.data as IDataObject | undefined)?.files ?? []) as IDataObject[];
+			if (!Array.isArray(files)) return;
+			for (const listed of files) {
+				if (
+					listed.file_name === fileName &&
+					typeof listed.file_id === 'string' &&
+					listed.file_id !== kept
+				)
+					await deleteFile.call(this, listed.file_id, itemIndex);
+			}
+			if (files.length < LIST_PAGE_SIZE) return;
+		}
+	} catch (error) {
+		this.logger.warn(
+			`Seedream: could not look for copies of an upload whose answer was lost (they expire 72 hours after upload): ${(error as Error).message}`,
+		);
+	}
 }
 
 export interface UploadedFile {
