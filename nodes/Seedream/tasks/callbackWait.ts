@@ -191,7 +191,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
 		if (wait.annotations?.imagesMode === 'exactly') sets.add(wait.itemIndex);
-		let ended = false;
+		let ended: SeedreamTask | undefined;
 		try {
 			const read = taskId === reported.id ? verdict.task : await getTask.call(this, taskId);
 			const task = await settledTask.call(this, read, {
@@ -199,7 +199,7 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 				itemIndex: wait.itemIndex,
 				maxWaitMs: Date.parse(wait.waitUntil) - Date.now(),
 			});
-			ended = true;
+			ended = task;
 			return await taskToItems.call(
 				this,
 				task,
@@ -215,9 +215,10 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		} catch (error) {
 			// A resumed node cannot fail the execution the way a running one does (n8n would drop the run's
 			// earlier data), so a task that failed reports as under Continue On Fail.
-			return [taskErrorItem(error, { id: taskId }, wait.itemIndex)];
+			// Once the task has ended, its error item says so (its uploads are deleted: nothing can use them).
+			return [taskErrorItem(error, ended ?? { id: taskId }, wait.itemIndex)];
 		} finally {
-			uploads.track(wait.uploadedFileIds ?? [], ended);
+			uploads.track(wait.uploadedFileIds ?? [], ended !== undefined);
 		}
 	});
 	const resumed = output.flat() as INodeExecutionData[];

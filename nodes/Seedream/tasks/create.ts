@@ -96,8 +96,8 @@ export async function runCreate(
 }
 
 /**
- * The item's uploads are deleted once no task that uses them can still fetch them (the API reads references
- * when a task runs, docs/evolink-api.md §2, §7). Tasks waiting for their callback carry the file IDs, and the
+ * The item's uploads are deleted once no task that uses them can still fetch them (the service fetches
+ * references only when a task runs, docs/evolink-api.md §9). Tasks waiting for their callback carry the file IDs, and the
  * resume deletes them (tasks/callbackWait.ts). A task still running otherwise (Don't Wait, or Max Wait passed)
  * keeps them: deleting could fail the task, and they expire 72 h after upload.
  */
