@@ -128,7 +128,7 @@ export const resultOptions: INodeProperties[] = [
 		},
 		default: DEFAULT_CONCURRENCY,
 		description:
-			'How many input items are processed at once. EvoLink rate-limits per model; refused requests are retried after the delay it asks for.',
+			"How many input items are processed at once, and how many tasks run at once across them (Exactly N's included). EvoLink rate-limits per model; refused requests are retried after the delay it asks for.",
 	},
 	{
 		displayName: 'Max Download Size (MB)',

@@ -16,7 +16,17 @@ export async function startTestEmulator(options = {}) {
 	const emulator = await startEmulator({ quiet: true, ...options, keys, port: 0 });
 	const url = emulator.url.replace(/\/+$/, '');
 
-	const control = new EmulatorClient(url);
+	// edges-n's two reads of the Files store, on main's client (resolution of this merge only).
+	const client = new EmulatorClient(url);
+	const control = Object.assign(client, {
+		/** Every upload since the reset, deleted ones too: [{ id, key (masked), sha256, deletedAt, ... }]. */
+		files: async () => {
+			const body = /** @type {any} */ (await client.call('GET', '/files'));
+			return Array.isArray(body) ? body : body.files;
+		},
+		/** { [maskedKey]: { uploaded, deleted, expired, live } } */
+		fileCounts: () => client.call('GET', '/files/counts'),
+	});
 
 	return {
 		url,

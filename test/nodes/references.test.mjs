@@ -60,7 +60,12 @@ test('URL references go to image_urls as given, and the task uses them', async (
 test('binary references are uploaded to Files and their file URLs sent, byte for byte', async () => {
 	const { items, files } = await itemWithPngs(2);
 	const result = await suite.run(
-		{ ...GENERATE, referenceImages: { images: [binaryEntry(0), binaryEntry(1)] } },
+		{
+			...GENERATE,
+			referenceImages: { images: [binaryEntry(0), binaryEntry(1)] },
+			// Kept, to read them back below (by default they are deleted once the task ends).
+			options: { keepUploadedReferences: true },
+		},
 		{ items },
 	);
 	expect(result.status).toBe('success');
@@ -136,7 +141,7 @@ test('a failed upload stops the item before a task is created (nothing billed)',
 		{ items },
 	);
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(/EvoLink error 403 \(403\): File quota exceeded/);
+	expect(result.error.message).toMatch(/^EvoLink's file quota is full: File quota exceeded/);
 	expect(await suite.requests({ method: 'POST', path: '/v1/images/generations' })).toEqual([]);
 	expect((await suite.ledger()).entries).toEqual([]);
 });

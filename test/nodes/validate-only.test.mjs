@@ -101,7 +101,7 @@ test('binary references are reported as "would be uploaded" with their size and 
 	]);
 	expect(item.json.creditsToReserve).toBe(1.8);
 	expect(item.json.message).toBe(
-		'Checked: nothing was uploaded or sent. A run would send this request after uploading 1 binary reference.',
+		"Checked: nothing was uploaded or sent. A run would send this request after uploading 1 binary reference once (1 file of the account's EvoLink Files quota until the task ends).",
 	);
 });
 

@@ -101,7 +101,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	return [output];
 }
 
-/** The tasks items other than `except` created, from their output items and their errors. */
+/**
+ * The tasks items other than `except` created, from their output items and their errors (a failed Exactly N
+ * item's error lists all its tasks: tasks/errors.ts withItemTasks). The failing item's own tasks are in its error.
+ */
 function createdTasks(
 	outputs: INodeExecutionData[][],
 	errors: unknown[],
@@ -111,7 +114,11 @@ function createdTasks(
 	outputs.forEach((items, itemIndex) => {
 		if (itemIndex === except) return;
 		const ids = items.map((item) => item.json.taskId);
-		ids.push((errors[itemIndex] as { context?: IDataObject } | undefined)?.context?.taskId);
+		const context = (errors[itemIndex] as { context?: IDataObject } | undefined)?.context;
+		ids.push(context?.taskId);
+		if (Array.isArray(context?.itemTasks)) {
+			for (const task of context.itemTasks as IDataObject[]) ids.push(task.taskId);
+		}
 		for (const taskId of new Set(ids)) {
 			if (typeof taskId === 'string') created.push({ itemIndex, taskId });
 		}

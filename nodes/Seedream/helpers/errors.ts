@@ -60,6 +60,9 @@ function keep<E extends NodeOperationError | NodeApiError>(
 const ERROR_ITEM_FIELDS = [
 	'taskId',
 	'status',
+	'creditsReserved',
+	'creditsUsed',
+	'itemTasks',
 	'errorCode',
 	'retryable',
 	'httpCode',

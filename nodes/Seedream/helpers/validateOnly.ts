@@ -44,10 +44,12 @@ export function validateOnlyItem(
 	const json: IDataObject = {
 		validateOnly: true,
 		valid: true,
-		message: `Checked: nothing was uploaded or sent. A run would send ${tasks === 1 ? 'this request' : `this request ${tasks} times (one task per image)`}${uploads.length ? ` after uploading ${uploads.length} binary reference${uploads.length === 1 ? '' : 's'}` : ''}.`,
+		message: `Checked: nothing was uploaded or sent. A run would send ${tasks === 1 ? 'this request' : `this request ${tasks} times (one task per image)`}${uploads.length ? ` after uploading ${plural(uploads.length, 'binary reference')} once (${plural(uploads.length, 'file')} of the account's EvoLink Files quota until ${tasks === 1 ? 'the task ends' : 'the tasks end'})` : ''}.`,
 		requestsToSend: tasks,
 		requestBody: body,
 		uploads,
+		// Each upload is one file of the account's Files quota (docs/evolink-api.md §7), whatever the task count.
+		filesQuotaUse: uploads.length,
 	};
 	if (estimate) {
 		json.creditsToReserve = roundCredits(estimate.credits * tasks);
@@ -66,4 +68,8 @@ function sizeText(bytes: number): string {
 	return bytes >= 1024 * 1024
 		? `${(bytes / 1024 / 1024).toFixed(1)} MB`
 		: `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

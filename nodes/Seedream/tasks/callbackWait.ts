@@ -32,8 +32,9 @@ import { getTask } from '../transport';
 import { DEFAULT_CONCURRENCY, mapWithConcurrency } from '../helpers/concurrency';
 import { operationError } from '../helpers/errors';
 import type { ResultOptions } from '../helpers/results';
-import { taskToItems } from './items';
-import { taskErrorItem } from './errors';
+import { numberImageSets, taskToItems } from './items';
+import { deleteUploads } from './uploads';
+import { errorItemsWithItemTasks, taskErrorItem } from './errors';
 import {
 	CALLBACK_RETRY_STATUS,
 	confirmCallback,
@@ -69,6 +70,8 @@ interface CallbackWait {
 	maxDownloadBytes?: number;
 	requested?: ResultOptions['requested'];
 	annotations?: ResultOptions['annotations'];
+	/** The item's uploaded references (tasks/uploads.ts), deleted once the item's tasks have ended. */
+	uploadedFileIds?: string[];
 }
 
 /**
@@ -132,6 +135,12 @@ export function callbackPlaceholder(
 		},
 		pairedItem: { item: itemIndex },
 	};
+}
+
+/** A placeholder carries its item's uploads, for the resume to delete once its tasks end. */
+export function carryUploads(item: INodeExecutionData, fileIds: string[]): void {
+	const wait = callbackWaitOf(item);
+	if (wait) wait.uploadedFileIds = fileIds;
 }
 
 function callbackWaitOf(item: INodeExecutionData | undefined): CallbackWait | undefined {
@@ -198,23 +207,28 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 
 	// Answer at once (the API waits 10 s at most), then read the other tasks, each once.
 	response.status(200).end();
-	const ended = await endedTasks(this, items, verdict.task);
-	if (!ended) {
+	const tasks = await endedTasks(this, items, verdict.task);
+	if (!tasks) {
 		// One still runs: its own callback resumes the execution (webhook() returning no data keeps it waiting).
 		resumesUnderWay.delete(resumeKey);
 		return { noWebhookResponse: true };
 	}
 	rememberResume(resumeKey, 'resumed');
+	const uploads = new UploadsInUse();
+	const sets = new Set<number>();
 	const output = await mapWithConcurrency(items, DEFAULT_CONCURRENCY, async (item) => {
 		const wait = callbackWaitOf(item);
 		if (!wait) return [item];
 		const taskId = item.json.taskId as string;
+		if (wait.annotations?.imagesMode === 'exactly') sets.add(wait.itemIndex);
+		let ended: SeedreamTask | undefined;
 		try {
 			// Ended, so only a completed task's results listed late (docs/evolink-api.md §3) are waited for.
-			const task = await settledTask.call(this, ended.get(taskId) as SeedreamTask, {
+			const task = await settledTask.call(this, tasks.get(taskId) as SeedreamTask, {
 				verify: true,
 				itemIndex: wait.itemIndex,
 			});
+			ended = task;
 			return await taskToItems.call(
 				this,
 				task,
@@ -230,10 +244,18 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 		} catch (error) {
 			// A resumed node cannot fail the execution the way a running one does (n8n would drop the run's
 			// earlier data), so a task that failed reports as under Continue On Fail.
-			return [taskErrorItem(error, { id: taskId }, wait.itemIndex)];
+			// Once the task has ended, its error item says so (its uploads are deleted: nothing can use them).
+			return [taskErrorItem(error, ended ?? { id: taskId }, wait.itemIndex)];
+		} finally {
+			uploads.track(wait.uploadedFileIds ?? [], ended !== undefined);
 		}
 	});
-	return { noWebhookResponse: true, workflowData: [output.flat() as INodeExecutionData[]] };
+	const resumed = output.flat() as INodeExecutionData[];
+	// Exactly N: the set numbered as Wait for the Result numbers it (tasks/items.ts).
+	numberImageSets(resumed);
+	errorItemsWithItemTasks(resumed, sets);
+	await deleteUploads.call(this, uploads.deletable());
+	return { noWebhookResponse: true, workflowData: [resumed] };
 }
 
 /**
@@ -293,5 +315,22 @@ function rememberResume(key: string, state: 'confirming' | 'resumed'): void {
 	if (resumesUnderWay.size > RESUMES_REMEMBERED) {
 		const oldest = resumesUnderWay.values().next().value;
 		if (oldest !== undefined) resumesUnderWay.delete(oldest);
+	}
+}
+
+/**
+ * The uploads of the tasks a resume finished: a file may go once every task that uses it has ended (Exactly N's
+ * tasks share their item's); one used by a task still running (Max Wait passed) stays, and expires in 72 h.
+ */
+class UploadsInUse {
+	private readonly ended = new Set<string>();
+	private readonly running = new Set<string>();
+
+	track(fileIds: string[], taskEnded: boolean): void {
+		for (const id of fileIds) (taskEnded ? this.ended : this.running).add(id);
+	}
+
+	deletable(): string[] {
+		return [...this.ended].filter((id) => !this.running.has(id));
 	}
 }

@@ -4,19 +4,25 @@
  */
 
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { DEFAULT_CONCURRENCY, limiterOf } from '../helpers/concurrency';
+import { limiterOf } from '../helpers/concurrency';
 import { errorItem } from '../helpers/errors';
 import { idempotencyKey } from '../helpers/idempotency';
-import { imagesMadeNote, type ImagesPlan } from '../helpers/imageCount';
+import type { ImagesPlan } from '../helpers/imageCount';
 import { referenceIdentity, type PreparedReference } from '../helpers/references';
 import type { ResultOptions } from '../helpers/results';
 import type { CreateBody } from '../helpers/validate';
 import { RESUME_URL_PLACEHOLDER, validateOnlyItem } from '../helpers/validateOnly';
 import { createTask, getTask } from '../transport';
-import { callbackPlaceholder, isWaitingForCallback, pauseForCallbacks } from './callbackWait';
-import { taskToItems } from './items';
+import {
+	callbackPlaceholder,
+	carryUploads,
+	isWaitingForCallback,
+	pauseForCallbacks,
+} from './callbackWait';
+import { itemTasks, withItemTasks, withTaskCost } from './errors';
+import { numberImageSets, taskToItems } from './items';
 import { isRetryableTaskError, isTerminal, taskSummary, type SeedreamTask } from './task';
-import { referenceUrls } from './uploads';
+import { deleteUploads, uploadReferences } from './uploads';
 import { waitForTask } from './wait';
 
 /** How many earlier tasks of the same key that failed server-side a re-run steps over (see submit). */
@@ -34,11 +40,14 @@ export interface CreatePlan {
 	/** How results come out; none with Don't Wait. */
 	results?: ResultOptions;
 	maxWaitMs: number;
+	/** The node's Concurrency, as the router read and checked it: tasks of every item and mode at once. */
+	concurrency: number;
 }
 
 /**
- * Runs a checked plan: Validate Only outputs what would be sent; Exactly N runs N one-image tasks together
- * within the node's Concurrency (one pool for the whole run); otherwise one task.
+ * Runs a checked plan: Validate Only outputs what would be sent; otherwise the item's binary references are
+ * uploaded once, then its task runs (Exactly N: its N one-image tasks, together), every task of every item
+ * within the node's Concurrency (one pool for the whole run), and the uploads are deleted once the tasks end.
  */
 export async function runCreate(
 	this: IExecuteFunctions,
@@ -59,19 +68,50 @@ export async function runCreate(
 			),
 		];
 	}
-	if (plan.images?.mode !== 'exactly')
-		return await runTask.call(this, itemIndex, plan, annotations);
-
-	const limiter = limiterOf(
-		this,
-		this.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY) as number,
-	);
+	const keep = this.getNodeParameter('options.keepUploadedReferences', itemIndex, false) as boolean;
+	const uploads = await uploadReferences.call(this, itemIndex, plan.references, keep);
+	const limiter = limiterOf(this, plan.concurrency);
+	const parts = plan.images?.mode === 'exactly' ? plan.images.tasks : undefined;
+	const unended = { count: 0 };
 	const settled = await Promise.allSettled(
-		Array.from({ length: plan.images.tasks }, (_, part) =>
-			limiter.run(async () => await runTask.call(this, itemIndex, plan, annotations, part)),
+		Array.from({ length: parts ?? 1 }, (_, part) =>
+			limiter.run(
+				async () =>
+					await runTask.call(this, itemIndex, plan, {
+						imageUrls: uploads.urls,
+						annotations,
+						unended,
+						part: parts === undefined ? undefined : part,
+					}),
+			),
 		),
 	);
-	return exactlyOutput(this, settled, plan.images, itemIndex);
+	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+	if (!keep) await releaseUploads.call(this, itemIndex, uploads.fileIds, made, unended.count);
+	if (parts === undefined) {
+		if (settled[0].status === 'rejected') throw settled[0].reason;
+		return made;
+	}
+	return exactlyOutput(this, settled, itemIndex);
+}
+
+/**
+ * The item's uploads are deleted once no task that uses them can still fetch them (the service fetches
+ * references only when a task runs, docs/evolink-api.md §9). Tasks waiting for their callback carry the file IDs, and the
+ * resume deletes them (tasks/callbackWait.ts). A task still running otherwise (Don't Wait, or Max Wait passed)
+ * keeps them: deleting could fail the task, and they expire 72 h after upload.
+ */
+async function releaseUploads(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	fileIds: string[],
+	made: INodeExecutionData[],
+	unended: number,
+): Promise<void> {
+	if (fileIds.length === 0) return;
+	const waiting = made.filter((item) => isWaitingForCallback([item]));
+	if (unended === 0) await deleteUploads.call(this, fileIds, itemIndex);
+	else if (unended === waiting.length) for (const item of waiting) carryUploads(item, fileIds);
 }
 
 /** The mode, the ceiling and (asking in the prompt) the prompt actually sent, on every item of the task. */
@@ -85,20 +125,34 @@ function imagesAnnotations(plan: CreatePlan): IDataObject {
 	return annotations;
 }
 
-/** One task: create it (once per Idempotency-Key), then wait for it as the Wait Mode says. */
+interface TaskRun {
+	/** `image_urls`: the item's references, uploaded once for all its tasks. */
+	imageUrls: string[];
+	annotations: IDataObject;
+	/** Counts the item's tasks that may still be running when runTask returns (their uploads stay). */
+	unended: { count: number };
+	/** Exactly N: which of the item's tasks. */
+	part?: number;
+}
+
+/**
+ * One task: create it (once per Idempotency-Key), then wait for it as the Wait Mode says. An error once the
+ * task exists names it and what it cost.
+ */
 async function runTask(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	plan: CreatePlan,
-	annotations: IDataObject,
-	part?: number,
+	run: TaskRun,
 ): Promise<INodeExecutionData[]> {
 	const { requested, maxWaitMs } = plan;
+	const { annotations, unended } = run;
 	const results: ResultOptions | undefined = plan.results && { ...plan.results, annotations };
 
 	const submittedAt = Date.now();
-	const { task, reused } = await submit.call(this, itemIndex, plan, part);
+	const { task, reused } = await submit.call(this, itemIndex, plan, run);
 	if (!results) {
+		if (!isTerminal(task)) unended.count++;
 		return [
 			{
 				json: { ...taskSummary(task), ...requested, ...annotations },
@@ -108,51 +162,47 @@ async function runTask(
 	}
 	// A task reused from another execution calls back that execution, not this one: poll it instead.
 	if (plan.resumeUrl && !isTerminal(task) && !reused) {
+		unended.count++;
 		// afterAllCreates pauses the execution once every item has its task (tasks/callbackWait.ts).
 		return [callbackPlaceholder(task, results, itemIndex, new Date(submittedAt + maxWaitMs))];
 	}
-	const { task: finished } = await waitForTask.call(this, task, {
-		maxWaitMs,
-		itemIndex,
-		submittedAt,
-	});
-	return await taskToItems.call(this, finished, results, itemIndex);
+	let latest = task;
+	try {
+		latest = (await waitForTask.call(this, task, { maxWaitMs, itemIndex, submittedAt })).task;
+	} catch (error) {
+		// Max Wait passed, or the task could not be read: it may still be running.
+		unended.count++;
+		throw withTaskCost(error, latest);
+	}
+	try {
+		return await taskToItems.call(this, latest, results, itemIndex);
+	} catch (error) {
+		throw withTaskCost(error, latest);
+	}
 }
 
 /**
  * The items of N one-image tasks: the images numbered across the set, and a note when fewer than N came.
- * A task that failed fails the item (its error names the task; the others stay readable with Task > Get),
- * or under Continue On Fail becomes an error item beside the images.
+ * A task that failed fails the item, or under Continue On Fail becomes an error item beside the images; either
+ * way its error names every task the item created and what each cost (the others are billed as they end).
  */
 function exactlyOutput(
 	context: IExecuteFunctions,
 	settled: Array<PromiseSettledResult<INodeExecutionData[]>>,
-	images: ImagesPlan,
 	itemIndex: number,
 ): INodeExecutionData[] {
-	const failures = settled.flatMap((result) =>
-		result.status === 'rejected' ? [result.reason] : [],
-	);
-	if (failures.length && !context.continueOnFail()) throw failures[0];
 	const made = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
-	// Per-image items (One Item per Image, URLs Only) are numbered across the set.
-	const perImage = made.filter((item) => typeof item.json.url === 'string');
-	perImage.forEach((item, imageIndex) => {
-		item.json.imageIndex = imageIndex;
-		item.json.imageCount = perImage.length;
-	});
-	// Only once every task has ended is the count known (not with Don't Wait or while awaiting callbacks).
-	if (made.every((item) => item.json.status === 'completed')) {
-		const count = made.reduce(
-			(sum, item) =>
-				sum +
-				(Array.isArray(item.json.imageUrls) ? item.json.imageUrls.length : item.json.url ? 1 : 0),
-			0,
-		);
-		const note = imagesMadeNote(count, images.maxImages, 'exactly');
-		if (note) for (const item of made) item.json.imagesNote = note;
-	}
-	return [...made, ...failures.map((error) => errorItem(error, itemIndex))];
+	const failures = settled.flatMap((result) =>
+		result.status === 'rejected' ? [result.reason as unknown] : [],
+	);
+	const tasks = itemTasks(made, failures);
+	for (const failure of failures) withItemTasks(failure, tasks);
+	if (failures.length && !context.continueOnFail()) throw failures[0];
+	numberImageSets(made);
+	// In the order of the tasks, as the callback resume outputs them.
+	return settled.flatMap((result) =>
+		result.status === 'fulfilled' ? result.value : [errorItem(result.reason, itemIndex)],
+	);
 }
 
 /** Wait for the Callback: one pause for the whole execution, once every item has its task. */
@@ -171,9 +221,8 @@ async function submit(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	plan: CreatePlan,
-	part?: number,
+	{ imageUrls, part }: Pick<TaskRun, 'imageUrls' | 'part'>,
 ): Promise<{ task: SeedreamTask; reused: boolean }> {
-	const imageUrls = await referenceUrls.call(this, itemIndex, plan.references);
 	const body: IDataObject = { ...plan.body };
 	if (imageUrls.length) body.image_urls = imageUrls;
 	if (plan.resumeUrl) body.callback_url = plan.resumeUrl;

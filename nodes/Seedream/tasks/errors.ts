@@ -1,8 +1,14 @@
 /** Errors of a task that exists: each names the task, so the user can pick it up with Task > Get. */
 
-import type { INode, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	NodeApiError,
+	NodeOperationError,
+} from 'n8n-workflow';
 import { errorItem, operationError } from '../helpers/errors';
-import { isRetryableTaskError, type SeedreamTask } from './task';
+import { isRetryableTaskError, taskCredits, type SeedreamTask } from './task';
 
 /** A failed or cancelled task as an error: the task ID, the API's code and message, and whether a new task may help. */
 export function taskFailedError(
@@ -21,7 +27,13 @@ export function taskFailedError(
 	return operationError(node, `Seedream task ${task.id} ${task.status}: ${code}: ${apiMessage}`, {
 		itemIndex,
 		description: `${advice}${suggestion}`,
-		context: { taskId: task.id, status: task.status, errorCode: code, retryable },
+		context: {
+			taskId: task.id,
+			status: task.status,
+			errorCode: code,
+			retryable,
+			...taskCredits(task),
+		},
 	});
 }
 
@@ -120,4 +132,98 @@ export function namingTask(error: unknown, taskId: string): unknown {
 			`${failure.description ?? ''} The task ${taskId} may still be running or have results at EvoLink: read it later with Task > Get.`.trim();
 	}
 	return failure;
+}
+
+/** A task an item created, and what it cost as the node last saw it (docs/evolink-api.md §2, §3: `usage`). */
+export interface CreatedTask extends IDataObject {
+	taskId: string;
+	status?: string;
+	creditsReserved?: number;
+	creditsUsed?: number;
+}
+
+type FailureShape = { context?: IDataObject; description?: string | null };
+
+/** An error met once the task exists (waiting, downloading) also says what the task cost. */
+export function withTaskCost(error: unknown, task: SeedreamTask): unknown {
+	const named = namingTask(error, task.id) as FailureShape;
+	if (named?.context && named.context.taskId === task.id) {
+		named.context.status ??= task.status;
+		for (const [field, value] of Object.entries(taskCredits(task))) named.context[field] ??= value;
+	}
+	return named;
+}
+
+/** Every task an item's parts created (Exactly N), from their output items and their errors, once each. */
+export function itemTasks(made: INodeExecutionData[], failures: unknown[]): CreatedTask[] {
+	const found = new Map<string, CreatedTask>();
+	const sources = [
+		...made.map((item) => item.json),
+		...failures.map((error) => (error as FailureShape)?.context ?? {}),
+	];
+	for (const source of sources) {
+		if (typeof source.taskId !== 'string' || found.has(source.taskId)) continue;
+		const task: CreatedTask = { taskId: source.taskId };
+		if (typeof source.status === 'string') task.status = source.status;
+		if (typeof source.creditsReserved === 'number') task.creditsReserved = source.creditsReserved;
+		if (typeof source.creditsUsed === 'number') task.creditsUsed = source.creditsUsed;
+		found.set(source.taskId, task);
+	}
+	return [...found.values()];
+}
+
+/**
+ * A failing part of an item's set (Exactly N) names all the item's tasks, in its description and its context
+ * (`itemTasks`, kept on an error item): the others are billed as they end and their results can be read.
+ */
+export function withItemTasks(error: unknown, tasks: CreatedTask[]): unknown {
+	const failure = error as FailureShape;
+	if (!failure || typeof failure !== 'object' || tasks.length === 0) return error;
+	if (failure.context) failure.context.itemTasks = tasks;
+	failure.description = [failure.description, itemTasksSentence(tasks)].filter(Boolean).join(' ');
+	return failure;
+}
+
+/**
+ * The same for the error items of a set finished by the callback resume: each names every task of its item
+ * (`itemIndexes`: the items that asked for Exactly N).
+ */
+export function errorItemsWithItemTasks(
+	items: INodeExecutionData[],
+	itemIndexes: ReadonlySet<number>,
+): void {
+	for (const itemIndex of itemIndexes) {
+		const own = items.filter((item) => (item.pairedItem as { item?: number })?.item === itemIndex);
+		const errors = own.filter((item) => item.json.error !== undefined);
+		if (errors.length === 0) continue;
+		const made = own.filter((item) => item.json.error === undefined);
+		const tasks = itemTasks(
+			made,
+			errors.map((item) => ({ context: item.json })),
+		);
+		for (const item of errors) {
+			item.json.itemTasks = tasks;
+			if (!String(item.json.description ?? '').includes(itemTasksSentence(tasks))) {
+				item.json.description = [item.json.description, itemTasksSentence(tasks)]
+					.filter(Boolean)
+					.join(' ');
+			}
+		}
+	}
+}
+
+function itemTasksSentence(tasks: CreatedTask[]): string {
+	const list = tasks.map(describeTask).join(', ');
+	return `This item created ${tasks.length === 1 ? '1 task' : `${tasks.length} tasks`}, which EvoLink bills as they complete: ${list}. Read any of them with Seedream > Task > Get and its task ID (reading a task is free).`;
+}
+
+function describeTask(task: CreatedTask): string {
+	const facts = [
+		task.status,
+		task.creditsUsed !== undefined ? `${task.creditsUsed} credits used` : undefined,
+		task.creditsReserved !== undefined && task.creditsUsed === undefined
+			? `${task.creditsReserved} credits reserved`
+			: undefined,
+	].filter(Boolean);
+	return facts.length ? `${task.taskId} (${facts.join(', ')})` : task.taskId;
 }

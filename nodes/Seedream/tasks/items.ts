@@ -191,3 +191,36 @@ function requestedFields(requested: ResultOptions['requested']): IDataObject {
 	if (requested?.quality !== undefined) fields.quality = requested.quality;
 	return fields;
 }
+
+/**
+ * Exactly N: each item's N one-image tasks are one set. Its per-image items (One Item per Image, URLs Only) are
+ * numbered across the set (`imageIndex` 0..count-1, `imageCount`), and once every task has ended (not with
+ * Don't Wait, nor while awaiting callbacks) a note says when fewer than N images came. The same for every wait
+ * mode: Generate calls it when its tasks end, and the callback resume once more when it has them all
+ * (tasks/callbackWait.ts). Error items are not part of the set.
+ */
+export function numberImageSets(items: INodeExecutionData[]): void {
+	const sets = new Map<number, INodeExecutionData[]>();
+	for (const item of items) {
+		if (item.json.imagesMode !== 'exactly' || item.json.error !== undefined) continue;
+		const paired = item.pairedItem as { item?: number } | undefined;
+		const key = paired?.item ?? 0;
+		sets.set(key, [...(sets.get(key) ?? []), item]);
+	}
+	for (const set of sets.values()) {
+		const perImage = set.filter((item) => typeof item.json.url === 'string');
+		perImage.forEach((item, imageIndex) => {
+			item.json.imageIndex = imageIndex;
+			item.json.imageCount = perImage.length;
+		});
+		if (!set.every((item) => item.json.status === 'completed')) continue;
+		const count = set.reduce(
+			(sum, item) =>
+				sum +
+				(Array.isArray(item.json.imageUrls) ? item.json.imageUrls.length : item.json.url ? 1 : 0),
+			0,
+		);
+		const note = imagesMadeNote(count, Number(set[0].json.maxImages), 'exactly');
+		if (note) for (const item of set) item.json.imagesNote = note;
+	}
+}

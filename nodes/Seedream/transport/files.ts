@@ -1,7 +1,9 @@
 /** Files: references uploaded to EvoLink Files, results and files downloaded from their content host. */
 
 import {
+	NodeApiError,
 	randomString,
+	type INode,
 	type IAllExecuteFunctions,
 	type IDataObject,
 	type IN8nHttpFullResponse,
@@ -34,9 +36,11 @@ export async function uploadFile(
 	this: IAllExecuteFunctions,
 	file: UploadSource,
 	itemIndex?: number,
-): Promise<string> {
+): Promise<UploadedFile> {
 	const boundary = `----SeedreamUpload${randomString(24)}`;
-	const fileName = file.fileName.replace(/["\r\n\\]/g, '_');
+	// A name of its own (a token before the extension), so an upload whose answer was lost can be found again.
+	const fileName = uniqueName(file.fileName.replace(/["\r\n\\/]/g, '_'));
+	let attempts = 0;
 	const head = Buffer.from(
 		[
 			`--${boundary}`,
@@ -52,9 +56,10 @@ export async function uploadFile(
 		'utf8',
 	);
 	const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
-	const response = await apiRequest.call(this, 'POST', '/api/v1/files/upload/stream', {
+	const upload = apiRequest.call(this, 'POST', '/api/v1/files/upload/stream', {
 		host: 'files',
 		body: async () => {
+			attempts++;
 			const data = await file.open();
 			return Buffer.isBuffer(data)
 				? Buffer.concat([head, data, tail])
@@ -68,6 +73,9 @@ export async function uploadFile(
 		retry: 'read',
 		itemIndex,
 	});
+	const response = await upload.catch((error: unknown) => {
+		throw isQuotaRefusal(error) ? quotaError(this.getNode(), error, itemIndex) : error;
+	});
 	const data = (response.data ?? {}) as IDataObject;
 	const fileUrl = data.file_url ?? data.download_url;
 	if (typeof fileUrl !== 'string' || fileUrl === '') {
@@ -76,7 +84,116 @@ export async function uploadFile(
 			itemIndex,
 		});
 	}
-	return fileUrl;
+	// Without an ID the file cannot be deleted (it expires after 72 h); the upload itself still counts.
+	const fileId = typeof data.file_id === 'string' && data.file_id !== '' ? data.file_id : undefined;
+	// Sent more than once: an earlier attempt may have stored the file and lost its answer, taking a slot of the
+	// quota that nothing would free for 72 h.
+	if (attempts > 1 && fileId) await deleteLostUploads.call(this, fileName, fileId, itemIndex);
+	return { url: fileUrl, fileId };
+}
+
+const UNIQUE_TOKEN_LENGTH = 8;
+
+function uniqueName(fileName: string): string {
+	const dot = fileName.lastIndexOf('.');
+	const token = randomString(UNIQUE_TOKEN_LENGTH).toLowerCase();
+	return dot > 0
+		? `${fileName.slice(0, dot)}-${token}${fileName.slice(dot)}`
+		: `${fileName}-${token}`;
+}
+
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 10;
+
+/**
+ * The copies of an upload whose answers were lost: the files of that (unique) name other than the one kept,
+ * found with `GET /api/v1/files/list` (docs/evolink-api.md §7, update of 2026-12-04) and deleted. Best effort.
+ */
+async function deleteLostUploads(
+	this: IAllExecuteFunctions,
+	fileName: string,
+	kept: string,
+	itemIndex?: number,
+): Promise<void> {
+	try {
+		for (let page = 1; page <= LIST_MAX_PAGES; page++) {
+			const response = await apiRequest.call(
+				this,
+				'GET',
+				`/api/v1/files/list?page=${page}&pageSize=${LIST_PAGE_SIZE}`,
+				{ host: 'files', retry: 'read', itemIndex },
+			);
+			const files = ((response.data as IDataObject | undefined)?.files ?? []) as IDataObject[];
+			if (!Array.isArray(files)) return;
+			for (const listed of files) {
+				if (
+					listed.file_name === fileName &&
+					typeof listed.file_id === 'string' &&
+					listed.file_id !== kept
+				)
+					await deleteFile.call(this, listed.file_id, itemIndex);
+			}
+			if (files.length < LIST_PAGE_SIZE) return;
+		}
+	} catch (error) {
+		this.logger.warn(
+			`Seedream: could not look for copies of an upload whose answer was lost (they expire 72 hours after upload): ${(error as Error).message}`,
+		);
+	}
+}
+
+export interface UploadedFile {
+	/** What the task's `image_urls` names. */
+	url: string;
+	/** What `DELETE /api/v1/files/{file_id}` takes; absent when the answer named none. */
+	fileId?: string;
+}
+
+/**
+ * docs/evolink-api.md §7 (update of 2026-12-04): a full quota answers with an unverified shape; the tolerant
+ * reading is any 4xx whose message mentions the quota.
+ */
+function isQuotaRefusal(error: unknown): boolean {
+	const failure = error as { httpCode?: string | null; message?: string };
+	const status = Number(failure?.httpCode);
+	return status >= 400 && status < 500 && /quota/i.test(String(failure?.message ?? ''));
+}
+
+function quotaError(node: INode, error: unknown, itemIndex?: number): NodeApiError {
+	const failure = error as NodeApiError;
+	return new NodeApiError(node, { message: failure.message } as JsonObject, {
+		message: `EvoLink's file quota is full: ${failure.message.replace(/^EvoLink error \d+ \([^)]*\): /, '')}`,
+		description:
+			'Binary reference images are uploaded to EvoLink Files, and each account may keep only so many files at once (100 by default). Delete files at EvoLink, or wait: each file expires 72 hours after upload. Turn off Options > Keep Uploaded References so the node deletes its uploads once their tasks end, or pass the references as URLs instead of binary data. Nothing was created for this item.',
+		httpCode: failure.httpCode ?? undefined,
+		itemIndex,
+	});
+}
+
+/**
+ * `DELETE {files host}/api/v1/files/{file_id}` (docs/evolink-api.md §7, update of 2026-12-04). Idempotent, so
+ * retried like a read. Best effort: a delete that fails is logged and never fails the item (the file expires
+ * after 72 h anyway); it returns whether the file is gone (a 404: already deleted or expired, counts as gone).
+ */
+export async function deleteFile(
+	this: IAllExecuteFunctions,
+	fileId: string,
+	itemIndex?: number,
+): Promise<boolean> {
+	try {
+		await apiRequest.call(this, 'DELETE', `/api/v1/files/${encodeURIComponent(fileId)}`, {
+			host: 'files',
+			retry: 'read',
+			itemIndex,
+		});
+		return true;
+	} catch (error) {
+		if (Number((error as { httpCode?: string }).httpCode) === 404) return true;
+		this.logger.warn(
+			`Seedream: could not delete uploaded reference ${fileId} (it expires 72 hours after upload): ${(error as Error).message}`,
+		);
+		return false;
+	}
 }
 
 /**

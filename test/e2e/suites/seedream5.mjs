@@ -3,6 +3,7 @@
 // (examples/decompose-layers.json) and a 5.0 Pro transparent-background edit (examples/pro-transparent-edit.json).
 // Every layer is read back from n8n's binary store and decoded: PNGs whose alpha really has transparent pixels,
 // each the size of its bounding box, with the fields the API gave for it.
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { EMULATOR_KEY } from '../../../scripts/lib/n8n/seed.mjs';
 import { alphaCounts, pngPixels } from '../../harness/png.mjs';
@@ -200,10 +201,11 @@ export function seedream5Tests(get) {
 						image_urls: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//)],
 					}),
 				);
-				// The reference EvoLink got is the teapot layer, byte for byte.
-				const reference = await fetch(pro.image_urls[0]);
-				expect(reference.status).toBe(200);
-				expect(Buffer.from(await reference.arrayBuffer()).equals(teapot)).toBe(true);
+				// The reference EvoLink got is the teapot layer, byte for byte (by the emulator's record of the
+				// upload: the node deleted the file once the task ended).
+				const files = await (await fetch(`${instance.emulatorUrl}/__emulator/files`)).json();
+				const reference = files.find((/** @type {any} */ f) => pro.image_urls[0].includes(f.id));
+				expect(reference.sha256).toBe(createHash('sha256').update(teapot).digest('hex'));
 
 				const [restyled, ...others] = outputOf(execution, 'Restyle, Keep Transparency');
 				expect(others).toEqual([]);

@@ -10,7 +10,12 @@ import type { ModelRules } from '../../models';
 import { afterAllCreates, runCreate, type CreatePlan } from '../../tasks/create';
 import { resumeUrlFor } from '../../tasks/callbackWait';
 import { seedreamHosts } from '../../transport';
-import { isToolCall, readMaxWaitMs, readResultOptions } from '../../../shared/parameters';
+import {
+	isToolCall,
+	readConcurrency,
+	readMaxWaitMs,
+	readResultOptions,
+} from '../../../shared/parameters';
 import {
 	DOWNLOAD_OPTION_NAMES,
 	optionsCollection,
@@ -64,6 +69,14 @@ function createOptions(models: readonly ModelRules[]): INodeProperties[] {
 		...(models.length === 1
 			? [promptPriorityOption(models[0])].filter((option) => option !== undefined)
 			: byModel(models, promptPriorityOption, '/model')),
+		{
+			displayName: 'Keep Uploaded References',
+			name: 'keepUploadedReferences',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to keep the binary reference images the node uploads to EvoLink Files. Off: each upload is deleted once the tasks that use it have ended, so they do not fill the account's file quota (100 files by default). With Don't Wait (or when Max Wait passes) the task may still need them, so they are kept either way and expire 72 hours after upload.",
+		},
 		{
 			displayName: 'Validate Only',
 			name: 'validateOnly',
@@ -131,6 +144,7 @@ export function createPlan(
 				: undefined,
 		results,
 		maxWaitMs: results ? readMaxWaitMs.call(this, itemIndex) : 0,
+		concurrency: readConcurrency.call(this),
 	};
 }
 
