@@ -14,6 +14,19 @@ import { downloadOptions, optionsCollection, versionedOutputProperty } from '../
 import { CURRENT_NODE_VERSION, NODE_VERSIONS } from '../shared/versions';
 import { readReceiverOptions, receiveCallback, type ReceiverOptions } from './callbackReceiver';
 
+/**
+ * The webhook's path: the URL token, or when it is empty n8n's generated webhook ID (with `isFullPath` n8n takes
+ * the webhook ID for an empty path, on 1.x as on 2.x). The template comes with a native resolver, the form n8n
+ * 2.41's own Webhook node declares its fields in, so n8n reads the path from the parameters instead of evaluating
+ * an expression for every callback: under N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE that spares an expression isolate per
+ * callback (bench T1). The key is n8n-workflow's WEBHOOK_RESOLVERS, taken with `Symbol.for` so the node still
+ * loads on n8n versions without it, which evaluate the template to the same path.
+ */
+const TOKEN_PATH = '={{$parameter["token"]}}';
+const tokenPathResolvers = {
+	path: { template: TOKEN_PATH, resolve: (parameters: IDataObject) => parameters.token },
+};
+
 /** A URL token chosen by hand must be at least this long (the generated one is a random UUID). */
 export const TOKEN_MIN_LENGTH = 16;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -45,8 +58,9 @@ export class SeedreamTrigger implements INodeType {
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
 				// The token is the whole path: any other path is answered 404 by n8n before this node runs.
-				path: '={{ $parameter["token"] || $webhookId }}',
+				path: TOKEN_PATH,
 				isFullPath: true,
+				[Symbol.for('n8n.webhookDescriptionResolvers')]: tokenPathResolvers,
 			},
 		],
 		properties: [
